@@ -1,0 +1,120 @@
+// The one place that decides which TF.js backend computes. Everything else imports `tf` from
+// this library so that all code shares one tfjs-core instance and one active backend.
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { registerWasmTrainingKernels } from './wasm-kernels.js';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface ActiveBackend {
+  /** The TF.js backend name as registered with tfjs-core: "tensorflow", "wasm" or "cpu". */
+  name: 'tensorflow' | 'wasm' | 'cpu';
+  /** The npm package that provides it. */
+  package: string;
+  /** What was asked for (PRUNE_BACKEND or the argument). */
+  requested: BackendName;
+  /** Human-readable details: SIMD/threads for wasm, GPU or CPU build for tensorflow. */
+  detail: string;
+}
+
+export class BackendError extends Error {
+  override name = 'BackendError';
+}
+
+/** Parses a backend name; an unknown name is an error that lists the valid ones. */
+export function parseBackendName(value: string | undefined): BackendName {
+  const name = (value ?? '').trim().toLowerCase() || 'auto';
+  if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
+  throw new BackendError(
+    `PRUNE_BACKEND="${value}" is not a backend; valid names are: ${BACKEND_NAMES.join(', ')}`,
+  );
+}
+
+const require = createRequire(import.meta.url);
+
+// tfjs-node(-gpu) are optionalDependencies: their install downloads libtensorflow, which fails
+// on machines without internet, and npm then leaves them out. Detect them at run time.
+const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
+
+function loadTensorflowBinding(): { pkg: string } | { errors: string[] } {
+  const errors: string[] = [];
+  for (const pkg of TENSORFLOW_PACKAGES) {
+    try {
+      require(pkg); // registers the "tensorflow" backend with the shared tfjs-core
+      return { pkg };
+    } catch (error) {
+      errors.push(`${pkg}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return { errors };
+}
+
+async function activateWasm(requested: BackendName): Promise<ActiveBackend> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const distDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+  wasm.setWasmPaths(distDir + path.sep);
+  registerWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) throw new BackendError('the wasm backend failed to initialize');
+  await tf.ready();
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+  return {
+    name: 'wasm',
+    package: '@tensorflow/tfjs-backend-wasm',
+    requested,
+    detail: `SIMD ${simd ? 'on' : 'off'}, ${threads ? 'multi-threaded' : '1 thread'}`,
+  };
+}
+
+async function activate(requested: BackendName): Promise<ActiveBackend> {
+  // Production mode: no debug checks, and no "install tfjs-node" banner from the cpu backend
+  // (we already choose the fastest backend that loads, and log it).
+  tf.enableProdMode();
+  if (requested === 'cpu') {
+    await tf.setBackend('cpu');
+    return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', requested, detail: 'pure JavaScript' };
+  }
+  if (requested === 'tensorflow' || requested === 'auto') {
+    const loaded = loadTensorflowBinding();
+    if ('pkg' in loaded) {
+      if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${loaded.pkg} loaded but did not initialize`);
+      await tf.ready();
+      const gpu = loaded.pkg.endsWith('-gpu');
+      return { name: 'tensorflow', package: loaded.pkg, requested, detail: gpu ? 'libtensorflow (CUDA build)' : 'libtensorflow (CPU build)' };
+    }
+    if (requested === 'tensorflow') {
+      throw new BackendError(`PRUNE_BACKEND=tensorflow but no TensorFlow binding loads: ${loaded.errors.join('; ')}`);
+    }
+  }
+  return activateWasm(requested);
+}
+
+const initialized = new Map<BackendName, Promise<ActiveBackend>>();
+
+/**
+ * Chooses, initializes and activates a backend; `requested` defaults to PRUNE_BACKEND (auto when
+ * unset). Logs the choice through `log` (stderr by default) the first time. Calling it again
+ * with the same name reactivates that backend (tests switch to "cpu" for reference values).
+ */
+export async function initBackend(
+  requested: string | undefined = process.env['PRUNE_BACKEND'],
+  log: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Promise<ActiveBackend> {
+  const name = parseBackendName(requested);
+  let pending = initialized.get(name);
+  if (!pending) {
+    pending = activate(name).then((backend) => {
+      log(`[prune] TF.js backend: ${backend.name} (${backend.detail}) via ${backend.package}, requested ${backend.requested}`);
+      return backend;
+    });
+    pending.catch(() => initialized.delete(name));
+    initialized.set(name, pending);
+    return pending;
+  }
+  const backend = await pending;
+  if (tf.getBackend() !== backend.name) await tf.setBackend(backend.name);
+  return backend;
+}

@@ -1,0 +1,130 @@
+// BatchNormalization whose training-mode forward and backward are a handful of fused kernels.
+//
+// Why: tfjs-layers normalizes in training with tf.moments + tf.batchNorm, whose backward pass
+// is ~20 separate elementwise and broadcast ops per layer (more time than the convolutions on
+// wasm). The analytic gradient of batch normalization needs two channel reductions and two
+// per-channel affine maps, which FusedBatchNorm itself computes in one pass each.
+// The class keeps the Keras/TF.js class name, config and weights, so saved and imported models
+// load into it unchanged; inference is the stock implementation.
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+type Tensor = tf.Tensor;
+
+/** Per-channel affine map a*x + b (a, b of shape [C]) as one FusedBatchNorm kernel. */
+function channelAffine(x: Tensor, a: Tensor, b: Tensor): Tensor {
+  const channels = a.shape[0]!;
+  return tf.batchNorm(x, tf.zeros([channels]), tf.ones([channels]), b, a, 0);
+}
+
+const onesColumns = new Map<number, Tensor>();
+
+/**
+ * Sums over every axis but the last, as a [C] vector. Written as [M, C]^T x ones[M, 1]: on wasm
+ * this is one XNNPACK matrix product (with the constant ones packed once), several times faster
+ * than the Sum kernel, which transposes first. Exact up to float32 summation order.
+ */
+function channelSum(x: Tensor): Tensor {
+  const channels = x.shape.at(-1)!;
+  const rows = x.size / channels;
+  let ones = onesColumns.get(rows);
+  if (!ones) {
+    ones = tf.keep(tf.ones([rows, 1]));
+    onesColumns.set(rows, ones);
+  }
+  return tf.reshape(tf.matMul(tf.reshape(x, [rows, channels]), ones, true, false), [channels]);
+}
+
+/**
+ * Batch normalization over all axes but the last, with batch statistics and the exact
+ * gradient with respect to x, gamma and beta. Returns the output and the (biased) batch mean
+ * and variance for the moving averages.
+ */
+export function batchNormTraining(
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon: number,
+): { y: Tensor; mean: Tensor; variance: Tensor } {
+  const count = x.size / x.shape.at(-1)!;
+  let stats: { mean: Tensor; variance: Tensor } | undefined;
+  const normalize = tf.customGrad((xIn, gammaIn, betaIn, save) => {
+    const [xT, g, b] = [xIn, gammaIn, betaIn] as Tensor[];
+    const mean = tf.div(channelSum(xT!), count);
+    const variance = tf.div(channelSum(tf.squaredDifference(xT!, mean)), count);
+    // Statistics computed here, inside the gradient boundary, so that no gradient flows
+    // through them separately; copies leave the scope for the moving averages.
+    stats = { mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)) };
+    save([xT!, g!, mean, variance]);
+    return {
+      value: tf.batchNorm(xT!, mean, variance, b!, g!, epsilon),
+      gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+        const dyT = dy as Tensor;
+        const [xs, gs, mean, variance] = saved as [Tensor, Tensor, Tensor, Tensor];
+        const invStd = tf.rsqrt(tf.add(variance, epsilon));
+        const dBeta = channelSum(dyT);
+        // sum(dy * xhat) = invStd * (sum(dy * x) - mean * sum(dy))
+        const dGamma = tf.mul(invStd, tf.sub(channelSum(tf.mul(dyT, xs)), tf.mul(mean, dBeta)));
+        // dx = k*dy + p*x + q, with k = gamma*invStd, p = -k*invStd*dGamma/M,
+        // q = -p*mean - k*dBeta/M (standard batch-norm backward, regrouped per channel).
+        const k = tf.mul(gs, invStd);
+        const p = tf.neg(tf.div(tf.mul(tf.mul(k, invStd), dGamma), count));
+        const q = tf.sub(tf.neg(tf.mul(p, mean)), tf.div(tf.mul(k, dBeta), count));
+        const dx = tf.add(channelAffine(dyT, k, q), channelAffine(xs, p, tf.zerosLike(p)));
+        return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  const y = normalize(x, gamma, beta);
+  return { y, ...stats! };
+}
+
+const StockBatchNormalization = tfl.layers.batchNormalization({}).constructor as unknown as {
+  new (args?: tfl.layers.BatchNormalizationLayerArgs): tfl.layers.Layer;
+  className: string;
+};
+
+/** The fields of the stock layer this subclass reads (declared private in its typings). */
+interface BatchNormFields {
+  axis: number | number[];
+  momentum: number;
+  epsilon: number;
+  gamma: tfl.LayerVariable | null;
+  beta: tfl.LayerVariable | null;
+  movingMean: tfl.LayerVariable;
+  movingVariance: tfl.LayerVariable;
+}
+
+export class BatchNormalization extends StockBatchNormalization {
+  static override className = 'BatchNormalization';
+
+  override call(inputs: Tensor | Tensor[], kwargs: Record<string, unknown>): Tensor | Tensor[] {
+    const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+    const f = this as unknown as BatchNormFields;
+    const axis = Array.isArray(f.axis) ? f.axis : [f.axis];
+    const lastAxis = axis.length === 1 && (axis[0] === -1 || axis[0] === x.rank - 1);
+    if (!kwargs['training'] || !lastAxis) return super.call(inputs, kwargs);
+    return tf.tidy(() => {
+      const channels = x.shape.at(-1)!;
+      const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);
+      const beta = f.beta ? f.beta.read() : tf.zeros([channels]);
+      const { y, mean, variance } = batchNormTraining(x, gamma, beta, f.epsilon);
+      // Same update rule as tfjs-layers: moving = moving - (moving - batch) * (1 - momentum).
+      for (const [variable, batch] of [[f.movingMean, mean], [f.movingVariance, variance]] as const) {
+        const old = variable.read();
+        variable.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - f.momentum)));
+      }
+      tf.dispose([mean, variance]); // kept by batchNormTraining, not owned by this scope
+      return y;
+    });
+  }
+}
+
+// Replaces the stock class in the deserialization registry: every model loaded from JSON
+// gets the fast training path.
+tf.serialization.registerClass(BatchNormalization);
+
+/** Factory matching tfl.layers.batchNormalization, returning the fast layer. */
+export function batchNormalization(args: tfl.layers.BatchNormalizationLayerArgs = {}): tfl.layers.Layer {
+  return new BatchNormalization(args);
+}

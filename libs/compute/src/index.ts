@@ -1,0 +1,8 @@
+export * as tf from '@tensorflow/tfjs-core';
+export * as tfl from '@tensorflow/tfjs-layers';
+export { BACKEND_NAMES, BackendError, initBackend, parseBackendName } from './backend.js';
+export type { ActiveBackend, BackendName } from './backend.js';
+export { registerWasmTrainingKernels } from './wasm-kernels.js';
+export { makeTrainStep } from './train-step.js';
+export type { TrainStepOptions, TrainStepResult } from './train-step.js';
+export { BatchNormalization, batchNormalization, batchNormTraining } from './batch-norm.js';

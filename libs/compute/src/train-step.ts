@@ -1,0 +1,49 @@
+// One SGD step of a tfjs-layers model: forward in training mode (batch-norm batch statistics,
+// moving averages updated), softmax cross-entropy on logits, backward, optimizer update.
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+export interface TrainStepResult {
+  loss: number;
+  /** Fraction of the batch classified correctly (before the update). */
+  accuracy: number;
+}
+
+export interface TrainStepOptions {
+  /** L2 penalty added to the gradient of every kernel (not biases or batch-norm parameters). */
+  weightDecay?: number;
+}
+
+/** Returns a function that runs one training step on (images NHWC, integer labels). */
+export function makeTrainStep(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  options: TrainStepOptions = {},
+): (images: tf.Tensor4D, labels: tf.Tensor1D) => TrainStepResult {
+  const decay = options.weightDecay ?? 0;
+  const numClasses = (model.outputs[0]!.shape as number[]).at(-1)!;
+  return (images, labels) => {
+    const [lossValue, correct] = tf.tidy(() => {
+      const oneHot = tf.oneHot(tf.cast(labels, 'int32'), numClasses);
+      let hits: tf.Tensor | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const logits = model.apply(images, { training: true }) as tf.Tensor;
+        // Kept: everything else made inside variableGrads is disposed when it returns.
+        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')));
+        return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+      });
+      if (decay > 0) {
+        for (const w of model.trainableWeights) {
+          if (w.name.endsWith('kernel') && grads[w.originalName]) {
+            grads[w.originalName] = tf.add(grads[w.originalName]!, tf.mul(w.read(), decay));
+          }
+        }
+      }
+      optimizer.applyGradients(grads);
+      return [value, hits!];
+    });
+    const result = { loss: lossValue.dataSync()[0]!, accuracy: correct.dataSync()[0]! / labels.shape[0] };
+    tf.dispose([lossValue, correct]);
+    return result;
+  };
+}

@@ -1,0 +1,4 @@
+export { OptionAShortcut } from './option-a-shortcut.js';
+export type { OptionAShortcutConfig } from './option-a-shortcut.js';
+export { blocksPerStage, buildCifarResNet } from './cifar-resnet.js';
+export type { CifarResNetOptions } from './cifar-resnet.js';
