@@ -1,0 +1,23 @@
+// The typed gRPC contracts of prune-everything, generated from proto/prune/v1 by ts-proto
+// (`nx run contracts:generate`). Generated files live in src/gen and are never edited by hand.
+import { fileURLToPath } from 'node:url';
+import * as path from 'node:path';
+
+export * from './gen/prune/v1/common.js';
+export * from './gen/prune/v1/trainer.js';
+export * from './gen/prune/v1/criterion.js';
+export * from './gen/prune/v1/candidates.js';
+export * from './gen/prune/v1/similarity.js';
+export * from './gen/prune/v1/coordinator.js';
+
+/** Directory holding the .proto sources (for @grpc/proto-loader, e.g. server reflection). */
+export const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');
+
+/** The .proto files of the five services, relative to PROTO_ROOT. */
+export const SERVICE_PROTO_FILES = [
+  'prune/v1/trainer.proto',
+  'prune/v1/criterion.proto',
+  'prune/v1/candidates.proto',
+  'prune/v1/similarity.proto',
+  'prune/v1/coordinator.proto',
+] as const;

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  CandidatesServiceService,
+  CompareRequest,
+  CoordinatorServiceService,
+  CriterionServiceService,
+  PROTO_ROOT,
+  SERVICE_PROTO_FILES,
+  SimilarityServiceService,
+  StructureKind,
+  TrainerServiceService,
+  TrainResponse,
+} from '@prune/contracts';
+
+describe('generated contracts', () => {
+  it('define the five services with the methods the system relies on', () => {
+    expect(Object.keys(TrainerServiceService)).toEqual(['train', 'evaluate', 'extractRepresentations']);
+    expect(TrainerServiceService.train.responseStream).toBe(true);
+    expect(Object.keys(CriterionServiceService)).toEqual(['listCriteria', 'score']);
+    expect(Object.keys(CandidatesServiceService)).toEqual(['makeCandidate']);
+    expect(Object.keys(SimilarityServiceService)).toEqual(['describe', 'compare']);
+    expect(Object.keys(CoordinatorServiceService)).toEqual(['startRun', 'getRun', 'watchRun', 'listRuns', 'cancelRun']);
+    expect(CoordinatorServiceService.watchRun.path).toBe('/prune.v1.CoordinatorService/WatchRun');
+  });
+
+  it('round-trip messages through the wire format, artifacts by reference', () => {
+    const request = CompareRequest.fromPartial({
+      metric: 'linear_cka',
+      x: { uri: 'store://sha256/aa', sha256: 'aa' },
+      y: { uri: 'store://sha256/bb', sha256: 'bb' },
+      parameters: { threshold: 0.5 },
+    });
+    expect(CompareRequest.decode(CompareRequest.encode(request).finish())).toEqual(request);
+    const event = TrainResponse.fromPartial({ event: { $case: 'progress', value: { epoch: 1, step: 10, loss: 0.5 } } });
+    expect(TrainResponse.decode(TrainResponse.encode(event).finish()).event?.$case).toBe('progress');
+    expect(StructureKind.STRUCTURE_KIND_FILTER).toBe(2);
+  });
+
+  it('point at the .proto sources for reflection', () => {
+    for (const file of SERVICE_PROTO_FILES) expect(fs.existsSync(path.join(PROTO_ROOT, file))).toBe(true);
+  });
+});

@@ -1,0 +1,28 @@
+// A grpc.health.v1 client: used by tests, readiness checks and the coordinator.
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { protoPath } from 'grpc-health-check';
+
+type HealthClient = grpc.Client & {
+  check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { status: string }) => void): void;
+};
+
+let HealthClientCtor: (new (address: string, credentials: grpc.ChannelCredentials) => HealthClient) | undefined;
+
+/** Asks `address` for the serving status of `service` ('' = the whole server). */
+export async function checkHealth(address: string, service = '', deadlineMs = 5000): Promise<string> {
+  if (!HealthClientCtor) {
+    const definition = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { keepCase: true, enums: String }));
+    HealthClientCtor = (definition['grpc'] as never as { health: { v1: { Health: typeof HealthClientCtor } } }).health.v1.Health;
+  }
+  const client = new HealthClientCtor!(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<string>((resolve, reject) =>
+      client.check({ service }, { deadline: Date.now() + deadlineMs }, (error, response) =>
+        error ? reject(error) : resolve(response!.status),
+      ),
+    );
+  } finally {
+    client.close();
+  }
+}

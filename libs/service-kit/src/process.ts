@@ -1,0 +1,51 @@
+// Starts a service as a real child process on loopback and waits until it listens:
+// used by end-to-end tests and the local demo. TypeScript entries run through tsx with the
+// workspace's source condition; built .js entries run on plain node.
+import { spawn, type ChildProcess } from 'node:child_process';
+
+export interface ServiceProcess {
+  address: string;
+  child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** Sends `signal` (SIGTERM by default) and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function spawnServiceProcess(entry: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServiceProcess> {
+  const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx', '--conditions=@prune/source'] : [];
+  const child = spawn(process.execPath, [...nodeArgs, entry, '--address', '127.0.0.1:0', ...(options.args ?? [])], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} did not start listening within ${options.timeoutMs ?? 60000} ms:\n${stderr}`));
+    }, options.timeoutMs ?? 60000);
+    const exitedEarly = (code: number | null) => {
+      clearTimeout(timer);
+      reject(new Error(`${entry} exited with ${code} before listening:\n${stderr}`));
+    };
+    child.once('exit', exitedEarly);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (\S+:\d+)/.exec(stderr);
+      if (match) {
+        clearTimeout(timer);
+        child.off('exit', exitedEarly);
+        resolve({
+          address: match[1]!,
+          child,
+          stderr: () => stderr,
+          stop: async (signal = 'SIGTERM') => {
+            if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+            return exited;
+          },
+        });
+      }
+    });
+  });
+}

@@ -1,0 +1,1 @@
+export { createCandidatesService, candidatesBinding } from './service.js';

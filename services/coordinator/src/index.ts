@@ -1,0 +1,1 @@
+export { createCoordinatorService, coordinatorBinding } from './service.js';

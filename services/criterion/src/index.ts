@@ -1,0 +1,1 @@
+export { createCriterionService, criterionBinding } from './service.js';

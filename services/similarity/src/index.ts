@@ -1,0 +1,1 @@
+export { createSimilarityService, similarityBinding } from './service.js';

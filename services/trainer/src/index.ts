@@ -1,0 +1,1 @@
+export { createTrainerService, trainerBinding } from './service.js';

@@ -1,0 +1,55 @@
+// Throughput of CIFAR ResNets on the active backend: images/second for inference and for a full
+// training step (forward + backward + SGD update). A script, not a test: `npm run bench`.
+// Options: --depths 20,56  --batches 64,128  --steps 5  (PRUNE_BACKEND picks the backend).
+import { initBackend, makeTrainStep, tf } from '@prune/compute';
+import { buildCifarResNet } from '@prune/models';
+import { parseArgs } from 'node:util';
+import * as os from 'node:os';
+
+const { values } = parseArgs({
+  options: {
+    depths: { type: 'string', default: '20,56' },
+    batches: { type: 'string', default: '64,128' },
+    steps: { type: 'string', default: '5' },
+  },
+});
+const list = (s: string) => s.split(',').map(Number);
+const steps = Number(values.steps);
+
+const backend = await initBackend();
+
+function imagesPerSecond(batch: number, run: () => void): number {
+  run(); // warm-up: kernels compiled, weights packed, buffers allocated
+  run();
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) run();
+  return (batch * steps) / ((performance.now() - start) / 1000);
+}
+
+const rows: string[][] = [];
+for (const depth of list(values.depths)) {
+  for (const batch of list(values.batches)) {
+    const model = buildCifarResNet({ depth, seed: 0 });
+    const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+    const infer = imagesPerSecond(batch, () => {
+      const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
+      out.dataSync();
+      out.dispose();
+    });
+    const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), { weightDecay: 1e-4 });
+    const train = imagesPerSecond(batch, () => step(x, y));
+    rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
+    console.error(`  measured ResNet-${depth} batch ${batch}`);
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+}
+
+const header = ['model', 'batch', 'inference img/s', 'train step img/s'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
+console.log(`backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, ${steps} timed steps after 2 warm-up`);
+console.log(line(header));
+console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+for (const row of rows) console.log(line(row));
