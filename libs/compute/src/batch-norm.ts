@@ -48,16 +48,15 @@ export function batchNormTraining(
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
   const count = x.size / x.shape.at(-1)!;
   let stats: { mean: Tensor; variance: Tensor } | undefined;
-  const normalize = tf.customGrad((xIn, gammaIn, betaIn, save) => {
-    const [xT, g, b] = [xIn, gammaIn, betaIn] as Tensor[];
-    const mean = tf.div(channelSum(xT!), count);
-    const variance = tf.div(channelSum(tf.squaredDifference(xT!, mean)), count);
+  const normalize = tf.customGrad(((xT: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
+    const mean = tf.div(channelSum(xT), count);
+    const variance = tf.div(channelSum(tf.squaredDifference(xT, mean)), count);
     // Statistics computed here, inside the gradient boundary, so that no gradient flows
     // through them separately; copies leave the scope for the moving averages.
     stats = { mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)) };
-    save([xT!, g!, mean, variance]);
+    save([xT, g, mean, variance]);
     return {
-      value: tf.batchNorm(xT!, mean, variance, b!, g!, epsilon),
+      value: tf.batchNorm(xT, mean, variance, b, g, epsilon),
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
         const dyT = dy as Tensor;
         const [xs, gs, mean, variance] = saved as [Tensor, Tensor, Tensor, Tensor];
@@ -74,13 +73,15 @@ export function batchNormTraining(
         return [dx, dGamma, dBeta];
       },
     };
-  });
-  const y = normalize(x, gamma, beta);
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = normalize(x, gamma, beta) as Tensor;
   return { y, ...stats! };
 }
 
+type BatchNormalizationArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
+
 const StockBatchNormalization = tfl.layers.batchNormalization({}).constructor as unknown as {
-  new (args?: tfl.layers.BatchNormalizationLayerArgs): tfl.layers.Layer;
+  new (args?: BatchNormalizationArgs): tfl.layers.Layer;
   className: string;
 };
 
@@ -122,9 +123,9 @@ export class BatchNormalization extends StockBatchNormalization {
 
 // Replaces the stock class in the deserialization registry: every model loaded from JSON
 // gets the fast training path.
-tf.serialization.registerClass(BatchNormalization);
+tf.serialization.registerClass(BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
 
 /** Factory matching tfl.layers.batchNormalization, returning the fast layer. */
-export function batchNormalization(args: tfl.layers.BatchNormalizationLayerArgs = {}): tfl.layers.Layer {
+export function batchNormalization(args: BatchNormalizationArgs = {}): tfl.layers.Layer {
   return new BatchNormalization(args);
 }

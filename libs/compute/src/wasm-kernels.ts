@@ -1,14 +1,14 @@
-// Fast training on the wasm backend, built only from kernels that wasm runs well (XNNPACK conv,
-// pad, transpose, elementwise ops) and installed through TF.js's public kernel and gradient
-// registries.
+// Convolution gradients for the wasm backend, built only from kernels that wasm runs well
+// (XNNPACK conv, pad, transpose) and installed through TF.js's public kernel registry.
 //
-// Why: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel at all (training fails), its
-// Conv2DBackpropInput is a naive loop, and the stock FusedBatchNorm gradient spends most of its
-// time in a slow wasm Tile. The replacements express the same math as forward convolutions and
-// broadcasts. They are kernels (not only gradients) because tfjs-core's fused conv2d calls the
-// backprop kernels directly from its own custom gradient.
+// Why: tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel at all (training fails) and its
+// Conv2DBackpropInput is a naive loop. Both are expressed here as forward convolutions. They are
+// kernels (not gradients) because tfjs-core's fused conv2d calls the backprop kernels directly
+// from its own custom gradient. (Batch-norm training is made fast in batch-norm.ts.)
 import * as tf from '@tensorflow/tfjs-core';
-import type { GradFunc, KernelBackend, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+
+type KernelArgs = { inputs: NamedTensorInfoMap; backend: KernelBackend; attrs: NamedAttrMap };
 
 type Shape4 = [number, number, number, number];
 
@@ -52,9 +52,9 @@ function padInfoOf(inShape: Shape4, filterShape: Shape4, attrs: ConvAttrs) {
  * becomes the channel being reduced, the output gradient becomes a filter dilated by the stride.
  * dW[i,j,ci,co] = sum_{n,h,w} xPadded[n, h*s+i, w*s+j, ci] * dy[n,h,w,co].
  */
-function conv2dBackpropFilter(args: { inputs: NamedAttrMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
-  const x = args.inputs['x'] as TensorInfo;
-  const dy = args.inputs['dy'] as TensorInfo;
+function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
+  const x = args.inputs['x']!;
+  const dy = args.inputs['dy']!;
   const attrs = args.attrs as unknown as ConvAttrs & { filterShape: Shape4 };
   const [kh, kw] = attrs.filterShape;
   const { pad, stride } = padInfoOf(x.shape as Shape4, attrs.filterShape, attrs);
@@ -83,9 +83,9 @@ function conv2dBackpropFilter(args: { inputs: NamedAttrMap; backend: KernelBacke
  * Gradient of a conv2d with respect to its input, as one forward convolution of the
  * zero-upsampled output gradient with the spatially flipped, in/out-swapped filter.
  */
-function conv2dBackpropInput(args: { inputs: NamedAttrMap; backend: KernelBackend; attrs: NamedAttrMap }): TensorInfo {
-  const dy = args.inputs['dy'] as TensorInfo;
-  const filter = args.inputs['filter'] as TensorInfo;
+function conv2dBackpropInput(args: KernelArgs): TensorInfo {
+  const dy = args.inputs['dy']!;
+  const filter = args.inputs['filter']!;
   const attrs = args.attrs as unknown as ConvAttrs & { inputShape: Shape4 };
   const [kh, kw] = filter.shape as Shape4;
   const [, inH, inW] = attrs.inputShape;
@@ -125,29 +125,9 @@ function conv2dBackpropInput(args: { inputs: NamedAttrMap; backend: KernelBacken
   }));
 }
 
-/** FusedBatchNorm gradient with broadcasting instead of Tile; same formulas as tfjs-core. */
-function wasmBatchNormGrad(stock: GradFunc): GradFunc {
-  return (dy, saved, attrs) => {
-    if (tf.getBackend() !== 'wasm') return stock(dy, saved, attrs);
-    const varianceEpsilon = attrs['varianceEpsilon'] as number;
-    const [x, mean, variance, scale] = saved as Tensor[];
-    const channelAxes = mean!.rank === 1 ? x!.shape.slice(0, -1).map((_, i) => i) : [];
-    const reduce = (t: Tensor) => tf.reshape(channelAxes.length ? tf.sum(t, channelAxes) : t, mean!.shape);
-    const invStd = tf.rsqrt(tf.add(variance!, varianceEpsilon));
-    const scaled = scale == null ? dy : tf.mul(dy, scale);
-    return {
-      x: () => tf.mul(scaled, invStd),
-      mean: () => reduce(tf.neg(tf.mul(scaled, invStd))),
-      variance: () => reduce(tf.mul(tf.mul(tf.sub(x!, mean!), scaled), tf.mul(tf.pow(invStd, 3), -0.5))),
-      scale: () => reduce(tf.mul(dy, tf.mul(tf.sub(x!, mean!), invStd))),
-      offset: () => reduce(dy),
-    };
-  };
-}
-
 let registered = false;
 
-/** Installs the wasm training kernels and gradients once per process (idempotent). */
+/** Installs the wasm training kernels once per process (idempotent). */
 export function registerWasmTrainingKernels(): void {
   if (registered) return;
   registered = true;
@@ -157,15 +137,5 @@ export function registerWasmTrainingKernels(): void {
   ] as const) {
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
-  }
-  const stock = tf.getGradient(tf.FusedBatchNorm);
-  if (!stock) throw new Error(`tfjs-core has no gradient for ${tf.FusedBatchNorm} to wrap`);
-  // registerGradient warns when it replaces one; here the replacement is intended.
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    tf.registerGradient({ ...stock, gradFunc: wasmBatchNormGrad(stock.gradFunc) });
-  } finally {
-    console.warn = warn;
   }
 }

@@ -63,7 +63,7 @@ describe('serve', () => {
         responseDeserialize: (value: Buffer) => value,
       },
     }, 'ServerReflection');
-    const reflection = new Reflection(running.address, grpc.credentials.createInsecure()) as grpc.Client & {
+    const reflection = new Reflection(running.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       serverReflectionInfo(): grpc.ClientDuplexStream<Buffer, Buffer>;
     };
     const stream = reflection.serverReflectionInfo();
