@@ -17,7 +17,7 @@ const WORKSPACE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 /** Runs `nx graph --file` and returns the project graph. */
 export function loadProjectGraph(): ProjectGraph {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nx-graph-')), 'graph.json');
-  execFileSync(process.execPath, [path.join(WORKSPACE_ROOT, 'node_modules/nx/bin/nx.js'), 'graph', `--file=${file}`], {
+  execFileSync(path.join(WORKSPACE_ROOT, 'node_modules/.bin/nx'), ['graph', `--file=${file}`], {
     cwd: WORKSPACE_ROOT,
     stdio: 'pipe',
     env: { ...process.env, NX_DAEMON: 'false', NX_TUI: 'false' },
