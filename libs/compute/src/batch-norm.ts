@@ -4,17 +4,20 @@
 // is ~20 separate elementwise and broadcast ops per layer (more time than the convolutions on
 // wasm). The analytic gradient of batch normalization needs two channel reductions and two
 // per-channel affine maps, which FusedBatchNorm itself computes in one pass each.
-// The class keeps the Keras/TF.js class name, config and weights, so saved and imported models
-// load into it unchanged; inference is the stock implementation.
+// Inference uses the same per-channel affine form (x * scale + shift), which on wasm is faster
+// than the FusedBatchNorm kernel. The class keeps the Keras/TF.js class name, config and
+// weights, so saved and imported models load into it unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 type Tensor = tf.Tensor;
 
-/** Per-channel affine map a*x + b (a, b of shape [C]) as one FusedBatchNorm kernel. */
+/**
+ * Per-channel affine map a*x + b (a, b of shape [C]) as a broadcast multiply and add: on wasm
+ * these two kernels are together ~2x faster than one FusedBatchNorm kernel.
+ */
 function channelAffine(x: Tensor, a: Tensor, b: Tensor): Tensor {
-  const channels = a.shape[0]!;
-  return tf.batchNorm(x, tf.zeros([channels]), tf.ones([channels]), b, a, 0);
+  return tf.add(tf.mul(x, a), b);
 }
 
 const onesColumns = new Map<number, Tensor>();
@@ -33,6 +36,12 @@ function channelSum(x: Tensor): Tensor {
     onesColumns.set(rows, ones);
   }
   return tf.reshape(tf.matMul(tf.reshape(x, [rows, channels]), ones, true, false), [channels]);
+}
+
+/** gamma * (x - mean) / sqrt(variance + epsilon) + beta, as one per-channel affine map. */
+function normalizeWith(x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): Tensor {
+  const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
+  return channelAffine(x, scale, tf.sub(beta, tf.mul(mean, scale)));
 }
 
 /**
@@ -56,7 +65,7 @@ export function batchNormTraining(
     stats = { mean: tf.keep(tf.clone(mean)), variance: tf.keep(tf.clone(variance)) };
     save([xT, g, mean, variance]);
     return {
-      value: tf.batchNorm(xT, mean, variance, b, g, epsilon),
+      value: normalizeWith(xT, mean, variance, g, b, epsilon),
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
         const dyT = dy as Tensor;
         const [xs, gs, mean, variance] = saved as [Tensor, Tensor, Tensor, Tensor];
@@ -69,7 +78,7 @@ export function batchNormTraining(
         const k = tf.mul(gs, invStd);
         const p = tf.neg(tf.div(tf.mul(tf.mul(k, invStd), dGamma), count));
         const q = tf.sub(tf.neg(tf.mul(p, mean)), tf.div(tf.mul(k, dBeta), count));
-        const dx = tf.add(channelAffine(dyT, k, q), channelAffine(xs, p, tf.zerosLike(p)));
+        const dx = tf.add(channelAffine(dyT, k, q), tf.mul(xs, p));
         return [dx, dGamma, dBeta];
       },
     };
@@ -104,7 +113,15 @@ export class BatchNormalization extends StockBatchNormalization {
     const f = this as unknown as BatchNormFields;
     const axis = Array.isArray(f.axis) ? f.axis : [f.axis];
     const lastAxis = axis.length === 1 && (axis[0] === -1 || axis[0] === x.rank - 1);
-    if (!kwargs['training'] || !lastAxis) return super.call(inputs, kwargs);
+    if (!lastAxis) return super.call(inputs, kwargs);
+    if (!kwargs['training']) {
+      return tf.tidy(() => {
+        const channels = x.shape.at(-1)!;
+        const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);
+        const beta = f.beta ? f.beta.read() : tf.zeros([channels]);
+        return normalizeWith(x, f.movingMean.read(), f.movingVariance.read(), gamma, beta, f.epsilon);
+      });
+    }
     return tf.tidy(() => {
       const channels = x.shape.at(-1)!;
       const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);

@@ -1,6 +1,7 @@
 // Throughput of CIFAR ResNets on the active backend: images/second for inference and for a full
 // training step (forward + backward + SGD update). A script, not a test: `npm run bench`.
-// Options: --depths 20,56  --batches 64,128  --steps 5  (PRUNE_BACKEND picks the backend).
+// Options: --depths 20,56  --batches 64,128  --steps 5  --profile (PRUNE_BACKEND picks the backend).
+// --profile also prints where one training step spends its time, per kernel.
 import { initBackend, makeTrainStep, tf } from '@prune/compute';
 import { buildCifarResNet } from '@prune/models';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ const { values } = parseArgs({
     depths: { type: 'string', default: '20,56' },
     batches: { type: 'string', default: '64,128' },
     steps: { type: 'string', default: '5' },
+    profile: { type: 'boolean', default: false },
   },
 });
 const list = (s: string) => s.split(',').map(Number);
@@ -26,6 +28,23 @@ function imagesPerSecond(batch: number, run: () => void): number {
   return (batch * steps) / ((performance.now() - start) / 1000);
 }
 
+async function printKernelProfile(title: string, run: () => void): Promise<void> {
+  const info = await tf.profile(() => {
+    run();
+  });
+  const byKernel = new Map<string, number>();
+  // Only leaf kernels: op wrappers (names ending in __op) and scopes would count time twice.
+  for (const k of info.kernels) {
+    if (k.name.endsWith('__op') || k.name === 'unnamed scope') continue;
+    byKernel.set(k.name, (byKernel.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  }
+  const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
+  console.error(`  ${title}: ${total.toFixed(0)} ms in kernels`);
+  for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
+    console.error(`    ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%`);
+  }
+}
+
 const rows: string[][] = [];
 for (const depth of list(values.depths)) {
   for (const batch of list(values.batches)) {
@@ -39,6 +58,7 @@ for (const depth of list(values.depths)) {
     });
     const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), { weightDecay: 1e-4 });
     const train = imagesPerSecond(batch, () => step(x, y));
+    if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
     rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
     console.error(`  measured ResNet-${depth} batch ${batch}`);
     tf.dispose([x, y]);
