@@ -66,7 +66,7 @@ export function buildCifarResNet(options: CifarResNetOptions): tfl.LayersModel {
     }
   });
   x = tfl.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ units: numClasses, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }), name: 'fc' })
+  const logits = tfl.layers.dense({ units: numClasses, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }), name: 'linear' })
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: `resnet${options.depth}` });
 }

@@ -5,8 +5,11 @@ import { tf } from '@prune/compute';
 export type Preprocessing =
   /** RGB/255, then (x - mean[c]) / std[c] per channel (the PyTorch CIFAR ResNets). */
   | { kind: 'channel-mean-std'; mean: number[]; std: number[] }
-  /** RGB/255 minus a per-pixel mean image of shape [h, w, c] (the Keras models of Pons et al.). */
-  | { kind: 'pixel-mean'; mean: number[] };
+  /**
+   * RGB/255 minus a per-pixel mean image of shape [h, w, c] (the Keras models of Pons et al.).
+   * `meanOf` names the split the mean is computed from when `mean` is not stored.
+   */
+  | { kind: 'pixel-mean'; meanOf: string; mean?: number[] };
 
 export const CIFAR_RESNET_PREPROCESSING: Preprocessing = {
   kind: 'channel-mean-std',
@@ -31,6 +34,9 @@ export function preprocessImages(
         throw new Error(`preprocessing: mean/std have ${preprocessing.mean.length}/${preprocessing.std.length} entries, expected ${c} (channels)`);
       }
       return tf.div(tf.sub(scaled, tf.tensor1d(preprocessing.mean)), tf.tensor1d(preprocessing.std)) as tf.Tensor4D;
+    }
+    if (!preprocessing.mean) {
+      throw new Error(`preprocessing: the per-pixel mean of ${preprocessing.meanOf} has not been computed for this model`);
     }
     if (preprocessing.mean.length !== h * w * c) {
       throw new Error(`preprocessing: pixel mean has ${preprocessing.mean.length} values, expected ${h * w * c} (${h}x${w}x${c})`);

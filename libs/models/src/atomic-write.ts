@@ -1,0 +1,16 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/** Writes a file so that readers see either the old content or the whole new one, never a part. */
+export function writeFileAtomic(file: string, data: Uint8Array | string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temp = `${file}.tmp-${process.pid}-${Date.now()}`;
+  const fd = fs.openSync(temp, 'w');
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(temp, file);
+}

@@ -1,0 +1,90 @@
+// Keras functional models: architecture JSON + HDF5 weights (full-model files with a
+// `model_weights` group, or `save_weights` files), read with h5wasm.
+import * as fs from 'node:fs';
+import h5wasm from 'h5wasm/node';
+import { tf, tfl } from '@prune/compute';
+import { ModelFormatError, type ModelMetadata } from './metadata.js';
+import type { LoadedModel } from './layers-format.js';
+import { assertSupportedLayers } from './supported-layers.js';
+
+interface H5Group {
+  keys(): string[];
+  get(name: string): H5Group | H5Dataset | null;
+  attrs: Record<string, { value: unknown }>;
+}
+interface H5Dataset {
+  shape: number[];
+  value: unknown;
+}
+
+const asStrings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value == null ? [] : [String(value)]);
+
+/**
+ * Keras 2.x writes L2/L1 regularizers as classes TF.js does not register; TF.js knows the same
+ * penalties as L1L2. (Regularizers only matter to model.fit; our training applies weight decay
+ * itself, but configs must still deserialize.)
+ */
+function translateRegularizers(value: unknown): void {
+  if (Array.isArray(value)) return value.forEach(translateRegularizers);
+  if (value === null || typeof value !== 'object') return;
+  const node = value as Record<string, unknown>;
+  const cls = node['class_name'];
+  if ((cls === 'L2' || cls === 'L1') && typeof node['config'] === 'object') {
+    const config = node['config'] as Record<string, number>;
+    node['class_name'] = 'L1L2';
+    node['config'] = { l1: config['l1'] ?? 0, l2: config['l2'] ?? 0 };
+    return;
+  }
+  Object.values(node).forEach(translateRegularizers);
+}
+
+/** Loads `<name>.json` (architecture) with the weights in `h5Path` (default: `<name>.h5`). */
+export async function loadKerasModel(jsonPath: string, h5Path = jsonPath.replace(/\.json$/, '.h5'), metadata?: Partial<ModelMetadata>): Promise<LoadedModel> {
+  let topology: Record<string, unknown>;
+  try {
+    topology = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    throw new ModelFormatError(`${jsonPath}: not a readable Keras architecture JSON (${(error as Error).message})`);
+  }
+  assertSupportedLayers(topology as never, jsonPath);
+  translateRegularizers(topology);
+  if (!fs.existsSync(h5Path)) throw new ModelFormatError(`${jsonPath}: weights file ${h5Path} not found`);
+  const model = (await tfl.models.modelFromJSON({ modelTopology: topology } as never)) as tfl.LayersModel;
+
+  await h5wasm.ready;
+  const file = new h5wasm.File(h5Path, 'r') as unknown as H5Group & { close(): void };
+  try {
+    const root = (file.keys().includes('model_weights') ? file.get('model_weights') : file) as H5Group;
+    for (const layer of model.layers) {
+      if (layer.weights.length === 0) continue;
+      const group = root.get(layer.name) as H5Group | null;
+      if (!group) throw new ModelFormatError(`${h5Path}: no weights for layer "${layer.name}"`);
+      const names = asStrings(group.attrs['weight_names']?.value);
+      const values = layer.weights.map((weight) => {
+        // tfjs names are "<layer>/kernel"; Keras stores "<layer>/kernel:0".
+        const suffix = weight.originalName.slice(weight.originalName.lastIndexOf('/') + 1);
+        const stored = names.find((n) => n.replace(/:\d+$/, '').endsWith('/' + suffix));
+        if (!stored) throw new ModelFormatError(`${h5Path}: layer "${layer.name}" has no weight "${suffix}" (found ${names.join(', ') || 'none'})`);
+        const dataset = group.get(stored) as H5Dataset | null;
+        if (!dataset) throw new ModelFormatError(`${h5Path}: layer "${layer.name}": dataset ${stored} is missing`);
+        const expected = weight.shape as number[];
+        if (dataset.shape.join('x') !== expected.join('x')) {
+          throw new ModelFormatError(`${h5Path}: layer "${layer.name}" weight ${suffix} has shape [${dataset.shape}], the architecture needs [${expected}]`);
+        }
+        return tf.tensor(dataset.value as Float32Array, expected);
+      });
+      layer.setWeights(values);
+      tf.dispose(values);
+    }
+  } finally {
+    file.close();
+  }
+  return {
+    model,
+    metadata: {
+      // The models of Pons et al. were trained on RGB/255 minus the per-pixel training mean.
+      preprocessing: metadata?.preprocessing ?? { kind: 'pixel-mean', meanOf: 'cifar10:train' },
+      source: metadata?.source ?? jsonPath,
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import * as fs from 'node:fs';
+import { loadKerasModel } from './keras-format.js';
+import { loadLayersModel, type LoadedModel } from './layers-format.js';
+import { ModelFormatError } from './metadata.js';
+import { loadPytorchManifestModel } from './pytorch-manifest.js';
+
+/**
+ * Loads any model we accept, by path: a TF.js `model.json`, a Keras architecture `.json` (with its
+ * `.h5` beside it), or a shared PyTorch `.manifest.json` (with its `.weights.bin`).
+ */
+export async function loadModel(file: string): Promise<LoadedModel> {
+  if (!fs.existsSync(file)) throw Object.assign(new Error(`model not found: ${file}`), { code: 'NOT_FOUND' });
+  if (file.endsWith('.manifest.json')) return loadPytorchManifestModel(file);
+  if (!file.endsWith('.json')) throw new ModelFormatError(`${file}: expected a model.json, a Keras .json or a .manifest.json`);
+  const head = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if ('modelTopology' in head) return loadLayersModel(file);
+  if ('class_name' in head && 'config' in head) return loadKerasModel(file);
+  throw new ModelFormatError(`${file}: neither a TF.js model.json (modelTopology) nor a Keras architecture (class_name, config)`);
+}

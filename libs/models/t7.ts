@@ -1,0 +1,15 @@
+import { initBackend, tf } from '@prune/compute';
+import { loadModel, preprocessImages, saveLayersModel, loadLayersModel } from './src/index.js';
+import { loadCifar10Lossless4000 } from '@prune/data';
+await initBackend('wasm');
+const { model, metadata } = await loadModel('/work/shared/models/resnet-cifar10/resnet20-12fca82f.manifest.json');
+const data = loadCifar10Lossless4000();
+const x = preprocessImages(data.pixels, [4000, 32, 32, 3], metadata.preprocessing);
+const pred = tf.argMax(model.predict(x, { batchSize: 200 }) as tf.Tensor, -1).dataSync();
+let ok = 0; for (let i = 0; i < 4000; i++) if (pred[i] === data.labels[i]) ok++;
+console.log('acc', ok / 40);
+const k = await loadModel('/work/shared/models/keras-resnet56-pons/resnet56-pons-iter9.json');
+console.log(k.model.layers.length, k.model.countParams(), k.model.getLayer('BatchNorm1_').constructor.name);
+await saveLayersModel('/tmp/m1', model, metadata);
+const r = await loadLayersModel('/tmp/m1/model.json');
+console.log(r.metadata, r.model.layers.length);
