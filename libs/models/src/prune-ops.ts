@@ -1,0 +1,70 @@
+// Per-layer-class rules for channel pruning (the Torch-Pruning idea: a small registry, so a new
+// layer type is supported by adding one entry here). A rule says how a layer relates to the
+// channels flowing through it and how to slice its weights.
+import { tf } from '@prune/compute';
+
+export type ChannelRole =
+  /** Makes new channels (its output width is a config field) and consumes input channels. */
+  | 'producer'
+  /** Keeps the channel layout: channel c in is channel c out (may have per-channel weights). */
+  | 'passthrough'
+  /** Couples or reshuffles channels in ways we do not prune across (Add, shortcuts, unknown). */
+  | 'blocker';
+
+export interface PruneRule {
+  role: ChannelRole;
+  /** Config field holding the output width (producers). */
+  widthField?: string;
+  /**
+   * Slices the layer's weights (in getWeights() order) to the kept input channels `keepIn` and
+   * kept output channels `keepOut` (null = all kept).
+   */
+  slice?: (weights: tf.Tensor[], keepIn: number[] | null, keepOut: number[] | null) => tf.Tensor[];
+  /** Input channel index -> rows of a consumer's weight (Flatten spreads each channel over positions). */
+  flattenSpread?: boolean;
+}
+
+const gather = (t: tf.Tensor, keep: number[] | null, axis: number) => (keep ? tf.gather(t, tf.tensor1d(keep, 'int32'), axis) : t.clone());
+
+export const PRUNE_RULES: Record<string, PruneRule> = {
+  Conv2D: {
+    role: 'producer',
+    widthField: 'filters',
+    // kernel [kh, kw, in, out], bias [out]
+    slice: ([kernel, bias], keepIn, keepOut) =>
+      tf.tidy(() => {
+        const k = gather(gather(kernel!, keepIn, 2), keepOut, 3);
+        return bias ? [k, gather(bias, keepOut, 0)] : [k];
+      }),
+  },
+  Dense: {
+    role: 'producer',
+    widthField: 'units',
+    // kernel [in, out], bias [out]
+    slice: ([kernel, bias], keepIn, keepOut) =>
+      tf.tidy(() => {
+        const k = gather(gather(kernel!, keepIn, 0), keepOut, 1);
+        return bias ? [k, gather(bias, keepOut, 0)] : [k];
+      }),
+  },
+  BatchNormalization: {
+    role: 'passthrough',
+    // gamma, beta, moving mean, moving variance: all [C]
+    slice: (weights, _keepIn, keepOut) => weights.map((w) => gather(w, keepOut, 0)),
+  },
+  Activation: { role: 'passthrough' },
+  ReLU: { role: 'passthrough' },
+  Dropout: { role: 'passthrough' },
+  ZeroPadding2D: { role: 'passthrough' },
+  AveragePooling2D: { role: 'passthrough' },
+  MaxPooling2D: { role: 'passthrough' },
+  GlobalAveragePooling2D: { role: 'passthrough' },
+  Flatten: { role: 'passthrough', flattenSpread: true },
+  Add: { role: 'blocker' },
+  OptionAShortcut: { role: 'blocker' },
+  InputLayer: { role: 'blocker' },
+};
+
+export function ruleFor(className: string): PruneRule {
+  return PRUNE_RULES[className] ?? { role: 'blocker' };
+}

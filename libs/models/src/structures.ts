@@ -1,0 +1,108 @@
+// The structures the method removes, found on the functional graph (never by layer names):
+// residual blocks whose branch can be dropped, and groups of filters whose output channels can
+// be removed together with everything that depends on them.
+import { LayerGraph, type LayerNode } from './layer-graph.js';
+import { ruleFor, type ChannelRole } from './prune-ops.js';
+
+export interface ResidualBlock {
+  /** Stable id: the name of the block's Add layer. */
+  id: string;
+  /** The layer whose output is both the block's input and its identity shortcut. */
+  input: string;
+  /** Layers of the residual branch, input side first. */
+  branch: string[];
+  add: string;
+  /** A ReLU after the Add that is dropped with the block (exact: its input is already >= 0). */
+  trailingActivation?: string;
+}
+
+export interface FilterGroup {
+  /** Stable id: the name of the layer producing the channels. */
+  id: string;
+  producer: string;
+  channels: number;
+  /** Layers the channels pass through unchanged (batch norm, activations, padding, pooling). */
+  passthrough: string[];
+  /** Layers consuming the channels; `spread` > 1 when a Flatten spreads each channel over positions. */
+  consumers: { name: string; spread: number }[];
+}
+
+export function roleOf(node: LayerNode): ChannelRole {
+  const role = ruleFor(node.className).role;
+  // Softmax mixes channels; every other activation is elementwise.
+  if (node.className === 'Activation' && node.config['activation'] === 'softmax') return 'blocker';
+  if (node.className === 'Conv2D' && Number(node.config['groups'] ?? 1) !== 1) return 'blocker';
+  return role;
+}
+
+const isRelu = (node: LayerNode) =>
+  (node.className === 'Activation' && node.config['activation'] === 'relu') || (node.className === 'ReLU' && node.config['max_value'] == null);
+
+export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
+  const blocks: ResidualBlock[] = [];
+  for (const add of graph.ordered()) {
+    if (add.className !== 'Add' || add.inputs.length !== 2) continue;
+    for (const [input, tip] of [add.inputs, [...add.inputs].reverse()] as [string, string][]) {
+      const branch = branchBetween(graph, input, tip);
+      if (!branch) continue;
+      if (add.outputShape.join('x') !== graph.get(input).outputShape.join('x')) continue;
+      const next = add.consumers.length === 1 ? graph.get(add.consumers[0]!) : undefined;
+      const trailing = next && isRelu(next) && isRelu(graph.get(input)) && !graph.outputs.includes(next.name) ? next.name : undefined;
+      if (graph.outputs.includes(add.name)) continue;
+      blocks.push({ id: add.name, input, branch, add: add.name, ...(trailing ? { trailingActivation: trailing } : {}) });
+      break;
+    }
+  }
+  return blocks;
+}
+
+/** The chain of single-input, single-consumer layers from `input` (exclusive) to `tip`, or null. */
+function branchBetween(graph: LayerGraph, input: string, tip: string): string[] | null {
+  const path: string[] = [];
+  let current = tip;
+  while (current !== input) {
+    const node = graph.get(current);
+    if (node.inputs.length !== 1 || node.consumers.length !== 1 || node.className === 'InputLayer') return null;
+    path.push(current);
+    current = node.inputs[0]!;
+    if (path.length > graph.nodes.size) return null;
+  }
+  return path.length > 0 ? path.reverse() : null;
+}
+
+export function findFilterGroups(graph: LayerGraph): FilterGroup[] {
+  const groups: FilterGroup[] = [];
+  for (const producer of graph.ordered()) {
+    if (roleOf(producer) !== 'producer') continue;
+    const group = followChannels(graph, producer);
+    if (group) groups.push(group);
+  }
+  return groups;
+}
+
+/** Follows the producer's channels to every consumer; null when they reach a blocker or an output. */
+function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | null {
+  const channels = producer.outputShape.at(-1)!;
+  const passthrough: string[] = [];
+  const consumers: { name: string; spread: number }[] = [];
+  const frontier: { name: string; spread: number }[] = [{ name: producer.name, spread: 1 }];
+  while (frontier.length) {
+    const { name, spread } = frontier.pop()!;
+    if (graph.outputs.includes(name)) return null; // the model's output width is fixed
+    for (const consumerName of graph.get(name).consumers) {
+      const consumer = graph.get(consumerName);
+      const role = roleOf(consumer);
+      if (role === 'blocker') return null;
+      if (role === 'producer') {
+        consumers.push({ name: consumerName, spread });
+        continue;
+      }
+      if (passthrough.includes(consumerName)) continue;
+      passthrough.push(consumerName);
+      const spreadHere = ruleFor(consumer.className).flattenSpread ? consumer.outputShape.at(-1)! / channels : 1;
+      frontier.push({ name: consumerName, spread: spread * spreadHere });
+    }
+  }
+  if (consumers.length === 0) return null;
+  return { id: producer.name, producer: producer.name, channels, passthrough, consumers };
+}
