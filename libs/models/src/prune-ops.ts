@@ -24,7 +24,17 @@ export interface PruneRule {
   flattenSpread?: boolean;
 }
 
-const gather = (t: tf.Tensor, keep: number[] | null, axis: number) => (keep ? tf.gather(t, tf.tensor1d(keep, 'int32'), axis) : t.clone());
+/**
+ * Keeps the indices `keep` of `t` along `axis`, as a tensor with its own buffer. (A fresh copy:
+ * wasm's GatherV2 records its output under an internal 4D shape, and wasm's FusedConv2D then
+ * rejects it as a bias "of rank 4".)
+ */
+function gather(t: tf.Tensor, keep: number[] | null, axis: number): tf.Tensor {
+  const kept = keep ? tf.gather(t, tf.tensor1d(keep, 'int32'), axis) : t;
+  const copy = tf.tensor(kept.dataSync(), kept.shape, kept.dtype);
+  if (kept !== t) kept.dispose();
+  return copy;
+}
 
 export const PRUNE_RULES: Record<string, PruneRule> = {
   Conv2D: {
