@@ -2,3 +2,6 @@ export { sharedDir } from './shared-dir.js';
 export { CIFAR10_CLASSES, takeFirst } from './labeled-images.js';
 export type { LabeledImages } from './labeled-images.js';
 export { loadCifar10Lossless4000 } from './cifar10-lossless.js';
+export { cacheDir } from './cache-dir.js';
+export { CIFAR10_SPLIT_SIZES, cifar10JpegArchive, loadCifar10Jpeg } from './cifar10-jpeg.js';
+export type { CifarSplit } from './cifar10-jpeg.js';

@@ -4,7 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tf, tfl } from '@prune/compute';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '@prune/store';
 import { ModelFormatError, type ModelMetadata } from './metadata.js';
 import { assertSupportedLayers } from './supported-layers.js';
 

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@prune/compute';
-import { loadLayersModel, loadModel, ModelFormatError, saveLayersModel } from '@prune/models';
+import { loadCifar10Jpeg } from '@prune/data';
+import { loadLayersModel, loadModel, ModelFormatError, preprocessImages, saveLayersModel } from '@prune/models';
 import { maxAbsDiff, PONS, predict, realImages, RESNET20 } from './helpers.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'prune-models-'));
@@ -20,6 +21,19 @@ describe('loading real models', () => {
     const predicted = tf.tidy(() => tf.argMax(predict(model, x), -1).dataSync());
     const correct = labels.reduce((n, label, i) => n + (predicted[i] === label ? 1 : 0), 0);
     expect(correct).toBe(3992);
+  });
+
+  it('reproduces 81.03% on the JPEG CIFAR-10 test split (within 0.1 point)', async () => {
+    const { model, metadata } = await loadModel(RESNET20);
+    const test = await loadCifar10Jpeg('test');
+    let correct = 0;
+    for (let start = 0; start < test.count; start += 500) {
+      const x = preprocessImages(test.pixels.subarray(start * 3072, (start + 500) * 3072), [500, 32, 32, 3], metadata.preprocessing);
+      const predicted = tf.tidy(() => tf.argMax(predict(model, x), -1).dataSync());
+      x.dispose();
+      predicted.forEach((p, i) => (correct += p === test.labels[start + i] ? 1 : 0));
+    }
+    expect(Math.abs((100 * correct) / test.count - 81.03)).toBeLessThanOrEqual(0.1);
   });
 
   it('loads a Keras 2.10 functional model from JSON + HDF5 with pixel-mean preprocessing', async () => {

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sharedDir } from '@prune/data';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
+const PONS9 = path.join(sharedDir(), 'models/keras-resnet56-pons/resnet56-pons-iter9.json');
+const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
+
+function prune(...args: string[]) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('npx prune inspect', () => {
+  it('prints the cost and structures of a Keras model as JSON', () => {
+    const { code, stdout } = prune('inspect', PONS9);
+    expect(code).toBe(0);
+    const info = JSON.parse(stdout);
+    expect(info.macs).toBe(78561920);
+    expect(info.params).toBe(660586);
+    expect(info.removableBlocks.length).toBeGreaterThan(0);
+    expect(info.filterGroups.length).toBeGreaterThan(0);
+  });
+
+  it('writes a pruned model that inspects as smaller', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-cli-'));
+    const { code, stdout, stderr } = prune('inspect', RESNET20, '--remove-blocks', 'layer1.1.add,layer3.2.add', '--remove-filters', 'layer2.0.conv1=0,1,2,3', '--out', out);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.parent.macs).toBe(40551040);
+    expect(result.saved).toBe(path.join(out, 'model.json'));
+    const again = JSON.parse(prune('inspect', result.saved).stdout);
+    expect(again.macs).toBe(result.macs);
+    expect(again.macs).toBeLessThan(40551040);
+    expect(again.removableBlocks.map((b: { id: string }) => b.id)).not.toContain('layer1.1.add');
+    expect(again.filterGroups.find((g: { id: string }) => g.id === 'layer2.0.conv1').channels).toBe(28);
+  });
+
+  it('explains bad arguments (exit 2) and bad structures (exit 1)', () => {
+    const usage = prune('inspect', RESNET20, '--remove-filters', 'layer2.0.conv1');
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toContain('--remove-filters: expected <group>=<channel>,<channel>,...');
+    const unknown = prune('inspect', RESNET20, '--remove-blocks', 'layer2.0.add');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('block "layer2.0.add" is not a removable residual block');
+    expect(prune('frobnicate').code).toBe(2);
+  });
+});
