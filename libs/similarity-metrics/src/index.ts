@@ -1,6 +1,6 @@
 export { checkPair, checkRepresentation, matrix, SimilarityInputError } from './matrix.js';
 export type { Matrix } from './matrix.js';
-export { linearCka, linearCkaGram, minibatchLinearCka, rbfCka, unbiasedHsic } from './cka.js';
+export { LINEAR_CKA_FLOAT64_LIMIT, linearCka, linearCkaFloat64, linearCkaGram, linearCkaTensor, minibatchLinearCka, rbfCka, unbiasedHsic } from './cka.js';
 export { procrustesSimilarity, symmetricEigenvalues } from './procrustes.js';
 export { CKA_METRICS, PROCRUSTES_METRICS, resolveParameters } from './metrics.js';
 export type { SimilarityMetric } from './metrics.js';

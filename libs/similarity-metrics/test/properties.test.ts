@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   CKA_METRICS,
   linearCka,
+  linearCkaFloat64,
+  linearCkaTensor,
   linearCkaGram,
   matrix,
   minibatchLinearCka,
@@ -112,5 +114,17 @@ describe('degenerate input is a clear error, not NaN', () => {
   it('unknown metric parameters are named', () => {
     expect(() => resolveParameters(CKA_METRICS[0]!, { threshold: 1 })).toThrow('parameters.threshold: linear_cka has no parameters');
     expect(resolveParameters(CKA_METRICS[2]!, { threshold: 0.5 })).toEqual({ threshold: 0.5 });
+  });
+});
+
+describe('linear CKA on the TF.js backend (the path for large inputs)', () => {
+  it('agrees with the float64 implementation to 1e-5', async () => {
+    const { initBackend } = await import('@prune/compute');
+    await initBackend('wasm', () => {});
+    const a = randomMatrix(500, 64, 11);
+    const b = multiply(a, randomOrthogonal(64, 12), 2);
+    for (let i = 0; i < b.data.length; i++) b.data[i]! += randomMatrix(500, 64, 13).data[i]!;
+    expect(Math.abs(linearCkaTensor(a, b) - linearCkaFloat64(a, b))).toBeLessThan(1e-5);
+    expect(linearCkaTensor(a, a)).toBeCloseTo(1, 5);
   });
 });

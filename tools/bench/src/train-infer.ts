@@ -6,6 +6,7 @@ import { initBackend, makeTrainStep, tf } from '@prune/compute';
 import { buildCifarResNet } from '@prune/models';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
+import { printTable } from './table.js';
 
 const { values } = parseArgs({
   options: {
@@ -66,10 +67,5 @@ for (const depth of list(values.depths)) {
   }
 }
 
-const header = ['model', 'batch', 'inference img/s', 'train step img/s'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padStart(widths[i]!)).join(' | ') + ' |';
 console.log(`backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, ${steps} timed steps after 2 warm-up`);
-console.log(line(header));
-console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-for (const row of rows) console.log(line(row));
+printTable(['model', 'batch', 'inference img/s', 'train step img/s'], rows);
