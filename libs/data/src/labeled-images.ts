@@ -18,3 +18,49 @@ export function takeFirst(data: LabeledImages, count: number): LabeledImages {
   const size = data.height * data.width * data.channels;
   return { ...data, count: n, pixels: data.pixels.subarray(0, n * size), labels: data.labels.subarray(0, n) };
 }
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence everywhere. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Copies the examples at `indices` (in that order). */
+export function selectExamples(data: LabeledImages, indices: number[]): LabeledImages {
+  const size = data.height * data.width * data.channels;
+  const pixels = new Uint8Array(indices.length * size);
+  indices.forEach((index, i) => pixels.set(data.pixels.subarray(index * size, (index + 1) * size), i * size));
+  return { ...data, count: indices.length, pixels, labels: Uint8Array.from(indices, (i) => data.labels[i]!) };
+}
+
+/**
+ * `count` examples drawn class-balanced (count / classes per class, the remainder to the first
+ * classes) with a seeded shuffle, in class-interleaved order.
+ */
+export function classBalancedSample(data: LabeledImages, count: number, seed: number): LabeledImages {
+  const classes = data.classNames.length;
+  const byClass: number[][] = Array.from({ length: classes }, () => []);
+  data.labels.forEach((label, i) => byClass[label]!.push(i));
+  const random = seededRandom(seed);
+  for (const list of byClass) {
+    for (let i = list.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [list[i], list[j]] = [list[j]!, list[i]!];
+    }
+  }
+  const quota = (c: number) => Math.floor(count / classes) + (c < count % classes ? 1 : 0);
+  for (let c = 0; c < classes; c++) {
+    if (byClass[c]!.length < quota(c)) {
+      throw Object.assign(new Error(`class-balanced sample of ${count}: class ${data.classNames[c]} has only ${byClass[c]!.length} examples`), { code: 'INVALID_ARGUMENT' });
+    }
+  }
+  const indices: number[] = [];
+  for (let k = 0; indices.length < count; k++) for (let c = 0; c < classes && indices.length < count; c++) if (k < quota(c)) indices.push(byClass[c]![k]!);
+  return selectExamples(data, indices);
+}

@@ -1,0 +1,162 @@
+// KL-divergence importance (Luo & Wu 2020, as the paper uses it): the importance of a structure
+// is the mean over calibration examples of KL(p_parent || p_without), where "without" zeroes the
+// structure: a filter's output channel (as seen by the layers consuming it, i.e. exactly what
+// removing it does), or a block's residual branch.
+//
+// Fast path: one pass through the parent; before each structure's first layer, the cached
+// activations are stacked K times and K variants run the rest of the network as one batch.
+// The naive path runs the whole network once per structure; both give the same scores.
+import { tf, type tfl } from '@prune/compute';
+import { findFilterGroups, findResidualBlocks, type LayerGraph } from '@prune/models';
+import { CriterionInputError, type Criterion, type ScoringContext, type StructureScore } from './criterion.js';
+import { GraphRunner, type Replacements } from './graph-runner.js';
+
+/** One structure to score: where its variant starts and what it replaces. */
+interface Variant {
+  score: StructureScore;
+  resumeAt: number;
+  /** Layers whose output is changed, and the channel to zero (-1 = the whole output). */
+  layers: string[];
+  channel: number;
+}
+
+export interface KlOptions {
+  /** Largest batch (calibration images x variants) of one pass; bounds memory. */
+  maxBatch?: number;
+  /** 'fast' (resume from cached activations, batched) or 'naive' (a full pass per structure). */
+  mode?: 'fast' | 'naive';
+  /** Score only the structures this accepts (benchmarks compare subsets). */
+  select?: (structure: StructureScore) => boolean;
+}
+
+/** Whether the model already ends in a softmax (then its outputs must not be softmaxed again). */
+export function outputsAreProbabilities(graph: LayerGraph): boolean {
+  const out = graph.get(graph.outputs[0]!);
+  return out.className === 'Softmax' || ((out.className === 'Dense' || out.className === 'Activation') && out.config['activation'] === 'softmax');
+}
+
+function variantsOf(runner: GraphRunner, kind: 'block' | 'filter'): Variant[] {
+  const graph = runner.graph;
+  if (kind === 'block') {
+    return findResidualBlocks(graph).map((block) => ({
+      score: { kind: 'block', id: block.id, score: 0 },
+      resumeAt: runner.index.get(block.branch[0]!)!,
+      layers: [block.branch.at(-1)!],
+      channel: -1,
+    }));
+  }
+  return findFilterGroups(graph).flatMap((group) => {
+    const members = new Set([group.producer, ...group.passthrough]);
+    // The tensors the consumers read: zeroing a channel there is exactly removing the filter.
+    const feeding = [...new Set(group.consumers.flatMap((c) => graph.get(c.name).inputs.filter((i) => members.has(i))))];
+    return Array.from({ length: group.channels }, (_, channel): Variant => ({
+      score: { kind: 'filter', id: group.id, channel, score: 0 },
+      resumeAt: runner.index.get(group.producer)!,
+      layers: feeding,
+      channel,
+    }));
+  });
+}
+
+/** Replacements for K variants stacked on the batch axis (N examples each). */
+function stackedReplacements(variants: Variant[], examples: number): Replacements {
+  const k = variants.length;
+  const replacements: Replacements = new Map();
+  for (const layer of new Set(variants.flatMap((v) => v.layers))) {
+    replacements.set(layer, (output) =>
+      tf.tidy(() => {
+        if (variants[0]!.channel < 0) return tf.zerosLike(output);
+        const channels = output.shape.at(-1)!;
+        const mask = new Float32Array(k * channels).fill(1);
+        variants.forEach((v, i) => {
+          if (v.layers.includes(layer)) mask[i * channels + v.channel] = 0;
+        });
+        const rest = output.shape.slice(1);
+        const grouped = tf.reshape(output, [k, examples, ...rest]);
+        const maskShape = [k, 1, ...rest.slice(0, -1).map(() => 1), channels];
+        return tf.reshape(tf.mul(grouped, tf.tensor(mask, maskShape)), output.shape);
+      }),
+    );
+  }
+  return replacements;
+}
+
+function logProbabilities(output: tf.Tensor, probabilities: boolean): tf.Tensor {
+  return probabilities ? tf.log(tf.maximum(output, 1e-12)) : tf.logSoftmax(output);
+}
+
+/** Mean KL(parent || variant) of each of the K stacked variants. */
+function meanKl(parentLogP: tf.Tensor, variantOutput: tf.Tensor, k: number, probabilities: boolean): Float32Array {
+  return tf.tidy(() => {
+    const [n, classes] = parentLogP.shape as [number, number];
+    const logQ = tf.reshape(logProbabilities(variantOutput, probabilities), [k, n, classes]);
+    const terms = tf.mul(tf.exp(parentLogP), tf.sub(parentLogP, logQ));
+    return tf.mean(tf.sum(terms, 2), 1).dataSync() as Float32Array;
+  });
+}
+
+export function klScores(model: tfl.LayersModel, calibration: tf.Tensor4D, kind: 'block' | 'filter', options: KlOptions = {}): StructureScore[] {
+  const runner = new GraphRunner(model);
+  const probabilities = outputsAreProbabilities(runner.graph);
+  const examples = calibration.shape[0];
+  const inputName = runner.graph.inputs[0]!;
+  const variants = variantsOf(runner, kind).filter((v) => !options.select || options.select(v.score));
+  const parentLogP = tf.tidy(() => logProbabilities(runner.run(new Map([[inputName, calibration]]), 0), probabilities));
+  try {
+    if (options.mode === 'naive') {
+      for (const variant of variants) {
+        const [kl] = tf.tidy(() => meanKl(parentLogP, runner.run(new Map([[inputName, calibration]]), 0, stackedReplacements([variant], examples)), 1, probabilities));
+        variant.score.score = kl!;
+      }
+    } else {
+      const perPass = Math.max(1, Math.floor((options.maxBatch ?? 1024) / examples));
+      const byResume = new Map<number, Variant[]>();
+      for (const v of variants) byResume.set(v.resumeAt, [...(byResume.get(v.resumeAt) ?? []), v]);
+      tf.tidy(() => {
+        runner.run(new Map([[inputName, calibration]]), 0, undefined, (i, live) => {
+          for (const group of groupsOf(byResume.get(i) ?? [], perPass)) {
+            const scores = tf.tidy(() => {
+              const k = group.length;
+              const stacked = new Map(runner.liveBefore(i).map((name) => [name, k === 1 ? live.get(name)! : tf.concat(Array(k).fill(live.get(name)!), 0)]));
+              return meanKl(parentLogP, runner.run(stacked, i, stackedReplacements(group, examples)), k, probabilities);
+            });
+            group.forEach((v, j) => (v.score.score = scores[j]!));
+          }
+        });
+      });
+    }
+  } finally {
+    parentLogP.dispose();
+  }
+  return variants.map((v) => v.score);
+}
+
+/** Splits variants into batches of at most `size` that share the replaced layers. */
+function groupsOf(variants: Variant[], size: number): Variant[][] {
+  const byLayers = new Map<string, Variant[]>();
+  for (const v of variants) {
+    const key = `${v.channel < 0 ? 'zero' : 'mask'}:${v.layers.join(',')}`;
+    byLayers.set(key, [...(byLayers.get(key) ?? []), v]);
+  }
+  const out: Variant[][] = [];
+  for (const list of byLayers.values()) {
+    // Zeroing a whole block is one variant per batch: a block's replacement is not per-channel.
+    const step = list[0]!.channel < 0 ? 1 : size;
+    for (let i = 0; i < list.length; i += step) out.push(list.slice(i, i + step));
+  }
+  return out;
+}
+
+function requireCalibration(context: ScoringContext): tf.Tensor4D {
+  if (!context.calibration) throw new CriterionInputError('calibration: the kl criterion needs calibration data');
+  if (context.calibration.shape[0] < 1) throw new CriterionInputError('calibration: no examples');
+  return context.calibration;
+}
+
+export const klCriterion: Criterion = {
+  name: 'kl',
+  description: 'Mean KL divergence between the softmax outputs with and without the structure (Luo & Wu 2020)',
+  needsData: true,
+  scoreBlocks: (model, context) => klScores(model, requireCalibration(context), 'block'),
+  scoreFilters: (model, context) => klScores(model, requireCalibration(context), 'filter'),
+};
