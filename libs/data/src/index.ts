@@ -5,3 +5,7 @@ export { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 export { cacheDir } from './cache-dir.js';
 export { CIFAR10_SPLIT_SIZES, cifar10JpegArchive, loadCifar10Jpeg } from './cifar10-jpeg.js';
 export type { CifarSplit } from './cifar10-jpeg.js';
+export { classBalancedIndices } from './labeled-images.js';
+export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
+export { DATASET_URIS, DatasetUriError, openDataset, splitValidation, VALIDATION_SEED, VALIDATION_SIZE } from './dataset-uri.js';
+export { epochOrder, gatherBatch } from './augment.js';

@@ -40,10 +40,10 @@ export function selectExamples(data: LabeledImages, indices: number[]): LabeledI
 }
 
 /**
- * `count` examples drawn class-balanced (count / classes per class, the remainder to the first
- * classes) with a seeded shuffle, in class-interleaved order.
+ * Indices of `count` examples drawn class-balanced (count / classes per class, the remainder to
+ * the first classes) with a seeded shuffle, in class-interleaved order.
  */
-export function classBalancedSample(data: LabeledImages, count: number, seed: number): LabeledImages {
+export function classBalancedIndices(data: LabeledImages, count: number, seed: number): number[] {
   const classes = data.classNames.length;
   const byClass: number[][] = Array.from({ length: classes }, () => []);
   data.labels.forEach((label, i) => byClass[label]!.push(i));
@@ -62,5 +62,10 @@ export function classBalancedSample(data: LabeledImages, count: number, seed: nu
   }
   const indices: number[] = [];
   for (let k = 0; indices.length < count; k++) for (let c = 0; c < classes && indices.length < count; c++) if (k < quota(c)) indices.push(byClass[c]![k]!);
-  return selectExamples(data, indices);
+  return indices;
+}
+
+/** `count` examples drawn class-balanced with a seeded shuffle (see classBalancedIndices). */
+export function classBalancedSample(data: LabeledImages, count: number, seed: number): LabeledImages {
+  return selectExamples(data, classBalancedIndices(data, count, seed));
 }

@@ -1,0 +1,49 @@
+// Datasets named by URI, so services open them themselves:
+//   cifar10-jpeg:train | cifar10-jpeg:validation | cifar10-jpeg:test | cifar10-jpeg:train-full
+//   fashion-mnist:train | fashion-mnist:validation | fashion-mnist:test | fashion-mnist:train-full
+//   cifar10-lossless-4000
+// "validation" is carved from the training split, class-balanced with a fixed seed, and
+// "train" is what remains: every decision of the method uses train or validation, never test.
+import { loadCifar10Jpeg } from './cifar10-jpeg.js';
+import { loadCifar10Lossless4000 } from './cifar10-lossless.js';
+import { loadFashionMnist } from './fashion-mnist.js';
+import { classBalancedIndices, selectExamples, type LabeledImages } from './labeled-images.js';
+
+export const VALIDATION_SEED = 20250101;
+export const VALIDATION_SIZE: Record<string, number> = { 'cifar10-jpeg': 5000, 'fashion-mnist': 6000 };
+
+export class DatasetUriError extends Error {
+  override name = 'DatasetUriError';
+  readonly code = 'INVALID_ARGUMENT';
+}
+
+const DATASETS: Record<string, (split: 'train' | 'test') => Promise<LabeledImages> | LabeledImages> = {
+  'cifar10-jpeg': (split) => loadCifar10Jpeg(split),
+  'fashion-mnist': (split) => loadFashionMnist(split),
+};
+
+export const DATASET_URIS = [
+  ...Object.keys(DATASETS).flatMap((name) => ['train', 'validation', 'test', 'train-full'].map((s) => `${name}:${s}`)),
+  'cifar10-lossless-4000',
+];
+
+/** Splits a full training set into (train, validation), deterministically. */
+export function splitValidation(full: LabeledImages, validationSize: number, seed = VALIDATION_SEED): { train: LabeledImages; validation: LabeledImages } {
+  const taken = classBalancedIndices(full, validationSize, seed);
+  const takenSet = new Set(taken);
+  const rest = [...Array(full.count).keys()].filter((i) => !takenSet.has(i));
+  return { train: selectExamples(full, rest), validation: selectExamples(full, taken) };
+}
+
+export async function openDataset(uri: string): Promise<LabeledImages> {
+  if (uri === 'cifar10-lossless-4000') return loadCifar10Lossless4000();
+  const match = /^([a-z0-9-]+):(train|validation|test|train-full)$/.exec(uri);
+  const load = match ? DATASETS[match[1]!] : undefined;
+  if (!match || !load) throw new DatasetUriError(`dataset "${uri}" is unknown; valid: ${DATASET_URIS.join(', ')}`);
+  const [, name, split] = match;
+  if (split === 'test') return load('test');
+  const full = await load('train');
+  if (split === 'train-full') return full;
+  const parts = splitValidation(full, VALIDATION_SIZE[name!]!);
+  return split === 'train' ? parts.train : parts.validation;
+}
