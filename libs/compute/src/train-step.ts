@@ -34,8 +34,11 @@ export function makeTrainStep(
       });
       if (decay > 0) {
         for (const w of model.trainableWeights) {
-          if (w.name.endsWith('kernel') && grads[w.originalName]) {
-            grads[w.originalName] = tf.add(grads[w.originalName]!, tf.mul(w.read(), decay));
+          // Gradients are keyed by the engine's variable name, which TF.js makes unique per
+          // process ("conv1/kernel_3" for the fourth model built); the layer's own name is not.
+          const variable = w.read() as tf.Variable;
+          if (/\/kernel(_\d+)?$/.test(w.originalName) && grads[variable.name]) {
+            grads[variable.name] = tf.add(grads[variable.name]!, tf.mul(variable, decay));
           }
         }
       }

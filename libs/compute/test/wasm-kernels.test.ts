@@ -115,3 +115,20 @@ describe('fast BatchNormalization training path', () => {
     expect(bn.getConfig()['epsilon']).toBe(1e-3);
   });
 });
+
+describe('training step', () => {
+  it('applies weight decay to the kernels of every model, not only the first one built', async () => {
+    await initBackend('wasm', () => {});
+    const { makeTrainStep } = await import('@prune/compute');
+    const build = () => tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
+    build(); // an earlier model: later ones get suffixed variable names
+    const kernelAfterStep = (decay: number) => {
+      const model = build();
+      makeTrainStep(model, tf.train.sgd(0.1), { weightDecay: decay })(tf.zeros([1, 3]) as never, tf.tensor1d([0], 'int32'));
+      return model.getWeights()[0]!.dataSync()[0]!;
+    };
+    // zero input: the loss gradient of the kernel is 0, so only decay moves it: 1 - 0.1 * 0.5
+    expect(kernelAfterStep(0)).toBe(1);
+    expect(kernelAfterStep(0.5)).toBeCloseTo(0.95, 6);
+  });
+});

@@ -2,7 +2,7 @@ export { CriterionInputError } from './criterion.js';
 export type { BlockScore, Criterion, FilterScore, ScoringContext, StructureScore } from './criterion.js';
 export { GraphRunner } from './graph-runner.js';
 export type { Replacements } from './graph-runner.js';
-export { klCriterion, klScores, outputsAreProbabilities } from './kl.js';
+export { klCriterion, klScores } from './kl.js';
 export type { KlOptions } from './kl.js';
 export { l1Criterion } from './l1.js';
 export { randomCriterion } from './random.js';

@@ -7,7 +7,7 @@
 // activations are stacked K times and K variants run the rest of the network as one batch.
 // The naive path runs the whole network once per structure; both give the same scores.
 import { tf, type tfl } from '@prune/compute';
-import { findFilterGroups, findResidualBlocks, type LayerGraph } from '@prune/models';
+import { findFilterGroups, findResidualBlocks, outputsAreProbabilities } from '@prune/models';
 import { CriterionInputError, type Criterion, type ScoringContext, type StructureScore } from './criterion.js';
 import { GraphRunner, type Replacements } from './graph-runner.js';
 
@@ -27,12 +27,6 @@ export interface KlOptions {
   mode?: 'fast' | 'naive';
   /** Score only the structures this accepts (benchmarks compare subsets). */
   select?: (structure: StructureScore) => boolean;
-}
-
-/** Whether the model already ends in a softmax (then its outputs must not be softmaxed again). */
-export function outputsAreProbabilities(graph: LayerGraph): boolean {
-  const out = graph.get(graph.outputs[0]!);
-  return out.className === 'Softmax' || ((out.className === 'Dense' || out.className === 'Activation') && out.config['activation'] === 'softmax');
 }
 
 function variantsOf(runner: GraphRunner, kind: 'block' | 'filter'): Variant[] {

@@ -106,3 +106,22 @@ function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | n
   if (consumers.length === 0) return null;
   return { id: producer.name, producer: producer.name, channels, passthrough, consumers };
 }
+
+/** Whether the model already ends in a softmax (its outputs must then not be softmaxed again). */
+export function outputsAreProbabilities(graph: LayerGraph): boolean {
+  const out = graph.get(graph.outputs[0]!);
+  return out.className === 'Softmax' || ((out.className === 'Dense' || out.className === 'Activation') && out.config['activation'] === 'softmax');
+}
+
+/**
+ * The layer whose output feeds the classifier (the penultimate representation): the input of
+ * the last Dense layer, looking through a final softmax Activation.
+ */
+export function classifierInputLayer(graph: LayerGraph): string {
+  let node = graph.get(graph.outputs[0]!);
+  if (node.className === 'Activation' || node.className === 'Softmax') node = graph.get(node.inputs[0]!);
+  if (node.className !== 'Dense' || node.inputs.length !== 1) {
+    throw Object.assign(new Error(`the model does not end in a Dense classifier (last layer: ${node.name}, ${node.className}); name a layer`), { code: 'INVALID_ARGUMENT' });
+  }
+  return node.inputs[0]!;
+}

@@ -1,0 +1,108 @@
+// Fine-tuning: SGD with (Nesterov) momentum, weight decay and a learning-rate schedule, seeded
+// shuffling and augmentation, checkpoints that resume to the same weights as an uninterrupted run.
+import { createHash } from 'node:crypto';
+import { makeTrainStep, tf, type tfl } from '@prune/compute';
+import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
+import { preprocessImages, type ModelMetadata } from '@prune/models';
+import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config.js';
+import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+
+export interface TrainProgress {
+  epoch: number;
+  /** Steps completed (1-based). */
+  step: number;
+  totalSteps: number;
+  loss: number;
+  accuracy: number;
+  imagesPerSecond: number;
+  learningRate: number;
+}
+
+export interface TrainOptions {
+  model: tfl.LayersModel;
+  metadata: ModelMetadata;
+  data: LabeledImages;
+  config: Partial<TrainConfig>;
+  /** Directory of this job's checkpoints; when it holds one, training resumes from it. */
+  checkpointDir?: string;
+  /** Also checkpoint every this many steps (checkpoints are always written at epoch ends). */
+  checkpointEverySteps?: number;
+  onProgress?: (progress: TrainProgress) => void;
+  /** Report progress every this many steps (and at the last step). */
+  progressEverySteps?: number;
+  signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  steps: number;
+  resumedFromStep: number;
+  finalLoss: number;
+  finalAccuracy: number;
+  seconds: number;
+}
+
+export class TrainingAborted extends Error {
+  override name = 'TrainingAborted';
+  readonly code = 'CANCELLED';
+}
+
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const config = resolveTrainConfig(options.config);
+  const { model, data } = options;
+  const batch = Math.min(config.batchSize, data.count);
+  const stepsPerEpoch = Math.max(1, Math.floor(data.count / batch));
+  const totalSteps = config.steps > 0 ? config.steps : config.epochs * stepsPerEpoch;
+  // The architecture (not the initial weights: a restarted process may build them differently).
+  const architecture = model.layers.map((l) => [l.name, l.getClassName(), l.outputShape]);
+  const configKey = createHash('sha256').update(JSON.stringify({ config, count: data.count, architecture })).digest('hex');
+  const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
+  const step0 = options.checkpointDir ? await restoreCheckpoint(options.checkpointDir, model, optimizer) : undefined;
+  if (step0 && step0.configKey !== configKey) {
+    throw Object.assign(new Error(`checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`), { code: 'FAILED_PRECONDITION' });
+  }
+  const trainStep = makeTrainStep(model, optimizer, { weightDecay: config.weightDecay });
+  const started = performance.now();
+  let windowStart = performance.now();
+  let windowImages = 0;
+  let last = { loss: NaN, accuracy: NaN };
+  let order: Uint32Array | undefined;
+  let orderEpoch = -1;
+  const { height: h, width: w, channels: c } = data;
+  try {
+    for (let step = step0?.step ?? 0; step < totalSteps; step++) {
+      if (options.signal?.aborted) throw new TrainingAborted(`training stopped at step ${step} of ${totalSteps}`);
+      const epoch = Math.floor(step / stepsPerEpoch);
+      if (epoch !== orderEpoch) {
+        order = epochOrder(data.count, config.seed, epoch);
+        orderEpoch = epoch;
+      }
+      const first = (step % stepsPerEpoch) * batch;
+      const indices = order!.subarray(first, first + batch);
+      // Augmentation randomness depends only on (seed, step): a resumed job draws the same crops.
+      const random = config.augment ? seededRandom((config.seed * 7919 + step * 104729) >>> 0) : undefined;
+      const { pixels, labels } = gatherBatch(data, indices, random);
+      const learningRate = learningRateAt(config, step, totalSteps);
+      (optimizer as tf.MomentumOptimizer).setLearningRate(learningRate);
+      const x = preprocessImages(pixels, [indices.length, h, w, c], options.metadata.preprocessing);
+      const y = tf.tensor1d(labels, 'int32');
+      last = trainStep(x, y);
+      tf.dispose([x, y]);
+      windowImages += indices.length;
+      const done = step + 1;
+      if (options.onProgress && (done % (options.progressEverySteps ?? 10) === 0 || done === totalSteps)) {
+        const now = performance.now();
+        options.onProgress({ epoch: Math.floor(step / stepsPerEpoch) + 1, step: done, totalSteps, ...last, imagesPerSecond: windowImages / ((now - windowStart) / 1000), learningRate });
+        windowStart = now;
+        windowImages = 0;
+      }
+      const epochEnd = done % stepsPerEpoch === 0;
+      const periodic = options.checkpointEverySteps && done % options.checkpointEverySteps === 0;
+      if (options.checkpointDir && (epochEnd || periodic || done === totalSteps)) {
+        await writeCheckpoint(options.checkpointDir, model, options.metadata, optimizer, { step: done, configKey });
+      }
+    }
+  } finally {
+    optimizer.dispose();
+  }
+  return { steps: totalSteps, resumedFromStep: step0?.step ?? 0, finalLoss: last.loss, finalAccuracy: last.accuracy, seconds: (performance.now() - started) / 1000 };
+}

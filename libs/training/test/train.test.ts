@@ -1,0 +1,97 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { initBackend, tf } from '@prune/compute';
+import { loadCifar10Lossless4000, sharedDir, takeFirst } from '@prune/data';
+import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, loadModel } from '@prune/models';
+import { evaluateModel, extractRepresentations, learningRateAt, resolveTrainConfig, trainModel, type TrainProgress } from '@prune/training';
+
+const metadata = { preprocessing: CIFAR_RESNET_PREPROCESSING, source: 'test' };
+const data = takeFirst(loadCifar10Lossless4000(), 96);
+const config = { epochs: 2, batchSize: 32, learningRate: 0.05, weightDecay: 5e-4, schedule: 'cosine' as const, augment: true, seed: 3 };
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'prune-train-'));
+
+describe('fine-tuning', () => {
+  beforeAll(async () => {
+    await initBackend('wasm', () => {});
+  });
+
+  it('a job restarted with the same id resumes from its checkpoint and ends with the same weights', async () => {
+    const uninterrupted = buildCifarResNet({ depth: 8, seed: 1 });
+    await trainModel({ model: uninterrupted, metadata, data, config, checkpointDir: tmp() });
+
+    const dir = tmp();
+    const crashed = buildCifarResNet({ depth: 8, seed: 1 });
+    const controller = new AbortController();
+    const stopAt4 = (p: TrainProgress) => p.step === 4 && controller.abort();
+    await expect(trainModel({ model: crashed, metadata, data, config, checkpointDir: dir, signal: controller.signal, onProgress: stopAt4, progressEverySteps: 1 })).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8')).step).toBe(3); // the epoch-end checkpoint
+
+    const restarted = buildCifarResNet({ depth: 8, seed: 99 }); // a new process starts from other weights
+    const result = await trainModel({ model: restarted, metadata, data, config, checkpointDir: dir });
+    expect(result.resumedFromStep).toBe(3);
+    expect(result.steps).toBe(6);
+    const a = uninterrupted.getWeights();
+    const b = restarted.getWeights();
+    for (let i = 0; i < a.length; i++) expect(tf.max(tf.abs(tf.sub(a[i]!, b[i]!))).dataSync()[0], uninterrupted.weights[i]!.name).toBe(0);
+    expect(fs.readdirSync(dir).sort()).toEqual(['latest.json', 'step-6']); // older checkpoints are removed
+
+    await expect(trainModel({ model: restarted, metadata, data, config: { ...config, learningRate: 0.1 }, checkpointDir: dir })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+  });
+
+  it('does not leak tensors across steps, reports progress and lowers the loss', async () => {
+    const model = buildCifarResNet({ depth: 8, seed: 2 });
+    const counts: number[] = [];
+    const progress: TrainProgress[] = [];
+    const result = await trainModel({
+      model,
+      metadata,
+      data,
+      config: { epochs: 4, batchSize: 32, learningRate: 0.05, schedule: 'constant', augment: false },
+      progressEverySteps: 1,
+      onProgress: (p) => {
+        progress.push(p);
+        counts.push(tf.memory().numTensors);
+      },
+    });
+    expect(new Set(counts.slice(1)).size).toBe(1);
+    expect(progress.map((p) => p.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
+    expect(progress[0]).toMatchObject({ epoch: 1, totalSteps: 12, learningRate: 0.05 });
+    expect(progress.at(-1)!.epoch).toBe(4);
+    expect(progress.every((p) => p.imagesPerSecond > 0 && Number.isFinite(p.loss))).toBe(true);
+    expect(result.finalLoss).toBeLessThan(progress[0]!.loss);
+  });
+
+  it('rejects bad hyper-parameters naming the field', () => {
+    expect(() => resolveTrainConfig({ epochs: -1 })).toThrow('epochs: must be a non-negative integer, got -1');
+    expect(() => resolveTrainConfig({ learningRate: 0 })).toThrow('learningRate: must be a positive number');
+    expect(() => resolveTrainConfig({ epochs: 0, steps: 0 })).toThrow('epochs, steps: one of them must be positive');
+    expect(() => resolveTrainConfig({ schedule: 'linear' as never })).toThrow('schedule: must be constant, step or cosine');
+  });
+
+  it('schedules: step decay at milestones, cosine to zero', () => {
+    const step = resolveTrainConfig({ learningRate: 0.1, schedule: 'step', stepMilestones: [0.5, 0.75], stepGamma: 0.1 });
+    expect([0, 49, 50, 74, 75, 99].map((s) => Number(learningRateAt(step, s, 100).toPrecision(6)))).toEqual([0.1, 0.1, 0.01, 0.01, 0.001, 0.001]);
+    const cosine = resolveTrainConfig({ learningRate: 0.1, schedule: 'cosine' });
+    expect(learningRateAt(cosine, 0, 100)).toBeCloseTo(0.1);
+    expect(learningRateAt(cosine, 50, 100)).toBeCloseTo(0.05);
+  });
+});
+
+describe('evaluation and representations', () => {
+  it('evaluates the pretrained ResNet-20 and extracts its 64-d penultimate representation', async () => {
+    await initBackend('wasm', () => {});
+    const { model, metadata: meta } = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+    const sample = takeFirst(loadCifar10Lossless4000(), 500);
+    const result = evaluateModel(model, meta, sample);
+    expect(result.examples).toBe(500);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0.99);
+    expect(result.loss).toBeGreaterThan(0);
+    expect(result.loss).toBeLessThan(0.2);
+    const reps = extractRepresentations(model, meta, takeFirst(sample, 50));
+    expect([reps.rows, reps.columns, reps.layer]).toEqual([50, 64, 'avgpool']);
+    expect(reps.data.every((v) => v >= 0)).toBe(true); // after ReLU and average pooling
+    expect(() => extractRepresentations(model, meta, sample, 'nope')).toThrow('layer: "nope" is not a layer of the model');
+  });
+});
