@@ -3,5 +3,5 @@ export { serverStream, unary } from './handlers.js';
 export { listenAddress, serve } from './server.js';
 export type { RunningServer, ServeOptions, ServiceBinding } from './server.js';
 export { checkHealth } from './health-client.js';
-export { spawnServiceProcess } from './process.js';
+export { probeServiceProcess, spawnServiceProcess } from './process.js';
 export type { ServiceProcess } from './process.js';

@@ -2,6 +2,7 @@
 // used by end-to-end tests and the local demo. TypeScript entries run through tsx with the
 // workspace's source condition; built .js entries run on plain node.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { checkHealth } from './health-client.js';
 
 export interface ServiceProcess {
   address: string;
@@ -48,4 +49,15 @@ export function spawnServiceProcess(entry: string, options: { args?: string[]; e
       }
     });
   });
+}
+
+/**
+ * Starts a service process, asks its health for `serviceName`, stops it with SIGTERM: what every
+ * service's lifecycle test checks.
+ */
+export async function probeServiceProcess(entry: string, serviceName: string): Promise<{ health: string; exitCode: number | null; stderr: string }> {
+  const service = await spawnServiceProcess(entry);
+  const health = await checkHealth(service.address, serviceName).catch((error: Error) => `unhealthy: ${error.message}`);
+  const exitCode = await service.stop('SIGTERM');
+  return { health, exitCode, stderr: service.stderr() };
 }

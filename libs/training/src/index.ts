@@ -5,3 +5,4 @@ export type { CheckpointState } from './checkpoint.js';
 export { trainModel, TrainingAborted } from './train.js';
 export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
 export { evaluateModel, extractRepresentations } from './evaluate.js';
+export { resolvePreprocessing } from './preprocessing.js';

@@ -95,3 +95,17 @@ describe('evaluation and representations', () => {
     expect(() => extractRepresentations(model, meta, sample, 'nope')).toThrow('layer: "nope" is not a layer of the model');
   });
 });
+
+describe('pixel-mean preprocessing (the Keras models of Pons et al.)', () => {
+  it('computes the per-pixel training mean and then classifies the JPEG test images', async () => {
+    await initBackend('wasm', () => {});
+    const { resolvePreprocessing } = await import('@prune/training');
+    const { classBalancedSample, openDataset } = await import('@prune/data');
+    const { model, metadata: meta } = await loadModel(path.join(sharedDir(), 'models/keras-resnet56-pons/resnet56-pons-iter9.json'));
+    const preprocessing = await resolvePreprocessing(meta.preprocessing);
+    expect(preprocessing.kind === 'pixel-mean' && preprocessing.mean!.length).toBe(3072);
+    const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), 500, 0);
+    const accuracy = evaluateModel(model, { ...meta, preprocessing }, test).accuracy;
+    expect(accuracy).toBeGreaterThan(0.6);
+  });
+});

@@ -1,15 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import * as path from 'node:path';
-import { checkHealth, spawnServiceProcess } from '@prune/service-kit';
+import { probeServiceProcess } from '@prune/service-kit';
 
-describe('candidates process', () => {
-  it('serves health on a real port and exits 0 on SIGTERM', async () => {
-    const service = await spawnServiceProcess(path.resolve(import.meta.dirname, '../src/main.ts'));
-    try {
-      expect(await checkHealth(service.address, 'prune.v1.CandidatesService')).toBe('SERVING');
-    } finally {
-      expect(await service.stop('SIGTERM')).toBe(0);
-    }
-    expect(service.stderr()).toContain('SIGTERM: shutting down prune.v1.CandidatesService');
-  });
+it('candidates: a real process serves health on its port and exits 0 on SIGTERM', async () => {
+  const probe = await probeServiceProcess(path.resolve(import.meta.dirname, '../src/main.ts'), 'prune.v1.CandidatesService');
+  expect(probe).toMatchObject({ health: 'SERVING', exitCode: 0 });
+  expect(probe.stderr).toContain('SIGTERM: shutting down prune.v1.CandidatesService');
 });
