@@ -1,1 +1,3 @@
 export { writeFileAtomic } from './atomic-write.js';
+export { ArtifactError, ArtifactStore, decodeMatrix, encodeMatrix } from './artifact-store.js';
+export type { ArtifactRef } from './artifact-store.js';
