@@ -47,3 +47,9 @@ export async function openDataset(uri: string): Promise<LabeledImages> {
   const parts = splitValidation(full, VALIDATION_SIZE[name!]!);
   return split === 'train' ? parts.train : parts.validation;
 }
+
+/** The dataset `uri`, or a class-balanced sample of `maxExamples` of it (0 = all). */
+export async function openDatasetSample(uri: string, maxExamples = 0, seed = 0): Promise<LabeledImages> {
+  const data = await openDataset(uri);
+  return maxExamples > 0 && maxExamples < data.count ? selectExamples(data, classBalancedIndices(data, maxExamples, seed)) : data;
+}

@@ -21,3 +21,4 @@ export type { FilterGroup, ResidualBlock } from './structures.js';
 export { removeFilters, removeResidualBlocks } from './surgery.js';
 export { modelCost } from './cost.js';
 export type { LayerCost, ModelCost } from './cost.js';
+export { loadModelArtifact, putModelArtifact } from './model-artifacts.js';

@@ -19,7 +19,8 @@ export function serverStream<Req, Res>(
       .then(() => fn(call.request, (event) => call.write(event), call))
       .then(
         () => call.end(),
-        (error) => call.destroy(Object.assign(new Error(), toServiceError(error))),
+        // The documented way to end a server stream with a status (grpc-node #1439).
+        (error) => call.emit('error', toServiceError(error)),
       );
   };
 }

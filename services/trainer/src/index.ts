@@ -1,1 +1,1 @@
-export { createTrainerService, trainerBinding } from './service.js';
+export { createTrainerService, trainConfigFromMessage, trainerBinding } from './service.js';

@@ -1,22 +1,98 @@
-// The trainer service: gRPC handlers over the TrainerService contract. Handlers stay thin; the work
-// lives in libs. Methods not built yet answer UNIMPLEMENTED with the method name.
-import { TrainerServiceService, type TrainerServiceServer } from '@prune/contracts';
-import { serverStream, unary, unimplemented, type ServiceBinding } from '@prune/service-kit';
+// The trainer service: gRPC handlers over TrainerService. Thin: requests become calls into
+// libs/training; models, data and representations travel as references.
+import * as path from 'node:path';
+import {
+  LrSchedule,
+  TrainerServiceService,
+  type DatasetRef,
+  type TrainConfig as TrainConfigMessage,
+  type TrainerServiceServer,
+} from '@prune/contracts';
+import { openDatasetSample, type LabeledImages } from '@prune/data';
+import { loadModelArtifact, putModelArtifact } from '@prune/models';
+import { invalidArgument, serverStream, unary, type ServiceBinding } from '@prune/service-kit';
+import { encodeMatrix, type ArtifactStore } from '@prune/store';
+import { evaluateModel, extractRepresentations, resolvePreprocessing, trainModel, type TrainConfig } from '@prune/training';
 
-export function createTrainerService(): TrainerServiceServer {
+function openDatasetRef(ref: DatasetRef | undefined, field: string): Promise<LabeledImages> {
+  if (!ref?.uri) throw invalidArgument(`${field}.uri`, 'a dataset URI is required (e.g. cifar10-jpeg:train)');
+  return openDatasetSample(ref.uri, ref.maxExamples, ref.seed);
+}
+
+const SCHEDULES: Partial<Record<LrSchedule, TrainConfig['schedule']>> = {
+  [LrSchedule.LR_SCHEDULE_CONSTANT]: 'constant',
+  [LrSchedule.LR_SCHEDULE_STEP]: 'step',
+  [LrSchedule.LR_SCHEDULE_COSINE]: 'cosine',
+};
+
+/** Proto3 cannot tell 0 from unset: 0 means "the default" for the fields where 0 is meaningless. */
+export function trainConfigFromMessage(m: TrainConfigMessage | undefined): Partial<TrainConfig> {
+  if (!m) throw invalidArgument('config', 'a training configuration is required');
+  if (m.learningRate < 0) throw invalidArgument('config.learning_rate', `must be positive, got ${m.learningRate}`);
   return {
-    train: serverStream(async () => {
-      throw unimplemented('TrainerService.Train');
+    epochs: m.epochs,
+    steps: m.steps,
+    batchSize: m.batchSize || undefined,
+    learningRate: m.learningRate || undefined,
+    momentum: m.momentum || undefined,
+    nesterov: m.nesterov,
+    weightDecay: m.weightDecay,
+    schedule: SCHEDULES[m.schedule],
+    stepMilestones: m.stepMilestones.length ? m.stepMilestones : undefined,
+    stepGamma: m.stepGamma || undefined,
+    augment: m.augment,
+    seed: m.seed,
+  };
+}
+
+export function createTrainerService(store: ArtifactStore): TrainerServiceServer {
+  return {
+    train: serverStream(async (request, write, call) => {
+      if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.jobId)) throw invalidArgument('job_id', 'must be 1-128 characters of letters, digits, ".", "_" or "-"');
+      const config = trainConfigFromMessage(request.config);
+      const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
+      const data = await openDatasetRef(request.trainData, 'train_data');
+      const resolved = { ...metadata, preprocessing: await resolvePreprocessing(metadata.preprocessing) };
+      const controller = new AbortController();
+      call.on('cancelled', () => controller.abort());
+      const result = await trainModel({
+        model,
+        metadata: resolved,
+        data,
+        config,
+        checkpointDir: path.join(store.root, 'jobs', request.jobId),
+        signal: controller.signal,
+        onProgress: (p) => write({ event: { $case: 'progress', value: p } }),
+      });
+      const ref = await putModelArtifact(store, model, metadata);
+      model.dispose();
+      write({ event: { $case: 'result', value: { model: ref, finalLoss: result.finalLoss, finalAccuracy: result.finalAccuracy, steps: result.steps, seconds: result.seconds } } });
     }),
-    evaluate: unary(async () => {
-      throw unimplemented('TrainerService.Evaluate');
+    evaluate: unary(async (request) => {
+      const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
+      const data = await openDatasetRef(request.data, 'data');
+      const preprocessing = await resolvePreprocessing(metadata.preprocessing);
+      try {
+        return evaluateModel(model, { ...metadata, preprocessing }, data, request.batchSize || 250);
+      } finally {
+        model.dispose();
+      }
     }),
-    extractRepresentations: unary(async () => {
-      throw unimplemented('TrainerService.ExtractRepresentations');
+    extractRepresentations: unary(async (request) => {
+      const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
+      const data = await openDatasetRef(request.data, 'data');
+      const preprocessing = await resolvePreprocessing(metadata.preprocessing);
+      try {
+        const reps = extractRepresentations(model, { ...metadata, preprocessing }, data, request.layer || undefined, request.batchSize || 250);
+        const representation = store.putFile(encodeMatrix(reps.rows, reps.columns, reps.data));
+        return { representation, rows: reps.rows, columns: reps.columns, layer: reps.layer };
+      } finally {
+        model.dispose();
+      }
     }),
   };
 }
 
-export function trainerBinding(implementation: TrainerServiceServer = createTrainerService()): ServiceBinding {
-  return { name: 'prune.v1.TrainerService', definition: TrainerServiceService, implementation };
+export function trainerBinding(store: ArtifactStore): ServiceBinding {
+  return { name: 'prune.v1.TrainerService', definition: TrainerServiceService, implementation: createTrainerService(store) };
 }

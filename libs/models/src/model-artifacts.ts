@@ -1,0 +1,17 @@
+// Models in the artifact store: saved as a TF.js layers directory (model.json + weights.bin).
+import * as path from 'node:path';
+import type { tfl } from '@prune/compute';
+import type { ArtifactRef, ArtifactStore } from '@prune/store';
+import { loadLayersModel, saveLayersModel, type LoadedModel } from './layers-format.js';
+import type { ModelMetadata } from './metadata.js';
+
+export async function putModelArtifact(store: ArtifactStore, model: tfl.LayersModel, metadata: ModelMetadata): Promise<ArtifactRef> {
+  return store.putDirectory(async (dir) => {
+    await saveLayersModel(dir, model, metadata);
+  });
+}
+
+export async function loadModelArtifact(store: ArtifactStore, ref: ArtifactRef | undefined, field: string): Promise<LoadedModel> {
+  if (!ref?.uri) throw Object.assign(new Error(`${field}: a model reference (uri) is required`), { code: 'INVALID_ARGUMENT' });
+  return loadLayersModel(path.join(store.resolve(ref, field), 'model.json'));
+}

@@ -1,0 +1,82 @@
+// The trainer over real gRPC on loopback: train with a progress stream, evaluate, extract.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { initBackend } from '@prune/compute';
+import { EvaluateRequest, ExtractRepresentationsRequest, LrSchedule, TrainerServiceClient, TrainRequest, type TrainResponse } from '@prune/contracts';
+import { sharedDir } from '@prune/data';
+import { loadModel, putModelArtifact } from '@prune/models';
+import { serve, type RunningServer } from '@prune/service-kit';
+import { ArtifactStore, decodeMatrix, type ArtifactRef } from '@prune/store';
+import { trainerBinding } from '../src/service.js';
+
+describe('TrainerService', () => {
+  let server: RunningServer;
+  let client: InstanceType<typeof TrainerServiceClient>;
+  let store: ArtifactStore;
+  let model: ArtifactRef;
+
+  beforeAll(async () => {
+    await initBackend('wasm', () => {});
+    store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-store-')));
+    const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+    model = await putModelArtifact(store, loaded.model, loaded.metadata);
+    server = await serve({ address: '127.0.0.1:0', services: [trainerBinding(store)], protoFiles: ['prune/v1/trainer.proto'], log: () => {} });
+    client = new TrainerServiceClient(server.address, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client?.close();
+    await server?.shutdown();
+  });
+
+  const train = (request: Partial<TrainRequest>) =>
+    new Promise<TrainResponse[]>((resolve, reject) => {
+      const events: TrainResponse[] = [];
+      const stream = client.train(TrainRequest.fromPartial(request), { deadline: Date.now() + 120_000 });
+      stream.on('data', (e: TrainResponse) => events.push(e));
+      stream.on('error', reject);
+      stream.on('end', () => resolve(events));
+    });
+  const unaryCall = <T>(method: 'evaluate' | 'extractRepresentations', request: object) => {
+    // fromPartial fills the fields a test leaves out with their proto3 defaults.
+    const message = method === 'evaluate' ? EvaluateRequest.fromPartial(request) : ExtractRepresentationsRequest.fromPartial(request);
+    return new Promise<T>((resolve, reject) => (client[method] as (r: object, cb: (e: grpc.ServiceError | null, r: T) => void) => void)(message, (e, r) => (e ? reject(e) : resolve(r))));
+  };
+
+  it('fine-tunes a stored model, streaming progress, and stores the result', async () => {
+    const events = await train({
+      jobId: 'test-job-1',
+      model,
+      trainData: { uri: 'cifar10-lossless-4000', maxExamples: 64, seed: 1 },
+      config: { epochs: 0, steps: 4, batchSize: 16, learningRate: 0.001, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: LrSchedule.LR_SCHEDULE_COSINE, stepMilestones: [], stepGamma: 0, augment: true, seed: 0 },
+    });
+    const progress = events.filter((e) => e.event?.$case === 'progress');
+    expect(progress.length).toBeGreaterThan(0);
+    const result = events.at(-1)!.event;
+    expect(result?.$case).toBe('result');
+    if (result?.$case !== 'result') return;
+    expect(result.value.steps).toBe(4);
+    expect(result.value.model!.uri).toMatch(/^store:\/\/dirs\/[0-9a-f]{64}$/);
+    expect(result.value.model!.uri).not.toBe(model.uri);
+
+    const evaluation = await unaryCall<{ accuracy: number; examples: number }>('evaluate', { model: result.value.model, data: { uri: 'cifar10-lossless-4000', maxExamples: 200, seed: 2 }, batchSize: 100 });
+    expect(evaluation.examples).toBe(200);
+    expect(evaluation.accuracy).toBeGreaterThan(0.9);
+
+    const reps = await unaryCall<{ representation: ArtifactRef; rows: number; columns: number; layer: string }>('extractRepresentations', { model, data: { uri: 'cifar10-lossless-4000', maxExamples: 40, seed: 0 }, layer: '', batchSize: 0 });
+    expect([reps.rows, reps.columns, reps.layer]).toEqual([40, 64, 'avgpool']);
+    expect(decodeMatrix(store.readFile(reps.representation))).toMatchObject({ rows: 40, columns: 64 });
+  });
+
+  it('answers bad requests with a status code and the field', async () => {
+    await expect(train({ jobId: '../etc', model, trainData: { uri: 'cifar10-lossless-4000', maxExamples: 0, seed: 0 }, config: undefined })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('job_id:'),
+    });
+    await expect(unaryCall('evaluate', { model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' }, data: { uri: 'cifar10-jpeg:test' } })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(unaryCall('evaluate', { model, data: { uri: 'imagenet:test' } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('dataset "imagenet:test" is unknown') });
+    await expect(unaryCall('extractRepresentations', { model, data: { uri: 'cifar10-lossless-4000', maxExamples: 8 }, layer: 'nope' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+  });
+});
