@@ -5,3 +5,4 @@ export type { RunningServer, ServeOptions, ServiceBinding } from './server.js';
 export { checkHealth } from './health-client.js';
 export { probeServiceProcess, spawnServiceProcess } from './process.js';
 export type { ServiceProcess } from './process.js';
+export { callUnary } from './unary-client.js';

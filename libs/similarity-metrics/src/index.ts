@@ -4,3 +4,4 @@ export { LINEAR_CKA_FLOAT64_LIMIT, linearCka, linearCkaFloat64, linearCkaGram, l
 export { procrustesSimilarity, symmetricEigenvalues } from './procrustes.js';
 export { CKA_METRICS, PROCRUSTES_METRICS, resolveParameters } from './metrics.js';
 export type { SimilarityMetric } from './metrics.js';
+export { compareStoredRepresentations, describeMetrics } from './compare.js';

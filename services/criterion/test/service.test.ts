@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { initBackend } from '@prune/compute';
+import { CriterionServiceClient, ScoreRequest, StructureKind } from '@prune/contracts';
+import { sharedDir } from '@prune/data';
+import { loadModel, putModelArtifact } from '@prune/models';
+import { callUnary, serve, type RunningServer } from '@prune/service-kit';
+import { ArtifactStore, type ArtifactRef } from '@prune/store';
+import { criterionBinding } from '../src/service.js';
+
+describe('CriterionService', () => {
+  let server: RunningServer;
+  let client: InstanceType<typeof CriterionServiceClient>;
+  let model: ArtifactRef;
+
+  beforeAll(async () => {
+    await initBackend('wasm', () => {});
+    const store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'criterion-')));
+    const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+    model = await putModelArtifact(store, loaded.model, loaded.metadata);
+    server = await serve({ address: '127.0.0.1:0', services: [criterionBinding(store)], protoFiles: ['prune/v1/criterion.proto'], log: () => {} });
+    client = new CriterionServiceClient(server.address, grpc.credentials.createInsecure());
+  });
+  afterAll(async () => {
+    client?.close();
+    await server?.shutdown();
+  });
+
+  const score = (request: Partial<ScoreRequest>) => callUnary(client, client.score, ScoreRequest.fromPartial(request));
+
+  it('lists its criteria and scores blocks (KL on calibration data) and filters (L1)', async () => {
+    const list = await callUnary(client, client.listCriteria, {});
+    expect(list.criteria.map((c) => c.name)).toEqual(['kl', 'l1', 'random']);
+    const blocks = await score({ model, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_BLOCK, calibration: { uri: 'cifar10-lossless-4000', maxExamples: 10, seed: 1 } });
+    expect(blocks.scores.map((s) => s.structureId)).toEqual(['layer1.0.add', 'layer1.1.add', 'layer1.2.add', 'layer2.1.add', 'layer2.2.add', 'layer3.1.add', 'layer3.2.add']);
+    expect(blocks.scores.every((s) => s.score > 0)).toBe(true);
+    const filters = await score({ model, criterion: 'l1', kind: StructureKind.STRUCTURE_KIND_FILTER });
+    expect(filters.scores).toHaveLength(336);
+    expect(filters.scores[17]).toMatchObject({ kind: StructureKind.STRUCTURE_KIND_FILTER, structureId: 'layer1.1.conv1', channel: 1 });
+  });
+
+  it('rejects unknown criteria, missing data and a missing kind', async () => {
+    await expect(score({ model, criterion: 'taylor', kind: StructureKind.STRUCTURE_KIND_BLOCK })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('criterion: unknown "taylor"') });
+    await expect(score({ model, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_BLOCK })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('calibration.uri') });
+    await expect(score({ model, criterion: 'l1' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('kind:') });
+  });
+});

@@ -1,0 +1,1 @@
+export { createProcrustesSimilarityService, procrustesBinding } from './service.js';
