@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { epochOrder, gatherBatch, loadCifar10Lossless4000, loadFashionMnist, openDataset, splitValidation, takeFirst } from '@prune/data';
+import { epochOrder, gatherBatch, loadCifar10Lossless4000, loadFashionMnist, openDataset, splitValidation, takeFirst, type LabeledImages } from '@prune/data';
 
 describe('dataset URIs and the validation split', () => {
   it('carves a class-balanced validation split from train, disjoint and deterministic', async () => {
@@ -17,8 +17,8 @@ describe('dataset URIs and the validation split', () => {
   it('split halves are disjoint and cover the full set', () => {
     // 1x1x2 "images" whose two bytes encode the example's index
     const labels = loadCifar10Lossless4000().labels;
-    const full = { ...takeFirst(loadCifar10Lossless4000(), 4000), height: 1, width: 1, channels: 2, labels, pixels: Uint8Array.from({ length: 8000 }, (_, i) => (Math.floor(i / 2) >> ((i % 2) * 8)) & 0xff) };
-    const ids = (d: typeof full) => Array.from({ length: d.count }, (_, i) => d.pixels[2 * i]! | (d.pixels[2 * i + 1]! << 8));
+    const full: LabeledImages = { ...takeFirst(loadCifar10Lossless4000(), 4000), height: 1, width: 1, channels: 2, labels, pixels: Uint8Array.from({ length: 8000 }, (_, i) => (Math.floor(i / 2) >> ((i % 2) * 8)) & 0xff) };
+    const ids = (d: LabeledImages) => Array.from({ length: d.count }, (_, i) => d.pixels[2 * i]! | (d.pixels[2 * i + 1]! << 8));
     const { train, validation } = splitValidation(full, 400, 1);
     const all = [...ids(train), ...ids(validation)].sort((a, b) => a - b);
     expect(all).toEqual([...Array(4000).keys()]);

@@ -8,7 +8,7 @@ import { initBackend } from '@prune/compute';
 import { EvaluateRequest, ExtractRepresentationsRequest, LrSchedule, TrainerServiceClient, TrainRequest, type TrainResponse } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
-import { serve, type RunningServer } from '@prune/service-kit';
+import { callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, decodeMatrix, type ArtifactRef } from '@prune/store';
 import { trainerBinding } from '../src/service.js';
 
@@ -31,19 +31,17 @@ describe('TrainerService', () => {
     await server?.shutdown();
   });
 
-  const train = (request: Partial<TrainRequest>) =>
+  const train = (request: object) =>
     new Promise<TrainResponse[]>((resolve, reject) => {
       const events: TrainResponse[] = [];
-      const stream = client.train(TrainRequest.fromPartial(request), { deadline: Date.now() + 120_000 });
+      const stream = client.train(TrainRequest.fromPartial(request as never), { deadline: Date.now() + 120_000 });
       stream.on('data', (e: TrainResponse) => events.push(e));
       stream.on('error', reject);
       stream.on('end', () => resolve(events));
     });
-  const unaryCall = <T>(method: 'evaluate' | 'extractRepresentations', request: object) => {
-    // fromPartial fills the fields a test leaves out with their proto3 defaults.
-    const message = method === 'evaluate' ? EvaluateRequest.fromPartial(request) : ExtractRepresentationsRequest.fromPartial(request);
-    return new Promise<T>((resolve, reject) => (client[method] as (r: object, cb: (e: grpc.ServiceError | null, r: T) => void) => void)(message, (e, r) => (e ? reject(e) : resolve(r))));
-  };
+  // Requests are written partially; fromPartial fills proto3 defaults.
+  const evaluate = (request: object) => callUnary(client, client.evaluate, EvaluateRequest.fromPartial(request as never));
+  const extract = (request: object) => callUnary(client, client.extractRepresentations, ExtractRepresentationsRequest.fromPartial(request as never));
 
   it('fine-tunes a stored model, streaming progress, and stores the result', async () => {
     const events = await train({
@@ -61,13 +59,13 @@ describe('TrainerService', () => {
     expect(result.value.model!.uri).toMatch(/^store:\/\/dirs\/[0-9a-f]{64}$/);
     expect(result.value.model!.uri).not.toBe(model.uri);
 
-    const evaluation = await unaryCall<{ accuracy: number; examples: number }>('evaluate', { model: result.value.model, data: { uri: 'cifar10-lossless-4000', maxExamples: 200, seed: 2 }, batchSize: 100 });
+    const evaluation = await evaluate({ model: result.value.model, data: { uri: 'cifar10-lossless-4000', maxExamples: 200, seed: 2 }, batchSize: 100 });
     expect(evaluation.examples).toBe(200);
     expect(evaluation.accuracy).toBeGreaterThan(0.9);
 
-    const reps = await unaryCall<{ representation: ArtifactRef; rows: number; columns: number; layer: string }>('extractRepresentations', { model, data: { uri: 'cifar10-lossless-4000', maxExamples: 40, seed: 0 }, layer: '', batchSize: 0 });
+    const reps = await extract({ model, data: { uri: 'cifar10-lossless-4000', maxExamples: 40, seed: 0 }, layer: '', batchSize: 0 });
     expect([reps.rows, reps.columns, reps.layer]).toEqual([40, 64, 'avgpool']);
-    expect(decodeMatrix(store.readFile(reps.representation))).toMatchObject({ rows: 40, columns: 64 });
+    expect(decodeMatrix(store.readFile(reps.representation!))).toMatchObject({ rows: 40, columns: 64 });
   });
 
   it('answers bad requests with a status code and the field', async () => {
@@ -75,8 +73,8 @@ describe('TrainerService', () => {
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringContaining('job_id:'),
     });
-    await expect(unaryCall('evaluate', { model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' }, data: { uri: 'cifar10-jpeg:test' } })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(unaryCall('evaluate', { model, data: { uri: 'imagenet:test' } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('dataset "imagenet:test" is unknown') });
-    await expect(unaryCall('extractRepresentations', { model, data: { uri: 'cifar10-lossless-4000', maxExamples: 8 }, layer: 'nope' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(evaluate({ model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' }, data: { uri: 'cifar10-jpeg:test' } })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(evaluate({ model, data: { uri: 'imagenet:test' } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('dataset "imagenet:test" is unknown') });
+    await expect(extract({ model, data: { uri: 'cifar10-lossless-4000', maxExamples: 8 }, layer: 'nope' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
   });
 });
