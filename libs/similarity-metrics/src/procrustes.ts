@@ -3,7 +3,7 @@
 // norm, the Procrustes distance is d^2 = 2 - 2 ||X^T Y||_* (nuclear norm). We report
 // ||X^T Y||_* itself, the cosine of the angular shape distance: 1 when Y is an orthogonal
 // transform of X (up to scale and translation), 0 when they are unrelated; always in [0, 1].
-import { centerColumns, checkPair, crossProduct, frobeniusSquared, type Matrix, SimilarityInputError } from './matrix.js';
+import { centerColumns, checkPair, crossProduct, frobeniusSquared, gram, type Matrix, SimilarityInputError } from './matrix.js';
 
 const MAX_DIMENSION = 2048;
 
@@ -51,15 +51,7 @@ export function procrustesSimilarity(x: Matrix, y: Matrix): number {
   // A = X^T Y; the nuclear norm is the sum of square roots of the eigenvalues of the smaller of A A^T, A^T A.
   const [small, smallCols, big, bigCols] = x.cols <= y.cols ? [xc, x.cols, yc, y.cols] : [yc, y.cols, xc, x.cols];
   const a = crossProduct(small, smallCols, big, bigCols, x.rows); // smallCols x bigCols
-  const aat = new Float64Array(smallCols * smallCols);
-  for (let i = 0; i < smallCols; i++) {
-    for (let j = i; j < smallCols; j++) {
-      let s = 0;
-      for (let k = 0; k < bigCols; k++) s += a[i * bigCols + k]! * a[j * bigCols + k]!;
-      aat[i * smallCols + j] = s;
-      aat[j * smallCols + i] = s;
-    }
-  }
+  const aat = gram(a, smallCols, bigCols); // A A^T
   let nuclear = 0;
   for (const ev of symmetricEigenvalues(aat, smallCols)) nuclear += Math.sqrt(Math.max(0, ev));
   return Math.min(1, Math.max(0, nuclear / (nx * ny)));
