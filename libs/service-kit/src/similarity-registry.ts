@@ -1,0 +1,93 @@
+// Where the similarity metrics live. The registry is configuration (service name -> addresses,
+// from PRUNE_SIMILARITY_SERVICES or a JSON file); the metrics each service offers are learned
+// from its Describe. Adding a similarity service is a new process and one registry entry.
+import * as fs from 'node:fs';
+import * as grpc from '@grpc/grpc-js';
+import { CompareRequest, SimilarityServiceClient, type ArtifactRef, type CompareResponse, type MetricInfo } from '@prune/contracts';
+import { StatusError } from './errors.js';
+import { withRetry, type RetryOptions } from './retry.js';
+import { callUnary } from './unary-client.js';
+
+export interface RegistryEntry {
+  name: string;
+  addresses: string[];
+}
+
+/**
+ * Parses "cka=host:50054,host2:50054;procrustes=host:50055" (the environment form) or the JSON
+ * form {"services": [{"name": "cka", "addresses": ["host:50054"]}]}.
+ */
+export function parseSimilarityRegistry(text: string, source = 'similarity registry'): RegistryEntry[] {
+  const trimmed = text.trim();
+  const entries: RegistryEntry[] = trimmed.startsWith('{')
+    ? ((JSON.parse(trimmed) as { services?: RegistryEntry[] }).services ?? [])
+    : trimmed.split(';').filter(Boolean).map((part) => {
+        const [name, list] = part.split('=');
+        return { name: (name ?? '').trim(), addresses: (list ?? '').split(',').map((a) => a.trim()).filter(Boolean) };
+      });
+  if (entries.length === 0) throw new Error(`${source}: no similarity services configured`);
+  for (const entry of entries) {
+    if (!entry.name || !Array.isArray(entry.addresses) || entry.addresses.length === 0) {
+      throw new Error(`${source}: entry "${entry.name ?? ''}" needs a name and at least one host:port address`);
+    }
+    for (const address of entry.addresses) {
+      if (!/^[^\s:]+:\d+$/.test(address)) throw new Error(`${source}: service ${entry.name}: "${address}" is not host:port`);
+    }
+  }
+  return entries;
+}
+
+/** The registry from PRUNE_SIMILARITY_REGISTRY (a JSON file) or PRUNE_SIMILARITY_SERVICES. */
+export function similarityRegistryFromEnv(env = process.env): RegistryEntry[] {
+  const file = env['PRUNE_SIMILARITY_REGISTRY'];
+  if (file) return parseSimilarityRegistry(fs.readFileSync(file, 'utf8'), file);
+  return parseSimilarityRegistry(env['PRUNE_SIMILARITY_SERVICES'] ?? 'cka=127.0.0.1:50054', 'PRUNE_SIMILARITY_SERVICES');
+}
+
+interface Route {
+  service: string;
+  info: MetricInfo;
+  clients: InstanceType<typeof SimilarityServiceClient>[];
+}
+
+export class SimilarityRegistry {
+  private readonly routes = new Map<string, Route>();
+  private next = 0;
+
+  private constructor(private readonly retry: RetryOptions, private readonly deadlineMs: number) {}
+
+  /** Asks every configured service what it offers. A metric offered twice is an error. */
+  static async discover(entries: RegistryEntry[], options: { retry?: RetryOptions; deadlineMs?: number } = {}): Promise<SimilarityRegistry> {
+    const registry = new SimilarityRegistry(options.retry ?? {}, options.deadlineMs ?? 600_000);
+    for (const entry of entries) {
+      const clients = entry.addresses.map((a) => new SimilarityServiceClient(a, grpc.credentials.createInsecure()));
+      const described = await withRetry(() => callUnary(clients[0]!, clients[0]!.describe, {}, 10_000), registry.retry);
+      for (const info of described.metrics) {
+        const taken = registry.routes.get(info.name);
+        if (taken) throw new Error(`similarity metric "${info.name}" is offered by both ${taken.service} and ${entry.name}`);
+        registry.routes.set(info.name, { service: entry.name, info, clients });
+      }
+    }
+    return registry;
+  }
+
+  metrics(): { service: string; info: MetricInfo }[] {
+    return [...this.routes.values()].map(({ service, info }) => ({ service, info }));
+  }
+
+  /** Compares two stored representations with `metric`, on the service that offers it. */
+  compare(metric: string, x: ArtifactRef, y: ArtifactRef, parameters: Record<string, number> = {}): Promise<CompareResponse> {
+    const route = this.routes.get(metric);
+    if (!route) throw new StatusError(grpc.status.INVALID_ARGUMENT, `metric: "${metric}" is not offered by any configured similarity service; available: ${[...this.routes.keys()].join(', ')}`);
+    const request = CompareRequest.fromPartial({ metric, x, y, parameters });
+    // Round-robin over the service's replicas; a retry moves to the next one.
+    return withRetry(() => {
+      const client = route.clients[this.next++ % route.clients.length]!;
+      return callUnary(client, client.compare, request, this.deadlineMs);
+    }, this.retry);
+  }
+
+  close(): void {
+    for (const route of this.routes.values()) for (const client of route.clients) client.close();
+  }
+}
