@@ -39,7 +39,11 @@ export async function makeLayerCandidate(parent: tfl.LayersModel, scores: Scored
   if (scores.length < count) throw new BudgetError(`scores: ${scores.length} block scores for a budget of ${count}`);
   const chosen = [...scores].sort((a, b) => a.score - b.score || a.id.localeCompare(b.id)).slice(0, count).map((s) => s.id);
   const model = await removeResidualBlocks(parent, chosen);
-  return { model, removed: chosen, removedFilters: 0, macs: modelCost(model).macs };
+  // The filters that went with the blocks: what the paper's filter candidate matches.
+  const blocks = findResidualBlocks(LayerGraph.of(parent)).filter((b) => chosen.includes(b.id));
+  const removedFilters = blocks.flatMap((b) => b.branch).filter((name) => parent.getLayer(name).getClassName() === 'Conv2D')
+    .reduce((sum, name) => sum + (parent.getLayer(name).outputShape as number[]).at(-1)!, 0);
+  return { model, removed: chosen, removedFilters, macs: modelCost(model).macs };
 }
 
 /**

@@ -1,0 +1,162 @@
+// Algorithm 1 of the paper as a loop over abstract operations ("ports"), so the same walk runs
+// in one process (libs directly) or in the coordinator (through the services' contracts).
+// Each iteration: score, make a layer and a filter candidate, fine-tune both briefly, compare
+// each with the parent on validation data, keep one (by policy), fine-tune it longer, evaluate.
+import { seededRandom } from '@prune/data';
+import type { FilterBudget, ScoredBlock, ScoredFilter } from './candidates.js';
+
+export type SelectionPolicy = 'similarity' | 'random' | 'layers-only' | 'filters-only';
+export type Choice = 'L' | 'F';
+
+export interface WalkConfig {
+  maxIterations: number;
+  /** Stop once MACs are reduced by this fraction of the initial model's (0 = no target). */
+  targetMacsReduction: number;
+  /** Stop when validation accuracy falls below this; the last model above it is the result (0 = none). */
+  accuracyFloor: number;
+  blocksPerIteration: number;
+  filterMatch: 'count' | 'macs';
+  policy: SelectionPolicy;
+  /** Prefer the layer candidate unless the filter candidate is more similar by more than this. */
+  layerEpsilon: number;
+  seed: number;
+}
+
+export interface CandidateRecord<M> {
+  model: M;
+  macs: number;
+  params: number;
+  removed: string[];
+  /** Similarity to the parent on validation data (NaN when the policy did not need it). */
+  similarity: number;
+}
+
+export interface IterationRecord<M> {
+  index: number;
+  layer?: CandidateRecord<M>;
+  filter?: CandidateRecord<M>;
+  choice: Choice;
+  model: M;
+  macs: number;
+  params: number;
+  validationAccuracy: number;
+  testAccuracy: number;
+}
+
+export interface WalkPorts<M> {
+  cost(model: M): Promise<{ macs: number; params: number }>;
+  removableBlocks(model: M): Promise<number>;
+  scoreBlocks(model: M): Promise<ScoredBlock[]>;
+  scoreFilters(model: M): Promise<ScoredFilter[]>;
+  layerCandidate(parent: M, scores: ScoredBlock[], blocks: number): Promise<{ model: M; removed: string[]; removedFilters: number }>;
+  filterCandidate(parent: M, scores: ScoredFilter[], budget: FilterBudget): Promise<{ model: M; removed: string[] }>;
+  fineTune(model: M, phase: 'candidate' | 'selected', jobId: string): Promise<M>;
+  similarity(parent: M, child: M): Promise<number>;
+  accuracy(model: M, split: 'validation' | 'test'): Promise<number>;
+}
+
+export type WalkEvent<M> =
+  | { type: 'phase'; iteration: number; name: string }
+  | { type: 'iteration'; record: IterationRecord<M> }
+  | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M>[] };
+
+/** The rule that picks a candidate: ties (and near-ties within epsilon) go to the layer candidate. */
+export function chooseCandidate(policy: SelectionPolicy, layerSimilarity: number, filterSimilarity: number, layerEpsilon: number, random: () => number): Choice {
+  switch (policy) {
+    case 'layers-only':
+      return 'L';
+    case 'filters-only':
+      return 'F';
+    case 'random':
+      return random() < 0.5 ? 'L' : 'F';
+    case 'similarity':
+      return filterSimilarity > layerSimilarity + layerEpsilon ? 'F' : 'L';
+  }
+}
+
+/** Runs the walk from `initial`, continuing after `done` (records of a resumed run). */
+export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: WalkPorts<M>, done: IterationRecord<M>[] = [], runId = 'run'): AsyncGenerator<WalkEvent<M>> {
+  const random = seededRandom(config.seed);
+  for (let i = 0; i < done.length; i++) random(); // same random choices after a resume
+  const initialCost = await ports.cost(initial);
+  const iterations = [...done];
+  let parent = iterations.at(-1)?.model ?? initial;
+  let result = parent;
+  let stopReason = `reached ${config.maxIterations} iterations`;
+  for (let index = iterations.length; index < config.maxIterations; index++) {
+    const parentCost = await ports.cost(parent);
+    if (config.targetMacsReduction > 0 && 1 - parentCost.macs / initialCost.macs >= config.targetMacsReduction) {
+      stopReason = `reached the MACs reduction target of ${config.targetMacsReduction}`;
+      break;
+    }
+    const wantLayer = config.policy !== 'filters-only';
+    const wantFilter = config.policy !== 'layers-only';
+    const blocks = Math.min(config.blocksPerIteration, await ports.removableBlocks(parent));
+    if (blocks === 0 && wantLayer && !wantFilter) {
+      stopReason = 'no removable block left';
+      break;
+    }
+    yield { type: 'phase', iteration: index, name: 'score' };
+    let layer: CandidateRecord<M> | undefined;
+    let filter: CandidateRecord<M> | undefined;
+    let layerFilters = 0;
+    let layerMacs = 0;
+    if (blocks > 0) {
+      yield { type: 'phase', iteration: index, name: 'layer candidate' };
+      const made = await ports.layerCandidate(parent, await ports.scoreBlocks(parent), blocks);
+      const cost = await ports.cost(made.model);
+      layerFilters = made.removedFilters;
+      layerMacs = parentCost.macs - cost.macs;
+      if (wantLayer) layer = { model: made.model, ...cost, removed: made.removed, similarity: NaN };
+    }
+    if (wantFilter) {
+      yield { type: 'phase', iteration: index, name: 'filter candidate' };
+      // Without a layer candidate to match, remove as many filters as one block would.
+      const budget: FilterBudget = config.filterMatch === 'macs' && layerMacs > 0 ? { macs: layerMacs } : { filters: Math.max(1, layerFilters) };
+      const made = await ports.filterCandidate(parent, await ports.scoreFilters(parent), budget);
+      filter = { model: made.model, ...(await ports.cost(made.model)), removed: made.removed, similarity: NaN };
+    }
+    if (!layer && !filter) {
+      stopReason = 'nothing removable left';
+      break;
+    }
+    let choice: Choice;
+    if (layer && filter && config.policy === 'similarity') {
+      yield { type: 'phase', iteration: index, name: 'fine-tune candidates' };
+      [layer.model, filter.model] = await Promise.all([
+        ports.fineTune(layer.model, 'candidate', `${runId}-it${index}-L`),
+        ports.fineTune(filter.model, 'candidate', `${runId}-it${index}-F`),
+      ]);
+      yield { type: 'phase', iteration: index, name: 'compare' };
+      layer.similarity = await ports.similarity(parent, layer.model);
+      filter.similarity = await ports.similarity(parent, filter.model);
+      choice = chooseCandidate(config.policy, layer.similarity, filter.similarity, config.layerEpsilon, random);
+    } else {
+      choice = layer && filter ? chooseCandidate(config.policy, NaN, NaN, config.layerEpsilon, random) : layer ? 'L' : 'F';
+    }
+    const chosen = (choice === 'L' ? layer : filter)!;
+    yield { type: 'phase', iteration: index, name: 'fine-tune selected' };
+    const model = await ports.fineTune(chosen.model, 'selected', `${runId}-it${index}-${choice}`);
+    yield { type: 'phase', iteration: index, name: 'evaluate' };
+    const record: IterationRecord<M> = {
+      index,
+      ...(layer ? { layer } : {}),
+      ...(filter ? { filter } : {}),
+      choice,
+      model,
+      macs: chosen.macs,
+      params: chosen.params,
+      validationAccuracy: await ports.accuracy(model, 'validation'),
+      testAccuracy: await ports.accuracy(model, 'test'),
+    };
+    iterations.push(record);
+    yield { type: 'iteration', record };
+    if (config.accuracyFloor > 0 && record.validationAccuracy < config.accuracyFloor) {
+      stopReason = `validation accuracy ${record.validationAccuracy.toFixed(4)} fell below the floor ${config.accuracyFloor}`;
+      break;
+    }
+    parent = model;
+    result = model;
+  }
+  yield { type: 'done', result, stopReason, iterations };
+}

@@ -1,0 +1,48 @@
+// The walk's operations done in this process with the libraries (no network): used by tests,
+// scripts, and as the reference the coordinator's gRPC ports must agree with.
+import type { tf, tfl } from '@prune/compute';
+import type { Criterion } from '@prune/criteria';
+import type { LabeledImages } from '@prune/data';
+import { findResidualBlocks, LayerGraph, modelCost, type ModelMetadata } from '@prune/models';
+import { matrix, resolveParameters, type SimilarityMetric } from '@prune/similarity-metrics';
+import { evaluateModel, extractRepresentations, trainModel, type TrainConfig } from '@prune/training';
+import { makeFilterCandidate, makeLayerCandidate, type ScoredBlock, type ScoredFilter } from './candidates.js';
+import type { WalkPorts } from './greedy-walk.js';
+
+export interface LocalPortsOptions {
+  metadata: ModelMetadata;
+  train: LabeledImages;
+  validation: LabeledImages;
+  test: LabeledImages;
+  /** Preprocessed calibration images (class-balanced, from the training split). */
+  calibration: tf.Tensor4D;
+  criterion: Criterion;
+  metric: SimilarityMetric;
+  metricParameters?: Record<string, number>;
+  candidateFineTune: Partial<TrainConfig>;
+  selectedFineTune: Partial<TrainConfig>;
+  seed?: number;
+}
+
+export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel> {
+  const representation = (model: tfl.LayersModel) => {
+    const r = extractRepresentations(model, o.metadata, o.validation);
+    return matrix(r.rows, r.columns, r.data);
+  };
+  return {
+    cost: async (model) => modelCost(model),
+    removableBlocks: async (model) => findResidualBlocks(LayerGraph.of(model)).length,
+    scoreBlocks: async (model) =>
+      o.criterion.scoreBlocks(model, { calibration: o.calibration, seed: o.seed }).map((s): ScoredBlock => ({ id: s.id, score: s.score })),
+    scoreFilters: async (model) =>
+      o.criterion.scoreFilters(model, { calibration: o.calibration, seed: o.seed }).flatMap((s): ScoredFilter[] => (s.kind === 'filter' ? [{ id: s.id, channel: s.channel, score: s.score }] : [])),
+    layerCandidate: (parent, scores, blocks) => makeLayerCandidate(parent, scores, blocks),
+    filterCandidate: (parent, scores, budget) => makeFilterCandidate(parent, scores, budget),
+    fineTune: async (model, phase) => {
+      await trainModel({ model, metadata: o.metadata, data: o.train, config: phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune });
+      return model;
+    },
+    similarity: async (parent, child) => o.metric.compute(representation(parent), representation(child), resolveParameters(o.metric, o.metricParameters ?? {})),
+    accuracy: async (model, split) => evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,
+  };
+}
