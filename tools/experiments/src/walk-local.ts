@@ -1,0 +1,89 @@
+// Runs the greedy walk in one process on CIFAR-10 (JPEG) and prints the decision path, the MACs
+// and params reductions and the accuracies. Selection uses the validation split; the test split is
+// only reported. `npm run walk -- --iterations 3 --policy similarity --candidate-steps 50 --selected-steps 200`
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend, type tfl } from '@prune/compute';
+import { criterionByName } from '@prune/criteria';
+import { classBalancedSample, openDataset, sharedDir } from '@prune/data';
+import { loadModel, modelCost, preprocessImages } from '@prune/models';
+import { greedyWalk, localWalkPorts, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
+import { CKA_METRICS, PROCRUSTES_METRICS } from '@prune/similarity-metrics';
+import { evaluateModel } from '@prune/training';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'resnet20-12fca82f' },
+    iterations: { type: 'string', default: '3' },
+    policy: { type: 'string', default: 'similarity' },
+    criterion: { type: 'string', default: 'kl' },
+    metric: { type: 'string', default: 'linear_cka' },
+    'filter-match': { type: 'string', default: 'count' },
+    'candidate-steps': { type: 'string', default: '50' },
+    'selected-steps': { type: 'string', default: '200' },
+    'validation-examples': { type: 'string', default: '1000' },
+    'test-examples': { type: 'string', default: '10000' },
+    calibration: { type: 'string', default: '256' },
+    seed: { type: 'string', default: '0' },
+    out: { type: 'string' },
+  },
+});
+const n = (key: keyof typeof values) => Number(values[key]);
+const backend = await initBackend();
+const started = performance.now();
+const { model, metadata } = await loadModel(path.join(sharedDir(), `models/resnet-cifar10/${values.model}.manifest.json`));
+const train = await openDataset('cifar10-jpeg:train');
+const validation = classBalancedSample(await openDataset('cifar10-jpeg:validation'), n('validation-examples'), n('seed'));
+const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), n('test-examples'), 0);
+const calibration = classBalancedSample(train, n('calibration'), n('seed'));
+const metric = [...CKA_METRICS, ...PROCRUSTES_METRICS].find((m) => m.name === values.metric);
+if (!metric) throw new Error(`--metric: unknown ${values.metric}`);
+const fineTune = (steps: number) => ({ steps, batchSize: 128, learningRate: 0.01, schedule: 'cosine' as const, weightDecay: 5e-4, augment: true, seed: n('seed') });
+const ports = localWalkPorts({
+  metadata,
+  train,
+  validation,
+  test,
+  calibration: preprocessImages(calibration.pixels, [calibration.count, 32, 32, 3], metadata.preprocessing),
+  criterion: criterionByName(values.criterion!),
+  metric,
+  candidateFineTune: fineTune(n('candidate-steps')),
+  selectedFineTune: fineTune(n('selected-steps')),
+  seed: n('seed'),
+});
+const initialCost = modelCost(model);
+const initialTest = evaluateModel(model, metadata, test).accuracy;
+console.log(`${values.model}: ${initialCost.macs} MACs, ${initialCost.params} params, test accuracy ${(100 * initialTest).toFixed(2)}% (${test.count} images)`);
+const config = {
+  maxIterations: n('iterations'),
+  targetMacsReduction: 0,
+  accuracyFloor: 0,
+  blocksPerIteration: 1,
+  filterMatch: values['filter-match'] as 'count' | 'macs',
+  policy: values.policy as SelectionPolicy,
+  layerEpsilon: 0,
+  seed: n('seed'),
+};
+let last: WalkEvent<tfl.LayersModel> | undefined;
+for await (const event of greedyWalk(model, config, ports)) {
+  last = event;
+  if (event.type === 'phase') console.error(`  iteration ${event.iteration + 1}: ${event.name}`);
+  if (event.type === 'iteration') {
+    const r = event.record;
+    console.log(
+      `iteration ${r.index + 1}: ${r.choice}  CKA L ${r.layer?.similarity.toFixed(4) ?? '-'} F ${r.filter?.similarity.toFixed(4) ?? '-'}  ` +
+        `MACs -${(100 * (1 - r.macs / initialCost.macs)).toFixed(1)}%  params -${(100 * (1 - r.params / initialCost.params)).toFixed(1)}%  ` +
+        `val ${(100 * r.validationAccuracy).toFixed(2)}%  test ${(100 * r.testAccuracy).toFixed(2)}% (${(100 * (r.testAccuracy - initialTest)).toFixed(2)} pts)`,
+    );
+  }
+}
+if (last?.type === 'done') {
+  const path_ = last.iterations.map((r) => r.choice).join(' ');
+  console.log(`decisions: ${path_}; stop: ${last.stopReason}; backend ${backend.name} (${backend.detail}), ${os.cpus().length} cores; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (values.out) {
+    const summary = { config, model: values.model, initial: { ...initialCost, testAccuracy: initialTest }, iterations: last.iterations.map(({ model: _m, layer, filter, ...r }) => ({ ...r, layer: layer && { ...layer, model: undefined }, filter: filter && { ...filter, model: undefined } })) };
+    fs.writeFileSync(values.out, JSON.stringify(summary, null, 2));
+  }
+}
