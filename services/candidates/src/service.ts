@@ -30,7 +30,7 @@ export function createCandidatesService(store: ArtifactStore): CandidatesService
           throw invalidArgument('kind', 'must be STRUCTURE_KIND_BLOCK or STRUCTURE_KIND_FILTER');
         }
         const model = await putModelArtifact(store, candidate.model, { ...metadata, source: request.parent!.uri });
-        return { model, cost: costOf(candidate.model), parentCost: costOf(parent), removed: candidate.removed };
+        return { model, cost: costOf(candidate.model), parentCost: costOf(parent), removed: candidate.removed, removedFilters: candidate.removedFilters };
       } finally {
         parent.dispose();
       }

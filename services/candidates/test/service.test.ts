@@ -40,6 +40,7 @@ describe('CandidatesService', () => {
   it('makes the layer candidate and a filter candidate matching its MACs, as stored models', async () => {
     const layer = await make({ parent, kind: StructureKind.STRUCTURE_KIND_BLOCK, scores: blockScores, budget: { amount: { $case: 'blocks', value: 1 } } });
     expect(layer.removed).toEqual(['layer3.2.add']);
+    expect(layer.removedFilters).toBe(128); // two 64-filter convolutions
     const saved = layer.parentCost!.macs - layer.cost!.macs;
     expect(saved).toBe(4_718_592);
     const filter = await make({ parent, kind: StructureKind.STRUCTURE_KIND_FILTER, scores: filterScores, budget: { amount: { $case: 'macs', value: saved } } });

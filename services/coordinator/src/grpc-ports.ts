@@ -1,0 +1,128 @@
+// The walk's operations through the services' contracts: models are artifact references, every
+// call has a deadline and is retried on UNAVAILABLE, fine-tunes rotate over the trainer replicas.
+import * as grpc from '@grpc/grpc-js';
+import {
+  CandidatesServiceClient,
+  CriterionServiceClient,
+  EvaluateRequest,
+  ExtractRepresentationsRequest,
+  LrSchedule,
+  MakeCandidateRequest,
+  ScoreRequest,
+  StructureKind,
+  TrainerServiceClient,
+  TrainRequest,
+  type ArtifactRef,
+  type TrainConfig,
+  type TrainResponse,
+} from '@prune/contracts';
+import { findResidualBlocks, LayerGraph, loadModelArtifact, modelCost } from '@prune/models';
+import type { WalkPorts } from '@prune/pruning';
+import { callUnary, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
+import type { ArtifactStore } from '@prune/store';
+
+export interface GrpcPortsOptions {
+  store: ArtifactStore;
+  trainers: string[];
+  criterion: string;
+  candidates: string;
+  similarity: SimilarityRegistry;
+  /** Dataset family: its train, validation and test splits are used. */
+  dataset: string;
+  criterionName: string;
+  metric: string;
+  calibrationExamples: number;
+  validationExamples: number;
+  testExamples: number;
+  candidateFineTune: Partial<TrainConfig>;
+  selectedFineTune: Partial<TrainConfig>;
+  seed: number;
+  retry?: RetryOptions;
+  deadlineMs?: number;
+}
+
+const insecure = grpc.credentials.createInsecure();
+
+export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { close(): void } {
+  const trainers = o.trainers.map((a) => new TrainerServiceClient(a, insecure));
+  const criterion = new CriterionServiceClient(o.criterion, insecure);
+  const candidates = new CandidatesServiceClient(o.candidates, insecure);
+  const deadline = o.deadlineMs ?? 3_600_000;
+  let nextTrainer = 0;
+  const trainer = () => trainers[nextTrainer++ % trainers.length]!;
+  const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
+  const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
+  const structure = new Map<string, Promise<{ macs: number; params: number; blocks: number }>>();
+  const describe = (ref: ArtifactRef) => {
+    let known = structure.get(ref.uri);
+    if (!known) {
+      known = loadModelArtifact(o.store, ref, 'model').then(({ model }) => {
+        const { macs, params } = modelCost(model);
+        const blocks = findResidualBlocks(LayerGraph.of(model)).length;
+        model.dispose();
+        return { macs, params, blocks };
+      });
+      structure.set(ref.uri, known);
+    }
+    return known;
+  };
+  const score = async (model: ArtifactRef, kind: StructureKind) =>
+    (await retry(() => callUnary(criterion, criterion.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed }), deadline))).scores;
+  const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
+    retry(
+      () =>
+        new Promise<ArtifactRef>((resolve, reject) => {
+          let result: ArtifactRef | undefined;
+          const stream = trainer().train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config: { schedule: LrSchedule.LR_SCHEDULE_COSINE, ...config } }), { deadline: Date.now() + deadline });
+          stream.on('data', (event: TrainResponse) => {
+            if (event.event?.$case === 'result') result = event.event.value.model;
+          });
+          stream.on('error', reject);
+          stream.on('end', () => (result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`))));
+        }),
+    );
+  const representation = async (model: ArtifactRef) => {
+    const t = trainer();
+    const response = await retry(() => callUnary(t, t.extractRepresentations, ExtractRepresentationsRequest.fromPartial({ model, data: split('validation', o.validationExamples) }), deadline));
+    return response.representation!;
+  };
+  return {
+    cost: async (model) => describe(model),
+    removableBlocks: async (model) => (await describe(model)).blocks,
+    scoreBlocks: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_BLOCK)).map((s) => ({ id: s.structureId, score: s.score })),
+    scoreFilters: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_FILTER)).map((s) => ({ id: s.structureId, channel: s.channel, score: s.score })),
+    layerCandidate: async (parent, scores, blocks) => {
+      const request = MakeCandidateRequest.fromPartial({
+        parent,
+        kind: StructureKind.STRUCTURE_KIND_BLOCK,
+        scores: scores.map((s) => ({ kind: StructureKind.STRUCTURE_KIND_BLOCK, structureId: s.id, score: s.score })),
+        budget: { amount: { $case: 'blocks', value: blocks } },
+      });
+      const made = await retry(() => callUnary(candidates, candidates.makeCandidate, request, deadline));
+      return { model: made.model!, removed: made.removed, removedFilters: made.removedFilters };
+    },
+    filterCandidate: async (parent, scores, budget) => {
+      const request = MakeCandidateRequest.fromPartial({
+        parent,
+        kind: StructureKind.STRUCTURE_KIND_FILTER,
+        scores: scores.map((s) => ({ kind: StructureKind.STRUCTURE_KIND_FILTER, structureId: s.id, channel: s.channel, score: s.score })),
+        budget: { amount: 'filters' in budget ? { $case: 'filters', value: budget.filters } : { $case: 'macs', value: budget.macs } },
+      });
+      const made = await retry(() => callUnary(candidates, candidates.makeCandidate, request, deadline));
+      return { model: made.model!, removed: made.removed };
+    },
+    fineTune: (model, phase, jobId) => train(model, phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune, jobId),
+    similarity: async (parent, child) => {
+      const [x, y] = await Promise.all([representation(parent), representation(child)]);
+      return (await o.similarity.compare(o.metric, x, y)).similarity;
+    },
+    accuracy: async (model, which) => {
+      const t = trainer();
+      const data = which === 'validation' ? split('validation', o.validationExamples) : split('test', o.testExamples);
+      return (await retry(() => callUnary(t, t.evaluate, EvaluateRequest.fromPartial({ model, data }), deadline))).accuracy;
+    },
+    close: () => {
+      for (const client of [...trainers, criterion, candidates]) client.close();
+    },
+  };
+}
