@@ -2,9 +2,14 @@
 //   cifar10-jpeg:train | cifar10-jpeg:validation | cifar10-jpeg:test | cifar10-jpeg:train-full
 //   fashion-mnist:train | fashion-mnist:validation | fashion-mnist:test | fashion-mnist:train-full
 //   cifar10-lossless-4000
+//   /path/to/archive.tar.gz:{train,validation,test,train-full}  (CIFAR-10 JPEG layout; validation = 10%)
 // "validation" is carved from the training split, class-balanced with a fixed seed, and
 // "train" is what remains: every decision of the method uses train or validation, never test.
-import { loadCifar10Jpeg } from './cifar10-jpeg.js';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { cacheDir } from './cache-dir.js';
+import { loadCifar10Jpeg, loadJpegArchive } from './cifar10-jpeg.js';
 import { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { classBalancedIndices, selectExamples, type LabeledImages } from './labeled-images.js';
@@ -25,6 +30,7 @@ const DATASETS: Record<string, (split: 'train' | 'test') => Promise<LabeledImage
 export const DATASET_URIS = [
   ...Object.keys(DATASETS).flatMap((name) => ['train', 'validation', 'test', 'train-full'].map((s) => `${name}:${s}`)),
   'cifar10-lossless-4000',
+  '<path>.tar.gz:<split>',
 ];
 
 /** Splits a full training set into (train, validation), deterministically. */
@@ -35,8 +41,22 @@ export function splitValidation(full: LabeledImages, validationSize: number, see
   return { train: selectExamples(full, rest), validation: selectExamples(full, taken) };
 }
 
+/** A path to a .tar.gz in the CIFAR-10 JPEG layout, with a split: "/data/my-cifar.tar.gz:test". */
+async function openArchivePath(uri: string, archive: string, split: string): Promise<LabeledImages> {
+  const resolved = path.resolve(archive);
+  if (!fs.existsSync(resolved)) throw Object.assign(new Error(`dataset "${uri}": ${resolved} not found`), { code: 'NOT_FOUND' });
+  const dir = path.join(cacheDir(), 'archives', createHash('sha256').update(resolved).digest('hex').slice(0, 16));
+  if (split === 'test') return loadJpegArchive('test', resolved, dir);
+  const full = await loadJpegArchive('train', resolved, dir);
+  if (split === 'train-full') return full;
+  const parts = splitValidation(full, Math.max(10, Math.round(full.count / 10)));
+  return split === 'train' ? parts.train : parts.validation;
+}
+
 export async function openDataset(uri: string): Promise<LabeledImages> {
   if (uri === 'cifar10-lossless-4000') return loadCifar10Lossless4000();
+  const archive = /^(.+\.tar\.gz):(train|validation|test|train-full)$/.exec(uri);
+  if (archive) return openArchivePath(uri, archive[1]!, archive[2]!);
   const match = /^([a-z0-9-]+):(train|validation|test|train-full)$/.exec(uri);
   const load = match ? DATASETS[match[1]!] : undefined;
   if (!match || !load) throw new DatasetUriError(`dataset "${uri}" is unknown; valid: ${DATASET_URIS.join(', ')}`);

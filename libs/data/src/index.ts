@@ -3,7 +3,7 @@ export { CIFAR10_CLASSES, classBalancedSample, seededRandom, selectExamples, tak
 export type { LabeledImages } from './labeled-images.js';
 export { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 export { cacheDir } from './cache-dir.js';
-export { CIFAR10_SPLIT_SIZES, cifar10JpegArchive, loadCifar10Jpeg } from './cifar10-jpeg.js';
+export { CIFAR10_SPLIT_SIZES, cifar10JpegArchive, loadCifar10Jpeg, loadJpegArchive } from './cifar10-jpeg.js';
 export type { CifarSplit } from './cifar10-jpeg.js';
 export { classBalancedIndices } from './labeled-images.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';

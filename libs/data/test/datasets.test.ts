@@ -67,3 +67,34 @@ describe('augmentation and order', () => {
     expect(mirror.pixels[0]).toBe(data.pixels[5 * 3072 + 31 * 3]);
   });
 });
+
+describe('a dataset named by a path', () => {
+  it('opens a .tar.gz in the CIFAR-10 JPEG layout by path and split', async () => {
+    const sharp = (await import('sharp')).default;
+    const tar = await import('tar');
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { CIFAR10_CLASSES, loadCifar10Lossless4000: load } = await import('@prune/data');
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-'));
+    const source = load();
+    let next = 0;
+    for (const [split, perClass] of [['train', 2], ['test', 1]] as const) {
+      for (const name of CIFAR10_CLASSES) {
+        fs.mkdirSync(path.join(root, split, name), { recursive: true });
+        for (let i = 0; i < perClass; i++, next++) {
+          const raw = Buffer.from(source.pixels.subarray(next * 3072, (next + 1) * 3072));
+          await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).jpeg({ quality: 95 }).toFile(path.join(root, split, name, `${String(i).padStart(4, '0')}.jpg`));
+        }
+      }
+    }
+    const archive = path.join(root, 'mine.tar.gz');
+    await tar.c({ gzip: true, file: archive, cwd: root }, ['train', 'test']);
+    const test = await openDataset(`${archive}:test`);
+    expect([test.count, test.height, test.channels]).toEqual([10, 32, 3]);
+    expect(Array.from(test.labels)).toEqual([...Array(10).keys()]);
+    expect((await openDataset(`${archive}:validation`)).count).toBe(10);
+    expect((await openDataset(`${archive}:train`)).count).toBe(10);
+    await expect(openDataset(`${root}/missing.tar.gz:test`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
