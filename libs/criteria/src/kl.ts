@@ -7,7 +7,7 @@
 // activations are stacked K times and K variants run the rest of the network as one batch.
 // The naive path runs the whole network once per structure; both give the same scores.
 import { tf, type tfl } from '@prune/compute';
-import { findFilterGroups, findResidualBlocks, outputsAreProbabilities } from '@prune/models';
+import { findFilterGroups, findResidualBlocks, logProbabilities, outputsAreProbabilities } from '@prune/models';
 import { CriterionInputError, type Criterion, type ScoringContext, type StructureScore } from './criterion.js';
 import { GraphRunner, type Replacements } from './graph-runner.js';
 
@@ -73,10 +73,6 @@ function stackedReplacements(variants: Variant[], examples: number): Replacement
     );
   }
   return replacements;
-}
-
-function logProbabilities(output: tf.Tensor, probabilities: boolean): tf.Tensor {
-  return probabilities ? tf.log(tf.maximum(output, 1e-12)) : tf.logSoftmax(output);
 }
 
 /** Mean KL(parent || variant) of each of the K stacked variants. */

@@ -16,7 +16,7 @@ export { LayerGraph } from './layer-graph.js';
 export type { LayerConfigJson, LayerNode, ModelConfigJson } from './layer-graph.js';
 export { PRUNE_RULES, ruleFor } from './prune-ops.js';
 export type { ChannelRole, PruneRule } from './prune-ops.js';
-export { classifierInputLayer, findFilterGroups, findResidualBlocks, outputsAreProbabilities, roleOf } from './structures.js';
+export { classifierInputLayer, findFilterGroups, findResidualBlocks, logProbabilities, outputsAreProbabilities, roleOf } from './structures.js';
 export type { FilterGroup, ResidualBlock } from './structures.js';
 export { removeFilters, removeResidualBlocks } from './surgery.js';
 export { modelCost } from './cost.js';

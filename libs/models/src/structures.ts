@@ -1,6 +1,7 @@
 // The structures the method removes, found on the functional graph (never by layer names):
 // residual blocks whose branch can be dropped, and groups of filters whose output channels can
 // be removed together with everything that depends on them.
+import { tf } from '@prune/compute';
 import { LayerGraph, type LayerNode } from './layer-graph.js';
 import { ruleFor, type ChannelRole } from './prune-ops.js';
 
@@ -111,6 +112,14 @@ function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | n
 export function outputsAreProbabilities(graph: LayerGraph): boolean {
   const out = graph.get(graph.outputs[0]!);
   return out.className === 'Softmax' || ((out.className === 'Dense' || out.className === 'Activation') && out.config['activation'] === 'softmax');
+}
+
+/**
+ * Log-probabilities of a model's outputs, applying softmax exactly once: `probabilities` says the
+ * model already ends in a softmax (see outputsAreProbabilities).
+ */
+export function logProbabilities(output: tf.Tensor, probabilities: boolean): tf.Tensor {
+  return probabilities ? tf.log(tf.maximum(output, 1e-12)) : tf.logSoftmax(output);
 }
 
 /**

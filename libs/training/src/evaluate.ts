@@ -1,7 +1,7 @@
 // Evaluation (top-1 accuracy, cross-entropy) and representation extraction at a named layer.
 import { tf, tfl } from '@prune/compute';
 import type { LabeledImages } from '@prune/data';
-import { classifierInputLayer, LayerGraph, outputsAreProbabilities, preprocessImages, type ModelMetadata } from '@prune/models';
+import { classifierInputLayer, LayerGraph, logProbabilities, outputsAreProbabilities, preprocessImages, type ModelMetadata } from '@prune/models';
 
 /** Runs `fn` on consecutive preprocessed batches of `data`. */
 function forEachBatch(data: LabeledImages, metadata: ModelMetadata, batchSize: number, fn: (x: tf.Tensor4D, start: number, count: number) => void): void {
@@ -24,7 +24,7 @@ export function evaluateModel(model: tfl.LayersModel, metadata: ModelMetadata, d
   forEachBatch(data, metadata, batchSize, (x, start, count) => {
     const [hits, loss] = tf.tidy(() => {
       const out = model.predict(x) as tf.Tensor;
-      const logP = probabilities ? tf.log(tf.maximum(out, 1e-12)) : tf.logSoftmax(out);
+      const logP = logProbabilities(out, probabilities);
       const labels = tf.tensor1d(data.labels.subarray(start, start + count), 'int32');
       const picked = tf.sum(tf.mul(logP, tf.oneHot(labels, out.shape[1]!)), 1);
       const predicted = tf.argMax(out, 1);
