@@ -30,32 +30,32 @@ export interface PruneRule {
  * rejects it as a bias "of rank 4".)
  */
 function gather(t: tf.Tensor, keep: number[] | null, axis: number): tf.Tensor {
-  const kept = keep ? tf.gather(t, tf.tensor1d(keep, 'int32'), axis) : t;
-  const copy = tf.tensor(kept.dataSync(), kept.shape, kept.dtype);
-  if (kept !== t) kept.dispose();
+  const values = keep ? tf.tidy(() => tf.gather(t, tf.tensor1d(keep, 'int32'), axis)) : t;
+  const copy = tf.tensor(values.dataSync(), values.shape, values.dtype);
+  if (values !== t) values.dispose();
   return copy;
+}
+
+/** Slicing of a [..., in, out] kernel and an [out] bias (Conv2D: axes 2, 3; Dense: 0, 1). */
+function sliceKernelAndBias(inAxis: number, outAxis: number): PruneRule['slice'] {
+  return ([kernel, bias], keepIn, keepOut) => {
+    const inSliced = gather(kernel!, keepIn, inAxis);
+    const k = gather(inSliced, keepOut, outAxis);
+    inSliced.dispose();
+    return bias ? [k, gather(bias, keepOut, 0)] : [k];
+  };
 }
 
 export const PRUNE_RULES: Record<string, PruneRule> = {
   Conv2D: {
     role: 'producer',
     widthField: 'filters',
-    // kernel [kh, kw, in, out], bias [out]
-    slice: ([kernel, bias], keepIn, keepOut) =>
-      tf.tidy(() => {
-        const k = gather(gather(kernel!, keepIn, 2), keepOut, 3);
-        return bias ? [k, gather(bias, keepOut, 0)] : [k];
-      }),
+    slice: sliceKernelAndBias(2, 3),
   },
   Dense: {
     role: 'producer',
     widthField: 'units',
-    // kernel [in, out], bias [out]
-    slice: ([kernel, bias], keepIn, keepOut) =>
-      tf.tidy(() => {
-        const k = gather(gather(kernel!, keepIn, 0), keepOut, 1);
-        return bias ? [k, gather(bias, keepOut, 0)] : [k];
-      }),
+    slice: sliceKernelAndBias(0, 1),
   },
   BatchNormalization: {
     role: 'passthrough',
