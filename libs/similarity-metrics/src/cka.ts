@@ -33,19 +33,17 @@ export function linearCkaFloat64(x: Matrix, y: Matrix): number {
 /** linearCka with the three cross products as float32 matrix products on the TF.js backend. */
 export function linearCkaTensor(x: Matrix, y: Matrix): number {
   checkPair(x, y, 2);
-  const normSquared = (a: tf.Tensor2D, b: tf.Tensor2D) =>
-    tf.tidy(() => {
-      // An explicit transpose: wasm runs untransposed products in XNNPACK, transposed ones in a slow loop.
-      const product = tf.matMul(tf.transpose(a), b);
-      return tf.sum(tf.square(product)).dataSync()[0]!;
-    });
-  const xc = tf.tensor2d(Float32Array.from(centerColumns(x)), [x.rows, x.cols]);
-  const yc = tf.tensor2d(Float32Array.from(centerColumns(y)), [y.rows, y.cols]);
-  try {
-    return clampUnit(normSquared(xc, yc) / Math.sqrt(normSquared(xc, xc) * normSquared(yc, yc)));
-  } finally {
-    tf.dispose([xc, yc]);
-  }
+  return tf.tidy(() => {
+    const xc = tf.tensor2d(Float32Array.from(centerColumns(x)), [x.rows, x.cols]);
+    const yc = tf.tensor2d(Float32Array.from(centerColumns(y)), [y.rows, y.cols]);
+    // Explicit transposes, each once: wasm runs untransposed products in XNNPACK, transposed
+    // ones in a slow loop.
+    const xt = tf.transpose(xc);
+    const yt = tf.transpose(yc);
+    // Each p x q product is freed as soon as its squared norm is read.
+    const normSquared = (at: tf.Tensor2D, b: tf.Tensor2D) => tf.tidy(() => tf.sum(tf.square(tf.matMul(at, b))).dataSync()[0]!);
+    return clampUnit(normSquared(xt, yc) / Math.sqrt(normSquared(xt, xc) * normSquared(yt, yc)));
+  });
 }
 
 /** Double centering (biased) of a Gram matrix, in place. */
