@@ -26,9 +26,14 @@ export interface CandidateRecord<M> {
   model: M;
   macs: number;
   params: number;
+  /** Removed block ids, or "group:channel" of removed filters. */
   removed: string[];
+  /** The criterion's score of each removed structure (same order as `removed`). */
+  removedScores: number[];
   /** Similarity to the parent on validation data (NaN when the policy did not need it). */
   similarity: number;
+  /** Validation accuracy after the short fine-tune (NaN when the policy did not fine-tune it). */
+  validationAccuracy: number;
 }
 
 export interface IterationRecord<M> {
@@ -50,12 +55,14 @@ export interface WalkPorts<M> {
   scoreFilters(model: M): Promise<ScoredFilter[]>;
   layerCandidate(parent: M, scores: ScoredBlock[], blocks: number): Promise<{ model: M; removed: string[]; removedFilters: number }>;
   filterCandidate(parent: M, scores: ScoredFilter[], budget: FilterBudget): Promise<{ model: M; removed: string[] }>;
+  /** `jobId` is unique per fine-tune of a run: the trainer keys its checkpoints by it, so a retried job resumes. */
   fineTune(model: M, phase: 'candidate' | 'selected', jobId: string): Promise<M>;
   similarity(parent: M, child: M): Promise<number>;
   accuracy(model: M, split: 'validation' | 'test'): Promise<number>;
 }
 
 export type WalkEvent<M> =
+  | { type: 'start'; macs: number; params: number; testAccuracy: number }
   | { type: 'phase'; iteration: number; name: string }
   | { type: 'iteration'; record: IterationRecord<M> }
   | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M>[] };
@@ -74,13 +81,16 @@ export function chooseCandidate(policy: SelectionPolicy, layerSimilarity: number
   }
 }
 
-/** Runs the walk from `initial`, continuing after `done` (records of a resumed run). */
-export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: WalkPorts<M>, done: IterationRecord<M>[] = [], runId = 'run'): AsyncGenerator<WalkEvent<M>> {
+/**
+ * Runs the walk from `initial`. The walk is deterministic given the ports' answers, which is what
+ * lets a run resume: replaying it over journaled ports (step-journal.ts) skips the finished steps.
+ */
+export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: WalkPorts<M>, runId = 'run'): AsyncGenerator<WalkEvent<M>> {
   const random = seededRandom(config.seed);
-  for (let i = 0; i < done.length; i++) random(); // same random choices after a resume
   const initialCost = await ports.cost(initial);
-  const iterations = [...done];
-  let parent = iterations.at(-1)?.model ?? initial;
+  yield { type: 'start', ...initialCost, testAccuracy: await ports.accuracy(initial, 'test') };
+  const iterations: IterationRecord<M>[] = [];
+  let parent = initial;
   let result = parent;
   let stopReason = `reached ${config.maxIterations} iterations`;
   for (let index = iterations.length; index < config.maxIterations; index++) {
@@ -103,18 +113,22 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
     let layerMacs = 0;
     if (blocks > 0) {
       yield { type: 'phase', iteration: index, name: 'layer candidate' };
-      const made = await ports.layerCandidate(parent, await ports.scoreBlocks(parent), blocks);
+      const scores = await ports.scoreBlocks(parent);
+      const made = await ports.layerCandidate(parent, scores, blocks);
       const cost = await ports.cost(made.model);
       layerFilters = made.removedFilters;
       layerMacs = parentCost.macs - cost.macs;
-      if (wantLayer) layer = { model: made.model, ...cost, removed: made.removed, similarity: NaN };
+      const score = new Map(scores.map((s) => [s.id, s.score]));
+      if (wantLayer) layer = { model: made.model, ...cost, removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
     }
     if (wantFilter) {
       yield { type: 'phase', iteration: index, name: 'filter candidate' };
       // Without a layer candidate to match, remove as many filters as one block would.
       const budget: FilterBudget = config.filterMatch === 'macs' && layerMacs > 0 ? { macs: layerMacs } : { filters: Math.max(1, layerFilters) };
-      const made = await ports.filterCandidate(parent, await ports.scoreFilters(parent), budget);
-      filter = { model: made.model, ...(await ports.cost(made.model)), removed: made.removed, similarity: NaN };
+      const scores = await ports.scoreFilters(parent);
+      const made = await ports.filterCandidate(parent, scores, budget);
+      const score = new Map(scores.map((s) => [`${s.id}:${s.channel}`, s.score]));
+      filter = { model: made.model, ...(await ports.cost(made.model)), removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
     }
     if (!layer && !filter) {
       stopReason = 'nothing removable left';
@@ -124,19 +138,21 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
     if (layer && filter && config.policy === 'similarity') {
       yield { type: 'phase', iteration: index, name: 'fine-tune candidates' };
       [layer.model, filter.model] = await Promise.all([
-        ports.fineTune(layer.model, 'candidate', `${runId}-it${index}-L`),
-        ports.fineTune(filter.model, 'candidate', `${runId}-it${index}-F`),
+        ports.fineTune(layer.model, 'candidate', `${runId}-it${index}-candidate-L`),
+        ports.fineTune(filter.model, 'candidate', `${runId}-it${index}-candidate-F`),
       ]);
       yield { type: 'phase', iteration: index, name: 'compare' };
       layer.similarity = await ports.similarity(parent, layer.model);
       filter.similarity = await ports.similarity(parent, filter.model);
+      layer.validationAccuracy = await ports.accuracy(layer.model, 'validation');
+      filter.validationAccuracy = await ports.accuracy(filter.model, 'validation');
       choice = chooseCandidate(config.policy, layer.similarity, filter.similarity, config.layerEpsilon, random);
     } else {
       choice = layer && filter ? chooseCandidate(config.policy, NaN, NaN, config.layerEpsilon, random) : layer ? 'L' : 'F';
     }
     const chosen = (choice === 'L' ? layer : filter)!;
     yield { type: 'phase', iteration: index, name: 'fine-tune selected' };
-    const model = await ports.fineTune(chosen.model, 'selected', `${runId}-it${index}-${choice}`);
+    const model = await ports.fineTune(chosen.model, 'selected', `${runId}-it${index}-selected-${choice}`);
     yield { type: 'phase', iteration: index, name: 'evaluate' };
     const record: IterationRecord<M> = {
       index,

@@ -8,10 +8,9 @@ import { parseArgs } from 'node:util';
 import { initBackend, type tfl } from '@prune/compute';
 import { criterionByName } from '@prune/criteria';
 import { classBalancedSample, openDataset, sharedDir } from '@prune/data';
-import { loadModel, modelCost, preprocessImages } from '@prune/models';
+import { loadModel, preprocessImages } from '@prune/models';
 import { greedyWalk, localWalkPorts, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
 import { CKA_METRICS, PROCRUSTES_METRICS } from '@prune/similarity-metrics';
-import { evaluateModel } from '@prune/training';
 
 const { values } = parseArgs({
   options: {
@@ -53,9 +52,8 @@ const ports = localWalkPorts({
   selectedFineTune: fineTune(n('selected-steps')),
   seed: n('seed'),
 });
-const initialCost = modelCost(model);
-const initialTest = evaluateModel(model, metadata, test).accuracy;
-console.log(`${values.model}: ${initialCost.macs} MACs, ${initialCost.params} params, test accuracy ${(100 * initialTest).toFixed(2)}% (${test.count} images)`);
+let initialCost = { macs: 0, params: 0 };
+let initialTest = 0;
 const config = {
   maxIterations: n('iterations'),
   targetMacsReduction: 0,
@@ -69,6 +67,10 @@ const config = {
 let last: WalkEvent<tfl.LayersModel> | undefined;
 for await (const event of greedyWalk(model, config, ports)) {
   last = event;
+  if (event.type === 'start') {
+    ({ testAccuracy: initialTest, ...initialCost } = event);
+    console.log(`${values.model}: ${initialCost.macs} MACs, ${initialCost.params} params, test accuracy ${(100 * initialTest).toFixed(2)}% (${test.count} images)`);
+  }
   if (event.type === 'phase') console.error(`  iteration ${event.iteration + 1}: ${event.name}`);
   if (event.type === 'iteration') {
     const r = event.record;

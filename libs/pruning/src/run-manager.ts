@@ -1,0 +1,233 @@
+// Runs of the greedy walk with persisted state: each run is a directory holding its record
+// (run.json, rewritten atomically after every event) and its step journal (steps.jsonl). Runs
+// that were pending or running when the process died are resumed by `resumeUnfinished`.
+import { EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { writeFileAtomic } from '@prune/store';
+import { greedyWalk, type IterationRecord, type WalkConfig, type WalkPorts } from './greedy-walk.js';
+import { finiteReplacer, numberReviver } from './json-numbers.js';
+import { CancelledError, journaledPorts, StepJournal } from './step-journal.js';
+
+export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface RunRecord<M, C> {
+  id: string;
+  state: RunState;
+  /** The request as the user gave it (validated), kept for display and resume. */
+  config: C;
+  walk: WalkConfig;
+  initialModel: M;
+  initial?: { macs: number; params: number; testAccuracy: number };
+  iterations: IterationRecord<M>[];
+  result?: M;
+  stopReason: string;
+  error: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type RunEvent<M, C> =
+  | { type: 'phase'; iteration: number; name: string; progress: number; detail: string }
+  | { type: 'iteration'; record: IterationRecord<M> }
+  | { type: 'run'; run: RunRecord<M, C> };
+
+export interface RunContext {
+  runId: string;
+  signal: AbortSignal;
+  /** Progress of the step in flight (e.g. a fine-tune), 0..1. */
+  progress(fraction: number, detail: string): void;
+}
+
+export type PortsFactory<M, C> = (run: RunRecord<M, C>, context: RunContext) => WalkPorts<M> & { close?(): void };
+
+export class RunNotFoundError extends Error {
+  readonly code = 'NOT_FOUND';
+}
+
+const TERMINAL: RunState[] = ['succeeded', 'failed', 'cancelled'];
+export const isTerminal = (state: RunState) => TERMINAL.includes(state);
+const RUN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class RunManager<M, C> {
+  private readonly runs = new Map<string, RunRecord<M, C>>();
+  private readonly active = new Map<string, { controller: AbortController; finished: Promise<void> }>();
+  private readonly events = new EventEmitter();
+  private readonly phase = new Map<string, { iteration: number; name: string }>();
+  private stopping = false;
+
+  constructor(private readonly dir: string, private readonly portsFor: PortsFactory<M, C>, private readonly log: (line: string) => void = () => {}) {
+    fs.mkdirSync(dir, { recursive: true });
+    this.events.setMaxListeners(0);
+    for (const id of fs.readdirSync(dir)) {
+      const file = path.join(dir, id, 'run.json');
+      if (fs.existsSync(file)) this.runs.set(id, JSON.parse(fs.readFileSync(file, 'utf8'), numberReviver) as RunRecord<M, C>);
+    }
+  }
+
+  static validRunId(id: string): boolean {
+    return RUN_ID.test(id);
+  }
+
+  /** Starts a run; starting an id that exists returns that run unchanged. */
+  start(id: string, init: { config: C; walk: WalkConfig; initialModel: M }): RunRecord<M, C> {
+    if (!RUN_ID.test(id)) throw Object.assign(new Error(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`), { code: 'INVALID_ARGUMENT' });
+    const existing = this.runs.get(id);
+    if (existing) return existing;
+    const now = new Date().toISOString();
+    const run: RunRecord<M, C> = { id, state: 'pending', ...init, iterations: [], stopReason: '', error: '', createdAt: now, updatedAt: now };
+    this.runs.set(id, run);
+    this.save(run);
+    this.launch(run);
+    return run;
+  }
+
+  /** Resumes the runs a previous process left pending or running. */
+  resumeUnfinished(): string[] {
+    const resumed = [...this.runs.values()].filter((r) => !isTerminal(r.state) && !this.active.has(r.id));
+    for (const run of resumed) {
+      this.log(`resuming run ${run.id} (${run.iterations.length} iterations recorded)`);
+      this.launch(run);
+    }
+    return resumed.map((r) => r.id);
+  }
+
+  get(id: string): RunRecord<M, C> {
+    const run = this.runs.get(id);
+    if (!run) throw new RunNotFoundError(`run_id: no run "${id}"`);
+    return run;
+  }
+
+  list(): RunRecord<M, C>[] {
+    return [...this.runs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  }
+
+  /** Cancels a pending or running run and waits until it has stopped; a finished run is returned as is. */
+  async cancel(id: string): Promise<RunRecord<M, C>> {
+    const run = this.get(id);
+    const active = this.active.get(id);
+    if (active) {
+      active.controller.abort();
+      await active.finished;
+    }
+    return run;
+  }
+
+  /** Resolves when the run reaches a terminal state. */
+  async finished(id: string): Promise<RunRecord<M, C>> {
+    await this.active.get(id)?.finished;
+    return this.get(id);
+  }
+
+  /** The run now, then its events, ending after the run reaches a terminal state. */
+  async *watch(id: string, signal?: AbortSignal): AsyncGenerator<RunEvent<M, C>> {
+    const queue: RunEvent<M, C>[] = [];
+    let wake: (() => void) | undefined;
+    const listener = (event: RunEvent<M, C>) => {
+      queue.push(event);
+      wake?.();
+    };
+    const onAbort = () => wake?.();
+    this.events.on(id, listener);
+    signal?.addEventListener('abort', onAbort);
+    try {
+      const run = this.get(id);
+      yield { type: 'run', run };
+      if (isTerminal(run.state)) return;
+      while (!signal?.aborted) {
+        const event = queue.shift();
+        if (!event) {
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        yield event;
+        if (event.type === 'run' && isTerminal(event.run.state)) return;
+      }
+    } finally {
+      this.events.off(id, listener);
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Stops every active run without recording it as cancelled (it resumes on the next start). */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const { controller } of this.active.values()) controller.abort();
+    await Promise.all([...this.active.values()].map((a) => a.finished));
+  }
+
+  private launch(run: RunRecord<M, C>): void {
+    const controller = new AbortController();
+    const finished = this.execute(run, controller).finally(() => this.active.delete(run.id));
+    this.active.set(run.id, { controller, finished });
+  }
+
+  private async execute(run: RunRecord<M, C>, controller: AbortController): Promise<void> {
+    const runDir = path.join(this.dir, run.id);
+    const journal = new StepJournal(path.join(runDir, 'steps.jsonl'));
+    const context: RunContext = {
+      runId: run.id,
+      signal: controller.signal,
+      progress: (progress, detail) => {
+        const phase = this.phase.get(run.id);
+        if (phase) this.emit(run.id, { type: 'phase', ...phase, progress, detail });
+      },
+    };
+    let ports: (WalkPorts<M> & { close?(): void }) | undefined;
+    try {
+      ports = this.portsFor(run, context);
+      const replayed = journal.size;
+      run.state = 'running';
+      run.iterations = [];
+      this.update(run);
+      const walk = greedyWalk(run.initialModel, run.walk, journaledPorts(ports, journal, controller.signal), run.id);
+      for await (const event of walk) {
+        if (event.type === 'start') {
+          run.initial = { macs: event.macs, params: event.params, testAccuracy: event.testAccuracy };
+          this.update(run);
+        } else if (event.type === 'phase') {
+          this.phase.set(run.id, { iteration: event.iteration, name: event.name });
+          this.emit(run.id, { type: 'phase', iteration: event.iteration, name: event.name, progress: 0, detail: '' });
+        } else if (event.type === 'iteration') {
+          run.iterations.push(event.record);
+          this.emit(run.id, { type: 'iteration', record: event.record });
+          this.update(run);
+        } else {
+          run.result = event.result;
+          run.stopReason = event.stopReason;
+          run.state = 'succeeded';
+        }
+      }
+      if (replayed > 0) this.log(`run ${run.id}: ${replayed} journaled steps replayed`);
+    } catch (error) {
+      if (error instanceof CancelledError || controller.signal.aborted) {
+        if (this.stopping) return; // left running on disk: resumed by the next process
+        run.state = 'cancelled';
+        run.stopReason = 'cancelled';
+      } else {
+        run.state = 'failed';
+        run.error = (error as Error).message;
+        this.log(`run ${run.id} failed: ${(error as Error).stack ?? error}`);
+      }
+    } finally {
+      ports?.close?.();
+      this.phase.delete(run.id);
+    }
+    this.update(run);
+  }
+
+  private update(run: RunRecord<M, C>): void {
+    run.updatedAt = new Date().toISOString();
+    this.save(run);
+    this.emit(run.id, { type: 'run', run });
+  }
+
+  private save(run: RunRecord<M, C>): void {
+    fs.mkdirSync(path.join(this.dir, run.id), { recursive: true });
+    writeFileAtomic(path.join(this.dir, run.id, 'run.json'), JSON.stringify(run, finiteReplacer, 2));
+  }
+
+  private emit(id: string, event: RunEvent<M, C>): void {
+    this.events.emit(id, event);
+  }
+}

@@ -1,0 +1,95 @@
+// An append-only journal of the walk's finished steps, so a run killed mid-way resumes from its
+// last completed step: the walk is replayed over journaled ports, which answer finished steps
+// from the journal and only call the real ports for the rest. Each line is one step, written
+// with a single append and fsync; a line torn by a crash is ignored (that step runs again).
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import type { WalkPorts } from './greedy-walk.js';
+import { finiteReplacer, numberReviver } from './json-numbers.js';
+
+export class StepJournal {
+  private readonly steps = new Map<string, unknown>();
+
+  constructor(readonly file: string) {
+    if (!fs.existsSync(file)) return;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+      if (!line) continue;
+      try {
+        const { key, value } = JSON.parse(line, numberReviver) as { key: string; value: unknown };
+        this.steps.set(key, value);
+      } catch {
+        // torn final line from a crash mid-append
+      }
+    }
+  }
+
+  get size(): number {
+    return this.steps.size;
+  }
+
+  has(key: string): boolean {
+    return this.steps.has(key);
+  }
+
+  get(key: string): unknown {
+    return this.steps.get(key);
+  }
+
+  append(key: string, value: unknown): void {
+    const fd = fs.openSync(this.file, 'a');
+    try {
+      // A torn line left by a crash would otherwise swallow this one.
+      const line = `\n${JSON.stringify({ key, value }, finiteReplacer)}\n`;
+      fs.writeSync(fd, line);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    this.steps.set(key, value);
+  }
+}
+
+export class CancelledError extends Error {
+  readonly code = 'CANCELLED';
+}
+
+/** The step's identity: the operation and its arguments (models are references, so JSON). */
+function stepKey(operation: string, args: unknown[]): string {
+  return `${operation}:${createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 32)}`;
+}
+
+/**
+ * Wraps ports so every answer is journaled and finished steps are answered from the journal.
+ * Once `signal` aborts, no new step starts and steps in flight are abandoned with CancelledError.
+ */
+export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, signal?: AbortSignal, onStep?: (operation: string, replayed: boolean) => void): WalkPorts<M> {
+  const cancelled = () => new CancelledError('the run was cancelled');
+  const wrap = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      const key = stepKey(operation, args);
+      if (journal.has(key)) {
+        onStep?.(operation, true);
+        return journal.get(key) as R;
+      }
+      if (signal?.aborted) throw cancelled();
+      const result = await new Promise<R>((resolve, reject) => {
+        const abort = () => reject(cancelled());
+        signal?.addEventListener('abort', abort, { once: true });
+        call(...args).then(resolve, reject).finally(() => signal?.removeEventListener('abort', abort));
+      });
+      journal.append(key, result);
+      onStep?.(operation, false);
+      return result;
+    };
+  return {
+    cost: wrap('cost', ports.cost),
+    removableBlocks: wrap('removableBlocks', ports.removableBlocks),
+    scoreBlocks: wrap('scoreBlocks', ports.scoreBlocks),
+    scoreFilters: wrap('scoreFilters', ports.scoreFilters),
+    layerCandidate: wrap('layerCandidate', ports.layerCandidate),
+    filterCandidate: wrap('filterCandidate', ports.filterCandidate),
+    fineTune: wrap('fineTune', ports.fineTune),
+    similarity: wrap('similarity', ports.similarity),
+    accuracy: wrap('accuracy', ports.accuracy),
+  };
+}

@@ -1,0 +1,139 @@
+// Run state, resume and cancel, over deterministic in-memory ports (no models, no network): a
+// model is a name "b<blocks>.f<filters>" so every answer is checkable.
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RunManager, StepJournal, type RunRecord, type WalkConfig, type WalkPorts } from '@prune/pruning';
+
+const parse = (m: string) => {
+  const [, b, f] = /^b(\d+)\.f(\d+)/.exec(m)!;
+  return { blocks: Number(b), filters: Number(f) };
+};
+
+/** Ports whose fine-tunes wait for `gate` (when given) so a test can stop a run mid-step. */
+function fakePorts(calls: string[], gate?: { fineTune?: (job: string) => Promise<void> }): WalkPorts<string> {
+  const record = (name: string) => calls.push(name);
+  return {
+    cost: async (m) => ({ macs: parse(m).blocks * 100 + parse(m).filters, params: parse(m).blocks * 10 + parse(m).filters }),
+    removableBlocks: async (m) => parse(m).blocks,
+    scoreBlocks: async (m) => (record('scoreBlocks'), Array.from({ length: parse(m).blocks }, (_, i) => ({ id: `block${i}`, score: i + 1 }))),
+    scoreFilters: async (m) => (record('scoreFilters'), Array.from({ length: parse(m).filters }, (_, i) => ({ id: 'conv', channel: i, score: i / 10 }))),
+    layerCandidate: async (m, _s, n) => (record('layerCandidate'), { model: `b${parse(m).blocks - n}.f${parse(m).filters}`, removed: ['block0'], removedFilters: 4 }),
+    filterCandidate: async (m, _s, budget) => {
+      record('filterCandidate');
+      const k = 'filters' in budget ? budget.filters : 1;
+      return { model: `b${parse(m).blocks}.f${parse(m).filters - k}`, removed: Array.from({ length: k }, (_, i) => `conv:${i}`) };
+    },
+    fineTune: async (m, phase, job) => {
+      record(`fineTune ${job}`);
+      await gate?.fineTune?.(job);
+      return `${m}~${phase[0]}`;
+    },
+    // the filter candidate is more similar at even iterations: the path alternates F L F ...
+    similarity: async (_p, child) => (record('similarity'), child.includes('.f') && parse(child).filters % 8 === 4 ? 0.9 : 0.8),
+    accuracy: async (m, split) => (record(`accuracy ${split}`), split === 'test' ? 0.9 - 0.01 * m.length / 10 : 0.85),
+  };
+}
+
+const walk: WalkConfig = { maxIterations: 3, targetMacsReduction: 0, accuracyFloor: 0, blocksPerIteration: 1, filterMatch: 'count', policy: 'similarity', layerEpsilon: 0, seed: 7 };
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'runs-'));
+const strip = (run: RunRecord<string, object>) => ({ ...run, createdAt: '', updatedAt: '' });
+
+describe('RunManager', () => {
+  it('runs the walk, persists the record after every iteration and reloads it', async () => {
+    const dir = tempDir();
+    const manager = new RunManager<string, object>(dir, () => fakePorts([]));
+    manager.start('first', { config: { note: 'x' }, walk, initialModel: 'b9.f64' });
+    const run = await manager.finished('first');
+    expect(run.state).toBe('succeeded');
+    expect(run.iterations.map((r) => r.choice)).toHaveLength(3);
+    expect(run.initial).toEqual({ macs: 964, params: 154, testAccuracy: expect.any(Number) });
+    expect(run.iterations[0]!.layer!.removedScores).toEqual([1]);
+    expect(run.iterations[0]!.filter!.validationAccuracy).toBe(0.85);
+    const reloaded = new RunManager<string, object>(dir, () => fakePorts([]));
+    expect(strip(reloaded.get('first'))).toEqual(strip(run));
+    expect(reloaded.resumeUnfinished()).toEqual([]);
+    // starting an existing id returns that run, unchanged
+    expect(manager.start('first', { config: {}, walk, initialModel: 'b1.f1' }).initialModel).toBe('b9.f64');
+  });
+
+  it('resumes a run stopped mid-step from its last completed step, with the same result', async () => {
+    const reference = new RunManager<string, object>(tempDir(), () => fakePorts([]));
+    reference.start('r', { config: {}, walk, initialModel: 'b9.f64' });
+    const expected = await reference.finished('r');
+
+    const dir = tempDir();
+    let reached!: () => void;
+    const atSecondSelectedFineTune = new Promise<void>((resolve) => (reached = resolve));
+    const first = new RunManager<string, object>(dir, () =>
+      fakePorts([], { fineTune: (job) => (job.startsWith('r-it1-candidate-') ? (reached(), new Promise<void>(() => {})) : Promise.resolve()) }),
+    );
+    first.start('r', { config: {}, walk, initialModel: 'b9.f64' });
+    await atSecondSelectedFineTune;
+    await first.shutdown(); // what a crash leaves: state "running", a journal of finished steps
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'r/run.json'), 'utf8')).state).toBe('running');
+    fs.appendFileSync(path.join(dir, 'r/steps.jsonl'), '{"key":"fineTune:torn'); // a torn last line
+
+    const calls: string[] = [];
+    const second = new RunManager<string, object>(dir, () => fakePorts(calls));
+    expect(second.resumeUnfinished()).toEqual(['r']);
+    const resumed = await second.finished('r');
+    expect(resumed.state).toBe('succeeded');
+    expect(resumed.iterations).toEqual(expected.iterations);
+    // iteration 0 and the first steps of iteration 1 came from the journal
+    expect(calls).not.toContain('fineTune r-it0-candidate-L');
+    expect(calls.filter((c) => c === 'scoreBlocks')).toHaveLength(1); // iteration 2 only
+    expect(calls[0]).toMatch(/^fineTune r-it1-candidate-/);
+  });
+
+  it('cancels a run in flight, records it as cancelled and does not resume it', async () => {
+    const dir = tempDir();
+    let started!: () => void;
+    const inFineTune = new Promise<void>((resolve) => (started = resolve));
+    const manager = new RunManager<string, object>(dir, () => fakePorts([], { fineTune: () => (started(), new Promise<void>(() => {})) }));
+    manager.start('c', { config: {}, walk, initialModel: 'b9.f64' });
+    await inFineTune;
+    const run = await manager.cancel('c');
+    expect(run.state).toBe('cancelled');
+    expect(new RunManager<string, object>(dir, () => fakePorts([])).resumeUnfinished()).toEqual([]);
+  });
+
+  it('streams the run, its phases and iterations to a watcher, ending at the terminal state', async () => {
+    const manager = new RunManager<string, object>(tempDir(), () => fakePorts([]));
+    manager.start('w', { config: {}, walk: { ...walk, maxIterations: 1 }, initialModel: 'b2.f8' });
+    const seen: string[] = [];
+    for await (const event of manager.watch('w')) seen.push(event.type === 'run' ? `run:${event.run.state}` : event.type === 'phase' ? `phase:${event.name}` : 'iteration');
+    expect(seen[0]).toMatch(/^run:/);
+    expect(seen).toContain('phase:fine-tune candidates');
+    expect(seen).toContain('iteration');
+    expect(seen.at(-1)).toBe('run:succeeded');
+  });
+
+  it('refuses unknown and malformed run ids with the field named', () => {
+    const manager = new RunManager<string, object>(tempDir(), () => fakePorts([]));
+    expect(() => manager.get('nope')).toThrow(/run_id: no run "nope"/);
+    expect(() => manager.start('Bad Id', { config: {}, walk, initialModel: 'b1.f1' })).toThrow(/run_id: "Bad Id" must be/);
+  });
+
+  it('a failing step fails the run with its message', async () => {
+    const manager = new RunManager<string, object>(tempDir(), () => ({ ...fakePorts([]), scoreFilters: async () => { throw new Error('criterion exploded'); } }));
+    manager.start('f', { config: {}, walk, initialModel: 'b2.f8' });
+    const run = await manager.finished('f');
+    expect(run).toMatchObject({ state: 'failed', error: 'criterion exploded' });
+  });
+});
+
+describe('StepJournal', () => {
+  it('keeps non-finite numbers and ignores a torn line', () => {
+    const file = path.join(tempDir(), 'steps.jsonl');
+    const journal = new StepJournal(file);
+    journal.append('a', { similarity: NaN, list: [1, Infinity] });
+    fs.appendFileSync(file, '{"key":"b","val');
+    const reread = new StepJournal(file);
+    expect(reread.size).toBe(1);
+    expect(reread.get('a')).toEqual({ similarity: NaN, list: [1, Infinity] });
+    reread.append('b', 2);
+    expect(new StepJournal(file).get('b')).toBe(2);
+  });
+});
