@@ -25,6 +25,7 @@ export interface WalkConfig {
 export interface CandidateRecord<M> {
   model: M;
   macs: number;
+  flops: number;
   params: number;
   /** Removed block ids, or "group:channel" of removed filters. */
   removed: string[];
@@ -43,13 +44,14 @@ export interface IterationRecord<M> {
   choice: Choice;
   model: M;
   macs: number;
+  flops: number;
   params: number;
   validationAccuracy: number;
   testAccuracy: number;
 }
 
 export interface WalkPorts<M> {
-  cost(model: M): Promise<{ macs: number; params: number }>;
+  cost(model: M): Promise<{ macs: number; flops: number; params: number }>;
   removableBlocks(model: M): Promise<number>;
   scoreBlocks(model: M): Promise<ScoredBlock[]>;
   scoreFilters(model: M): Promise<ScoredFilter[]>;
@@ -62,7 +64,7 @@ export interface WalkPorts<M> {
 }
 
 export type WalkEvent<M> =
-  | { type: 'start'; macs: number; params: number; testAccuracy: number }
+  | { type: 'start'; macs: number; flops: number; params: number; testAccuracy: number }
   | { type: 'phase'; iteration: number; name: string }
   | { type: 'iteration'; record: IterationRecord<M> }
   | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M>[] };
@@ -161,6 +163,7 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       choice,
       model,
       macs: chosen.macs,
+      flops: chosen.flops,
       params: chosen.params,
       validationAccuracy: await ports.accuracy(model, 'validation'),
       testAccuracy: await ports.accuracy(model, 'test'),

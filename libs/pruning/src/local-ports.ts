@@ -30,7 +30,10 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     return matrix(r.rows, r.columns, r.data);
   };
   return {
-    cost: async (model) => modelCost(model),
+    cost: async (model) => {
+      const { macs, flops, params } = modelCost(model);
+      return { macs, flops, params };
+    },
     removableBlocks: async (model) => findResidualBlocks(LayerGraph.of(model)).length,
     scoreBlocks: async (model) =>
       o.criterion.scoreBlocks(model, { calibration: o.calibration, seed: o.seed }).map((s): ScoredBlock => ({ id: s.id, score: s.score })),

@@ -18,7 +18,7 @@ export interface RunRecord<M, C> {
   config: C;
   walk: WalkConfig;
   initialModel: M;
-  initial?: { macs: number; params: number; testAccuracy: number };
+  initial?: { macs: number; flops: number; params: number; testAccuracy: number };
   iterations: IterationRecord<M>[];
   result?: M;
   stopReason: string;
@@ -183,7 +183,7 @@ export class RunManager<M, C> {
       const walk = greedyWalk(run.initialModel, run.walk, journaledPorts(ports, journal, controller.signal), run.id);
       for await (const event of walk) {
         if (event.type === 'start') {
-          run.initial = { macs: event.macs, params: event.params, testAccuracy: event.testAccuracy };
+          run.initial = { macs: event.macs, flops: event.flops, params: event.params, testAccuracy: event.testAccuracy };
           this.update(run);
         } else if (event.type === 'phase') {
           this.phase.set(run.id, { iteration: event.iteration, name: event.name });

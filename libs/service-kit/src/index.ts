@@ -10,3 +10,4 @@ export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { parseSimilarityRegistry, similarityRegistryFromEnv, SimilarityRegistry } from './similarity-registry.js';
 export type { RegistryEntry } from './similarity-registry.js';
+export { CoordinatorClient } from './coordinator-client.js';

@@ -23,10 +23,11 @@ import type { ArtifactStore } from '@prune/store';
 
 export interface GrpcPortsOptions {
   store: ArtifactStore;
+  /** Replicas of each service: calls rotate over them, and a retry goes to the next one. */
   trainers: string[];
-  criterion: string;
-  candidates: string;
-  similarity: SimilarityRegistry;
+  criterion: string[];
+  candidates: string[];
+  similarity: Pick<SimilarityRegistry, 'compare'>;
   /** Dataset family: its train, validation and test splits are used. */
   dataset: string;
   criterionName: string;
@@ -39,55 +40,67 @@ export interface GrpcPortsOptions {
   seed: number;
   retry?: RetryOptions;
   deadlineMs?: number;
+  /** Progress of each fine-tune, as its trainer streams it. */
+  onProgress?: (jobId: string, fraction: number, detail: string) => void;
+  /** Aborting cancels the calls in flight (the trainer stops the job at its next step). */
+  signal?: AbortSignal;
 }
 
 const insecure = grpc.credentials.createInsecure();
 
 export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { close(): void } {
-  const trainers = o.trainers.map((a) => new TrainerServiceClient(a, insecure));
-  const criterion = new CriterionServiceClient(o.criterion, insecure);
-  const candidates = new CandidatesServiceClient(o.candidates, insecure);
+  const trainers = rotation(o.trainers.map((a) => new TrainerServiceClient(a, insecure)));
+  const criteria = rotation(o.criterion.map((a) => new CriterionServiceClient(a, insecure)));
+  const candidateMakers = rotation(o.candidates.map((a) => new CandidatesServiceClient(a, insecure)));
   const deadline = o.deadlineMs ?? 3_600_000;
-  let nextTrainer = 0;
-  const trainer = () => trainers[nextTrainer++ % trainers.length]!;
   const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
-  const structure = new Map<string, Promise<{ macs: number; params: number; blocks: number }>>();
+  const structure = new Map<string, Promise<{ macs: number; flops: number; params: number; blocks: number }>>();
   const describe = (ref: ArtifactRef) => {
     let known = structure.get(ref.uri);
     if (!known) {
       known = loadModelArtifact(o.store, ref, 'model').then(({ model }) => {
-        const { macs, params } = modelCost(model);
+        const { macs, flops, params } = modelCost(model);
         const blocks = findResidualBlocks(LayerGraph.of(model)).length;
         model.dispose();
-        return { macs, params, blocks };
+        return { macs, flops, params, blocks };
       });
       structure.set(ref.uri, known);
     }
     return known;
   };
   const score = async (model: ArtifactRef, kind: StructureKind) =>
-    (await retry(() => callUnary(criterion, criterion.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed }), deadline))).scores;
+    (await retry(() => criteria.next((c) => callUnary(c, c.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed }), deadline)))).scores;
   const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
     retry(
       () =>
         new Promise<ArtifactRef>((resolve, reject) => {
           let result: ArtifactRef | undefined;
-          const stream = trainer().train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config: { schedule: LrSchedule.LR_SCHEDULE_COSINE, ...config } }), { deadline: Date.now() + deadline });
+          const stream = trainers.pick().train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config: { schedule: LrSchedule.LR_SCHEDULE_COSINE, ...config } }), { deadline: Date.now() + deadline });
+          const cancel = () => stream.cancel();
+          o.signal?.addEventListener('abort', cancel, { once: true });
           stream.on('data', (event: TrainResponse) => {
             if (event.event?.$case === 'result') result = event.event.value.model;
+            if (event.event?.$case === 'progress') {
+              const p = event.event.value;
+              o.onProgress?.(jobId, p.totalSteps ? p.step / p.totalSteps : 0, `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s`);
+            }
           });
           stream.on('error', reject);
+          stream.on('close', () => o.signal?.removeEventListener('abort', cancel));
           stream.on('end', () => (result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`))));
         }),
     );
   const representation = async (model: ArtifactRef) => {
-    const t = trainer();
-    const response = await retry(() => callUnary(t, t.extractRepresentations, ExtractRepresentationsRequest.fromPartial({ model, data: split('validation', o.validationExamples) }), deadline));
+    const request = ExtractRepresentationsRequest.fromPartial({ model, data: split('validation', o.validationExamples) });
+    const response = await retry(() => trainers.next((t) => callUnary(t, t.extractRepresentations, request, deadline)));
     return response.representation!;
   };
   return {
-    cost: async (model) => describe(model),
+    cost: async (model) => {
+      const { macs, flops, params } = await describe(model);
+      return { macs, flops, params };
+    },
     removableBlocks: async (model) => (await describe(model)).blocks,
     scoreBlocks: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_BLOCK)).map((s) => ({ id: s.structureId, score: s.score })),
     scoreFilters: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_FILTER)).map((s) => ({ id: s.structureId, channel: s.channel, score: s.score })),
@@ -98,7 +111,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
         scores: scores.map((s) => ({ kind: StructureKind.STRUCTURE_KIND_BLOCK, structureId: s.id, score: s.score })),
         budget: { amount: { $case: 'blocks', value: blocks } },
       });
-      const made = await retry(() => callUnary(candidates, candidates.makeCandidate, request, deadline));
+      const made = await retry(() => candidateMakers.next((c) => callUnary(c, c.makeCandidate, request, deadline)));
       return { model: made.model!, removed: made.removed, removedFilters: made.removedFilters };
     },
     filterCandidate: async (parent, scores, budget) => {
@@ -108,7 +121,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
         scores: scores.map((s) => ({ kind: StructureKind.STRUCTURE_KIND_FILTER, structureId: s.id, channel: s.channel, score: s.score })),
         budget: { amount: 'filters' in budget ? { $case: 'filters', value: budget.filters } : { $case: 'macs', value: budget.macs } },
       });
-      const made = await retry(() => callUnary(candidates, candidates.makeCandidate, request, deadline));
+      const made = await retry(() => candidateMakers.next((c) => callUnary(c, c.makeCandidate, request, deadline)));
       return { model: made.model!, removed: made.removed };
     },
     fineTune: (model, phase, jobId) => train(model, phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune, jobId),
@@ -117,12 +130,19 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
       return (await o.similarity.compare(o.metric, x, y)).similarity;
     },
     accuracy: async (model, which) => {
-      const t = trainer();
       const data = which === 'validation' ? split('validation', o.validationExamples) : split('test', o.testExamples);
-      return (await retry(() => callUnary(t, t.evaluate, EvaluateRequest.fromPartial({ model, data }), deadline))).accuracy;
+      return (await retry(() => trainers.next((t) => callUnary(t, t.evaluate, EvaluateRequest.fromPartial({ model, data }), deadline)))).accuracy;
     },
     close: () => {
-      for (const client of [...trainers, criterion, candidates]) client.close();
+      for (const client of [...trainers.all, ...criteria.all, ...candidateMakers.all]) client.close();
     },
   };
+}
+
+/** Round-robin over replicas; each attempt (including a retry) takes the next one. */
+function rotation<C>(all: C[]) {
+  if (all.length === 0) throw new Error('at least one address per service is required');
+  let next = 0;
+  const pick = () => all[next++ % all.length]!;
+  return { all, pick, next: <T>(call: (client: C) => Promise<T>) => call(pick()) };
 }

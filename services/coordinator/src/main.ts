@@ -1,11 +1,18 @@
 // Process entry point: `npx nx serve coordinator`, or `node dist/main.js` in an image.
-// Listens on --address host:port, else COORDINATOR_ADDRESS, else 0.0.0.0:50050.
+// Listens on --address host:port, else COORDINATOR_ADDRESS, else 0.0.0.0:50050. The other
+// services are found from the environment (see coordinatorOptionsFromEnv). Runs that were in
+// flight when the previous process stopped are resumed from their journals.
+import { initBackend } from '@prune/compute';
 import { listenAddress, serve } from '@prune/service-kit';
-import { coordinatorBinding } from './service.js';
+import { coordinatorOptionsFromEnv } from './options.js';
+import { Coordinator, coordinatorBinding } from './service.js';
 
+await initBackend();
+const coordinator = new Coordinator(coordinatorOptionsFromEnv());
 await serve({
   address: listenAddress('COORDINATOR_ADDRESS', 50050),
-  services: [coordinatorBinding()],
+  services: [coordinatorBinding(coordinator)],
   protoFiles: ['prune/v1/coordinator.proto'],
   handleSignals: true,
 });
+coordinator.runs.resumeUnfinished();

@@ -41,8 +41,8 @@ describe('greedy walk over gRPC', () => {
     const ports = grpcWalkPorts({
       store,
       trainers: [processes['trainer']!.address],
-      criterion: processes['criterion']!.address,
-      candidates: processes['candidates']!.address,
+      criterion: [processes['criterion']!.address],
+      candidates: [processes['candidates']!.address],
       similarity,
       dataset: 'cifar10-jpeg',
       criterionName: 'kl',
@@ -57,7 +57,7 @@ describe('greedy walk over gRPC', () => {
     const events: WalkEvent<ArtifactRef>[] = [];
     try {
       const config = { maxIterations: 1, targetMacsReduction: 0, accuracyFloor: 0, blocksPerIteration: 1, filterMatch: 'count' as const, policy: 'similarity' as const, layerEpsilon: 0, seed: 0 };
-      for await (const event of greedyWalk(initial, config, ports, [], 'grpc-test')) events.push(event);
+      for await (const event of greedyWalk(initial, config, ports, 'grpc-test')) events.push(event);
     } finally {
       ports.close();
       similarity.close();

@@ -1,0 +1,43 @@
+// A promise/async-iterator client of the CoordinatorService, for the CLI, the demo and tests.
+import * as grpc from '@grpc/grpc-js';
+import { CoordinatorServiceClient, RunConfig, StartRunRequest, type Run, type WatchRunResponse } from '@prune/contracts';
+import { callUnary } from './unary-client.js';
+
+export class CoordinatorClient {
+  private readonly client: CoordinatorServiceClient;
+
+  constructor(address: string, private readonly deadlineMs = 600_000) {
+    this.client = new CoordinatorServiceClient(address, grpc.credentials.createInsecure());
+  }
+
+  /** Starts a run; unset fields take the coordinator's defaults. */
+  async start(config: Parameters<typeof RunConfig.fromPartial>[0], runId = ''): Promise<Run> {
+    return (await callUnary(this.client, this.client.startRun, StartRunRequest.fromPartial({ config, runId }), this.deadlineMs)).run!;
+  }
+
+  async get(runId: string): Promise<Run> {
+    return (await callUnary(this.client, this.client.getRun, { runId }, this.deadlineMs)).run!;
+  }
+
+  async list(): Promise<Run[]> {
+    return (await callUnary(this.client, this.client.listRuns, {}, this.deadlineMs)).runs;
+  }
+
+  async cancel(runId: string): Promise<Run> {
+    return (await callUnary(this.client, this.client.cancelRun, { runId }, this.deadlineMs)).run!;
+  }
+
+  /** The run's events until it finishes (the stream has no deadline: runs take hours). */
+  async *watch(runId: string): AsyncGenerator<WatchRunResponse['event']> {
+    const stream = this.client.watchRun({ runId });
+    try {
+      for await (const message of stream as AsyncIterable<WatchRunResponse>) yield message.event;
+    } finally {
+      stream.cancel();
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

@@ -1,0 +1,47 @@
+// The coordinator's configuration from its environment (a ConfigMap in a cluster):
+//   PRUNE_TRAINER_ADDRESSES     host:port[,host:port...]   (default 127.0.0.1:50051)
+//   PRUNE_CRITERION_ADDRESSES   host:port[,...]            (default 127.0.0.1:50052)
+//   PRUNE_CANDIDATES_ADDRESSES  host:port[,...]            (default 127.0.0.1:50053)
+//   PRUNE_SIMILARITY_SERVICES / PRUNE_SIMILARITY_REGISTRY  (see service-kit similarity-registry)
+//   PRUNE_STORE_DIR             the artifact store         (default <repo>/artifacts)
+//   PRUNE_RUNS_DIR              run records and journals   (default <store>/runs)
+//   PRUNE_MODEL_ROOTS           directories StartRun may read model files from, ":"-separated
+//                               (default: the shared data directory and the working directory)
+//   PRUNE_CALL_DEADLINE_MS      deadline of each outbound call (default 3,600,000)
+import * as path from 'node:path';
+import { sharedDir } from '@prune/data';
+import { similarityRegistryFromEnv } from '@prune/service-kit';
+import { ArtifactStore, defaultStoreRoot } from '@prune/store';
+import type { CoordinatorOptions } from './service.js';
+
+function addresses(env: NodeJS.ProcessEnv, name: string, fallback: string): string[] {
+  const list = (env[name] ?? fallback).split(',').map((a) => a.trim()).filter(Boolean);
+  for (const address of list) if (!/^[^\s:]+:\d+$/.test(address)) throw new Error(`${name}: "${address}" is not host:port`);
+  if (list.length === 0) throw new Error(`${name}: at least one host:port is required`);
+  return list;
+}
+
+function defaultModelRoots(env: NodeJS.ProcessEnv): string[] {
+  try {
+    return [sharedDir(env), process.cwd()];
+  } catch {
+    return [process.cwd()];
+  }
+}
+
+export function coordinatorOptionsFromEnv(env = process.env): CoordinatorOptions {
+  const store = new ArtifactStore(defaultStoreRoot(env));
+  const deadline = Number(env['PRUNE_CALL_DEADLINE_MS'] ?? 3_600_000);
+  if (!(deadline > 0)) throw new Error(`PRUNE_CALL_DEADLINE_MS: expected a positive number of milliseconds, got "${env['PRUNE_CALL_DEADLINE_MS']}"`);
+  return {
+    store,
+    runsDir: env['PRUNE_RUNS_DIR'] ?? path.join(store.root, 'runs'),
+    trainers: addresses(env, 'PRUNE_TRAINER_ADDRESSES', '127.0.0.1:50051'),
+    criterion: addresses(env, 'PRUNE_CRITERION_ADDRESSES', '127.0.0.1:50052'),
+    candidates: addresses(env, 'PRUNE_CANDIDATES_ADDRESSES', '127.0.0.1:50053'),
+    similarity: similarityRegistryFromEnv(env),
+    modelRoots: env['PRUNE_MODEL_ROOTS']?.split(':').filter(Boolean) ?? defaultModelRoots(env),
+    deadlineMs: deadline,
+    log: (line) => process.stderr.write(`[prune] coordinator: ${line}\n`),
+  };
+}

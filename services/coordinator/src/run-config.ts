@@ -1,0 +1,83 @@
+// A StartRun request's configuration: defaults for unset (proto3 zero) fields, and a clear
+// INVALID_ARGUMENT naming the field for anything the walk cannot run with.
+import { CRITERIA } from '@prune/criteria';
+import { DATASET_URIS } from '@prune/data';
+import { FilterMatch, LrSchedule, RunConfig, SelectionPolicy, TrainConfig } from '@prune/contracts';
+import type { SelectionPolicy as Policy, WalkConfig } from '@prune/pruning';
+import { invalidArgument } from '@prune/service-kit';
+
+const POLICIES: Record<number, Policy> = {
+  [SelectionPolicy.SELECTION_POLICY_UNSPECIFIED]: 'similarity',
+  [SelectionPolicy.SELECTION_POLICY_SIMILARITY]: 'similarity',
+  [SelectionPolicy.SELECTION_POLICY_RANDOM]: 'random',
+  [SelectionPolicy.SELECTION_POLICY_LAYERS_ONLY]: 'layers-only',
+  [SelectionPolicy.SELECTION_POLICY_FILTERS_ONLY]: 'filters-only',
+};
+
+/** Short candidate fine-tune and longer selected fine-tune (the paper's two phases), in steps. */
+const FINE_TUNE_DEFAULTS = { batchSize: 128, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: LrSchedule.LR_SCHEDULE_COSINE, augment: true };
+export const CANDIDATE_FINE_TUNE_STEPS = 50;
+export const SELECTED_FINE_TUNE_STEPS = 200;
+
+/**
+ * A fine-tune configuration with the defaults for its unset (zero) fields. proto3 booleans cannot
+ * be told apart from unset, so `nesterov` and `augment` are always on.
+ */
+function fineTune(given: TrainConfig | undefined, defaultSteps: number, field: string, seed: number): TrainConfig {
+  if (given && given.learningRate < 0) throw invalidArgument(`${field}.learning_rate`, `must not be negative, got ${given.learningRate}`);
+  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== 0 && v !== false && !(Array.isArray(v) && v.length === 0))) as Partial<TrainConfig>;
+  return TrainConfig.fromPartial({ ...FINE_TUNE_DEFAULTS, ...set, steps: set.steps ?? (set.epochs ? 0 : defaultSteps), seed: set.seed ?? seed });
+}
+
+export interface ValidatedRun {
+  config: RunConfig;
+  walk: WalkConfig;
+}
+
+/** Validates and completes a run configuration (the model reference is checked by the caller). */
+export function validateRunConfig(given: RunConfig | undefined, knownMetrics: string[]): ValidatedRun {
+  if (!given) throw invalidArgument('config', 'a run configuration is required');
+  const config = RunConfig.fromPartial({
+    ...given,
+    criterion: given.criterion || 'kl',
+    metric: given.metric || 'linear_cka',
+    policy: given.policy || SelectionPolicy.SELECTION_POLICY_SIMILARITY,
+    blocksPerIteration: given.blocksPerIteration || 1,
+    filterMatch: given.filterMatch || FilterMatch.FILTER_MATCH_COUNT,
+    calibrationExamples: given.calibrationExamples || 256,
+    validationExamples: given.validationExamples || 1000,
+  });
+  if (!config.model?.uri) throw invalidArgument('config.model.uri', 'a model is required (a store:// URI or a path the coordinator can read)');
+  if (!config.dataset) throw invalidArgument('config.dataset', 'a dataset is required, e.g. "cifar10-jpeg"');
+  if (!config.dataset.endsWith('.tar.gz') && !DATASET_URIS.includes(`${config.dataset}:train`)) {
+    const families = [...new Set(DATASET_URIS.filter((u) => u.endsWith(':train')).map((u) => u.replace(/:train$/, '')))];
+    throw invalidArgument('config.dataset', `"${config.dataset}" is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`);
+  }
+  if (!CRITERIA.some((c) => c.name === config.criterion)) throw invalidArgument('config.criterion', `"${config.criterion}" is unknown; valid: ${CRITERIA.map((c) => c.name).join(', ')}`);
+  const policy = POLICIES[config.policy];
+  if (!policy) throw invalidArgument('config.policy', `${config.policy} is not a selection policy`);
+  if (policy === 'similarity' && !knownMetrics.includes(config.metric)) {
+    throw invalidArgument('config.metric', `"${config.metric}" is not offered by any registered similarity service; offered: ${knownMetrics.join(', ') || 'none'}`);
+  }
+  if (config.maxIterations === 0 && config.targetMacsReduction === 0) {
+    throw invalidArgument('config.max_iterations', 'set max_iterations (at least 1) or a target_macs_reduction');
+  }
+  if (!(config.targetMacsReduction >= 0 && config.targetMacsReduction < 1)) throw invalidArgument('config.target_macs_reduction', `must be in [0, 1), got ${config.targetMacsReduction}`);
+  if (!(config.accuracyFloor >= 0 && config.accuracyFloor <= 1)) throw invalidArgument('config.accuracy_floor', `must be in [0, 1], got ${config.accuracyFloor}`);
+  if (!(config.layerEpsilon >= 0)) throw invalidArgument('config.layer_epsilon', `must not be negative, got ${config.layerEpsilon}`);
+  if (!FilterMatch[config.filterMatch] || config.filterMatch < 0) throw invalidArgument('config.filter_match', `${config.filterMatch} is not a filter match`);
+  config.candidateFinetune = fineTune(given.candidateFinetune, CANDIDATE_FINE_TUNE_STEPS, 'config.candidate_finetune', config.seed);
+  config.selectedFinetune = fineTune(given.selectedFinetune, SELECTED_FINE_TUNE_STEPS, 'config.selected_finetune', config.seed);
+  const walk: WalkConfig = {
+    // Without an iteration limit the walk stops at the MACs target or when nothing is removable.
+    maxIterations: config.maxIterations || 10_000,
+    targetMacsReduction: config.targetMacsReduction,
+    accuracyFloor: config.accuracyFloor,
+    blocksPerIteration: config.blocksPerIteration,
+    filterMatch: config.filterMatch === FilterMatch.FILTER_MATCH_MACS ? 'macs' : 'count',
+    policy,
+    layerEpsilon: config.layerEpsilon,
+    seed: config.seed,
+  };
+  return { config, walk };
+}
