@@ -1,7 +1,10 @@
 // A promise/async-iterator client of the CoordinatorService, for the CLI, the demo and tests.
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorServiceClient, RunConfig, StartRunRequest, type Run, type WatchRunResponse } from '@prune/contracts';
+import { CoordinatorServiceClient, StartRunRequest, type Run, type RunConfig, type WatchRunResponse } from '@prune/contracts';
 import { callUnary } from './unary-client.js';
+
+/** A run configuration with any field left out (nested messages too): the coordinator fills defaults. */
+export type RunConfigInput = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> extends object ? Partial<NonNullable<RunConfig[K]>> : RunConfig[K] };
 
 export class CoordinatorClient {
   private readonly client: CoordinatorServiceClient;
@@ -11,8 +14,8 @@ export class CoordinatorClient {
   }
 
   /** Starts a run; unset fields take the coordinator's defaults. */
-  async start(config: Parameters<typeof RunConfig.fromPartial>[0], runId = ''): Promise<Run> {
-    return (await callUnary(this.client, this.client.startRun, StartRunRequest.fromPartial({ config, runId }), this.deadlineMs)).run!;
+  async start(config: RunConfigInput, runId = ''): Promise<Run> {
+    return (await callUnary(this.client, this.client.startRun, StartRunRequest.fromPartial({ config: config as RunConfig, runId }), this.deadlineMs)).run!;
   }
 
   async get(runId: string): Promise<Run> {

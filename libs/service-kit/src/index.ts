@@ -11,3 +11,4 @@ export type { RetryOptions } from './retry.js';
 export { parseSimilarityRegistry, similarityRegistryFromEnv, SimilarityRegistry } from './similarity-registry.js';
 export type { RegistryEntry } from './similarity-registry.js';
 export { CoordinatorClient } from './coordinator-client.js';
+export type { RunConfigInput } from './coordinator-client.js';

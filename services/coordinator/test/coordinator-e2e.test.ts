@@ -8,13 +8,12 @@ import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { Choice, RunState, SelectionPolicy } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
-import { CoordinatorClient, spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
+import { CoordinatorClient, spawnServiceProcess, type RunConfigInput, type ServiceProcess } from '@prune/service-kit';
 
-type RunRequest = Parameters<CoordinatorClient['start']>[0];
 
 const servicesDir = path.resolve(import.meta.dirname, '../..');
 const tiny = { steps: 1, batchSize: 16, learningRate: 0.001 };
-const smallRun = (): RunRequest => ({
+const smallRun = (): RunConfigInput => ({
   model: { uri: path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'), sha256: '' },
   dataset: 'cifar10-jpeg',
   maxIterations: 1,
@@ -60,7 +59,7 @@ describe('coordinator end to end', () => {
 
   it('refuses bad requests with the field named', async () => {
     const client = await startCoordinator();
-    const refused = (config: RunRequest, runId = '') => client.start(config, runId).then(() => ({ code: -1, details: 'accepted' }), (e: { code: number; details: string }) => e);
+    const refused = (config: RunConfigInput, runId = '') => client.start(config, runId).then(() => ({ code: -1, details: 'accepted' }), (e: { code: number; details: string }) => e);
     expect(await refused({ ...smallRun(), dataset: '' })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('config.dataset') });
     expect(await refused({ ...smallRun(), metric: 'no_such_metric' })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('config.metric: "no_such_metric" is not offered') });
     expect(await refused({ ...smallRun(), criterion: 'taylor' })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('config.criterion') });
