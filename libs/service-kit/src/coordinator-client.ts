@@ -1,6 +1,7 @@
 // A promise/async-iterator client of the CoordinatorService, for the CLI, the demo and tests.
 import * as grpc from '@grpc/grpc-js';
 import { CoordinatorServiceClient, StartRunRequest, type Run, type RunConfig, type WatchRunResponse } from '@prune/contracts';
+import { CLIENT_OPTIONS } from './addresses.js';
 import { callUnary } from './unary-client.js';
 
 /** A run configuration with any field left out (nested messages too): the coordinator fills defaults. */
@@ -10,7 +11,7 @@ export class CoordinatorClient {
   private readonly client: CoordinatorServiceClient;
 
   constructor(address: string, private readonly deadlineMs = 600_000) {
-    this.client = new CoordinatorServiceClient(address, grpc.credentials.createInsecure());
+    this.client = new CoordinatorServiceClient(address, grpc.credentials.createInsecure(), CLIENT_OPTIONS);
   }
 
   /** Starts a run; unset fields take the coordinator's defaults. */

@@ -6,6 +6,7 @@ export { checkHealth } from './health-client.js';
 export { probeServiceProcess, spawnServiceProcess } from './process.js';
 export type { ServiceProcess } from './process.js';
 export { callUnary } from './unary-client.js';
+export { CLIENT_OPTIONS, isServiceAddress, parseAddressList } from './addresses.js';
 export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { parseSimilarityRegistry, similarityRegistryFromEnv, SimilarityRegistry } from './similarity-registry.js';

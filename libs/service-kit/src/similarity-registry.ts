@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { CompareRequest, SimilarityServiceClient, type ArtifactRef, type CompareResponse, type MetricInfo } from '@prune/contracts';
+import { CLIENT_OPTIONS, isServiceAddress } from './addresses.js';
 import { StatusError } from './errors.js';
 import { withRetry, type RetryOptions } from './retry.js';
 import { callUnary } from './unary-client.js';
@@ -31,7 +32,7 @@ export function parseSimilarityRegistry(text: string, source = 'similarity regis
       throw new Error(`${source}: entry "${entry.name ?? ''}" needs a name and at least one host:port address`);
     }
     for (const address of entry.addresses) {
-      if (!/^[^\s:]+:\d+$/.test(address)) throw new Error(`${source}: service ${entry.name}: "${address}" is not host:port`);
+      if (!isServiceAddress(address)) throw new Error(`${source}: service ${entry.name}: "${address}" is not host:port or dns:///host:port`);
     }
   }
   return entries;
@@ -60,7 +61,7 @@ export class SimilarityRegistry {
   static async discover(entries: RegistryEntry[], options: { retry?: RetryOptions; deadlineMs?: number } = {}): Promise<SimilarityRegistry> {
     const registry = new SimilarityRegistry(options.retry ?? {}, options.deadlineMs ?? 600_000);
     for (const entry of entries) {
-      const clients = entry.addresses.map((a) => new SimilarityServiceClient(a, grpc.credentials.createInsecure()));
+      const clients = entry.addresses.map((a) => new SimilarityServiceClient(a, grpc.credentials.createInsecure(), CLIENT_OPTIONS));
       const described = await withRetry(() => callUnary(clients[0]!, clients[0]!.describe, {}, 10_000), registry.retry);
       for (const info of described.metrics) {
         const taken = registry.routes.get(info.name);

@@ -18,7 +18,7 @@ import {
 } from '@prune/contracts';
 import { findResidualBlocks, LayerGraph, loadModelArtifact, modelCost } from '@prune/models';
 import type { WalkPorts } from '@prune/pruning';
-import { callUnary, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
+import { callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
 import type { ArtifactStore } from '@prune/store';
 
 export interface GrpcPortsOptions {
@@ -49,9 +49,9 @@ export interface GrpcPortsOptions {
 const insecure = grpc.credentials.createInsecure();
 
 export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { close(): void } {
-  const trainers = rotation(o.trainers.map((a) => new TrainerServiceClient(a, insecure)));
-  const criteria = rotation(o.criterion.map((a) => new CriterionServiceClient(a, insecure)));
-  const candidateMakers = rotation(o.candidates.map((a) => new CandidatesServiceClient(a, insecure)));
+  const trainers = rotation(o.trainers.map((a) => new TrainerServiceClient(a, insecure, CLIENT_OPTIONS)));
+  const criteria = rotation(o.criterion.map((a) => new CriterionServiceClient(a, insecure, CLIENT_OPTIONS)));
+  const candidateMakers = rotation(o.candidates.map((a) => new CandidatesServiceClient(a, insecure, CLIENT_OPTIONS)));
   const deadline = o.deadlineMs ?? 3_600_000;
   const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });

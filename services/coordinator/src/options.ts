@@ -1,5 +1,5 @@
 // The coordinator's configuration from its environment (a ConfigMap in a cluster):
-//   PRUNE_TRAINER_ADDRESSES     host:port[,host:port...]   (default 127.0.0.1:50051)
+//   PRUNE_TRAINER_ADDRESSES     host:port[,host:port...] or dns:///name:port (default 127.0.0.1:50051)
 //   PRUNE_CRITERION_ADDRESSES   host:port[,...]            (default 127.0.0.1:50052)
 //   PRUNE_CANDIDATES_ADDRESSES  host:port[,...]            (default 127.0.0.1:50053)
 //   PRUNE_SIMILARITY_SERVICES / PRUNE_SIMILARITY_REGISTRY  (see service-kit similarity-registry)
@@ -10,16 +10,11 @@
 //   PRUNE_CALL_DEADLINE_MS      deadline of each outbound call (default 3,600,000)
 import * as path from 'node:path';
 import { sharedDir } from '@prune/data';
-import { similarityRegistryFromEnv } from '@prune/service-kit';
+import { parseAddressList, similarityRegistryFromEnv } from '@prune/service-kit';
 import { ArtifactStore, defaultStoreRoot } from '@prune/store';
 import type { CoordinatorOptions } from './service.js';
 
-function addresses(env: NodeJS.ProcessEnv, name: string, fallback: string): string[] {
-  const list = (env[name] ?? fallback).split(',').map((a) => a.trim()).filter(Boolean);
-  for (const address of list) if (!/^[^\s:]+:\d+$/.test(address)) throw new Error(`${name}: "${address}" is not host:port`);
-  if (list.length === 0) throw new Error(`${name}: at least one host:port is required`);
-  return list;
-}
+const addresses = (env: NodeJS.ProcessEnv, name: string, fallback: string) => parseAddressList(env[name] ?? fallback, name);
 
 function defaultModelRoots(env: NodeJS.ProcessEnv): string[] {
   try {

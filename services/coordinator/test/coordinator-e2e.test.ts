@@ -2,6 +2,7 @@
 // each run as their own process; a client starts runs through the coordinator's contract. One
 // run is killed with SIGKILL mid-iteration and resumes from its journal in a new coordinator.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -108,5 +109,13 @@ describe('coordinator end to end', () => {
     expect(iteration!.cost!.macs).toBeLessThan(run.initialCost!.macs);
     expect(run.resultModel!.uri).toBe(iteration!.model!.uri);
     expect((await client.list()).map((r) => r.id).sort()).toEqual(['cancel-me', 'e2e']);
+
+    // the user's side: `prune report` and `prune list` against this coordinator
+    const prune = (...args: string[]) => spawnSync(process.execPath, [path.join(servicesDir, '../tools/cli/bin/prune.js'), ...args, '--coordinator', coordinator!.address], { encoding: 'utf8' });
+    const report = prune('report', 'e2e', '--json');
+    expect(report.status).toBe(0);
+    expect(JSON.parse(report.stdout)).toMatchObject({ id: 'e2e', state: 'succeeded', decisions: iteration!.choice === Choice.CHOICE_LAYER ? 'L' : 'F', initial: { macs: 40_551_040 } });
+    expect(prune('list').stdout).toMatch(/^cancel-me +cancelled/m);
+    expect(prune('report', 'nope')).toMatchObject({ status: 1, stderr: expect.stringContaining('run_id: no run "nope"') });
   });
 });

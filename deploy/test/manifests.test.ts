@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { crossReferenceProblems, DEPLOY_DIR, OVERLAYS, renderKustomization, renderOverlay, schemaProblems, type K8sObject } from '../src/manifests.js';
+
+const SERVICES = ['coordinator', 'trainer', 'criterion', 'candidates', 'similarity', 'similarity-procrustes'];
+type Container = { image: string; resources: { limits: Record<string, string> }; env?: { name: string; value: string }[] };
+type Pod = { containers: Container[]; nodeSelector?: Record<string, string>; tolerations?: { key: string }[] };
+const pod = (d: K8sObject) => (d.spec as { template: { spec: Pod } }).template.spec;
+const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+
+describe.each(OVERLAYS)('the %s overlay', (overlay) => {
+  const objects = renderOverlay(overlay);
+
+  it('validates against the Kubernetes schemas and its cross-references hold', () => {
+    expect(objects.length).toBeGreaterThan(15);
+    expect(schemaProblems(objects)).toEqual([]);
+    expect(crossReferenceProblems(objects)).toEqual([]);
+  });
+
+  it('has a Deployment and a Service per service, in one namespace, with pinned images', () => {
+    for (const name of SERVICES) {
+      expect(find(objects, 'Deployment', name), name).toBeDefined();
+      expect(find(objects, 'Service', name), name).toBeDefined();
+    }
+    expect(new Set(objects.filter((o) => o.kind !== 'Namespace').map((o) => o.metadata.namespace))).toEqual(new Set(['prune']));
+    for (const d of objects.filter((o) => o.kind === 'Deployment')) expect(pod(d).containers[0]!.image).toBe(`ghcr.io/prune-everything/prune:0.1.0-${overlay}`);
+  });
+
+  it('balances per call over replicas (headless Services) and keeps one coordinator with its state on a volume', () => {
+    for (const name of SERVICES.filter((s) => s !== 'coordinator')) expect((find(objects, 'Service', name).spec as { clusterIP?: string }).clusterIP, name).toBe('None');
+    const coordinator = find(objects, 'Deployment', 'coordinator');
+    expect(coordinator.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
+    expect(find(objects, 'PersistentVolumeClaim', 'prune-store').spec).toMatchObject({ accessModes: ['ReadWriteMany'] });
+    expect(find(objects, 'HorizontalPodAutoscaler', 'trainer').spec).toMatchObject({ scaleTargetRef: { name: 'trainer' } });
+  });
+
+  it('puts trainer and criterion on GPUs only in the gpu overlay', () => {
+    for (const name of ['trainer', 'criterion']) {
+      const spec = pod(find(objects, 'Deployment', name));
+      if (overlay === 'gpu') {
+        expect(spec.containers[0]!.resources.limits['nvidia.com/gpu']).toBe('1');
+        expect(spec.nodeSelector).toEqual({ 'nvidia.com/gpu.present': 'true' });
+        expect(spec.tolerations?.map((t) => t.key)).toEqual(['nvidia.com/gpu']);
+      } else {
+        expect(spec.containers[0]!.resources.limits['nvidia.com/gpu']).toBeUndefined();
+      }
+    }
+    expect(find(objects, 'ConfigMap', 'prune-config').data!['PRUNE_BACKEND']).toBe(overlay === 'gpu' ? 'tensorflow' : 'wasm');
+  });
+});
+
+describe('the checks can fail', () => {
+  it('a schema violation, a dangling registry address and an unpinned image are reported', () => {
+    const objects = renderOverlay('cpu');
+    const broken = structuredClone(objects);
+    const trainer = find(broken, 'Deployment', 'trainer');
+    (trainer.spec as { replicas: unknown }).replicas = 'two';
+    pod(trainer).containers[0]!.image = 'ghcr.io/prune-everything/prune:latest';
+    const registry = find(broken, 'ConfigMap', 'prune-similarity-registry');
+    registry.data!['similarity-registry.json'] = JSON.stringify({ services: [{ name: 'x', addresses: ['dns:///nowhere:1'] }] });
+    find(broken, 'Service', 'criterion').spec!['selector'] = { 'app.kubernetes.io/name': 'nothing' };
+    expect(schemaProblems(broken)).toEqual([expect.stringMatching(/^Deployment\/trainer: .*replicas/)]);
+    expect(crossReferenceProblems(broken)).toEqual(
+      expect.arrayContaining([
+        'Deployment/trainer: image ghcr.io/prune-everything/prune:latest is not pinned to a version or digest',
+        'ConfigMap/prune-similarity-registry: similarity-registry.json address dns:///nowhere:1 names no Service port',
+        'Service/criterion: selects no Deployment',
+      ]),
+    );
+  });
+
+  it('adding a similarity service is a new Deployment + Service and one registry line', () => {
+    // a kustomization on top of the cpu overlay, as a user would write it
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'overlay-'));
+    const added = fs.readFileSync(path.join(DEPLOY_DIR, 'k8s/base/similarity-procrustes.yaml'), 'utf8').replaceAll('similarity-procrustes', 'similarity-rbf').replaceAll('50055', '50056');
+    fs.writeFileSync(path.join(dir, 'similarity-rbf.yaml'), added);
+    const registry = { services: [{ name: 'cka', addresses: ['dns:///similarity:50054'] }, { name: 'procrustes', addresses: ['dns:///similarity-procrustes:50055'] }, { name: 'rbf', addresses: ['dns:///similarity-rbf:50056'] }] };
+    fs.writeFileSync(
+      path.join(dir, 'kustomization.yaml'),
+      [
+        'resources:',
+        `  - ${path.relative(dir, path.join(DEPLOY_DIR, 'k8s/overlays/cpu'))}`,
+        '  - similarity-rbf.yaml',
+        'namespace: prune',
+        'patches:',
+        '  - target: {kind: ConfigMap, name: prune-similarity-registry}',
+        '    patch: |-',
+        '      - op: replace',
+        '        path: /data/similarity-registry.json',
+        `        value: '${JSON.stringify(registry)}'`,
+      ].join('\n'),
+    );
+    const objects = renderKustomization(dir);
+    expect(find(objects, 'Deployment', 'similarity-rbf')).toBeDefined();
+    expect(schemaProblems(objects)).toEqual([]);
+    expect(crossReferenceProblems(objects)).toEqual([]);
+  });
+});

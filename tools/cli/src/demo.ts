@@ -1,0 +1,85 @@
+// `npm run demo`: the whole system on loopback. Starts two trainers, the criterion, candidates,
+// similarity and coordinator services as separate processes, prunes the pretrained ResNet-20 on
+// CIFAR-10 (JPEG) through the coordinator's gRPC API with a budget sized for 2 CPU cores, prints
+// the decision path, the MACs reduction and the accuracy before and after, then stops everything.
+//   npm run demo -- [--iterations 3] [--candidate-steps 20] [--selected-steps 100] [--policy similarity]
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sharedDir } from '@prune/data';
+import { CoordinatorClient, spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
+import { followRun, runConfigFromFlags } from './run-commands.js';
+import { formatRunReport, summarizeRun } from './report.js';
+
+const { values } = parseArgs({
+  options: {
+    iterations: { type: 'string', default: '3' },
+    'candidate-steps': { type: 'string', default: '20' },
+    'selected-steps': { type: 'string', default: '100' },
+    policy: { type: 'string', default: 'similarity' },
+    seed: { type: 'string', default: '0' },
+  },
+});
+const repo = path.resolve(import.meta.dirname, '../../..');
+const started = performance.now();
+const env = { PRUNE_STORE_DIR: process.env['PRUNE_STORE_DIR'] ?? path.join(repo, 'artifacts/demo') };
+const entry = (name: string) => path.join(repo, 'services', name, 'src/main.ts');
+const processes: ServiceProcess[] = [];
+const start = async (name: string, extra: NodeJS.ProcessEnv = {}) => {
+  const service = await spawnServiceProcess(entry(name), { env: { ...env, ...extra }, timeoutMs: 120_000 });
+  processes.push(service);
+  console.log(`  ${name.padEnd(12)} ${service.address}`);
+  return service;
+};
+const stopAll = () => Promise.all(processes.map((p) => p.stop('SIGTERM')));
+process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+let exitCode = 0;
+try {
+  console.log(`starting the services (store ${env.PRUNE_STORE_DIR}):`);
+  // Two trainers: the two candidates of an iteration fine-tune in parallel, one per core.
+  const [trainerA, trainerB, criterion, candidates, similarity] = await Promise.all([
+    start('trainer'),
+    start('trainer'),
+    start('criterion'),
+    start('candidates'),
+    start('similarity'),
+  ]);
+  const coordinator = await start('coordinator', {
+    PRUNE_TRAINER_ADDRESSES: `${trainerA!.address},${trainerB!.address}`,
+    PRUNE_CRITERION_ADDRESSES: criterion!.address,
+    PRUNE_CANDIDATES_ADDRESSES: candidates!.address,
+    PRUNE_SIMILARITY_SERVICES: `cka=${similarity!.address}`,
+  });
+  const { config } = runConfigFromFlags([
+    '--model', path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
+    '--data', 'cifar10-jpeg',
+    '--iterations', values.iterations!,
+    '--policy', values.policy!,
+    '--candidate-steps', values['candidate-steps']!,
+    '--selected-steps', values['selected-steps']!,
+    '--batch-size', '64',
+    '--learning-rate', '0.01',
+    '--calibration', '128',
+    '--validation-examples', '1000',
+    '--test-examples', '2000',
+    '--seed', values.seed!,
+  ]);
+  const client = new CoordinatorClient(coordinator.address);
+  try {
+    const run = await client.start(config);
+    console.log(`run ${run.id} started; in another terminal: npx prune watch ${run.id} --coordinator ${coordinator.address}\n`);
+    const finished = await followRun(client, run.id, process.stdout);
+    const summary = summarizeRun(finished);
+    console.log(`\n${formatRunReport(summary)}`);
+    console.log(`\nwall time ${((performance.now() - started) / 60_000).toFixed(1)} min`);
+    if (summary.state !== 'succeeded') exitCode = 1;
+  } finally {
+    client.close();
+  }
+} catch (error) {
+  console.error(`demo: ${(error as Error & { details?: string }).details ?? (error as Error).message}`);
+  exitCode = 1;
+} finally {
+  await stopAll();
+}
+process.exit(exitCode);

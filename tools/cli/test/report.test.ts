@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { Choice, Run, RunState } from '@prune/contracts';
+import { formatRunReport, summarizeRun } from '../src/report.js';
+import { runConfigFromFlags } from '../src/run-commands.js';
+import { UsageError } from '../src/inspect.js';
+
+const iteration = (index: number, choice: Choice, macs: number, params: number, testAccuracy: number, uri: string) => ({
+  index,
+  choice,
+  layerCandidate: { similarity: 0.95, validationAccuracy: 0.8, cost: { macs: 1, flops: 2, params: 3 }, removed: ['layer1.0'], removedScores: [0.01] },
+  filterCandidate: { similarity: 0.9, validationAccuracy: NaN, cost: { macs: 1, flops: 2, params: 3 }, removed: ['layer1.0.conv1:3'], removedScores: [0.2] },
+  model: { uri, sha256: '' },
+  cost: { macs, flops: 2 * macs, params },
+  validationAccuracy: 0.85,
+  testAccuracy,
+});
+
+describe('run report', () => {
+  const run = Run.fromPartial({
+    id: 'r1',
+    state: RunState.RUN_STATE_SUCCEEDED,
+    stopReason: 'validation accuracy 0.4000 fell below the floor 0.5',
+    initialCost: { macs: 40_000_000, flops: 0, params: 270_000 },
+    initialTestAccuracy: 0.92,
+    iterations: [iteration(0, Choice.CHOICE_LAYER, 36_000_000, 260_000, 0.91, 'store://dirs/a'), iteration(1, Choice.CHOICE_FILTER, 30_000_000, 200_000, 0.5, 'store://dirs/b')],
+    // the second iteration fell below the accuracy floor: the result is the first one's model
+    resultModel: { uri: 'store://dirs/a', sha256: '' },
+  });
+
+  it('reports the reductions of the result model, which need not be the last iteration', () => {
+    const summary = summarizeRun(run);
+    expect(summary.decisions).toBe('L F');
+    expect(summary.final.model).toBe('store://dirs/a');
+    expect(summary.macsReduction).toBeCloseTo(0.1, 12);
+    expect(summary.paramsReduction).toBeCloseTo(10_000 / 270_000, 12);
+    expect(summary.testAccuracyDelta).toBeCloseTo(-0.01, 12);
+    expect(summary.iterations[1]!.filter!.validationAccuracy).toBeNaN();
+  });
+
+  it('prints a row per iteration and the totals', () => {
+    const text = formatRunReport(summarizeRun(run));
+    expect(text).toContain('run r1: succeeded (validation accuracy 0.4000 fell below the floor 0.5)');
+    expect(text).toMatch(/^1 +L +0\.9500 +0\.9000 +80\.00% +- +36\.00M/m);
+    expect(text).toContain('MACs:      40.00M -> 36.00M (-10.00%)');
+    expect(text).toContain('test acc:  92.00% -> 91.00% (-1.00 pts)');
+  });
+
+  it('a run with no iterations reports the initial model', () => {
+    const summary = summarizeRun(Run.fromPartial({ id: 'r0', state: RunState.RUN_STATE_RUNNING, initialCost: { macs: 10, params: 5 }, initialTestAccuracy: 0.9 }));
+    expect(summary).toMatchObject({ decisions: '', macsReduction: 0, paramsReduction: 0, testAccuracyDelta: 0, state: 'running' });
+  });
+});
+
+describe('prune run flags', () => {
+  it('maps flags onto the run configuration and leaves the rest to the coordinator', () => {
+    const { config, runId } = runConfigFromFlags(['--model', 'm.json', '--data', 'cifar10-jpeg', '--policy', 'filters-only', '--iterations', '4', '--selected-steps', '300', '--run-id', 'x1']);
+    expect(config).toMatchObject({ dataset: 'cifar10-jpeg', policy: 4, maxIterations: 4, selectedFinetune: { steps: 300 }, metric: undefined });
+    expect(config.model!.uri).toMatch(/^\/.*m\.json$/);
+    expect(runId).toBe('x1');
+  });
+
+  it('refuses what the coordinator could not run, naming the flag', () => {
+    expect(() => runConfigFromFlags(['--data', 'cifar10-jpeg'])).toThrow(/--model/);
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', 'greedy'])).toThrow(UsageError);
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--iterations=-1'])).toThrow(/--iterations: expected a non-negative number/);
+  });
+});
