@@ -26,6 +26,7 @@ function defaultModelRoots(env: NodeJS.ProcessEnv): string[] {
 
 export function coordinatorOptionsFromEnv(env = process.env): CoordinatorOptions {
   const store = new ArtifactStore(defaultStoreRoot(env));
+  const log = (line: string) => process.stderr.write(`[prune] coordinator: ${line}\n`);
   const deadline = Number(env['PRUNE_CALL_DEADLINE_MS'] ?? 3_600_000);
   if (!(deadline > 0)) throw new Error(`PRUNE_CALL_DEADLINE_MS: expected a positive number of milliseconds, got "${env['PRUNE_CALL_DEADLINE_MS']}"`);
   return {
@@ -37,6 +38,7 @@ export function coordinatorOptionsFromEnv(env = process.env): CoordinatorOptions
     similarity: similarityRegistryFromEnv(env),
     modelRoots: env['PRUNE_MODEL_ROOTS']?.split(':').filter(Boolean) ?? defaultModelRoots(env),
     deadlineMs: deadline,
-    log: (line) => process.stderr.write(`[prune] coordinator: ${line}\n`),
+    retry: { onRetry: (attempt, error) => log(`call failed (${(error as Error).message}); retry ${attempt} on the next replica`) },
+    log,
   };
 }
