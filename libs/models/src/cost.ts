@@ -67,3 +67,13 @@ export function modelCost(model: tfl.LayersModel): ModelCost {
   const trainableParams = model.trainableWeights.reduce((a, w) => a + size(w.shape as number[]), 0);
   return { macs: sum('macs'), flops: sum('flops'), params: sum('params'), trainableParams, layers };
 }
+
+/** Output channels of every convolution, in graph order: a model's widths and (by the names present) depth. */
+export interface LayerWidth {
+  layer: string;
+  filters: number;
+}
+
+export function convWidths(cost: ModelCost): LayerWidth[] {
+  return cost.layers.filter((l) => l.className === 'Conv2D').map((l) => ({ layer: l.name, filters: l.outputShape.at(-1)! }));
+}

@@ -19,6 +19,6 @@ export type { ChannelRole, PruneRule } from './prune-ops.js';
 export { classifierInputLayer, findFilterGroups, findResidualBlocks, logProbabilities, outputsAreProbabilities, roleOf } from './structures.js';
 export type { FilterGroup, ResidualBlock } from './structures.js';
 export { removeFilters, removeResidualBlocks } from './surgery.js';
-export { modelCost } from './cost.js';
-export type { LayerCost, ModelCost } from './cost.js';
+export { convWidths, modelCost } from './cost.js';
+export type { LayerCost, LayerWidth, ModelCost } from './cost.js';
 export { loadModelArtifact, putModelArtifact } from './model-artifacts.js';

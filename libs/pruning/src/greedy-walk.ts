@@ -3,6 +3,7 @@
 // Each iteration: score, make a layer and a filter candidate, fine-tune both briefly, compare
 // each with the parent on validation data, keep one (by policy), fine-tune it longer, evaluate.
 import { seededRandom } from '@prune/data';
+import type { LayerWidth } from '@prune/models';
 import type { FilterBudget, ScoredBlock, ScoredFilter } from './candidates.js';
 
 export type SelectionPolicy = 'similarity' | 'random' | 'layers-only' | 'filters-only';
@@ -48,10 +49,13 @@ export interface IterationRecord<M> {
   params: number;
   validationAccuracy: number;
   testAccuracy: number;
+  /** The kept model's convolutions and their filters. */
+  widths: LayerWidth[];
 }
 
 export interface WalkPorts<M> {
   cost(model: M): Promise<{ macs: number; flops: number; params: number }>;
+  widths(model: M): Promise<LayerWidth[]>;
   removableBlocks(model: M): Promise<number>;
   scoreBlocks(model: M): Promise<ScoredBlock[]>;
   scoreFilters(model: M): Promise<ScoredFilter[]>;
@@ -64,7 +68,7 @@ export interface WalkPorts<M> {
 }
 
 export type WalkEvent<M> =
-  | { type: 'start'; macs: number; flops: number; params: number; testAccuracy: number }
+  | { type: 'start'; macs: number; flops: number; params: number; testAccuracy: number; widths: LayerWidth[] }
   | { type: 'phase'; iteration: number; name: string }
   | { type: 'iteration'; record: IterationRecord<M> }
   | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M>[] };
@@ -90,7 +94,7 @@ export function chooseCandidate(policy: SelectionPolicy, layerSimilarity: number
 export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: WalkPorts<M>, runId = 'run'): AsyncGenerator<WalkEvent<M>> {
   const random = seededRandom(config.seed);
   const initialCost = await ports.cost(initial);
-  yield { type: 'start', ...initialCost, testAccuracy: await ports.accuracy(initial, 'test') };
+  yield { type: 'start', ...initialCost, testAccuracy: await ports.accuracy(initial, 'test'), widths: await ports.widths(initial) };
   const iterations: IterationRecord<M>[] = [];
   let parent = initial;
   let result = parent;
@@ -167,6 +171,7 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       params: chosen.params,
       validationAccuracy: await ports.accuracy(model, 'validation'),
       testAccuracy: await ports.accuracy(model, 'test'),
+      widths: await ports.widths(model),
     };
     iterations.push(record);
     yield { type: 'iteration', record };

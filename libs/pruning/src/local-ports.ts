@@ -3,7 +3,7 @@
 import type { tf, tfl } from '@prune/compute';
 import type { Criterion } from '@prune/criteria';
 import type { LabeledImages } from '@prune/data';
-import { findResidualBlocks, LayerGraph, modelCost, type ModelMetadata } from '@prune/models';
+import { convWidths, findResidualBlocks, LayerGraph, modelCost, type ModelMetadata } from '@prune/models';
 import { matrix, resolveParameters, type SimilarityMetric } from '@prune/similarity-metrics';
 import { evaluateModel, extractRepresentations, trainModel, type TrainConfig } from '@prune/training';
 import { makeFilterCandidate, makeLayerCandidate, type ScoredBlock, type ScoredFilter } from './candidates.js';
@@ -34,6 +34,7 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
       const { macs, flops, params } = modelCost(model);
       return { macs, flops, params };
     },
+    widths: async (model) => convWidths(modelCost(model)),
     removableBlocks: async (model) => findResidualBlocks(LayerGraph.of(model)).length,
     scoreBlocks: async (model) =>
       o.criterion.scoreBlocks(model, { calibration: o.calibration, seed: o.seed }).map((s): ScoredBlock => ({ id: s.id, score: s.score })),

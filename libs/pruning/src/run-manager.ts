@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { LayerWidth } from '@prune/models';
 import { writeFileAtomic } from '@prune/store';
 import { greedyWalk, type IterationRecord, type WalkConfig, type WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
@@ -18,7 +19,7 @@ export interface RunRecord<M, C> {
   config: C;
   walk: WalkConfig;
   initialModel: M;
-  initial?: { macs: number; flops: number; params: number; testAccuracy: number };
+  initial?: { macs: number; flops: number; params: number; testAccuracy: number; widths: LayerWidth[] };
   iterations: IterationRecord<M>[];
   result?: M;
   stopReason: string;
@@ -183,7 +184,7 @@ export class RunManager<M, C> {
       const walk = greedyWalk(run.initialModel, run.walk, journaledPorts(ports, journal, controller.signal), run.id);
       for await (const event of walk) {
         if (event.type === 'start') {
-          run.initial = { macs: event.macs, flops: event.flops, params: event.params, testAccuracy: event.testAccuracy };
+          run.initial = { macs: event.macs, flops: event.flops, params: event.params, testAccuracy: event.testAccuracy, widths: event.widths };
           this.update(run);
         } else if (event.type === 'phase') {
           this.phase.set(run.id, { iteration: event.iteration, name: event.name });

@@ -83,6 +83,7 @@ export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, sig
     };
   return {
     cost: wrap('cost', ports.cost),
+    widths: wrap('widths', ports.widths),
     removableBlocks: wrap('removableBlocks', ports.removableBlocks),
     scoreBlocks: wrap('scoreBlocks', ports.scoreBlocks),
     scoreFilters: wrap('scoreFilters', ports.scoreFilters),

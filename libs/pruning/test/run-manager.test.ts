@@ -16,6 +16,7 @@ function fakePorts(calls: string[], gate?: { fineTune?: (job: string) => Promise
   const record = (name: string) => calls.push(name);
   return {
     cost: async (m) => ({ macs: parse(m).blocks * 100 + parse(m).filters, flops: 2 * (parse(m).blocks * 100 + parse(m).filters), params: parse(m).blocks * 10 + parse(m).filters }),
+    widths: async (m) => [{ layer: 'conv', filters: parse(m).filters }],
     removableBlocks: async (m) => parse(m).blocks,
     scoreBlocks: async (m) => (record('scoreBlocks'), Array.from({ length: parse(m).blocks }, (_, i) => ({ id: `block${i}`, score: i + 1 }))),
     scoreFilters: async (m) => (record('scoreFilters'), Array.from({ length: parse(m).filters }, (_, i) => ({ id: 'conv', channel: i, score: i / 10 }))),
@@ -48,7 +49,7 @@ describe('RunManager', () => {
     const run = await manager.finished('first');
     expect(run.state).toBe('succeeded');
     expect(run.iterations.map((r) => r.choice)).toHaveLength(3);
-    expect(run.initial).toEqual({ macs: 964, flops: 1928, params: 154, testAccuracy: expect.any(Number) });
+    expect(run.initial).toEqual({ macs: 964, flops: 1928, params: 154, testAccuracy: expect.any(Number), widths: [{ layer: 'conv', filters: 64 }] });
     expect(run.iterations[0]!.layer!.removedScores).toEqual([1]);
     expect(run.iterations[0]!.filter!.validationAccuracy).toBe(0.85);
     const reloaded = new RunManager<string, object>(dir, () => fakePorts([]));

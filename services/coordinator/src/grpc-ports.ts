@@ -16,7 +16,7 @@ import {
   type TrainConfig,
   type TrainResponse,
 } from '@prune/contracts';
-import { findResidualBlocks, LayerGraph, loadModelArtifact, modelCost } from '@prune/models';
+import { convWidths, findResidualBlocks, LayerGraph, loadModelArtifact, modelCost, type LayerWidth } from '@prune/models';
 import type { WalkPorts } from '@prune/pruning';
 import { callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
 import type { ArtifactStore } from '@prune/store';
@@ -55,15 +55,15 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
   const deadline = o.deadlineMs ?? 3_600_000;
   const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
-  const structure = new Map<string, Promise<{ macs: number; flops: number; params: number; blocks: number }>>();
+  const structure = new Map<string, Promise<{ macs: number; flops: number; params: number; blocks: number; widths: LayerWidth[] }>>();
   const describe = (ref: ArtifactRef) => {
     let known = structure.get(ref.uri);
     if (!known) {
       known = loadModelArtifact(o.store, ref, 'model').then(({ model }) => {
-        const { macs, flops, params } = modelCost(model);
+        const cost = modelCost(model);
         const blocks = findResidualBlocks(LayerGraph.of(model)).length;
         model.dispose();
-        return { macs, flops, params, blocks };
+        return { macs: cost.macs, flops: cost.flops, params: cost.params, blocks, widths: convWidths(cost) };
       });
       structure.set(ref.uri, known);
     }
@@ -101,6 +101,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
       const { macs, flops, params } = await describe(model);
       return { macs, flops, params };
     },
+    widths: async (model) => (await describe(model)).widths,
     removableBlocks: async (model) => (await describe(model)).blocks,
     scoreBlocks: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_BLOCK)).map((s) => ({ id: s.structureId, score: s.score })),
     scoreFilters: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_FILTER)).map((s) => ({ id: s.structureId, channel: s.channel, score: s.score })),

@@ -30,6 +30,7 @@ export function iterationMessage(r: IterationRecord<ArtifactRef>): Iteration {
     cost: cost(r),
     validationAccuracy: r.validationAccuracy,
     testAccuracy: r.testAccuracy,
+    widths: r.widths,
   };
 }
 
@@ -46,6 +47,7 @@ export function runMessage(run: CoordinatorRun): Run {
     error: run.error,
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
+    initialWidths: run.initial?.widths ?? [],
   };
 }
 

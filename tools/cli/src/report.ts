@@ -1,6 +1,6 @@
 // A run as a report: the decision path, one row per iteration, and the final reductions against
 // the initial model (MACs, params, test accuracy). Text for people, JSON for scripts.
-import { Choice, RunState, type Candidate, type Run } from '@prune/contracts';
+import { Choice, RunState, type Candidate, type LayerWidth, type Run } from '@prune/contracts';
 
 export interface RunSummary {
   id: string;
@@ -8,8 +8,8 @@ export interface RunSummary {
   stopReason: string;
   error: string;
   decisions: string;
-  initial: { macs: number; params: number; testAccuracy: number };
-  final: { macs: number; params: number; testAccuracy: number; model: string };
+  initial: { macs: number; params: number; testAccuracy: number; widths: LayerWidth[] };
+  final: { macs: number; params: number; testAccuracy: number; model: string; widths: LayerWidth[] };
   macsReduction: number;
   paramsReduction: number;
   testAccuracyDelta: number;
@@ -49,12 +49,12 @@ const candidate = (c: Candidate | undefined): CandidateSummary | undefined =>
   c && { similarity: c.similarity, validationAccuracy: c.validationAccuracy, macs: c.cost?.macs ?? 0, params: c.cost?.params ?? 0, removed: c.removed, removedScores: c.removedScores };
 
 export function summarizeRun(run: Run): RunSummary {
-  const initial = { macs: run.initialCost?.macs ?? 0, params: run.initialCost?.params ?? 0, testAccuracy: run.initialTestAccuracy };
+  const initial = { macs: run.initialCost?.macs ?? 0, params: run.initialCost?.params ?? 0, testAccuracy: run.initialTestAccuracy, widths: run.initialWidths };
   const last = run.iterations.at(-1);
   // The result is the last model above the accuracy floor: not always the last iteration's.
   const resultIteration = run.iterations.find((i) => i.model?.uri && i.model.uri === run.resultModel?.uri) ?? (run.resultModel ? undefined : last);
   const final = resultIteration
-    ? { macs: resultIteration.cost?.macs ?? 0, params: resultIteration.cost?.params ?? 0, testAccuracy: resultIteration.testAccuracy, model: resultIteration.model?.uri ?? '' }
+    ? { macs: resultIteration.cost?.macs ?? 0, params: resultIteration.cost?.params ?? 0, testAccuracy: resultIteration.testAccuracy, model: resultIteration.model?.uri ?? '', widths: resultIteration.widths }
     : { ...initial, model: run.resultModel?.uri ?? run.config?.model?.uri ?? '' };
   const reduction = (before: number, after: number) => (before > 0 ? 1 - after / before : 0);
   return {

@@ -2,9 +2,11 @@
 // with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Choice, FilterMatch, SelectionPolicy, type Run } from '@prune/contracts';
+import { Choice, FilterMatch, RunConfig, SelectionPolicy, type Run } from '@prune/contracts';
+import { writeFileAtomic } from '@prune/store';
 import { checkHealth, CoordinatorClient, type RunConfigInput } from '@prune/service-kit';
 import { UsageError } from './inspect.js';
+import { renderRunHtml } from './report-html.js';
 import { formatRunReport, stateName, summarizeRun } from './report.js';
 
 const POLICIES: Record<string, SelectionPolicy> = {
@@ -161,11 +163,16 @@ export async function cancelCommand(argv: string[]): Promise<void> {
 }
 
 export async function reportCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { ...COORDINATOR, json: { type: 'boolean', default: false } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { ...COORDINATOR, json: { type: 'boolean', default: false }, html: { type: 'string' } }, allowPositionals: true });
   const id = runIdArgument(positionals, 'report');
   await withClient(values, async (client) => {
-    const summary = summarizeRun(await client.get(id));
+    const run = await client.get(id);
+    const summary = summarizeRun(run);
     console.log(values.json ? JSON.stringify(summary, null, 2) : formatRunReport(summary));
+    if (values.html) {
+      writeFileAtomic(values.html, renderRunHtml(summary, run.config ? (RunConfig.toJSON(run.config) as Record<string, unknown>) : {}));
+      console.error(`HTML report written to ${values.html}`);
+    }
   });
 }
 

@@ -1,36 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { Choice, Run, RunState } from '@prune/contracts';
+import { Run, RunState } from '@prune/contracts';
+import { finishedRun, ITERATION_1_WIDTHS } from './fixtures.js';
 import { formatRunReport, summarizeRun } from '../src/report.js';
 import { runConfigFromFlags } from '../src/run-commands.js';
 import { UsageError } from '../src/inspect.js';
 
-const iteration = (index: number, choice: Choice, macs: number, params: number, testAccuracy: number, uri: string) => ({
-  index,
-  choice,
-  layerCandidate: { similarity: 0.95, validationAccuracy: 0.8, cost: { macs: 1, flops: 2, params: 3 }, removed: ['layer1.0'], removedScores: [0.01] },
-  filterCandidate: { similarity: 0.9, validationAccuracy: NaN, cost: { macs: 1, flops: 2, params: 3 }, removed: ['layer1.0.conv1:3'], removedScores: [0.2] },
-  model: { uri, sha256: '' },
-  cost: { macs, flops: 2 * macs, params },
-  validationAccuracy: 0.85,
-  testAccuracy,
-});
-
 describe('run report', () => {
-  const run = Run.fromPartial({
-    id: 'r1',
-    state: RunState.RUN_STATE_SUCCEEDED,
-    stopReason: 'validation accuracy 0.4000 fell below the floor 0.5',
-    initialCost: { macs: 40_000_000, flops: 0, params: 270_000 },
-    initialTestAccuracy: 0.92,
-    iterations: [iteration(0, Choice.CHOICE_LAYER, 36_000_000, 260_000, 0.91, 'store://dirs/a'), iteration(1, Choice.CHOICE_FILTER, 30_000_000, 200_000, 0.5, 'store://dirs/b')],
-    // the second iteration fell below the accuracy floor: the result is the first one's model
-    resultModel: { uri: 'store://dirs/a', sha256: '' },
-  });
+  const run = finishedRun();
 
   it('reports the reductions of the result model, which need not be the last iteration', () => {
     const summary = summarizeRun(run);
     expect(summary.decisions).toBe('L F');
     expect(summary.final.model).toBe('store://dirs/a');
+    expect(summary.final.widths).toEqual(ITERATION_1_WIDTHS);
     expect(summary.macsReduction).toBeCloseTo(0.1, 12);
     expect(summary.paramsReduction).toBeCloseTo(10_000 / 270_000, 12);
     expect(summary.testAccuracyDelta).toBeCloseTo(-0.01, 12);

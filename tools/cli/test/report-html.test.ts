@@ -1,0 +1,39 @@
+// The HTML report renders in a real browser: headless Chromium (Debian's `chromium`) loads the
+// page, serializes its DOM and takes a screenshot, which the test checks is a non-blank image.
+import { expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { PNG } from 'pngjs';
+import { renderRunHtml } from '../src/report-html.js';
+import { summarizeRun } from '../src/report.js';
+import { finishedRun } from './fixtures.js';
+
+const outDir = path.resolve(import.meta.dirname, '../../../tmp/report-html-test');
+const chromium = (...args: string[]) =>
+  execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--user-data-dir=' + path.join(outDir, 'profile'), ...args], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+
+it('renders the decision tree, the accuracy-vs-MACs curve and the widths in headless Chromium', () => {
+  fs.mkdirSync(outDir, { recursive: true });
+  const file = path.join(outDir, 'report.html');
+  fs.writeFileSync(file, renderRunHtml(summarizeRun(finishedRun()), { policy: 'SELECTION_POLICY_SIMILARITY', metric: 'linear_cka' }));
+
+  const dom = chromium('--dump-dom', `file://${file}`);
+  expect(dom).toContain('Run r1: succeeded');
+  expect(dom.match(/<g class="node (kept|dropped)">/g)).toHaveLength(4); // two iterations x two candidates
+  expect(dom).toContain('1L ✓ kept');
+  expect(dom).toContain('2F ✓ kept');
+  expect(dom).toMatch(/<polyline points="[^"]+"/);
+  expect(dom.match(/block removed/g)).toHaveLength(2); // layer2.1.conv1 and conv2
+  expect(dom).toContain('−10.0%'); // MACs of the result (the first iteration's model)
+
+  const screenshot = path.join(outDir, 'report.png');
+  fs.rmSync(screenshot, { force: true });
+  chromium(`--screenshot=${screenshot}`, '--window-size=1200,1400', `file://${file}`);
+  const png = PNG.sync.read(fs.readFileSync(screenshot));
+  expect([png.width, png.height]).toEqual([1200, 1400]);
+  // not blank: the page paints text, boxes and lines in several colours
+  const colours = new Set<number>();
+  for (let i = 0; i < png.data.length; i += 4 * 97) colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+  expect(colours.size).toBeGreaterThan(20);
+});
