@@ -4,6 +4,8 @@ export { listenAddress, serve } from './server.js';
 export type { RunningServer, ServeOptions, ServiceBinding } from './server.js';
 export { checkHealth } from './health-client.js';
 export { probeServiceProcess, spawnServiceProcess } from './process.js';
+export { startLocalServices } from './local-services.js';
+export type { LocalServices } from './local-services.js';
 export type { ServiceProcess } from './process.js';
 export { callUnary } from './unary-client.js';
 export { CLIENT_OPTIONS, isServiceAddress, parseAddressList } from './addresses.js';

@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sharedDir } from '@prune/data';
-import { CoordinatorClient, spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
+import { CoordinatorClient, startLocalServices, type LocalServices } from '@prune/service-kit';
 import { followRun, runConfigFromFlags } from './run-commands.js';
 import { formatRunReport, summarizeRun } from './report.js';
 
@@ -22,34 +22,14 @@ const { values } = parseArgs({
 const repo = path.resolve(import.meta.dirname, '../../..');
 const started = performance.now();
 const env = { PRUNE_STORE_DIR: process.env['PRUNE_STORE_DIR'] ?? path.join(repo, 'artifacts/demo') };
-const entry = (name: string) => path.join(repo, 'services', name, 'src/main.ts');
-const processes: ServiceProcess[] = [];
-const start = async (name: string, extra: NodeJS.ProcessEnv = {}) => {
-  const service = await spawnServiceProcess(entry(name), { env: { ...env, ...extra }, timeoutMs: 120_000 });
-  processes.push(service);
-  console.log(`  ${name.padEnd(12)} ${service.address}`);
-  return service;
-};
-const stopAll = () => Promise.all(processes.map((p) => p.stop('SIGTERM')));
-process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+let services: LocalServices | undefined;
+process.once('SIGINT', () => void services?.stop().then(() => process.exit(130)));
 
 let exitCode = 0;
 try {
   console.log(`starting the services (store ${env.PRUNE_STORE_DIR}):`);
   // Two trainers: the two candidates of an iteration fine-tune in parallel, one per core.
-  const [trainerA, trainerB, criterion, candidates, similarity] = await Promise.all([
-    start('trainer'),
-    start('trainer'),
-    start('criterion'),
-    start('candidates'),
-    start('similarity'),
-  ]);
-  const coordinator = await start('coordinator', {
-    PRUNE_TRAINER_ADDRESSES: `${trainerA!.address},${trainerB!.address}`,
-    PRUNE_CRITERION_ADDRESSES: criterion!.address,
-    PRUNE_CANDIDATES_ADDRESSES: candidates!.address,
-    PRUNE_SIMILARITY_SERVICES: `cka=${similarity!.address}`,
-  });
+  services = await startLocalServices(path.join(repo, 'services'), { env, trainers: 2, log: console.log });
   const { config } = runConfigFromFlags([
     '--model', path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
     '--data', 'cifar10-jpeg',
@@ -64,10 +44,10 @@ try {
     '--test-examples', '2000',
     '--seed', values.seed!,
   ]);
-  const client = new CoordinatorClient(coordinator.address);
+  const client = new CoordinatorClient(services.coordinator);
   try {
     const run = await client.start(config);
-    console.log(`run ${run.id} started; in another terminal: npx prune watch ${run.id} --coordinator ${coordinator.address}\n`);
+    console.log(`run ${run.id} started; in another terminal: npx prune watch ${run.id} --coordinator ${services.coordinator}\n`);
     const finished = await followRun(client, run.id, process.stdout);
     const summary = summarizeRun(finished);
     console.log(`\n${formatRunReport(summary)}`);
@@ -80,6 +60,6 @@ try {
   console.error(`demo: ${(error as Error & { details?: string }).details ?? (error as Error).message}`);
   exitCode = 1;
 } finally {
-  await stopAll();
+  await services?.stop();
 }
 process.exit(exitCode);

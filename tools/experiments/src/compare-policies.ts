@@ -1,0 +1,187 @@
+// Does similarity-guided selection beat the alternatives? Runs the whole system on loopback and,
+// per model: fine-tunes the pretrained network on the JPEG CIFAR-10 training split (the baseline),
+// then prunes the baseline with each selection policy (similarity, random with several seeds,
+// layers-only, filters-only) through the coordinator, with identical criterion, budgets and seeds.
+// Writes docs/results/<model>-policies.{json,md,svg}: after every iteration the MACs and params
+// reductions, the test accuracy delta versus the baseline, and the decision.
+//   npm run compare-policies -- --models resnet20-12fca82f --iterations 4 --candidate-steps 20 --selected-steps 100
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '@prune/compute';
+import { Choice, SelectionPolicy } from '@prune/contracts';
+import { openDataset, sharedDir } from '@prune/data';
+import { loadModel, modelCost, putModelArtifact } from '@prune/models';
+import { CoordinatorClient, startLocalServices } from '@prune/service-kit';
+import { ArtifactStore, writeFileAtomic } from '@prune/store';
+import { evaluateModel, trainModel } from '@prune/training';
+import { lineChartSvg, summarizeRun, type RunSummary } from '@prune/cli';
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'resnet20-12fca82f' },
+    iterations: { type: 'string', default: '4' },
+    'baseline-steps': { type: 'string', default: '300' },
+    'candidate-steps': { type: 'string', default: '20' },
+    'selected-steps': { type: 'string', default: '100' },
+    'random-seeds': { type: 'string', default: '0,1,2' },
+    concurrency: { type: 'string', default: '2' },
+    out: { type: 'string', default: 'docs/results' },
+  },
+});
+const repo = path.resolve(import.meta.dirname, '../../..');
+const outDir = path.resolve(repo, values.out!);
+const storeDir = path.join(repo, 'artifacts/experiments');
+const n = (key: keyof typeof values) => Number(values[key]);
+const backend = await initBackend();
+const command = `npm run compare-policies -- ${process.argv.slice(2).join(' ')}`.trim();
+const hardware = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
+const store = new ArtifactStore(storeDir);
+fs.mkdirSync(outDir, { recursive: true });
+
+const POLICIES: { name: string; policy: SelectionPolicy; seed: number }[] = [
+  { name: 'similarity', policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY, seed: 0 },
+  ...values['random-seeds']!.split(',').map((s) => ({ name: `random (seed ${s})`, policy: SelectionPolicy.SELECTION_POLICY_RANDOM, seed: Number(s) })),
+  { name: 'layers-only', policy: SelectionPolicy.SELECTION_POLICY_LAYERS_ONLY, seed: 0 },
+  { name: 'filters-only', policy: SelectionPolicy.SELECTION_POLICY_FILTERS_ONLY, seed: 0 },
+];
+const COLORS = ['#2e7d32', '#9e9e9e', '#b0b0b0', '#c8c8c8', '#1f5fbf', '#d9822b'];
+
+/** The baseline: the pretrained model fine-tuned on the training split, stored, with its test accuracy. */
+async function baseline(name: string) {
+  const started = performance.now();
+  const { model, metadata } = await loadModel(path.join(sharedDir(), `models/resnet-cifar10/${name}.manifest.json`));
+  const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
+  const pretrained = evaluateModel(model, metadata, test).accuracy;
+  const config = { steps: n('baseline-steps'), batchSize: 128, learningRate: 0.01, schedule: 'cosine' as const, weightDecay: 5e-4, augment: true, seed: 0 };
+  await trainModel({ model, metadata, data: train, config, checkpointDir: path.join(storeDir, 'baselines', name), progressEverySteps: 50, onProgress: (p) => console.error(`  baseline ${name}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`) });
+  const accuracy = evaluateModel(model, metadata, test).accuracy;
+  const ref = await putModelArtifact(store, model, metadata);
+  const { macs, params } = modelCost(model);
+  model.dispose();
+  console.log(`${name}: pretrained ${(100 * pretrained).toFixed(2)}% -> baseline ${(100 * accuracy).toFixed(2)}% on ${test.count} JPEG test images (${config.steps} steps, ${((performance.now() - started) / 60_000).toFixed(1)} min)`);
+  return { ref, pretrained, accuracy, macs, params, config };
+}
+
+interface PolicyResult {
+  policy: string;
+  runId: string;
+  wallMinutes: number;
+  summary: RunSummary;
+}
+
+async function comparePolicies(name: string) {
+  const started = performance.now();
+  const base = await baseline(name);
+  const services = await startLocalServices(path.join(repo, 'services'), { env: { PRUNE_STORE_DIR: storeDir }, trainers: 2, log: console.error });
+  const client = new CoordinatorClient(services.coordinator);
+  const results: PolicyResult[] = [];
+  try {
+    const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
+    const queue = [...POLICIES];
+    const worker = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        const runStarted = performance.now();
+        const runId = `${name.split('-')[0]}-${next.name.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}-${stamp}`;
+        await client.start(
+          {
+            model: base.ref,
+            dataset: 'cifar10-jpeg',
+            policy: next.policy,
+            maxIterations: n('iterations'),
+            seed: next.seed,
+            calibrationExamples: 128,
+            validationExamples: 1000,
+            testExamples: 10_000,
+            candidateFinetune: { steps: n('candidate-steps'), batchSize: 64, learningRate: 0.01 },
+            selectedFinetune: { steps: n('selected-steps'), batchSize: 64, learningRate: 0.01 },
+          },
+          runId,
+        );
+        let run = await client.get(runId);
+        for await (const event of client.watch(runId)) {
+          if (event?.$case === 'run') run = event.value;
+          if (event?.$case === 'iteration') console.error(`  ${next.name}: iteration ${event.value.index + 1} chose ${event.value.choice === Choice.CHOICE_LAYER ? 'L' : 'F'}, test ${(100 * event.value.testAccuracy).toFixed(2)}%`);
+        }
+        const summary = summarizeRun(run);
+        if (summary.state !== 'succeeded') throw new Error(`run ${runId} ${summary.state}: ${summary.error}`);
+        results.push({ policy: next.name, runId, wallMinutes: (performance.now() - runStarted) / 60_000, summary });
+        console.log(`${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`);
+      }
+    };
+    await Promise.all(Array.from({ length: n('concurrency') }, worker));
+  } finally {
+    client.close();
+    await services.stop();
+  }
+  results.sort((a, b) => POLICIES.findIndex((p) => p.name === a.policy) - POLICIES.findIndex((p) => p.name === b.policy));
+  write(name, base, results, (performance.now() - started) / 60_000);
+}
+
+function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results: PolicyResult[], wallMinutes: number) {
+  const rows = results.map((r) => ({
+    policy: r.policy,
+    runId: r.runId,
+    decisions: r.summary.decisions,
+    wallMinutes: Number(r.wallMinutes.toFixed(1)),
+    iterations: r.summary.iterations.map((i) => ({
+      iteration: i.index + 1,
+      choice: i.choice,
+      macsReduction: 1 - i.macs / base.macs,
+      paramsReduction: 1 - i.params / base.params,
+      testAccuracy: i.testAccuracy,
+      testAccuracyDelta: i.testAccuracy - base.accuracy,
+      layerSimilarity: i.layer?.similarity ?? null,
+      filterSimilarity: i.filter?.similarity ?? null,
+    })),
+  }));
+  const meta = {
+    model: name,
+    command,
+    backend: `${backend.name} (${backend.detail})`,
+    hardware,
+    wallMinutes: Number(wallMinutes.toFixed(1)),
+    budget: { iterations: n('iterations'), baselineSteps: n('baseline-steps'), candidateSteps: n('candidate-steps'), selectedSteps: n('selected-steps'), batchSize: 64, criterion: 'kl (128 calibration images)', metric: 'linear_cka (1,000 validation images)', test: '10,000 JPEG test images' },
+    baseline: { model: base.ref.uri, pretrainedTestAccuracy: base.pretrained, testAccuracy: base.accuracy, macs: base.macs, params: base.params, fineTune: base.config },
+  };
+  const pct = (x: number) => `${(100 * x).toFixed(2)}`;
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
+  const table = [
+    '| policy | decisions | MACs reduction % | params reduction % | test accuracy % | Δ vs baseline (pts) | per-iteration Δ (pts) |',
+    '|---|---|---|---|---|---|---|',
+    ...rows.map((r) => {
+      const last = r.iterations.at(-1)!;
+      return `| ${r.policy} | ${r.decisions} | ${pct(last.macsReduction)} | ${pct(last.paramsReduction)} | ${pct(last.testAccuracy)} | ${signed(last.testAccuracyDelta)} | ${r.iterations.map((i) => signed(i.testAccuracyDelta)).join(', ')} |`;
+    }),
+  ].join('\n');
+  const svg = lineChartSvg(
+    rows.map((r, i) => ({ name: r.policy, color: COLORS[i % COLORS.length]!, points: [[0, 0] as [number, number], ...r.iterations.map((it): [number, number] => [it.macsReduction, 100 * it.testAccuracyDelta])] })),
+    { xLabel: 'MACs reduction vs baseline', yLabel: 'test accuracy Δ vs baseline (pts)', xFormat: (x) => `${(100 * x).toFixed(0)}%`, yFormat: (y) => y.toFixed(1), width: 760, height: 400 },
+  );
+  const base_ = path.join(outDir, `${name.split('-')[0]}-policies`);
+  writeFileAtomic(`${base_}.json`, JSON.stringify({ ...meta, results: rows }, null, 2) + '\n');
+  writeFileAtomic(`${base_}.svg`, svg);
+  writeFileAtomic(
+    `${base_}.md`,
+    [
+      `# ${name}: selection policies compared`,
+      '',
+      `Baseline: the pretrained ${name} fine-tuned for ${base.config.steps} steps (batch 128, cosine from 0.01) on the JPEG CIFAR-10 training split: test accuracy ${pct(base.pretrained)}% -> **${pct(base.accuracy)}%** (10,000 JPEG test images), ${(base.macs / 1e6).toFixed(2)}M MACs, ${base.params} params.`,
+      '',
+      `Every run starts from that baseline with the same criterion (KL, 128 calibration images), metric (linear CKA on 1,000 validation images), ${n('iterations')} iterations, ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (batch 64, cosine from 0.01), seed 0 (random: seeds ${values['random-seeds']}).`,
+      '',
+      table,
+      '',
+      `![accuracy delta vs MACs reduction](${path.basename(base_)}.svg)`,
+      '',
+      `Command: \`${command}\`  `,
+      `Backend: ${meta.backend}; hardware: ${hardware}; wall time ${meta.wallMinutes} min (baseline included).`,
+      '',
+    ].join('\n'),
+  );
+  console.log(`wrote ${base_}.{json,md,svg}`);
+}
+
+for (const name of values.models!.split(',')) await comparePolicies(name.trim());
+process.exit(0);
