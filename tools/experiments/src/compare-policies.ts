@@ -55,7 +55,7 @@ async function baseline(name: string) {
   const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
   const pretrained = evaluateModel(model, metadata, test).accuracy;
   const config = { steps: n('baseline-steps'), batchSize: 128, learningRate: 0.01, schedule: 'cosine' as const, weightDecay: 5e-4, augment: true, seed: 0 };
-  await trainModel({ model, metadata, data: train, config, checkpointDir: path.join(storeDir, 'baselines', name), progressEverySteps: 50, onProgress: (p) => console.error(`  baseline ${name}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`) });
+  await trainModel({ model, metadata, data: train, config, checkpointDir: path.join(storeDir, 'baselines', `${name}-${config.steps}-steps`), progressEverySteps: 50, onProgress: (p) => console.error(`  baseline ${name}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`) });
   const accuracy = evaluateModel(model, metadata, test).accuracy;
   const ref = await putModelArtifact(store, model, metadata);
   const { macs, params } = modelCost(model);
