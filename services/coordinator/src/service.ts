@@ -40,7 +40,9 @@ export class Coordinator {
   private metrics(refresh = false): Promise<SimilarityRegistry> {
     if (refresh || !this.registry) {
       const registry = SimilarityRegistry.discover(this.o.similarity, { retry: this.o.retry, deadlineMs: this.o.deadlineMs });
-      registry.catch(() => (this.registry = undefined));
+      registry.catch(() => {
+        if (this.registry === registry) this.registry = undefined; // the next call tries again
+      });
       this.registry = registry;
     }
     return this.registry;
