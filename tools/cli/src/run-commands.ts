@@ -99,7 +99,7 @@ export async function followRun(client: CoordinatorClient, runId: string, out: N
     else if (event.$case === 'phase') {
       const name = `iteration ${event.value.iteration + 1}: ${event.value.name}`;
       const text = `${name.padEnd(36)} ${bar(event.value.progress)} ${event.value.detail}`;
-      if (tty) out.write(`\r\x1b[2K${text}`);
+      if (tty) out.write(`\r\x1b[2K${text.slice(0, (out.columns || 120) - 1)}`); // one line, redrawn in place
       else if (name !== phase) out.write(`${name}\n`);
       phase = name;
     } else {
