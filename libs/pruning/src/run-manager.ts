@@ -34,7 +34,6 @@ export type RunEvent<M, C> =
   | { type: 'run'; run: RunRecord<M, C> };
 
 export interface RunContext {
-  runId: string;
   signal: AbortSignal;
   /** Progress of the step in flight (e.g. a fine-tune), 0..1. */
   progress(fraction: number, detail: string): void;
@@ -54,7 +53,6 @@ export class RunManager<M, C> {
   private readonly runs = new Map<string, RunRecord<M, C>>();
   private readonly active = new Map<string, { controller: AbortController; finished: Promise<void> }>();
   private readonly events = new EventEmitter();
-  private readonly phase = new Map<string, { iteration: number; name: string }>();
   private stopping = false;
 
   constructor(private readonly dir: string, private readonly portsFor: PortsFactory<M, C>, private readonly log: (line: string) => void = () => {}) {
@@ -66,13 +64,14 @@ export class RunManager<M, C> {
     }
   }
 
-  static validRunId(id: string): boolean {
-    return RUN_ID.test(id);
+  /** Throws INVALID_ARGUMENT naming `run_id` unless `id` can name a run (and its directory). */
+  static assertRunId(id: string): void {
+    if (!RUN_ID.test(id)) throw Object.assign(new Error(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`), { code: 'INVALID_ARGUMENT' });
   }
 
   /** Starts a run; starting an id that exists returns that run unchanged. */
   start(id: string, init: { config: C; walk: WalkConfig; initialModel: M }): RunRecord<M, C> {
-    if (!RUN_ID.test(id)) throw Object.assign(new Error(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`), { code: 'INVALID_ARGUMENT' });
+    RunManager.assertRunId(id);
     const existing = this.runs.get(id);
     if (existing) return existing;
     const now = new Date().toISOString();
@@ -91,6 +90,10 @@ export class RunManager<M, C> {
       this.launch(run);
     }
     return resumed.map((r) => r.id);
+  }
+
+  find(id: string): RunRecord<M, C> | undefined {
+    return this.runs.get(id);
   }
 
   get(id: string): RunRecord<M, C> {
@@ -166,11 +169,10 @@ export class RunManager<M, C> {
   private async execute(run: RunRecord<M, C>, controller: AbortController): Promise<void> {
     const runDir = path.join(this.dir, run.id);
     const journal = new StepJournal(path.join(runDir, 'steps.jsonl'));
+    let phase: { iteration: number; name: string } | undefined; // the phase that progress reports belong to
     const context: RunContext = {
-      runId: run.id,
       signal: controller.signal,
       progress: (progress, detail) => {
-        const phase = this.phase.get(run.id);
         if (phase) this.emit(run.id, { type: 'phase', ...phase, progress, detail });
       },
     };
@@ -187,8 +189,8 @@ export class RunManager<M, C> {
           run.initial = { macs: event.macs, flops: event.flops, params: event.params, testAccuracy: event.testAccuracy, widths: event.widths };
           this.update(run);
         } else if (event.type === 'phase') {
-          this.phase.set(run.id, { iteration: event.iteration, name: event.name });
-          this.emit(run.id, { type: 'phase', iteration: event.iteration, name: event.name, progress: 0, detail: '' });
+          phase = { iteration: event.iteration, name: event.name };
+          this.emit(run.id, { type: 'phase', ...phase, progress: 0, detail: '' });
         } else if (event.type === 'iteration') {
           run.iterations.push(event.record);
           this.emit(run.id, { type: 'iteration', record: event.record });
@@ -212,7 +214,6 @@ export class RunManager<M, C> {
       }
     } finally {
       ports?.close?.();
-      this.phase.delete(run.id);
     }
     this.update(run);
   }

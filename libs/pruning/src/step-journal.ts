@@ -62,15 +62,12 @@ function stepKey(operation: string, args: unknown[]): string {
  * Wraps ports so every answer is journaled and finished steps are answered from the journal.
  * Once `signal` aborts, no new step starts and steps in flight are abandoned with CancelledError.
  */
-export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, signal?: AbortSignal, onStep?: (operation: string, replayed: boolean) => void): WalkPorts<M> {
+export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, signal?: AbortSignal): WalkPorts<M> {
   const cancelled = () => new CancelledError('the run was cancelled');
   const wrap = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const key = stepKey(operation, args);
-      if (journal.has(key)) {
-        onStep?.(operation, true);
-        return journal.get(key) as R;
-      }
+      if (journal.has(key)) return journal.get(key) as R;
       if (signal?.aborted) throw cancelled();
       const result = await new Promise<R>((resolve, reject) => {
         const abort = () => reject(cancelled());
@@ -78,7 +75,6 @@ export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, sig
         call(...args).then(resolve, reject).finally(() => signal?.removeEventListener('abort', abort));
       });
       journal.append(key, result);
-      onStep?.(operation, false);
       return result;
     };
   return {

@@ -56,8 +56,8 @@ export class Coordinator {
 
   async startRun(given: RunConfig | undefined, runId: string): Promise<CoordinatorRun> {
     if (runId) {
-      if (!RunManager.validRunId(runId)) throw invalidArgument('run_id', `"${runId}" must be 1-63 lowercase letters, digits or dashes`);
-      const existing = this.runs.list().find((r) => r.id === runId);
+      RunManager.assertRunId(runId);
+      const existing = this.runs.find(runId);
       if (existing) return existing;
     }
     const needsMetric = !given?.policy || given.policy === SelectionPolicy.SELECTION_POLICY_SIMILARITY;

@@ -45,6 +45,9 @@ const STATE_NAMES: Record<number, string> = {
 
 export const stateName = (state: RunState) => STATE_NAMES[state] ?? 'unknown';
 
+/** The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept). */
+export const choiceLetter = (choice: Choice): 'L' | 'F' => (choice === Choice.CHOICE_LAYER ? 'L' : 'F');
+
 const candidate = (c: Candidate | undefined): CandidateSummary | undefined =>
   c && { similarity: c.similarity, validationAccuracy: c.validationAccuracy, macs: c.cost?.macs ?? 0, params: c.cost?.params ?? 0, removed: c.removed, removedScores: c.removedScores };
 
@@ -62,7 +65,7 @@ export function summarizeRun(run: Run): RunSummary {
     state: stateName(run.state),
     stopReason: run.stopReason,
     error: run.error,
-    decisions: run.iterations.map((i) => (i.choice === Choice.CHOICE_LAYER ? 'L' : 'F')).join(' '),
+    decisions: run.iterations.map((i) => choiceLetter(i.choice)).join(' '),
     initial,
     final,
     macsReduction: reduction(initial.macs, final.macs),
@@ -70,7 +73,7 @@ export function summarizeRun(run: Run): RunSummary {
     testAccuracyDelta: final.testAccuracy - initial.testAccuracy,
     iterations: run.iterations.map((i) => ({
       index: i.index,
-      choice: i.choice === Choice.CHOICE_LAYER ? 'L' : 'F',
+      choice: choiceLetter(i.choice),
       layer: candidate(i.layerCandidate),
       filter: candidate(i.filterCandidate),
       macs: i.cost?.macs ?? 0,

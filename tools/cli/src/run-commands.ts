@@ -2,12 +2,12 @@
 // with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Choice, FilterMatch, RunConfig, SelectionPolicy, type Run } from '@prune/contracts';
+import { FilterMatch, RunConfig, SelectionPolicy, type Run } from '@prune/contracts';
 import { writeFileAtomic } from '@prune/store';
 import { checkHealth, CoordinatorClient, type RunConfigInput } from '@prune/service-kit';
 import { UsageError } from './inspect.js';
 import { renderRunHtml } from './report-html.js';
-import { formatRunReport, stateName, summarizeRun } from './report.js';
+import { choiceLetter, formatRunReport, stateName, summarizeRun } from './report.js';
 
 const POLICIES: Record<string, SelectionPolicy> = {
   similarity: SelectionPolicy.SELECTION_POLICY_SIMILARITY,
@@ -104,10 +104,9 @@ export async function followRun(client: CoordinatorClient, runId: string, out: N
       phase = name;
     } else {
       const i = event.value;
-      const choice = i.choice === Choice.CHOICE_LAYER ? 'L' : 'F';
       if (tty) out.write('\r\x1b[2K');
       out.write(
-        `iteration ${i.index + 1}: chose ${choice} (CKA L ${i.layerCandidate?.similarity.toFixed(4) ?? '-'}, F ${i.filterCandidate?.similarity.toFixed(4) ?? '-'}), ` +
+        `iteration ${i.index + 1}: chose ${choiceLetter(i.choice)} (CKA L ${i.layerCandidate?.similarity.toFixed(4) ?? '-'}, F ${i.filterCandidate?.similarity.toFixed(4) ?? '-'}), ` +
           `MACs ${((i.cost?.macs ?? 0) / 1e6).toFixed(2)}M, val ${(100 * i.validationAccuracy).toFixed(2)}%, test ${(100 * i.testAccuracy).toFixed(2)}%\n`,
       );
     }

@@ -10,13 +10,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@prune/compute';
-import { Choice, SelectionPolicy } from '@prune/contracts';
+import { SelectionPolicy } from '@prune/contracts';
 import { openDataset, sharedDir } from '@prune/data';
 import { loadModel, modelCost, putModelArtifact } from '@prune/models';
 import { CoordinatorClient, startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { evaluateModel, trainModel } from '@prune/training';
-import { lineChartSvg, summarizeRun, type RunSummary } from '@prune/cli';
+import { choiceLetter, lineChartSvg, summarizeRun, type RunSummary } from '@prune/cli';
 
 const { values } = parseArgs({
   options: {
@@ -102,7 +102,7 @@ async function comparePolicies(name: string) {
         let run = await client.get(runId);
         for await (const event of client.watch(runId)) {
           if (event?.$case === 'run') run = event.value;
-          if (event?.$case === 'iteration') console.error(`  ${next.name}: iteration ${event.value.index + 1} chose ${event.value.choice === Choice.CHOICE_LAYER ? 'L' : 'F'}, test ${(100 * event.value.testAccuracy).toFixed(2)}%`);
+          if (event?.$case === 'iteration') console.error(`  ${next.name}: iteration ${event.value.index + 1} chose ${choiceLetter(event.value.choice)}, test ${(100 * event.value.testAccuracy).toFixed(2)}%`);
         }
         const summary = summarizeRun(run);
         if (summary.state !== 'succeeded') throw new Error(`run ${runId} ${summary.state}: ${summary.error}`);
