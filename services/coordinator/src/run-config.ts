@@ -20,12 +20,12 @@ export const CANDIDATE_FINE_TUNE_STEPS = 50;
 export const SELECTED_FINE_TUNE_STEPS = 200;
 
 /**
- * A fine-tune configuration with the defaults for its unset (zero) fields. proto3 booleans cannot
- * be told apart from unset, so `nesterov` and `augment` are always on.
+ * A fine-tune configuration with the defaults for its unset fields: zero numbers and empty lists
+ * (proto3 cannot tell them from unset) and absent `optional` booleans (an explicit false stays).
  */
 function fineTune(given: TrainConfig | undefined, defaultSteps: number, field: string, seed: number): TrainConfig {
   if (given && given.learningRate < 0) throw invalidArgument(`${field}.learning_rate`, `must not be negative, got ${given.learningRate}`);
-  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== 0 && v !== false && !(Array.isArray(v) && v.length === 0))) as Partial<TrainConfig>;
+  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== 0 && v !== undefined && !(Array.isArray(v) && v.length === 0))) as Partial<TrainConfig>;
   return TrainConfig.fromPartial({ ...FINE_TUNE_DEFAULTS, ...set, steps: set.steps ?? (set.epochs ? 0 : defaultSteps), seed: set.seed ?? seed });
 }
 

@@ -5,12 +5,20 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
-import { EvaluateRequest, ExtractRepresentationsRequest, LrSchedule, TrainerServiceClient, TrainRequest, type TrainResponse } from '@prune/contracts';
+import { EvaluateRequest, ExtractRepresentationsRequest, LrSchedule, TrainConfig, TrainerServiceClient, TrainRequest, type TrainResponse } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
 import { callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, decodeMatrix, type ArtifactRef } from '@prune/store';
-import { trainerBinding } from '../src/service.js';
+import { trainConfigFromMessage, trainerBinding } from '../src/service.js';
+
+describe('trainConfigFromMessage', () => {
+  it('leaves unset fields to the training defaults and keeps an explicit false', () => {
+    const unset = trainConfigFromMessage(TrainConfig.fromPartial({ steps: 5 }));
+    expect(unset).toMatchObject({ steps: 5, batchSize: undefined, learningRate: undefined, nesterov: undefined, augment: undefined });
+    expect(trainConfigFromMessage(TrainConfig.fromPartial({ steps: 5, augment: false, nesterov: false }))).toMatchObject({ augment: false, nesterov: false });
+  });
+});
 
 describe('TrainerService', () => {
   let server: RunningServer;

@@ -52,6 +52,7 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
       'selected-steps': { type: 'string' },
       'batch-size': { type: 'string' },
       'learning-rate': { type: 'string' },
+      'no-augment': { type: 'boolean', default: false },
       calibration: { type: 'string' },
       'validation-examples': { type: 'string' },
       'test-examples': { type: 'string' },
@@ -64,7 +65,7 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
   const policy = values.policy === undefined ? undefined : POLICIES[values.policy];
   if (values.policy !== undefined && policy === undefined) throw new UsageError(`--policy: expected one of ${Object.keys(POLICIES).join(', ')}, got "${values.policy}"`);
   if (values['filter-match'] !== undefined && !['count', 'macs'].includes(values['filter-match'])) throw new UsageError(`--filter-match: expected count or macs, got "${values['filter-match']}"`);
-  const fineTune = (steps: number | undefined) => ({ steps, batchSize: number(values, 'batch-size'), learningRate: number(values, 'learning-rate') });
+  const fineTune = (steps: number | undefined) => ({ steps, batchSize: number(values, 'batch-size'), learningRate: number(values, 'learning-rate'), augment: values['no-augment'] ? false : undefined });
   const config: RunConfigInput = {
     model: { uri: values.model.startsWith('store://') ? values.model : path.resolve(values.model) },
     dataset: values.data,

@@ -39,6 +39,8 @@ describe('prune run flags', () => {
     expect(config).toMatchObject({ dataset: 'cifar10-jpeg', policy: 4, maxIterations: 4, selectedFinetune: { steps: 300 }, metric: undefined });
     expect(config.model!.uri).toMatch(/^\/.*m\.json$/);
     expect(runId).toBe('x1');
+    expect(config.selectedFinetune!.augment).toBeUndefined(); // the coordinator's default: on
+    expect(runConfigFromFlags(['--model', 'm', '--data', 'd', '--no-augment']).config.candidateFinetune).toMatchObject({ augment: false });
   });
 
   it('refuses what the coordinator could not run, naming the flag', () => {

@@ -1,0 +1,49 @@
+// StartRun's configuration without a network: defaults for unset fields, explicit values kept
+// (including an explicit false for the optional booleans), and errors that name the field.
+import { describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { FilterMatch, LrSchedule, RunConfig, SelectionPolicy } from '@prune/contracts';
+import { validateRunConfig } from '../src/run-config.js';
+
+const minimal = (extra: Partial<RunConfig> = {}) => RunConfig.fromPartial({ model: { uri: 'store://dirs/abc' }, dataset: 'cifar10-jpeg', maxIterations: 2, ...extra });
+
+describe('validateRunConfig', () => {
+  it('fills the defaults of unset fields: the paper setting with step-based fine-tunes', () => {
+    const { config, walk } = validateRunConfig(minimal(), ['linear_cka']);
+    expect(config).toMatchObject({ criterion: 'kl', metric: 'linear_cka', policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY, blocksPerIteration: 1, filterMatch: FilterMatch.FILTER_MATCH_COUNT, calibrationExamples: 256, validationExamples: 1000 });
+    expect(config.candidateFinetune).toMatchObject({ steps: 50, batchSize: 128, learningRate: 0.01, momentum: 0.9, nesterov: true, augment: true, schedule: LrSchedule.LR_SCHEDULE_COSINE });
+    expect(config.selectedFinetune).toMatchObject({ steps: 200, nesterov: true, augment: true });
+    expect(walk).toMatchObject({ maxIterations: 2, policy: 'similarity', filterMatch: 'count', blocksPerIteration: 1 });
+  });
+
+  it('keeps what the request set, including augmentation and Nesterov turned off', () => {
+    const { config } = validateRunConfig(
+      minimal({ selectedFinetune: { steps: 30, learningRate: 0.05, augment: false, nesterov: false } as RunConfig['selectedFinetune'], candidateFinetune: { epochs: 1 } as RunConfig['candidateFinetune'] }),
+      ['linear_cka'],
+    );
+    expect(config.selectedFinetune).toMatchObject({ steps: 30, learningRate: 0.05, augment: false, nesterov: false, batchSize: 128 });
+    // epochs set and steps not: train by epochs, not by the default step count
+    expect(config.candidateFinetune).toMatchObject({ epochs: 1, steps: 0, augment: true });
+  });
+
+  it('names the field of a bad value with INVALID_ARGUMENT', () => {
+    const bad: [Partial<RunConfig>, RegExp][] = [
+      [{ dataset: 'imagenet' }, /^config\.dataset: "imagenet" is unknown/],
+      [{ criterion: 'taylor' }, /^config\.criterion: "taylor" is unknown; valid: kl, l1, random/],
+      [{ metric: 'rbf_cka' }, /^config\.metric: "rbf_cka" is not offered/],
+      [{ maxIterations: 0 }, /^config\.max_iterations:/],
+      [{ targetMacsReduction: 1 }, /^config\.target_macs_reduction: must be in \[0, 1\)/],
+      [{ selectedFinetune: { learningRate: -1 } as RunConfig['selectedFinetune'] }, /^config\.selected_finetune\.learning_rate: must not be negative/],
+    ];
+    for (const [extra, message] of bad) {
+      let error: { code?: number; message: string } | undefined;
+      try {
+        validateRunConfig(minimal(extra), ['linear_cka']);
+      } catch (e) {
+        error = e as typeof error;
+      }
+      expect(error?.code, JSON.stringify(extra)).toBe(status.INVALID_ARGUMENT);
+      expect(error?.message).toMatch(message);
+    }
+  });
+});
