@@ -1,1 +1,2 @@
 export { createCriterionService, criterionBinding } from './service.js';
+export { ScoreCache } from './score-cache.js';

@@ -9,19 +9,21 @@ import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
 import { callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, type ArtifactRef } from '@prune/store';
+import { ScoreCache } from '../src/score-cache.js';
 import { criterionBinding } from '../src/service.js';
 
 describe('CriterionService', () => {
   let server: RunningServer;
   let client: InstanceType<typeof CriterionServiceClient>;
   let model: ArtifactRef;
+  const cache = new ScoreCache(2);
 
   beforeAll(async () => {
     await initBackend('wasm', () => {});
     const store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'criterion-')));
     const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     model = await putModelArtifact(store, loaded.model, loaded.metadata);
-    server = await serve({ address: '127.0.0.1:0', services: [criterionBinding(store)], protoFiles: ['prune/v1/criterion.proto'], log: () => {} });
+    server = await serve({ address: '127.0.0.1:0', services: [criterionBinding(store, cache)], protoFiles: ['prune/v1/criterion.proto'], log: () => {} });
     client = new CriterionServiceClient(server.address, grpc.credentials.createInsecure());
   });
   afterAll(async () => {
@@ -46,5 +48,54 @@ describe('CriterionService', () => {
     await expect(score({ model, criterion: 'taylor', kind: StructureKind.STRUCTURE_KIND_BLOCK })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('criterion: unknown "taylor"') });
     await expect(score({ model, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_BLOCK })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('calibration.uri') });
     await expect(score({ model, criterion: 'l1' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('kind:') });
+  });
+
+  it('answers an identical request for a stored model from the cache, also while it is computed', async () => {
+    const request = { model, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_FILTER, calibration: { uri: 'cifar10-lossless-4000', maxExamples: 8, seed: 3 } };
+    const hits = cache.hits;
+    const [first, concurrent] = await Promise.all([score(request), score(request)]);
+    const again = await score(request);
+    expect(cache.hits - hits).toBe(2);
+    expect(concurrent.scores).toEqual(first.scores);
+    expect(again.scores).toEqual(first.scores);
+    // another calibration sample is another answer
+    const otherSeed = await score({ ...request, calibration: { ...request.calibration, seed: 4 } });
+    expect(cache.hits - hits).toBe(2);
+    expect(otherSeed.scores.map((s) => s.score)).not.toEqual(first.scores.map((s) => s.score));
+  });
+
+  it('does not remember failures', async () => {
+    const missing = { model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '0'.repeat(64) }, criterion: 'l1', kind: StructureKind.STRUCTURE_KIND_FILTER };
+    const hits = cache.hits;
+    await expect(score(missing)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(score(missing)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    expect(cache.hits).toBe(hits);
+  });
+});
+
+describe('ScoreCache.keyOf', () => {
+  const base = ScoreRequest.fromPartial({ model: { uri: 'store://dirs/ab' }, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_BLOCK, calibration: { uri: 'cifar10-jpeg:train', maxExamples: 64, seed: 1 } });
+  it('keys content-addressed models on named datasets, by every field that changes the answer', () => {
+    const key = ScoreCache.keyOf(base);
+    expect(key).toBeDefined();
+    for (const changed of [{ criterion: 'l1' }, { kind: StructureKind.STRUCTURE_KIND_FILTER }, { seed: 2 }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 32, seed: 1 } }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 64, seed: 2 } }]) {
+      expect(ScoreCache.keyOf(ScoreRequest.fromPartial({ ...base, ...changed }))).not.toBe(key);
+    }
+  });
+  it('does not key what may change on disk', () => {
+    expect(ScoreCache.keyOf(ScoreRequest.fromPartial({ ...base, model: { uri: '/models/resnet20.json' } }))).toBeUndefined();
+    expect(ScoreCache.keyOf(ScoreRequest.fromPartial({ ...base, calibration: { uri: '/data/cifar.tar.gz:train', maxExamples: 64 } }))).toBeUndefined();
+  });
+  it('forgets the least recently used beyond its capacity', async () => {
+    const cache = new ScoreCache(2);
+    let computed = 0;
+    const compute = async () => (computed++, []);
+    await cache.get('a', compute);
+    await cache.get('b', compute);
+    await cache.get('a', compute); // a is now the most recent
+    await cache.get('c', compute); // evicts b
+    await cache.get('a', compute);
+    await cache.get('b', compute);
+    expect(computed).toBe(4);
   });
 });
