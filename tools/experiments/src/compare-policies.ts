@@ -29,6 +29,10 @@ const { values } = parseArgs({
     calibration: { type: 'string', default: '128' },
     'random-seeds': { type: 'string', default: '0,1,2' },
     concurrency: { type: 'string', default: '2' },
+    // Reuse the run ids of an earlier invocation (their yyyymmddhhmm suffix): StartRun returns an
+    // existing run unchanged, so finished runs are only reported and unfinished ones, resumed by the
+    // coordinator from their journals, are followed to the end.
+    stamp: { type: 'string' },
     out: { type: 'string', default: 'docs/results' },
   },
 });
@@ -80,11 +84,10 @@ async function comparePolicies(name: string) {
   const client = new CoordinatorClient(services.coordinator);
   const results: PolicyResult[] = [];
   try {
-    const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
+    const stamp = values.stamp ?? new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
     const queue = [...POLICIES];
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
-        const runStarted = performance.now();
         const runId = `${name.split('-')[0]}-${next.name.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}-${stamp}`;
         await client.start(
           {
@@ -109,7 +112,8 @@ async function comparePolicies(name: string) {
         }
         const summary = summarizeRun(run);
         if (summary.state !== 'succeeded') throw new Error(`run ${runId} ${summary.state}: ${summary.error}`);
-        results.push({ policy: next.name, runId, wallMinutes: (performance.now() - runStarted) / 60_000, summary });
+        // From the run's own timestamps, so that a resumed run counts its whole life.
+        results.push({ policy: next.name, runId, wallMinutes: (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 60_000, summary });
         console.log(`${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`);
       }
     };
@@ -179,7 +183,7 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
       `![accuracy delta vs MACs reduction](${path.basename(base_)}.svg)`,
       '',
       `Command: \`${command}\`  `,
-      `Backend: ${meta.backend}; hardware: ${hardware}; wall time ${meta.wallMinutes} min (baseline included).`,
+      `Backend: ${meta.backend}; hardware: ${hardware}; wall time ${meta.wallMinutes} min (baseline included${values.stamp ? `; this invocation only: it resumed the runs of ${values.stamp}` : ''}).`,
       '',
     ].join('\n'),
   );
