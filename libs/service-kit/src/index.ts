@@ -9,6 +9,7 @@ export type { LocalServices } from './local-services.js';
 export type { ServiceProcess } from './process.js';
 export { callUnary } from './unary-client.js';
 export { CLIENT_OPTIONS, isServiceAddress, parseAddressList } from './addresses.js';
+export { AsyncCache } from './async-cache.js';
 export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { parseSimilarityRegistry, similarityRegistryFromEnv, SimilarityRegistry } from './similarity-registry.js';

@@ -18,7 +18,7 @@ import {
 } from '@prune/contracts';
 import { convWidths, findResidualBlocks, LayerGraph, loadModelArtifact, modelCost, type LayerWidth } from '@prune/models';
 import type { WalkPorts } from '@prune/pruning';
-import { callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
+import { AsyncCache, callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
 import type { ArtifactStore } from '@prune/store';
 
 export interface GrpcPortsOptions {
@@ -55,20 +55,16 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
   const deadline = o.deadlineMs ?? 3_600_000;
   const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
-  const structure = new Map<string, Promise<{ macs: number; flops: number; params: number; blocks: number; widths: LayerWidth[] }>>();
-  const describe = (ref: ArtifactRef) => {
-    let known = structure.get(ref.uri);
-    if (!known) {
-      known = loadModelArtifact(o.store, ref, 'model').then(({ model }) => {
+  const structure = new AsyncCache<{ macs: number; flops: number; params: number; blocks: number; widths: LayerWidth[] }>();
+  const describe = (ref: ArtifactRef) =>
+    structure.get(ref.uri, () =>
+      loadModelArtifact(o.store, ref, 'model').then(({ model }) => {
         const cost = modelCost(model);
         const blocks = findResidualBlocks(LayerGraph.of(model)).length;
         model.dispose();
         return { macs: cost.macs, flops: cost.flops, params: cost.params, blocks, widths: convWidths(cost) };
-      });
-      structure.set(ref.uri, known);
-    }
-    return known;
-  };
+      }),
+    );
   const score = async (model: ArtifactRef, kind: StructureKind) =>
     (await retry(() => criteria.next((c) => callUnary(c, c.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed }), deadline)))).scores;
   const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>

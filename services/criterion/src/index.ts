@@ -1,2 +1,2 @@
 export { createCriterionService, criterionBinding } from './service.js';
-export { ScoreCache } from './score-cache.js';
+export { scoreCacheKey } from './score-cache.js';

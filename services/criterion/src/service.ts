@@ -3,12 +3,13 @@ import { CriterionServiceService, StructureKind, type CriterionServiceServer, ty
 import { criterionByName, CRITERIA, type Criterion } from '@prune/criteria';
 import { openDatasetSample } from '@prune/data';
 import { loadModelArtifact, preprocessImages } from '@prune/models';
-import { invalidArgument, unary, type ServiceBinding } from '@prune/service-kit';
+import { AsyncCache, invalidArgument, unary, type ServiceBinding } from '@prune/service-kit';
 import type { ArtifactStore } from '@prune/store';
 import { resolvePreprocessing } from '@prune/training';
-import { ScoreCache } from './score-cache.js';
+import { scoreCacheKey } from './score-cache.js';
 
-export function createCriterionService(store: ArtifactStore, cache = new ScoreCache()): CriterionServiceServer {
+/** `cache`: answers kept for identical requests (see scoreCacheKey); 64 answers are a few hundred kilobytes. */
+export function createCriterionService(store: ArtifactStore, cache = new AsyncCache<StructureScore[]>(64)): CriterionServiceServer {
   return {
     listCriteria: unary(async () => ({ criteria: CRITERIA.map((c) => ({ name: c.name, description: c.description, needsData: c.needsData })) })),
     score: unary(async (request) => {
@@ -18,7 +19,7 @@ export function createCriterionService(store: ArtifactStore, cache = new ScoreCa
         throw invalidArgument('kind', 'must be STRUCTURE_KIND_BLOCK or STRUCTURE_KIND_FILTER');
       }
       if (criterion.needsData && !request.calibration?.uri) throw invalidArgument('calibration.uri', `the ${criterion.name} criterion needs calibration data (e.g. cifar10-jpeg:train)`);
-      const scores = await cache.get(ScoreCache.keyOf(request), () => score(store, criterion, request));
+      const scores = await cache.get(scoreCacheKey(request), () => score(store, criterion, request));
       return { criterion: criterion.name, scores, seconds: (performance.now() - started) / 1000 };
     }),
   };
@@ -42,6 +43,6 @@ async function score(store: ArtifactStore, criterion: Criterion, request: ScoreR
   }
 }
 
-export function criterionBinding(store: ArtifactStore, cache?: ScoreCache): ServiceBinding {
+export function criterionBinding(store: ArtifactStore, cache?: AsyncCache<StructureScore[]>): ServiceBinding {
   return { name: 'prune.v1.CriterionService', definition: CriterionServiceService, implementation: createCriterionService(store, cache) };
 }

@@ -4,19 +4,19 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
-import { CriterionServiceClient, ScoreRequest, StructureKind } from '@prune/contracts';
+import { CriterionServiceClient, ScoreRequest, StructureKind, type StructureScore } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
-import { callUnary, serve, type RunningServer } from '@prune/service-kit';
+import { AsyncCache, callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, type ArtifactRef } from '@prune/store';
-import { ScoreCache } from '../src/score-cache.js';
+import { scoreCacheKey } from '../src/score-cache.js';
 import { criterionBinding } from '../src/service.js';
 
 describe('CriterionService', () => {
   let server: RunningServer;
   let client: InstanceType<typeof CriterionServiceClient>;
   let model: ArtifactRef;
-  const cache = new ScoreCache(2);
+  const cache = new AsyncCache<StructureScore[]>(2);
 
   beforeAll(async () => {
     await initBackend('wasm', () => {});
@@ -73,29 +73,17 @@ describe('CriterionService', () => {
   });
 });
 
-describe('ScoreCache.keyOf', () => {
+describe('scoreCacheKey', () => {
   const base = ScoreRequest.fromPartial({ model: { uri: 'store://dirs/ab' }, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_BLOCK, calibration: { uri: 'cifar10-jpeg:train', maxExamples: 64, seed: 1 } });
   it('keys content-addressed models on named datasets, by every field that changes the answer', () => {
-    const key = ScoreCache.keyOf(base);
+    const key = scoreCacheKey(base);
     expect(key).toBeDefined();
     for (const changed of [{ criterion: 'l1' }, { kind: StructureKind.STRUCTURE_KIND_FILTER }, { seed: 2 }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 32, seed: 1 } }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 64, seed: 2 } }]) {
-      expect(ScoreCache.keyOf(ScoreRequest.fromPartial({ ...base, ...changed }))).not.toBe(key);
+      expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, ...changed }))).not.toBe(key);
     }
   });
   it('does not key what may change on disk', () => {
-    expect(ScoreCache.keyOf(ScoreRequest.fromPartial({ ...base, model: { uri: '/models/resnet20.json' } }))).toBeUndefined();
-    expect(ScoreCache.keyOf(ScoreRequest.fromPartial({ ...base, calibration: { uri: '/data/cifar.tar.gz:train', maxExamples: 64 } }))).toBeUndefined();
-  });
-  it('forgets the least recently used beyond its capacity', async () => {
-    const cache = new ScoreCache(2);
-    let computed = 0;
-    const compute = async () => (computed++, []);
-    await cache.get('a', compute);
-    await cache.get('b', compute);
-    await cache.get('a', compute); // a is now the most recent
-    await cache.get('c', compute); // evicts b
-    await cache.get('a', compute);
-    await cache.get('b', compute);
-    expect(computed).toBe(4);
+    expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, model: { uri: '/models/resnet20.json' } }))).toBeUndefined();
+    expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, calibration: { uri: '/data/cifar.tar.gz:train', maxExamples: 64 } }))).toBeUndefined();
   });
 });
