@@ -1,6 +1,8 @@
 // The one place that decides which TF.js backend computes. Everything else imports `tf` from
 // this library so that all code shares one tfjs-core instance and one active backend.
 import { createRequire } from 'node:module';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -35,13 +37,50 @@ export function parseBackendName(value: string | undefined): BackendName {
 
 const require = createRequire(import.meta.url);
 
-// tfjs-node(-gpu) are optionalDependencies: their install downloads libtensorflow, which fails
-// on machines without internet, and npm then leaves them out. Detect them at run time.
+// tfjs-node(-gpu) are optionalDependencies whose native binding our npm postinstall builds
+// (tools/setup); where it could not, the package is there without a binding. Detect at run time.
 const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-function loadTensorflowBinding(): { pkg: string } | { errors: string[] } {
+/** The package's compiled binding (lib/napi-v<N>/tfjs_binding.node), if one was built. */
+function builtBinding(pkg: string): string | undefined {
+  let lib: string;
+  try {
+    lib = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'lib');
+  } catch {
+    return undefined;
+  }
+  if (!fs.existsSync(lib)) return undefined;
+  const dir = fs.readdirSync(lib).find((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
+  return dir && path.join(lib, dir, 'tfjs_binding.node');
+}
+
+/**
+ * PRUNE_THREADS: threads per process for TensorFlow's intra-op pool (and inter-op, which on
+ * this workload only competes with it); must be set before libtensorflow creates its context.
+ * A positive integer, or unset for TensorFlow's default (one per core).
+ */
+export function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const threads = Number(value);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new BackendError(`PRUNE_THREADS="${value}" is not a positive integer (threads per process; unset for one per core)`);
+  }
+  return threads;
+}
+
+function loadTensorflowBinding(threads: number | undefined): { pkg: string } | { errors: string[] } {
+  if (threads !== undefined) {
+    process.env['TF_NUM_INTRAOP_THREADS'] = String(threads);
+    process.env['TF_NUM_INTEROP_THREADS'] = String(threads);
+  }
+  // TensorFlow's informational lines at load go to stderr; warnings and errors still do.
+  process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
   const errors: string[] = [];
   for (const pkg of TENSORFLOW_PACKAGES) {
+    if (!builtBinding(pkg)) {
+      errors.push(`${pkg}: no built binding (npm ci builds it; see its [prune setup] line)`);
+      continue;
+    }
     try {
       require(pkg); // registers the "tensorflow" backend with the shared tfjs-core
       return { pkg };
@@ -78,12 +117,14 @@ async function activate(requested: BackendName): Promise<ActiveBackend> {
     return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', requested, detail: 'pure JavaScript' };
   }
   if (requested === 'tensorflow' || requested === 'auto') {
-    const loaded = loadTensorflowBinding();
+    const threads = parseThreads(process.env['PRUNE_THREADS']);
+    const loaded = loadTensorflowBinding(threads);
     if ('pkg' in loaded) {
       if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${loaded.pkg} loaded but did not initialize`);
       await tf.ready();
-      const gpu = loaded.pkg.endsWith('-gpu');
-      return { name: 'tensorflow', package: loaded.pkg, requested, detail: gpu ? 'libtensorflow (CUDA build)' : 'libtensorflow (CPU build)' };
+      const build = loaded.pkg.endsWith('-gpu') ? 'CUDA build' : 'CPU build';
+      const pool = process.env['TF_NUM_INTRAOP_THREADS'] ? `${process.env['TF_NUM_INTRAOP_THREADS']} threads` : `${os.availableParallelism()} threads (one per core)`;
+      return { name: 'tensorflow', package: loaded.pkg, requested, detail: `libtensorflow ${build}, ${pool}` };
     }
     if (requested === 'tensorflow') {
       throw new BackendError(`PRUNE_BACKEND=tensorflow but no TensorFlow binding loads: ${loaded.errors.join('; ')}`);

@@ -13,7 +13,7 @@ describe('KL criterion on the pretrained ResNet-20', () => {
   let calibration: tf.Tensor4D;
 
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     loaded = await loadModel(RESNET20);
     // class-balanced, from a training split (the lossless 4,000 are training images)
     const sample = classBalancedSample(loadCifar10Lossless4000(), 20, 3);
@@ -52,7 +52,7 @@ describe('KL criterion on the pretrained ResNet-20', () => {
 
 describe('softmax is applied exactly once', () => {
   it('a model ending in softmax scores like the same model ending in logits', async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     const build = (softmax: boolean) => {
       const input = tfl.input({ shape: [6, 6, 3] });
       let y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor;
@@ -72,7 +72,7 @@ describe('softmax is applied exactly once', () => {
 
 describe('L1 and random criteria', () => {
   it('L1 scores are the filter weights\' absolute sums; a block sums its branch kernels', async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     const { model } = await loadModel(RESNET20);
     const filters = l1Criterion.scoreFilters(model, {});
     const kernel = model.getLayer('layer1.0.conv1').getWeights()[0]!.arraySync() as number[][][][];

@@ -5,7 +5,7 @@ import { PONS } from './helpers.js';
 
 describe('cost model', () => {
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
   });
 
   it('matches the Conv2D+Dense multiply-accumulates of the paper code exactly', async () => {

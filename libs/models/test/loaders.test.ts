@@ -11,7 +11,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'prune-models-'));
 
 describe('loading real models', () => {
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
   });
 
   it('the pretrained ResNet-20 classifies 99.80% of the lossless 4,000 correctly (exact import)', async () => {

@@ -39,7 +39,7 @@ describe.each([
   let x: tf.Tensor4D;
 
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     loaded = await loadModel(file);
     x = realImages(200, loaded.metadata.preprocessing).x;
   });
@@ -126,7 +126,7 @@ describe.each([
 
 describe('any CNN of the supported layers, not only ResNets', () => {
   it('prunes a plain conv net whose last conv feeds a Dense through Flatten', async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     const input = tfl.input({ shape: [8, 8, 3] });
     let y = tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', name: 'c1' }).apply(input) as tfl.SymbolicTensor;
     y = tfl.layers.batchNormalization({ name: 'bn1' }).apply(y) as tfl.SymbolicTensor;

@@ -6,7 +6,7 @@ import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, preprocessImages } from '
 
 describe('training a CIFAR ResNet on wasm', () => {
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
   });
 
   it('the loss on 128 real CIFAR-10 images falls over 24 SGD steps, with no tensor leak', () => {

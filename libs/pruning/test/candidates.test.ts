@@ -10,7 +10,7 @@ describe('candidates of the pretrained ResNet-20', () => {
   let filterScores: ScoredFilter[];
 
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     parent = (await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'))).model;
     filterScores = findFilterGroups(LayerGraph.of(parent)).flatMap((g) => Array.from({ length: g.channels }, (_, c) => ({ id: g.id, channel: c, score: (c * 7919) % 13 })));
   });

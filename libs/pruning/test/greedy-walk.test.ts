@@ -23,7 +23,7 @@ describe('the selection rule', () => {
 
 describe('greedy walk on the pretrained ResNet-20, in process', () => {
   it('runs an iteration: KL scores, matched candidates, CKA on validation data, a record of the choice', async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     const { model, metadata } = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     const all = loadCifar10Lossless4000();
     const split = (from: number, count: number) => selectExamples(all, Array.from({ length: count }, (_, i) => from + i));

@@ -1,6 +1,7 @@
 // The whole system as processes on loopback: N trainers, the criterion, candidates and similarity
 // services, and a coordinator configured with their addresses. Used by `npm run demo` and the
 // experiments; `servicesDir` is the repository's services/ (entries run from source through tsx).
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnServiceProcess, type ServiceProcess } from './process.js';
 
@@ -10,19 +11,41 @@ export interface LocalServices {
   stop(): Promise<void>;
 }
 
-export async function startLocalServices(servicesDir: string, options: { env?: NodeJS.ProcessEnv; trainers?: number; log?: (line: string) => void } = {}): Promise<LocalServices> {
+export interface LocalServicesOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Trainer processes (default 2: the two candidate fine-tunes of an iteration run side by side). */
+  trainers?: number;
+  /** Cores to size compute threads to (default: this machine's). */
+  cores?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * PRUNE_THREADS per process, unless the caller set it: trainers share the cores (their candidate
+ * fine-tunes run at the same time); every other service computes alone and gets all of them.
+ */
+export function threadsPerService(cores: number, trainers: number): { trainer: number; other: number } {
+  return { trainer: Math.max(1, Math.floor(cores / Math.max(1, trainers))), other: Math.max(1, cores) };
+}
+
+export async function startLocalServices(servicesDir: string, options: LocalServicesOptions = {}): Promise<LocalServices> {
   const processes: LocalServices['processes'] = [];
+  const trainerCount = options.trainers ?? 2;
+  const threads = threadsPerService(options.cores ?? os.availableParallelism(), trainerCount);
+  const threadsEnv = (n: number): NodeJS.ProcessEnv =>
+    (options.env?.['PRUNE_THREADS'] ?? process.env['PRUNE_THREADS']) ? {} : { PRUNE_THREADS: String(n) };
   const stop = async () => {
     await Promise.all(processes.map(({ service }) => service.stop('SIGTERM')));
   };
   const start = async (name: string, extra: NodeJS.ProcessEnv = {}) => {
-    const service = await spawnServiceProcess(path.join(servicesDir, name, 'src/main.ts'), { env: { ...options.env, ...extra }, timeoutMs: 120_000 });
+    const env = { ...threadsEnv(name === 'trainer' ? threads.trainer : threads.other), ...options.env, ...extra };
+    const service = await spawnServiceProcess(path.join(servicesDir, name, 'src/main.ts'), { env, timeoutMs: 120_000 });
     processes.push({ name, service });
     options.log?.(`  ${name.padEnd(12)} ${service.address}`);
     return service.address;
   };
   try {
-    const trainers = Array.from({ length: options.trainers ?? 2 }, () => 'trainer');
+    const trainers = Array.from({ length: trainerCount }, () => 'trainer');
     const addresses = await Promise.all([...trainers, 'criterion', 'candidates', 'similarity'].map((name) => start(name)));
     const similarity = addresses.pop()!;
     const candidates = addresses.pop()!;

@@ -14,7 +14,7 @@ const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'prune-train-'));
 
 describe('fine-tuning', () => {
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
   });
 
   it('a job restarted with the same id resumes from its checkpoint and ends with the same weights', async () => {
@@ -81,7 +81,7 @@ describe('fine-tuning', () => {
 
 describe('evaluation and representations', () => {
   it('evaluates the pretrained ResNet-20 and extracts its 64-d penultimate representation', async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     const { model, metadata: meta } = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     const sample = takeFirst(loadCifar10Lossless4000(), 500);
     const result = evaluateModel(model, meta, sample);
@@ -98,7 +98,7 @@ describe('evaluation and representations', () => {
 
 describe('pixel-mean preprocessing (the Keras models of Pons et al.)', () => {
   it('computes the per-pixel training mean and then classifies the JPEG test images', async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     const { resolvePreprocessing } = await import('@prune/training');
     const { classBalancedSample, openDataset } = await import('@prune/data');
     const { model, metadata: meta } = await loadModel(path.join(sharedDir(), 'models/keras-resnet56-pons/resnet56-pons-iter9.json'));

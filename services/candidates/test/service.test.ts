@@ -20,7 +20,7 @@ describe('CandidatesService', () => {
   let filterScores: MakeCandidateRequest['scores'];
 
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'candidates-')));
     const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     parent = await putModelArtifact(store, loaded.model, loaded.metadata);

@@ -39,7 +39,7 @@ describe('coordinator end to end', () => {
   };
 
   beforeAll(async () => {
-    const env = { PRUNE_STORE_DIR: storeDir, PRUNE_BACKEND: 'wasm' };
+    const env = { PRUNE_STORE_DIR: storeDir };
     await Promise.all(
       ['trainer', 'criterion', 'candidates', 'similarity'].map(async (name) => {
         services[name] = await spawnServiceProcess(path.join(servicesDir, name, 'src/main.ts'), { env });

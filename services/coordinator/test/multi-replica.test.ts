@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 it('a run survives losing one of two trainers mid fine-tune', async () => {
-  const env = { PRUNE_STORE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'replicas-store-')), PRUNE_BACKEND: 'wasm' };
+  const env = { PRUNE_STORE_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'replicas-store-')) };
   const [trainerA, trainerB, criterionA, criterionB, candidates, similarity] = await Promise.all(
     ['trainer', 'trainer', 'criterion', 'criterion', 'candidates', 'similarity'].map((name) => start(name, env)),
   );

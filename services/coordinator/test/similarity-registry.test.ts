@@ -29,7 +29,7 @@ describe('similarity registry', () => {
   let testOnly: RunningServer;
 
   beforeAll(async () => {
-    const env = { PRUNE_STORE_DIR: storeDir, PRUNE_BACKEND: 'wasm' };
+    const env = { PRUNE_STORE_DIR: storeDir };
     [cka, procrustes] = await Promise.all([
       spawnServiceProcess(path.join(servicesDir, 'similarity/src/main.ts'), { env }),
       spawnServiceProcess(path.join(servicesDir, 'similarity-procrustes/src/main.ts'), { env }),

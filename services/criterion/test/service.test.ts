@@ -19,7 +19,7 @@ describe('CriterionService', () => {
   const cache = new AsyncCache<StructureScore[]>(2);
 
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     const store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'criterion-')));
     const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     model = await putModelArtifact(store, loaded.model, loaded.metadata);

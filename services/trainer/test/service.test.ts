@@ -27,7 +27,7 @@ describe('TrainerService', () => {
   let model: ArtifactRef;
 
   beforeAll(async () => {
-    await initBackend('wasm', () => {});
+    await initBackend(undefined, () => {});
     store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-store-')));
     const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     model = await putModelArtifact(store, loaded.model, loaded.metadata);
