@@ -11,10 +11,18 @@ describe('the image Dockerfile', () => {
     expect(dockerfileProblems(dockerfile, ['cpu', 'gpu'])).toEqual([]);
   });
 
-  it('builds every project the Deployments run, and the GPU image installs tfjs-node-gpu', () => {
-    const runs = parseDockerfile(dockerfile).filter((i) => i.keyword === 'RUN');
-    expect(runs.find((i) => i.stage === 'build')!.args).toContain('nx run-many -t build');
-    expect(runs.find((i) => i.stage === 'build-gpu')!.args).toMatch(/@tensorflow\/tfjs-node-gpu@\d+\.\d+\.\d+/);
+  it('builds every project the Deployments run, on native TensorFlow: tfjs-node for cpu, tfjs-node-gpu for gpu', () => {
+    const instructions = parseDockerfile(dockerfile);
+    const runs = instructions.filter((i) => i.keyword === 'RUN');
+    for (const stage of ['build', 'build-gpu']) {
+      expect(runs.find((i) => i.stage === stage)!.args).toMatch(/^npm ci .*nx run-many -t build/);
+    }
+    expect(runs.find((i) => i.stage === 'build')!.args).toContain(`require('@tensorflow/tfjs-node')`);
+    const gpuEnv = instructions.find((i) => i.stage === 'build-gpu' && i.keyword === 'ENV')!.args;
+    expect(gpuEnv).toBe('PRUNE_TFJS_NODE_PACKAGE=@tensorflow/tfjs-node-gpu');
+    expect(runs.find((i) => i.stage === 'build-gpu')!.args).toContain('node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v8/tfjs_binding.node');
+    const cpuEnv = instructions.find((i) => i.stage === 'cpu' && i.keyword === 'ENV')!.args;
+    expect(cpuEnv).toContain('PRUNE_BACKEND=tensorflow');
   });
 
   it('the rules catch an unpinned base, a root user and a missing health check', () => {

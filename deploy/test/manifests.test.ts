@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { crossReferenceProblems, DEPLOY_DIR, OVERLAYS, renderKustomization, renderOverlay, schemaProblems, type K8sObject } from '../src/manifests.js';
 
 const SERVICES = ['coordinator', 'trainer', 'criterion', 'candidates', 'similarity', 'similarity-procrustes'];
-type Container = { image: string; resources: { limits: Record<string, string> }; env?: { name: string; value: string }[] };
+type Container = { image: string; resources: { limits: Record<string, string> }; env?: { name: string; value?: string; valueFrom?: unknown }[] };
 type Pod = { containers: Container[]; nodeSelector?: Record<string, string>; tolerations?: { key: string }[] };
 const pod = (d: K8sObject) => (d.spec as { template: { spec: Pod } }).template.spec;
 const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
@@ -47,7 +47,11 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
         expect(spec.containers[0]!.resources.limits['nvidia.com/gpu']).toBeUndefined();
       }
     }
-    expect(find(objects, 'ConfigMap', 'prune-config').data!['PRUNE_BACKEND']).toBe(overlay === 'gpu' ? 'tensorflow' : 'wasm');
+    expect(find(objects, 'ConfigMap', 'prune-config').data!['PRUNE_BACKEND']).toBe('tensorflow');
+    for (const name of ['trainer', 'criterion']) {
+      const env = pod(find(objects, 'Deployment', name)).containers[0]!.env ?? [];
+      expect(env.find((e) => e.name === 'PRUNE_THREADS')).toMatchObject({ valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } });
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { registerNativeTrainingGradients } from './native-kernels.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -122,6 +123,7 @@ async function activate(requested: BackendName): Promise<ActiveBackend> {
     if ('pkg' in loaded) {
       if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${loaded.pkg} loaded but did not initialize`);
       await tf.ready();
+      registerNativeTrainingGradients();
       const build = loaded.pkg.endsWith('-gpu') ? 'CUDA build' : 'CPU build';
       const pool = process.env['TF_NUM_INTRAOP_THREADS'] ? `${process.env['TF_NUM_INTRAOP_THREADS']} threads` : `${os.availableParallelism()} threads (one per core)`;
       return { name: 'tensorflow', package: loaded.pkg, requested, detail: `libtensorflow ${build}, ${pool}` };

@@ -1,6 +1,7 @@
-// BatchNormalization whose training-mode forward and backward are a handful of fused kernels.
+// BatchNormalization whose training-mode forward and backward are a handful of fused kernels:
+// TensorFlow's FusedBatchNorm/FusedBatchNormGrad on the native backend, our own elsewhere.
 //
-// Why: tfjs-layers normalizes in training with tf.moments + tf.batchNorm, whose backward pass
+// Why (wasm): tfjs-layers normalizes in training with tf.moments + tf.batchNorm, whose backward pass
 // is ~20 separate elementwise and broadcast ops per layer (more time than the convolutions on
 // wasm). The analytic gradient of batch normalization needs two channel reductions and two
 // per-channel affine maps, which FusedBatchNorm itself computes in one pass each.
@@ -9,6 +10,7 @@
 // weights, so saved and imported models load into it unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { type NativeBackend, float32Attr, nativeBackend } from './native-kernels.js';
 
 type Tensor = tf.Tensor;
 
@@ -87,6 +89,45 @@ export function batchNormTraining(
   return { y, ...stats! };
 }
 
+/**
+ * Batch normalization in training mode on native TensorFlow: its FusedBatchNorm and
+ * FusedBatchNormGrad kernels (one pass each over the activations), which TF.js only uses for
+ * inference. Same contract as batchNormTraining: output, biased batch mean and variance.
+ */
+function batchNormTrainingNative(
+  backend: NativeBackend,
+  x: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon: number,
+): { y: Tensor; mean: Tensor; variance: Tensor } {
+  const { binding } = backend;
+  const attrs = [
+    float32Attr(backend),
+    { name: 'epsilon', type: binding.TF_ATTR_FLOAT, value: epsilon },
+    { name: 'data_format', type: binding.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'is_training', type: binding.TF_ATTR_BOOL, value: true },
+  ];
+  const count = x.size / x.shape.at(-1)!;
+  let stats: { mean: Tensor; variance: Tensor } | undefined;
+  const normalize = tf.customGrad(((xT: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
+    const empty = tf.tensor1d([], 'float32'); // population statistics: unused in training
+    const [y, batchMean, unbiasedVariance, reserve1, reserve2] = backend.executeMultipleOutputs('FusedBatchNorm', attrs, [xT, g, b, empty, empty], 5);
+    // TensorFlow returns the Bessel-corrected variance; tfjs-layers' moving average uses the biased one.
+    stats = { mean: tf.keep(batchMean!), variance: tf.keep(tf.mul(unbiasedVariance!, (count - 1) / count)) };
+    save([xT, g, reserve1!, reserve2!]);
+    return {
+      value: y!,
+      gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
+        const [dx, dGamma, dBeta] = backend.executeMultipleOutputs('FusedBatchNormGrad', attrs, [dy as Tensor, ...saved], 5);
+        return [dx!, dGamma!, dBeta!];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  const y = normalize(x, gamma, beta) as Tensor;
+  return { y, ...stats! };
+}
+
 type BatchNormalizationArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
 
 const StockBatchNormalization = tfl.layers.batchNormalization({}).constructor as unknown as {
@@ -126,7 +167,11 @@ export class BatchNormalization extends StockBatchNormalization {
       const channels = x.shape.at(-1)!;
       const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);
       const beta = f.beta ? f.beta.read() : tf.zeros([channels]);
-      const { y, mean, variance } = batchNormTraining(x, gamma, beta, f.epsilon);
+      const native = nativeBackend();
+      const { y, mean, variance } =
+        native && x.rank === 4
+          ? batchNormTrainingNative(native, x, gamma, beta, f.epsilon)
+          : batchNormTraining(x, gamma, beta, f.epsilon);
       // Same update rule as tfjs-layers: moving = moving - (moving - batch) * (1 - momentum).
       for (const [variable, batch] of [[f.movingMean, mean], [f.movingVariance, variance]] as const) {
         const old = variable.read();

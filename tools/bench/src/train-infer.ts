@@ -1,7 +1,8 @@
 // Throughput of CIFAR ResNets on the active backend: images/second for inference and for a full
 // training step (forward + backward + SGD update). A script, not a test: `npm run bench`.
-// Options: --depths 20,56  --batches 64,128  --steps 5  --profile (PRUNE_BACKEND picks the backend).
-// --profile also prints where one training step spends its time, per kernel.
+// Options: --depths 20,56  --batches 64,128  --steps 10  --profile  --json (PRUNE_BACKEND picks the
+// backend, PRUNE_THREADS its threads). --profile also prints where one training step spends its time,
+// per kernel; --json prints one JSON object per measurement (engines.ts compares engines with it).
 import { initBackend, makeTrainStep, tf } from '@prune/compute';
 import { buildCifarResNet } from '@prune/models';
 import { parseArgs } from 'node:util';
@@ -12,8 +13,9 @@ const { values } = parseArgs({
   options: {
     depths: { type: 'string', default: '20,56' },
     batches: { type: 'string', default: '64,128' },
-    steps: { type: 'string', default: '5' },
+    steps: { type: 'string', default: '10' },
     profile: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   },
 });
 const list = (s: string) => s.split(',').map(Number);
@@ -21,12 +23,18 @@ const steps = Number(values.steps);
 
 const backend = await initBackend();
 
+/** Images per second of the median timed call, after two warm-up calls (robust to a noisy machine). */
 function imagesPerSecond(batch: number, run: () => void): number {
   run(); // warm-up: kernels compiled, weights packed, buffers allocated
   run();
-  const start = performance.now();
-  for (let i = 0; i < steps; i++) run();
-  return (batch * steps) / ((performance.now() - start) / 1000);
+  const times: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const start = performance.now();
+    run();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return batch / (times[Math.floor(times.length / 2)]! / 1000);
 }
 
 async function printKernelProfile(title: string, run: () => void): Promise<void> {
@@ -61,11 +69,17 @@ for (const depth of list(values.depths)) {
     const train = imagesPerSecond(batch, () => step(x, y));
     if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
     rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
+    if (values.json) {
+      const engine = `tfjs ${backend.name}`;
+      console.log(JSON.stringify({ model: `ResNet-${depth}`, batch, infer, train, engine, detail: backend.detail }));
+    }
     console.error(`  measured ResNet-${depth} batch ${batch}`);
     tf.dispose([x, y]);
     model.dispose();
   }
 }
 
-console.log(`backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, ${steps} timed steps after 2 warm-up`);
-printTable(['model', 'batch', 'inference img/s', 'train step img/s'], rows);
+if (!values.json) {
+  console.log(`backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, median of ${steps} timed steps after 2 warm-up`);
+  printTable(['model', 'batch', 'inference img/s', 'train step img/s'], rows);
+}

@@ -70,7 +70,7 @@ function linkLibraryNames(libDir: string, cc: string, framework: string): void {
     'libtensorflow_framework.so.2': framework,
   };
   for (const [name, target] of Object.entries(links)) {
-    if (path.basename(target) !== name) fs.symlinkSync(target, path.join(libDir, name));
+    if (target !== name) fs.symlinkSync(target, path.join(libDir, name)); // not the real file itself
   }
 }
 

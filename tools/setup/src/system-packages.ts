@@ -47,7 +47,7 @@ export function ensureSystemPackages(log: (line: string) => void, packages = SYS
   log(`[prune setup] installing ${list} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((p) => p.name)]]) {
-    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'inherit', 'inherit'], env });
+    const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
     if (result.status !== 0) return `apt-get ${args[0]} failed (exit ${result.status}); run: ${installCommand(missing)}`;
   }
   const still = missingSystemPackages(packages);

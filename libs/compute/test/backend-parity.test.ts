@@ -1,6 +1,23 @@
-// The wasm training kernels must compute the same gradients as the reference cpu backend.
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BatchNormalization, initBackend, tf, tfl } from '@prune/compute';
+// Every backend this machine has (native TensorFlow where its binding was built, wasm always)
+// computes the same outputs and gradients as the reference cpu backend, to 1e-4: our wasm
+// convolution gradients, our batch-norm training paths (fused kernels on TensorFlow, our own on
+// wasm) and a whole ResNet training step.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { BatchNormalization, initBackend, makeTrainStep, tf, tfl } from '@prune/compute';
+
+function nativeBindingLoads(): boolean {
+  try {
+    createRequire(import.meta.url)('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The backends under test: PRUNE_BACKEND alone when set (CI's wasm pass), else every one present. */
+const BACKENDS: ('wasm' | 'tensorflow')[] =
+  process.env['PRUNE_BACKEND'] === 'wasm' ? ['wasm'] : nativeBindingLoads() ? ['tensorflow', 'wasm'] : ['wasm'];
 
 /** Largest |a-b| relative to the largest |reference|, so 1e-4 means "agrees to 4 digits". */
 function relativeError(actual: Float32Array, reference: Float32Array): number {
@@ -13,7 +30,7 @@ function relativeError(actual: Float32Array, reference: Float32Array): number {
   return maxDiff / maxRef;
 }
 
-async function onBackend<T>(name: 'cpu' | 'wasm', f: () => T): Promise<T> {
+async function onBackend<T>(name: 'cpu' | 'wasm' | 'tensorflow', f: () => T): Promise<T> {
   await initBackend(name, () => {});
   return f();
 }
@@ -32,11 +49,7 @@ for (const kernel of [1, 3]) for (const stride of [1, 2]) for (const pad of ['sa
 cases.push({ input: [2, 34, 34, 16], kernel: 3, inC: 16, outC: 32, stride: 2, pad: 'valid' });
 cases.push({ input: [2, 16, 16, 16], kernel: 1, inC: 16, outC: 32, stride: 2, pad: 'same' });
 
-describe('wasm conv2d gradients match the cpu backend', () => {
-  beforeAll(async () => {
-    await initBackend('wasm', () => {});
-  });
-
+describe.each(BACKENDS)('%s conv2d gradients match the cpu backend', (backend) => {
   it.each(cases)('kernel $kernel, stride $stride, padding $pad, input $input', async (c) => {
     const xData = seeded(c.input, 1);
     const wData = seeded([c.kernel, c.kernel, c.inC, c.outC], 2);
@@ -49,7 +62,7 @@ describe('wasm conv2d gradients match the cpu backend', () => {
         return tf.grads(f)([x, w]).map((g) => g.dataSync() as Float32Array);
       });
     const [dxCpu, dwCpu] = await onBackend('cpu', gradients);
-    const [dxWasm, dwWasm] = await onBackend('wasm', gradients);
+    const [dxWasm, dwWasm] = await onBackend(backend, gradients);
     expect(relativeError(dxWasm!, dxCpu!)).toBeLessThanOrEqual(1e-4);
     expect(relativeError(dwWasm!, dwCpu!)).toBeLessThanOrEqual(1e-4);
   });
@@ -64,7 +77,7 @@ describe('wasm conv2d gradients match the cpu backend', () => {
         return tf.grads(f)([tf.tensor4d(xData, [2, 8, 8, 4]), tf.tensor4d(wData, [3, 3, 4, 8])]).map((g) => g.dataSync() as Float32Array);
       });
     const cpu = await onBackend('cpu', gradients);
-    const wasm = await onBackend('wasm', gradients);
+    const wasm = await onBackend(backend, gradients);
     for (let i = 0; i < 2; i++) expect(relativeError(wasm[i]!, cpu[i]!)).toBeLessThanOrEqual(1e-4);
   });
 });
@@ -91,7 +104,7 @@ describe('fast BatchNormalization training path', () => {
           weights: layer.getWeights().map((w) => w.dataSync() as Float32Array),
         };
       });
-    for (const backend of ['cpu', 'wasm'] as const) {
+    for (const backend of ['cpu', ...BACKENDS] as const) {
       await initBackend(backend, () => {});
       const stock = run(tfl.layers.batchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
       const fast = run(new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 }));
@@ -113,6 +126,52 @@ describe('fast BatchNormalization training path', () => {
     expect(bn).toBeInstanceOf(BatchNormalization);
     expect(bn.getClassName()).toBe('BatchNormalization');
     expect(bn.getConfig()['epsilon']).toBe(1e-3);
+  });
+});
+
+/** conv-BN-ReLU twice around an identity shortcut, a stride-2 conv, pooling, a classifier: a ResNet in small. */
+function smallResNet(): tfl.LayersModel {
+  const input = tfl.input({ shape: [8, 8, 3] });
+  const conv = (filters: number, strides: number) =>
+    tfl.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: filters + strides }) });
+  const bn = () => new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 });
+  const relu = () => tfl.layers.activation({ activation: 'relu' });
+  const stem = relu().apply(bn().apply(conv(8, 1).apply(input))) as tfl.SymbolicTensor;
+  let branch = relu().apply(bn().apply(conv(8, 1).apply(stem))) as tfl.SymbolicTensor;
+  branch = bn().apply(conv(8, 1).apply(branch)) as tfl.SymbolicTensor;
+  let x = relu().apply(tfl.layers.add().apply([branch, stem])) as tfl.SymbolicTensor;
+  x = relu().apply(bn().apply(conv(16, 2).apply(x))) as tfl.SymbolicTensor;
+  x = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
+  const logits = tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }) }).apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: logits });
+}
+
+describe.each(BACKENDS)('a whole training step on %s matches the cpu backend', (backend) => {
+  it('loss, every gradient, and the weights and moving statistics after an SGD step', async () => {
+    const xData = seeded([6, 8, 8, 3], 8);
+    const labels = [0, 1, 2, 3, 4, 5];
+    const step = async (name: 'cpu' | typeof backend) =>
+      onBackend(name, () => {
+        const model = smallResNet();
+        const [x, y] = [tf.tensor4d(xData, [6, 8, 8, 3]), tf.tensor1d(labels, 'int32')];
+        const { value, grads } = tf.variableGrads(() =>
+          tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        );
+        const gradients = model.trainableWeights.map((w) => grads[w.read().name]!.dataSync() as Float32Array);
+        const loss = value.dataSync()[0]!;
+        tf.dispose([value, ...Object.values(grads)]);
+        makeTrainStep(model, tf.train.momentum(0.1, 0.9, true), { weightDecay: 5e-4 })(x, y);
+        const after = model.getWeights().map((w) => w.dataSync() as Float32Array);
+        tf.dispose([x, y]);
+        model.dispose();
+        return { loss, gradients, after };
+      });
+    const reference = await step('cpu');
+    const actual = await step(backend);
+    expect(Math.abs(actual.loss - reference.loss)).toBeLessThan(1e-4 * reference.loss);
+    expect(actual.gradients).toHaveLength(reference.gradients.length);
+    actual.gradients.forEach((g, i) => expect(relativeError(g, reference.gradients[i]!), `gradient ${i}`).toBeLessThanOrEqual(1e-4));
+    actual.after.forEach((w, i) => expect(relativeError(w, reference.after[i]!), `weight ${i} after the step`).toBeLessThanOrEqual(1e-4));
   });
 });
 

@@ -1,0 +1,92 @@
+// Training and inference throughput of every engine this machine has, side by side, in one run
+// (`npm run bench`): TF.js on wasm (1 thread), TF.js on native TensorFlow at 1 and N threads, and
+// PyTorch at 1 and N threads when `python3 -c "import torch"` works. Each engine runs in its own
+// process (one backend and thread pool per process), one after another, on the same models,
+// batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
+// Options: --depths 20,56  --batches 64  --steps 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { printTable } from './table.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const cores = os.availableParallelism();
+const { values } = parseArgs({
+  options: {
+    depths: { type: 'string', default: '20,56' },
+    batches: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '10' },
+    threads: { type: 'string', default: cores > 1 ? `1,${cores}` : '1' },
+    engines: { type: 'string', default: 'wasm,tensorflow,pytorch' },
+  },
+});
+
+interface Measurement {
+  model: string;
+  batch: number;
+  infer: number;
+  train: number;
+  engine: string;
+  threads: number;
+}
+
+const common = ['--depths', values.depths, '--batches', values.batches, '--steps', values.steps];
+
+function measure(label: string, command: string, args: string[], env: NodeJS.ProcessEnv, threads: number): Measurement[] {
+  console.error(`measuring ${label} ...`);
+  const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) {
+    console.error(`  ${label} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}): left out`);
+    return [];
+  }
+  return result.stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => ({ ...(JSON.parse(line) as Measurement), threads }));
+}
+
+const tfjs = (env: NodeJS.ProcessEnv, threads: number, label: string) =>
+  measure(label, process.execPath, ['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json', ...common], env, threads);
+
+const engines = new Set(values.engines.split(','));
+const threadCounts = values.threads.split(',').map(Number);
+const results: Measurement[] = [];
+if (engines.has('wasm')) results.push(...tfjs({ PRUNE_BACKEND: 'wasm' }, 1, 'tfjs wasm'));
+for (const threads of threadCounts) {
+  if (engines.has('tensorflow')) {
+    results.push(...tfjs({ PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: String(threads) }, threads, `tfjs tensorflow, ${threads} threads`));
+  }
+}
+const torchAvailable = engines.has('pytorch') && spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (engines.has('pytorch') && !torchAvailable) console.error('PyTorch: python3 -c "import torch" fails, left out (pip install torch to compare)');
+for (const threads of torchAvailable ? threadCounts : []) {
+  results.push(...measure(`PyTorch, ${threads} threads`, 'python3', [path.join(here, 'torch_resnet.py'), ...common, '--threads', String(threads)], {}, threads));
+}
+
+const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : '-');
+const find = (m: Measurement, engine: (e: string) => boolean, threads?: number) =>
+  results.find((r) => r.model === m.model && r.batch === m.batch && engine(r.engine) && (threads === undefined || r.threads === threads));
+const rows = results.map((m) => {
+  const torch = find(m, (e) => e.startsWith('PyTorch'), m.threads);
+  const wasm = find(m, (e) => e === 'tfjs wasm');
+  return [
+    m.model,
+    String(m.batch),
+    m.engine,
+    String(m.threads),
+    m.train.toFixed(1),
+    m.infer.toFixed(1),
+    ratio(m.train, torch?.train),
+    ratio(m.infer, torch?.infer),
+    ratio(m.train, wasm?.train),
+    ratio(m.infer, wasm?.infer),
+  ];
+});
+rows.sort((a, b) => a[0]!.localeCompare(b[0]!, undefined, { numeric: true }) || Number(a[1]) - Number(b[1]));
+console.log(`${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); median of ${values.steps} timed steps after 2 warm-up; random images, Nesterov SGD with weight decay`);
+printTable(
+  ['model', 'batch', 'engine', 'threads', 'train img/s', 'infer img/s', 'train vs PyTorch', 'infer vs PyTorch', 'train vs wasm', 'infer vs wasm'],
+  rows,
+);
