@@ -5,6 +5,7 @@
 // batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
 // Options: --depths 20,56  --batches 64  --steps 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,10 +60,21 @@ for (const threads of threadCounts) {
     results.push(...tfjs({ PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: String(threads) }, threads, `tfjs tensorflow, ${threads} threads`));
   }
 }
-const torchAvailable = engines.has('pytorch') && spawnSync('python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-if (engines.has('pytorch') && !torchAvailable) console.error('PyTorch: python3 -c "import torch" fails, left out (pip install torch to compare)');
-for (const threads of torchAvailable ? threadCounts : []) {
-  results.push(...measure(`PyTorch, ${threads} threads`, 'python3', [path.join(here, 'torch_resnet.py'), ...common, '--threads', String(threads)], {}, threads));
+/**
+ * PRUNE_PYTHON, else the first python3 on PATH that imports torch: Nx puts node's own folder
+ * (often /usr/bin, the system Python) ahead of the user's PATH, so the first python3 may lack it.
+ */
+function pythonWithTorch(): string | undefined {
+  const candidates = process.env['PRUNE_PYTHON']
+    ? [process.env['PRUNE_PYTHON']]
+    : [...new Set((process.env['PATH'] ?? '').split(':').map((dir) => path.join(dir, 'python3')))].filter((p) => fs.existsSync(p));
+  return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
+}
+
+const python = engines.has('pytorch') ? pythonWithTorch() : undefined;
+if (engines.has('pytorch') && !python) console.error('PyTorch: no python3 on PATH imports torch, left out (pip install torch to compare)');
+for (const threads of python ? threadCounts : []) {
+  results.push(...measure(`PyTorch, ${threads} threads`, python, [path.join(here, 'torch_resnet.py'), ...common, '--threads', String(threads)], {}, threads));
 }
 
 const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : '-');

@@ -2,7 +2,7 @@
 // similarity and coordinator services as separate processes, prunes the pretrained ResNet-20 on
 // CIFAR-10 (JPEG) through the coordinator's gRPC API with a budget sized for 2 CPU cores, prints
 // the decision path, the MACs reduction and the accuracy before and after, then stops everything.
-//   npm run demo -- [--iterations 3] [--candidate-steps 20] [--selected-steps 100] [--policy similarity]
+//   npm run demo -- [--iterations 3] [--candidate-steps 50] [--selected-steps 300] [--policy similarity]
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sharedDir } from '@prune/data';
@@ -13,8 +13,8 @@ import { formatRunReport, summarizeRun } from './report.js';
 const { values } = parseArgs({
   options: {
     iterations: { type: 'string', default: '3' },
-    'candidate-steps': { type: 'string', default: '20' },
-    'selected-steps': { type: 'string', default: '100' },
+    'candidate-steps': { type: 'string', default: '50' },
+    'selected-steps': { type: 'string', default: '300' },
     policy: { type: 'string', default: 'similarity' },
     seed: { type: 'string', default: '0' },
   },
