@@ -157,7 +157,7 @@ describe.each(BACKENDS)('a whole training step on %s matches the cpu backend', (
         const { value, grads } = tf.variableGrads(() =>
           tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
         );
-        const gradients = model.trainableWeights.map((w) => grads[w.read().name]!.dataSync() as Float32Array);
+        const gradients = model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]!.dataSync() as Float32Array);
         const loss = value.dataSync()[0]!;
         tf.dispose([value, ...Object.values(grads)]);
         makeTrainStep(model, tf.train.momentum(0.1, 0.9, true), { weightDecay: 5e-4 })(x, y);

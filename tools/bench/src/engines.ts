@@ -73,7 +73,8 @@ function pythonWithTorch(): string | undefined {
 
 const python = engines.has('pytorch') ? pythonWithTorch() : undefined;
 if (engines.has('pytorch') && !python) console.error('PyTorch: no python3 on PATH imports torch, left out (pip install torch to compare)');
-for (const threads of python ? threadCounts : []) {
+for (const threads of threadCounts) {
+  if (!python) break;
   results.push(...measure(`PyTorch, ${threads} threads`, python, [path.join(here, 'torch_resnet.py'), ...common, '--threads', String(threads)], {}, threads));
 }
 
