@@ -6,7 +6,10 @@ const conditions = ['@prune/source', 'import', 'module', 'node', 'default'];
 
 export default defineConfig({
   resolve: { conditions },
-  ssr: { resolve: { conditions, externalConditions: ['@prune/source'] } },
+  // Vitest hands the SSR conditions to the test processes as `node --conditions`, which also apply
+  // to require(): with 'import' there, CommonJS packages (tfjs-node -> tfjs-core -> long) get ESM
+  // entries and the native TensorFlow binding fails to load, so tests silently ran on wasm.
+  ssr: { resolve: { conditions: ['@prune/source', 'node'], externalConditions: ['@prune/source'] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     environment: 'node',

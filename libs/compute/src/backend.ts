@@ -42,17 +42,15 @@ const require = createRequire(import.meta.url);
 // (tools/setup); where it could not, the package is there without a binding. Detect at run time.
 const TENSORFLOW_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
-/** The package's compiled binding (lib/napi-v<N>/tfjs_binding.node), if one was built. */
-function builtBinding(pkg: string): string | undefined {
+/** Whether the package's binding (lib/napi-v<N>/tfjs_binding.node) was built. */
+function hasBuiltBinding(pkg: string): boolean {
   let lib: string;
   try {
     lib = path.join(path.dirname(require.resolve(`${pkg}/package.json`)), 'lib');
   } catch {
-    return undefined;
+    return false;
   }
-  if (!fs.existsSync(lib)) return undefined;
-  const dir = fs.readdirSync(lib).find((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
-  return dir && path.join(lib, dir, 'tfjs_binding.node');
+  return fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
 }
 
 /**
@@ -74,11 +72,12 @@ function loadTensorflowBinding(threads: number | undefined): { pkg: string } | {
     process.env['TF_NUM_INTRAOP_THREADS'] = String(threads);
     process.env['TF_NUM_INTEROP_THREADS'] = String(threads);
   }
-  // TensorFlow's informational lines at load go to stderr; warnings and errors still do.
+  // Hides TensorFlow's info and warning log lines (errors still show) unless the user chose a
+  // level. Its two load lines (oneDNN notice) are printed whatever this says.
   process.env['TF_CPP_MIN_LOG_LEVEL'] ??= '2';
   const errors: string[] = [];
   for (const pkg of TENSORFLOW_PACKAGES) {
-    if (!builtBinding(pkg)) {
+    if (!hasBuiltBinding(pkg)) {
       errors.push(`${pkg}: no built binding (npm ci builds it; see its [prune setup] line)`);
       continue;
     }

@@ -62,9 +62,9 @@ describe.each(BACKENDS)('%s conv2d gradients match the cpu backend', (backend) =
         return tf.grads(f)([x, w]).map((g) => g.dataSync() as Float32Array);
       });
     const [dxCpu, dwCpu] = await onBackend('cpu', gradients);
-    const [dxWasm, dwWasm] = await onBackend(backend, gradients);
-    expect(relativeError(dxWasm!, dxCpu!)).toBeLessThanOrEqual(1e-4);
-    expect(relativeError(dwWasm!, dwCpu!)).toBeLessThanOrEqual(1e-4);
+    const [dxActual, dwActual] = await onBackend(backend, gradients);
+    expect(relativeError(dxActual!, dxCpu!)).toBeLessThanOrEqual(1e-4);
+    expect(relativeError(dwActual!, dwCpu!)).toBeLessThanOrEqual(1e-4);
   });
 
   it('fused conv2d (what tfjs-layers calls) uses the same kernels', async () => {
@@ -77,8 +77,8 @@ describe.each(BACKENDS)('%s conv2d gradients match the cpu backend', (backend) =
         return tf.grads(f)([tf.tensor4d(xData, [2, 8, 8, 4]), tf.tensor4d(wData, [3, 3, 4, 8])]).map((g) => g.dataSync() as Float32Array);
       });
     const cpu = await onBackend('cpu', gradients);
-    const wasm = await onBackend(backend, gradients);
-    for (let i = 0; i < 2; i++) expect(relativeError(wasm[i]!, cpu[i]!)).toBeLessThanOrEqual(1e-4);
+    const actual = await onBackend(backend, gradients);
+    for (let i = 0; i < 2; i++) expect(relativeError(actual[i]!, cpu[i]!)).toBeLessThanOrEqual(1e-4);
   });
 });
 
