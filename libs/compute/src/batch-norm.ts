@@ -10,7 +10,7 @@
 // weights, so saved and imported models load into it unchanged.
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type NativeBackend, float32Attr, nativeBackend } from './native-kernels.js';
+import { type NativeBackend, type OpAttr, float32Attr, nativeBackend } from './native-kernels.js';
 
 type Tensor = tf.Tensor;
 
@@ -89,6 +89,16 @@ export function batchNormTraining(
   return { y, ...stats! };
 }
 
+function nativeBatchNormAttrs(backend: NativeBackend, epsilon: number, isTraining: boolean): OpAttr[] {
+  const { binding } = backend;
+  return [
+    float32Attr(backend),
+    { name: 'epsilon', type: binding.TF_ATTR_FLOAT, value: epsilon },
+    { name: 'data_format', type: binding.TF_ATTR_STRING, value: 'NHWC' },
+    { name: 'is_training', type: binding.TF_ATTR_BOOL, value: isTraining },
+  ];
+}
+
 /**
  * Batch normalization in training mode on native TensorFlow: its FusedBatchNorm and
  * FusedBatchNormGrad kernels (one pass each over the activations), which TF.js only uses for
@@ -101,13 +111,7 @@ function batchNormTrainingNative(
   beta: Tensor,
   epsilon: number,
 ): { y: Tensor; mean: Tensor; variance: Tensor } {
-  const { binding } = backend;
-  const attrs = [
-    float32Attr(backend),
-    { name: 'epsilon', type: binding.TF_ATTR_FLOAT, value: epsilon },
-    { name: 'data_format', type: binding.TF_ATTR_STRING, value: 'NHWC' },
-    { name: 'is_training', type: binding.TF_ATTR_BOOL, value: true },
-  ];
+  const attrs = nativeBatchNormAttrs(backend, epsilon, true);
   const count = x.size / x.shape.at(-1)!;
   let stats: { mean: Tensor; variance: Tensor } | undefined;
   const normalize = tf.customGrad(((xT: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
@@ -126,6 +130,24 @@ function batchNormTrainingNative(
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const y = normalize(x, gamma, beta) as Tensor;
   return { y, ...stats! };
+}
+
+/**
+ * Batch normalization with population statistics on native TensorFlow: one FusedBatchNorm pass
+ * over the activations instead of a broadcast multiply and add (2.5x less time in ResNet-56
+ * inference at two threads).
+ */
+function batchNormInferenceNative(
+  backend: NativeBackend,
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon: number,
+): Tensor {
+  const attrs = nativeBatchNormAttrs(backend, epsilon, false);
+  return backend.executeMultipleOutputs('FusedBatchNorm', attrs, [x, gamma, beta, mean, variance], 5)[0]!;
 }
 
 type BatchNormalizationArgs = NonNullable<Parameters<typeof tfl.layers.batchNormalization>[0]>;
@@ -155,21 +177,24 @@ export class BatchNormalization extends StockBatchNormalization {
     const axis = Array.isArray(f.axis) ? f.axis : [f.axis];
     const lastAxis = axis.length === 1 && (axis[0] === -1 || axis[0] === x.rank - 1);
     if (!lastAxis) return super.call(inputs, kwargs);
+    const native = x.rank === 4 ? nativeBackend() : undefined;
     if (!kwargs['training']) {
       return tf.tidy(() => {
         const channels = x.shape.at(-1)!;
         const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);
         const beta = f.beta ? f.beta.read() : tf.zeros([channels]);
-        return normalizeWith(x, f.movingMean.read(), f.movingVariance.read(), gamma, beta, f.epsilon);
+        const [mean, variance] = [f.movingMean.read(), f.movingVariance.read()];
+        return native
+          ? batchNormInferenceNative(native, x, mean, variance, gamma, beta, f.epsilon)
+          : normalizeWith(x, mean, variance, gamma, beta, f.epsilon);
       });
     }
     return tf.tidy(() => {
       const channels = x.shape.at(-1)!;
       const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);
       const beta = f.beta ? f.beta.read() : tf.zeros([channels]);
-      const native = nativeBackend();
       const { y, mean, variance } =
-        native && x.rank === 4
+        native
           ? batchNormTrainingNative(native, x, gamma, beta, f.epsilon)
           : batchNormTraining(x, gamma, beta, f.epsilon);
       // Same update rule as tfjs-layers: moving = moving - (moving - batch) * (1 - momentum).

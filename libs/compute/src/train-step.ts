@@ -10,8 +10,13 @@ export interface TrainStepResult {
 }
 
 export interface TrainStepOptions {
-  /** L2 penalty added to the gradient of every kernel (not biases or batch-norm parameters). */
+  /** L2 penalty added to the gradient of each of `decayedWeights`. */
   weightDecay?: number;
+  /**
+   * The weights decay applies to (with @prune/models: decayedWeights(model), what each layer's
+   * rule says: kernels, not biases or batch-norm parameters). Required with a weightDecay.
+   */
+  decayedWeights?: tfl.LayerVariable[];
 }
 
 /** Returns a function that runs one training step on (images NHWC, integer labels). */
@@ -21,6 +26,8 @@ export function makeTrainStep(
   options: TrainStepOptions = {},
 ): (images: tf.Tensor4D, labels: tf.Tensor1D) => TrainStepResult {
   const decay = options.weightDecay ?? 0;
+  if (decay > 0 && !options.decayedWeights) throw new Error('makeTrainStep: weightDecay needs decayedWeights (the weights it applies to)');
+  const decayed = decay > 0 ? options.decayedWeights! : [];
   const numClasses = (model.outputs[0]!.shape as number[]).at(-1)!;
   return (images, labels) => {
     const [lossValue, correct] = tf.tidy(() => {
@@ -32,15 +39,11 @@ export function makeTrainStep(
         hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')));
         return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
       });
-      if (decay > 0) {
-        for (const w of model.trainableWeights) {
-          // Gradients are keyed by the engine's variable name, which TF.js makes unique per
-          // process ("conv1/kernel_3" for the fourth model built); the layer's own name is not.
-          const variable = w.read() as tf.Variable;
-          if (/\/kernel(_\d+)?$/.test(w.originalName) && grads[variable.name]) {
-            grads[variable.name] = tf.add(grads[variable.name]!, tf.mul(variable, decay));
-          }
-        }
+      for (const w of decayed) {
+        // Gradients are keyed by the engine's variable name, which TF.js makes unique per
+        // process ("conv1/kernel_3" for the fourth model built); the layer's own name is not.
+        const variable = w.read() as tf.Variable;
+        if (grads[variable.name]) grads[variable.name] = tf.add(grads[variable.name]!, tf.mul(variable, decay));
       }
       optimizer.applyGradients(grads);
       return [value, hits!];

@@ -82,7 +82,7 @@ describe.each(BACKENDS)('%s conv2d gradients match the cpu backend', (backend) =
   });
 });
 
-describe('fast BatchNormalization training path', () => {
+describe('fast BatchNormalization', () => {
   it('matches the stock tfjs-layers layer: output, gradients and moving statistics', async () => {
     const shape = [4, 5, 5, 6];
     const xData = seeded(shape, 5);
@@ -114,6 +114,22 @@ describe('fast BatchNormalization training path', () => {
       for (let i = 0; i < 2; i++) expect(relativeError(fast.grads[i]!, stock.grads[i]!)).toBeLessThanOrEqual(1e-4);
       // moving mean and variance after two training-mode calls
       for (let i = 2; i < 4; i++) expect(relativeError(fast.weights[i]!, stock.weights[i]!)).toBeLessThanOrEqual(1e-5);
+    }
+  });
+
+  it('inference (population statistics) matches the stock layer on every backend', async () => {
+    const shape: [number, number, number, number] = [3, 4, 4, 5];
+    const xData = seeded(shape, 9);
+    const run = (layer: tfl.layers.Layer) =>
+      tf.tidy(() => {
+        layer.build(shape);
+        layer.setWeights([tf.linspace(0.5, 1.5, 5), tf.linspace(-0.2, 0.3, 5), tf.linspace(-1, 1, 5), tf.linspace(0.5, 2, 5)]);
+        return (layer.apply(tf.tensor4d(xData, shape), { training: false }) as tf.Tensor).dataSync() as Float32Array;
+      });
+    for (const backend of ['cpu', ...BACKENDS] as const) {
+      await initBackend(backend, () => {});
+      const stock = run(tfl.layers.batchNormalization({ epsilon: 1e-3 }));
+      expect(relativeError(run(new BatchNormalization({ epsilon: 1e-3 })), stock), backend).toBeLessThanOrEqual(1e-5);
     }
   });
 
@@ -160,7 +176,8 @@ describe.each(BACKENDS)('a whole training step on %s matches the cpu backend', (
         const gradients = model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]!.dataSync() as Float32Array);
         const loss = value.dataSync()[0]!;
         tf.dispose([value, ...Object.values(grads)]);
-        makeTrainStep(model, tf.train.momentum(0.1, 0.9, true), { weightDecay: 5e-4 })(x, y);
+        const kernels = model.trainableWeights.filter((w) => w.originalName.endsWith('/kernel'));
+        makeTrainStep(model, tf.train.momentum(0.1, 0.9, true), { weightDecay: 5e-4, decayedWeights: kernels })(x, y);
         const after = model.getWeights().map((w) => w.dataSync() as Float32Array);
         tf.dispose([x, y]);
         model.dispose();
@@ -176,18 +193,24 @@ describe.each(BACKENDS)('a whole training step on %s matches the cpu backend', (
 });
 
 describe('training step', () => {
-  it('applies weight decay to the kernels of every model, not only the first one built', async () => {
+  it('applies weight decay to the weights it is given, in every model, not only the first one built', async () => {
     await initBackend('wasm', () => {});
     const { makeTrainStep } = await import('@prune/compute');
     const build = () => tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
     build(); // an earlier model: later ones get suffixed variable names
     const kernelAfterStep = (decay: number) => {
       const model = build();
-      makeTrainStep(model, tf.train.sgd(0.1), { weightDecay: decay })(tf.zeros([1, 3]) as never, tf.tensor1d([0], 'int32'));
+      const step = makeTrainStep(model, tf.train.sgd(0.1), { weightDecay: decay, decayedWeights: [model.layers[0]!.weights[0]!] });
+      step(tf.zeros([1, 3]) as never, tf.tensor1d([0], 'int32'));
       return model.getWeights()[0]!.dataSync()[0]!;
     };
     // zero input: the loss gradient of the kernel is 0, so only decay moves it: 1 - 0.1 * 0.5
     expect(kernelAfterStep(0)).toBe(1);
     expect(kernelAfterStep(0.5)).toBeCloseTo(0.95, 6);
+  });
+
+  it('refuses a weight decay without the weights it applies to', () => {
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+    expect(() => makeTrainStep(model, tf.train.sgd(0.1), { weightDecay: 1e-4 })).toThrow(/decayedWeights/);
   });
 });

@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import { tf } from '@prune/compute';
 import { buildCifarResNet } from './cifar-resnet.js';
+import { layerRule } from './layer-rules/registry.js';
 import { ModelFormatError } from './metadata.js';
 import type { LoadedModel } from './layers-format.js';
 import { CIFAR_RESNET_PREPROCESSING } from './preprocessing.js';
@@ -37,16 +38,13 @@ export async function loadPytorchManifestModel(manifestPath: string, weightsPath
   const take = (name: string, layer: string, perm?: number[]) => {
     const t = tensors.get(name);
     if (!t) throw new ModelFormatError(`${manifestPath}: layer "${layer}" needs tensor ${name}, which is missing`);
-    const tensor = tf.tensor(t.values, t.shape);
-    return perm ? tf.transpose(tensor, perm) : tensor;
+    return tf.tidy(() => (perm ? tf.transpose(tf.tensor(t.values, t.shape), perm) : tf.tensor(t.values, t.shape)));
   };
   for (const layer of model.layers) {
-    const cls = layer.getClassName();
-    let values: tf.Tensor[] | undefined;
-    if (cls === 'Conv2D') values = [take(`${layer.name}.weight`, layer.name, [2, 3, 1, 0])];
-    else if (cls === 'BatchNormalization') values = ['weight', 'bias', 'running_mean', 'running_var'].map((w) => take(`${layer.name}.${w}`, layer.name));
-    else if (cls === 'Dense') values = [take(`${layer.name}.weight`, layer.name, [1, 0]), take(`${layer.name}.bias`, layer.name)];
-    if (!values) continue;
+    const torchWeights = layerRule(layer.getClassName(), layer.name).torchWeights;
+    if (!torchWeights) continue;
+    // Weights a layer was built without (a convolution's bias) are absent from the state dict too.
+    const values = torchWeights.slice(0, layer.weights.length).map(({ suffix, permutation }) => take(`${layer.name}.${suffix}`, layer.name, permutation));
     values.forEach((v, i) => {
       const expected = layer.weights[i]!.shape as number[];
       if (v.shape.join('x') !== expected.join('x')) {

@@ -3,7 +3,8 @@
 // be removed together with everything that depends on them.
 import { tf } from '@prune/compute';
 import { LayerGraph, type LayerNode } from './layer-graph.js';
-import { ruleFor, type ChannelRole } from './prune-ops.js';
+import type { ChannelRole } from './layer-rules/layer-rule.js';
+import { layerRule } from './layer-rules/registry.js';
 
 export interface ResidualBlock {
   /** Stable id: the name of the block's Add layer. */
@@ -15,6 +16,8 @@ export interface ResidualBlock {
   add: string;
   /** A ReLU after the Add that is dropped with the block (exact: its input is already >= 0). */
   trailingActivation?: string;
+  /** Filters (output channels of filter-making layers) of the branch, removed with the block. */
+  filters: number;
 }
 
 export interface FilterGroup {
@@ -29,15 +32,10 @@ export interface FilterGroup {
 }
 
 export function roleOf(node: LayerNode): ChannelRole {
-  const role = ruleFor(node.className).role;
-  // Softmax mixes channels; every other activation is elementwise.
-  if (node.className === 'Activation' && node.config['activation'] === 'softmax') return 'blocker';
-  if (node.className === 'Conv2D' && Number(node.config['groups'] ?? 1) !== 1) return 'blocker';
-  return role;
+  return layerRule(node.className, node.name).role(node);
 }
 
-const isRelu = (node: LayerNode) =>
-  (node.className === 'Activation' && node.config['activation'] === 'relu') || (node.className === 'ReLU' && node.config['max_value'] == null);
+const isRelu = (node: LayerNode) => layerRule(node.className, node.name).isRelu?.(node) ?? false;
 
 export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
   const blocks: ResidualBlock[] = [];
@@ -50,7 +48,9 @@ export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
       const next = add.consumers.length === 1 ? graph.get(add.consumers[0]!) : undefined;
       const trailing = next && isRelu(next) && isRelu(graph.get(input)) && !graph.outputs.includes(next.name) ? next.name : undefined;
       if (graph.outputs.includes(add.name)) continue;
-      blocks.push({ id: add.name, input, branch, add: add.name, ...(trailing ? { trailingActivation: trailing } : {}) });
+      const filters = branch.map((name) => graph.get(name)).filter((node) => layerRule(node.className, node.name).filters)
+        .reduce((sum, node) => sum + node.outputShape.at(-1)!, 0);
+      blocks.push({ id: add.name, input, branch, add: add.name, filters, ...(trailing ? { trailingActivation: trailing } : {}) });
       break;
     }
   }
@@ -100,7 +100,7 @@ function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | n
       }
       if (passthrough.includes(consumerName)) continue;
       passthrough.push(consumerName);
-      const spreadHere = ruleFor(consumer.className).flattenSpread ? consumer.outputShape.at(-1)! / channels : 1;
+      const spreadHere = layerRule(consumer.className).flattenSpread ? consumer.outputShape.at(-1)! / channels : 1;
       frontier.push({ name: consumerName, spread: spread * spreadHere });
     }
   }

@@ -3,7 +3,7 @@
 import { tf, tfl } from '@prune/compute';
 import { LayerGraph, type ModelConfigJson } from './layer-graph.js';
 import { ModelFormatError } from './metadata.js';
-import { ruleFor } from './prune-ops.js';
+import { layerRule } from './layer-rules/registry.js';
 import { findFilterGroups, findResidualBlocks } from './structures.js';
 
 class PruneError extends ModelFormatError {
@@ -70,14 +70,14 @@ export async function removeFilters(model: tfl.LayersModel, removal: Record<stri
   const config = structuredClone(graph.modelConfig);
   for (const layer of config.config.layers) {
     const keep = keepOut.get(layer.name);
-    const field = ruleFor(layer.class_name).widthField;
+    const field = layerRule(layer.class_name, layer.name).widthField;
     if (keep && field && layer.name in removal) layer.config[field] = keep.length;
   }
   const child = await buildFromConfig(config);
   for (const layer of child.layers) {
     if (!layer.weights.length) continue;
     const weights = model.getLayer(layer.name).getWeights();
-    const rule = ruleFor(layer.getClassName());
+    const rule = layerRule(layer.getClassName(), layer.name);
     const sliced = rule.slice ? rule.slice(weights, keepIn.get(layer.name) ?? null, keepOut.get(layer.name) ?? null) : weights;
     layer.setWeights(sliced);
     if (sliced !== weights) tf.dispose(sliced);

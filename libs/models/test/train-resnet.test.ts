@@ -2,9 +2,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, makeTrainStep, tf } from '@prune/compute';
 import { loadCifar10Lossless4000, takeFirst } from '@prune/data';
-import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, preprocessImages } from '@prune/models';
+import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights, preprocessImages } from '@prune/models';
 
-describe('training a CIFAR ResNet on wasm', () => {
+describe('training a CIFAR ResNet', () => {
   beforeAll(async () => {
     await initBackend(undefined, () => {});
   });
@@ -14,7 +14,7 @@ describe('training a CIFAR ResNet on wasm', () => {
     const images = preprocessImages(data.pixels, [128, 32, 32, 3], CIFAR_RESNET_PREPROCESSING);
     const labels = tf.tensor1d(data.labels, 'int32');
     const model = buildCifarResNet({ depth: 8, seed: 1 });
-    const step = makeTrainStep(model, tf.train.momentum(0.05, 0.9, true), { weightDecay: 1e-4 });
+    const step = makeTrainStep(model, tf.train.momentum(0.05, 0.9, true), { weightDecay: 1e-4, decayedWeights: decayedWeights(model) });
     const batches = [0, 32, 64, 96].map((start) => [tf.slice(images, start, 32), tf.slice(labels, start, 32)] as const);
     const epochLoss: number[] = [];
     let tensorsAfterFirstStep = -1;

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { makeTrainStep, tf, type tfl } from '@prune/compute';
 import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
-import { preprocessImages, type ModelMetadata } from '@prune/models';
+import { decayedWeights, preprocessImages, type ModelMetadata } from '@prune/models';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 
@@ -60,7 +60,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (step0 && step0.configKey !== configKey) {
     throw Object.assign(new Error(`checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`), { code: 'FAILED_PRECONDITION' });
   }
-  const trainStep = makeTrainStep(model, optimizer, { weightDecay: config.weightDecay });
+  const trainStep = makeTrainStep(model, optimizer, { weightDecay: config.weightDecay, decayedWeights: decayedWeights(model) });
   const started = performance.now();
   let windowStart = performance.now();
   let windowImages = 0;

@@ -4,7 +4,7 @@
 // backend, PRUNE_THREADS its threads). --profile also prints where one training step spends its time,
 // per kernel; --json prints one JSON object per measurement (engines.ts compares engines with it).
 import { initBackend, makeTrainStep, tf } from '@prune/compute';
-import { buildCifarResNet } from '@prune/models';
+import { buildCifarResNet, decayedWeights } from '@prune/models';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { printTable } from './table.js';
@@ -65,7 +65,7 @@ for (const depth of list(values.depths)) {
       out.dataSync();
       out.dispose();
     });
-    const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), { weightDecay: 1e-4 });
+    const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), { weightDecay: 1e-4, decayedWeights: decayedWeights(model) });
     const train = imagesPerSecond(batch, () => step(x, y));
     if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
     rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);

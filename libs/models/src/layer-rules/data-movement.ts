@@ -1,0 +1,17 @@
+// Layers that only move data: no arithmetic, channel c in is channel c out.
+import type { LayerRule } from './layer-rule.js';
+
+const free = () => ({ macs: 0, flops: 0 });
+
+export const zeroPadding2dRule: LayerRule = { className: 'ZeroPadding2D', role: () => 'passthrough', cost: free };
+
+export const dropoutRule: LayerRule = { className: 'Dropout', role: () => 'passthrough', cost: free };
+
+/** Flatten spreads each channel over the positions: its consumer's rows follow the channel. */
+export const flattenRule: LayerRule = { className: 'Flatten', role: () => 'passthrough', cost: free, flattenSpread: true };
+
+/** The model's input: its channels are the data's and never pruned. */
+export const inputLayerRule: LayerRule = { className: 'InputLayer', role: () => 'blocker', cost: free };
+
+/** The option-A shortcut (subsample and zero-pad channels) fixes the channel layout it pads. */
+export const optionAShortcutRule: LayerRule = { className: 'OptionAShortcut', role: () => 'blocker', cost: free };
