@@ -6,6 +6,8 @@ import {
   CompareRequest,
   CoordinatorServiceService,
   CriterionServiceService,
+  InspectResponse,
+  Iteration,
   PROTO_ROOT,
   SERVICE_PROTO_FILES,
   SimilarityServiceService,
@@ -19,7 +21,7 @@ describe('generated contracts', () => {
     expect(Object.keys(TrainerServiceService)).toEqual(['train', 'evaluate', 'extractRepresentations']);
     expect(TrainerServiceService.train.responseStream).toBe(true);
     expect(Object.keys(CriterionServiceService)).toEqual(['listCriteria', 'score']);
-    expect(Object.keys(CandidatesServiceService)).toEqual(['makeCandidate']);
+    expect(Object.keys(CandidatesServiceService)).toEqual(['makeCandidate', 'inspect', 'importModel']);
     expect(Object.keys(SimilarityServiceService)).toEqual(['describe', 'compare']);
     expect(Object.keys(CoordinatorServiceService)).toEqual(['startRun', 'getRun', 'watchRun', 'listRuns', 'cancelRun']);
     expect(CoordinatorServiceService.watchRun.path).toBe('/prune.v1.CoordinatorService/WatchRun');
@@ -36,6 +38,15 @@ describe('generated contracts', () => {
     const event = TrainResponse.fromPartial({ event: { $case: 'progress', value: { epoch: 1, step: 10, loss: 0.5 } } });
     expect(TrainResponse.decode(TrainResponse.encode(event).finish()).event?.$case).toBe('progress');
     expect(StructureKind.STRUCTURE_KIND_FILTER).toBe(2);
+  });
+
+  it('share one LayerWidth between the candidates and coordinator contracts', () => {
+    const widths = [{ layer: 'conv1', filters: 16 }, { layer: 'layer1.0.conv1', filters: 12 }];
+    const inspected = InspectResponse.fromPartial({ cost: { macs: 40_551_040, flops: 81_000_000, params: 272_474 }, removableBlocks: ['layer1.1.add'], widths });
+    const decoded = InspectResponse.decode(InspectResponse.encode(inspected).finish());
+    expect(decoded).toEqual(inspected);
+    // what Inspect answers is what a run's iteration reports, without conversion
+    expect(Iteration.decode(Iteration.encode(Iteration.fromPartial({ widths: decoded.widths })).finish()).widths).toEqual(widths);
   });
 
   it('point at the .proto sources for reflection', () => {

@@ -1,6 +1,8 @@
 // A pruning criterion scores every removable structure of a model; lower = less important.
-// Each criterion is one file implementing this interface and one entry in CRITERIA.
+// Each criterion is one file implementing this interface and one registerCriterion call
+// (registry.ts; the built-in ones are listed there).
 import type { tf, tfl } from '@prune/compute';
+import { InvalidArgumentError } from '@prune/errors';
 
 export interface BlockScore {
   kind: 'block';
@@ -22,17 +24,23 @@ export interface ScoringContext {
   /** Preprocessed calibration images (class-balanced, from a training split), for data-driven criteria. */
   calibration?: tf.Tensor4D;
   seed?: number;
+  /** The criterion's numeric parameters, checked and with defaults filled (see Criterion.parameters). */
+  parameters?: Record<string, number>;
 }
+
+/** Calibration examples a data-driven criterion scores on when a request names no count. */
+export const DEFAULT_CALIBRATION_EXAMPLES = 256;
 
 export interface Criterion {
   name: string;
   description: string;
   needsData: boolean;
+  /** Numeric parameters a request may set, with their defaults (none when omitted). */
+  parameters?: Record<string, number>;
   scoreBlocks(model: tfl.LayersModel, context: ScoringContext): StructureScore[];
   scoreFilters(model: tfl.LayersModel, context: ScoringContext): StructureScore[];
 }
 
-export class CriterionInputError extends Error {
+export class CriterionInputError extends InvalidArgumentError {
   override name = 'CriterionInputError';
-  readonly code = 'INVALID_ARGUMENT';
 }

@@ -10,6 +10,7 @@ import * as tar from 'tar';
 import { cacheDir } from './cache-dir.js';
 import { CIFAR10_CLASSES, type LabeledImages } from './labeled-images.js';
 import { sharedDir } from './shared-dir.js';
+import { FailedPreconditionError, NotFoundError } from '@prune/errors';
 
 const IMAGE_BYTES = 32 * 32 * 3;
 const CACHE_VERSION = 1;
@@ -54,11 +55,11 @@ async function decodeArchive(archive: string, expectedSizes?: Record<CifarSplit,
     }
   };
   for (let i = 0; i < files.length; i += 256) await Promise.all(files.slice(i, i + 256).map(decode));
-  if (problems.length) throw Object.assign(new Error(`${archive}: ${problems.length} bad images, first: ${problems[0]}`), { code: 'FAILED_PRECONDITION' });
+  if (problems.length) throw new FailedPreconditionError(`${archive}: ${problems.length} bad images, first: ${problems[0]}`);
   const toImages = (split: CifarSplit): LabeledImages => {
     const list = entries[split].sort((a, b) => a.label - b.label || a.index - b.index);
     if (expectedSizes ? list.length !== expectedSizes[split] : list.length === 0) {
-      throw Object.assign(new Error(`${archive}: ${split} has ${list.length} images, expected ${expectedSizes?.[split] ?? 'some'} (corrupt archive?)`), { code: 'FAILED_PRECONDITION' });
+      throw new FailedPreconditionError(`${archive}: ${split} has ${list.length} images, expected ${expectedSizes?.[split] ?? 'some'} (corrupt archive?)`);
     }
     const pixels = new Uint8Array(list.length * IMAGE_BYTES);
     list.forEach((e, i) => pixels.set(e.pixels, i * IMAGE_BYTES));
@@ -111,7 +112,7 @@ export async function loadCifar10Jpeg(split: CifarSplit, archive = cifar10JpegAr
  * 32x32 RGB), decoded once into its own verified cache. `expectedSizes` guards the shared archive.
  */
 export async function loadJpegArchive(split: CifarSplit, archive: string, dir: string, expectedSizes?: Record<CifarSplit, number>): Promise<LabeledImages> {
-  if (!fs.existsSync(archive)) throw Object.assign(new Error(`CIFAR-10 archive not found: ${archive}`), { code: 'NOT_FOUND' });
+  if (!fs.existsSync(archive)) throw new NotFoundError(`CIFAR-10 archive not found: ${archive}`);
   const cached = readCached(dir, archive, split);
   if (cached) return cached;
   const decoded = await decodeArchive(archive, expectedSizes);

@@ -13,13 +13,13 @@ import { loadCifar10Jpeg, loadJpegArchive } from './cifar10-jpeg.js';
 import { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 import { loadFashionMnist } from './fashion-mnist.js';
 import { classBalancedIndices, selectExamples, type LabeledImages } from './labeled-images.js';
+import { InvalidArgumentError, NotFoundError } from '@prune/errors';
 
 export const VALIDATION_SEED = 20250101;
 export const VALIDATION_SIZE: Record<string, number> = { 'cifar10-jpeg': 5000, 'fashion-mnist': 6000 };
 
-export class DatasetUriError extends Error {
+export class DatasetUriError extends InvalidArgumentError {
   override name = 'DatasetUriError';
-  readonly code = 'INVALID_ARGUMENT';
 }
 
 const DATASETS: Record<string, (split: 'train' | 'test') => Promise<LabeledImages> | LabeledImages> = {
@@ -44,7 +44,7 @@ export function splitValidation(full: LabeledImages, validationSize: number, see
 /** A path to a .tar.gz in the CIFAR-10 JPEG layout, with a split: "/data/my-cifar.tar.gz:test". */
 async function openArchivePath(uri: string, archive: string, split: string): Promise<LabeledImages> {
   const resolved = path.resolve(archive);
-  if (!fs.existsSync(resolved)) throw Object.assign(new Error(`dataset "${uri}": ${resolved} not found`), { code: 'NOT_FOUND' });
+  if (!fs.existsSync(resolved)) throw new NotFoundError(`dataset "${uri}": ${resolved} not found`);
   const dir = path.join(cacheDir(), 'archives', createHash('sha256').update(resolved).digest('hex').slice(0, 16));
   if (split === 'test') return loadJpegArchive('test', resolved, dir);
   const full = await loadJpegArchive('train', resolved, dir);

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '@prune/errors';
 /** Images as uint8 NHWC pixels with integer labels: the in-memory form of every dataset. */
 export interface LabeledImages {
   /** n * height * width * channels bytes, row-major NHWC. */
@@ -57,7 +58,7 @@ export function classBalancedIndices(data: LabeledImages, count: number, seed: n
   const quota = (c: number) => Math.floor(count / classes) + (c < count % classes ? 1 : 0);
   for (let c = 0; c < classes; c++) {
     if (byClass[c]!.length < quota(c)) {
-      throw Object.assign(new Error(`class-balanced sample of ${count}: class ${data.classNames[c]} has only ${byClass[c]!.length} examples`), { code: 'INVALID_ARGUMENT' });
+      throw new InvalidArgumentError(`class-balanced sample of ${count}: class ${data.classNames[c]} has only ${byClass[c]!.length} examples`);
     }
   }
   const indices: number[] = [];

@@ -32,7 +32,7 @@ describe('CIFAR-10 (JPEG archive)', () => {
   }, 600_000);
 
   it('a missing archive is NOT_FOUND, a corrupt one fails clearly', async () => {
-    await expect(loadCifar10Jpeg('test', '/nonexistent.tar.gz')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(loadCifar10Jpeg('test', '/nonexistent.tar.gz')).rejects.toMatchObject({ kind: 'not-found' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cifar-bad-'));
     const bad = path.join(dir, 'bad.tar.gz');
     fs.writeFileSync(bad, fs.readFileSync(cifar10JpegArchive()).subarray(0, 100_000));

@@ -27,7 +27,7 @@ describe('dataset URIs and the validation split', () => {
 
   it('unknown names are errors listing the valid ones', async () => {
     await expect(openDataset('cifar100:train')).rejects.toThrow(/dataset "cifar100:train" is unknown; valid: cifar10-jpeg:train, /);
-    await expect(openDataset('cifar10-jpeg:dev')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(openDataset('cifar10-jpeg:dev')).rejects.toMatchObject({ kind: 'invalid-argument' });
   });
 
   it('Fashion-MNIST comes from the Debian package: 60,000 + 10,000 28x28 grey images', () => {
@@ -95,6 +95,6 @@ describe('a dataset named by a path', () => {
     expect(Array.from(test.labels)).toEqual([...Array(10).keys()]);
     expect((await openDataset(`${archive}:validation`)).count).toBe(10);
     expect((await openDataset(`${archive}:train`)).count).toBe(10);
-    await expect(openDataset(`${root}/missing.tar.gz:test`)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(openDataset(`${root}/missing.tar.gz:test`)).rejects.toMatchObject({ kind: 'not-found' });
   });
 });

@@ -3,13 +3,14 @@ import { loadKerasModel } from './keras-format.js';
 import { loadLayersModel, type LoadedModel } from './layers-format.js';
 import { ModelFormatError } from './metadata.js';
 import { loadPytorchManifestModel } from './pytorch-manifest.js';
+import { NotFoundError } from '@prune/errors';
 
 /**
  * Loads any model we accept, by path: a TF.js `model.json`, a Keras architecture `.json` (with its
  * `.h5` beside it), or a shared PyTorch `.manifest.json` (with its `.weights.bin`).
  */
 export async function loadModel(file: string): Promise<LoadedModel> {
-  if (!fs.existsSync(file)) throw Object.assign(new Error(`model not found: ${file}`), { code: 'NOT_FOUND' });
+  if (!fs.existsSync(file)) throw new NotFoundError(`model not found: ${file}`);
   if (file.endsWith('.manifest.json')) return loadPytorchManifestModel(file);
   if (!file.endsWith('.json')) throw new ModelFormatError(`${file}: expected a model.json, a Keras .json or a .manifest.json`);
   const head = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;

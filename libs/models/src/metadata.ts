@@ -1,6 +1,7 @@
 // What travels with a model besides its layers: how to preprocess inputs and where it came from.
 // Saved in model.json's userDefinedMetadata, so every later step normalizes inputs the same way.
 import type { Preprocessing } from './preprocessing.js';
+import { InvalidArgumentError } from '@prune/errors';
 
 export interface ModelMetadata {
   preprocessing: Preprocessing;
@@ -8,8 +9,6 @@ export interface ModelMetadata {
   source: string;
 }
 
-export class ModelFormatError extends Error {
+export class ModelFormatError extends InvalidArgumentError {
   override name = 'ModelFormatError';
-  /** Domain code, mapped to gRPC INVALID_ARGUMENT by the services. */
-  readonly code = 'INVALID_ARGUMENT';
 }

@@ -4,6 +4,7 @@ import type { tfl } from '@prune/compute';
 import type { ArtifactRef, ArtifactStore } from '@prune/store';
 import { loadLayersModel, saveLayersModel, type LoadedModel } from './layers-format.js';
 import type { ModelMetadata } from './metadata.js';
+import { InvalidArgumentError } from '@prune/errors';
 
 export async function putModelArtifact(store: ArtifactStore, model: tfl.LayersModel, metadata: ModelMetadata): Promise<ArtifactRef> {
   return store.putDirectory(async (dir) => {
@@ -12,6 +13,6 @@ export async function putModelArtifact(store: ArtifactStore, model: tfl.LayersMo
 }
 
 export async function loadModelArtifact(store: ArtifactStore, ref: ArtifactRef | undefined, field: string): Promise<LoadedModel> {
-  if (!ref?.uri) throw Object.assign(new Error(`${field}: a model reference (uri) is required`), { code: 'INVALID_ARGUMENT' });
+  if (!ref?.uri) throw new InvalidArgumentError(`${field}: a model reference (uri) is required`);
   return loadLayersModel(path.join(store.resolve(ref, field), 'model.json'));
 }

@@ -5,6 +5,7 @@ import { tf } from '@prune/compute';
 import { LayerGraph, type LayerNode } from './layer-graph.js';
 import type { ChannelRole } from './layer-rules/layer-rule.js';
 import { layerRule } from './layer-rules/registry.js';
+import { InvalidArgumentError } from '@prune/errors';
 
 export interface ResidualBlock {
   /** Stable id: the name of the block's Add layer. */
@@ -130,7 +131,7 @@ export function classifierInputLayer(graph: LayerGraph): string {
   let node = graph.get(graph.outputs[0]!);
   if (node.className === 'Activation' || node.className === 'Softmax') node = graph.get(node.inputs[0]!);
   if (node.className !== 'Dense' || node.inputs.length !== 1) {
-    throw Object.assign(new Error(`the model does not end in a Dense classifier (last layer: ${node.name}, ${node.className}); name a layer`), { code: 'INVALID_ARGUMENT' });
+    throw new InvalidArgumentError(`the model does not end in a Dense classifier (last layer: ${node.name}, ${node.className}); name a layer`);
   }
   return node.inputs[0]!;
 }

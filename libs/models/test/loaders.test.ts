@@ -93,6 +93,6 @@ describe('malformed models get errors naming the layer and the problem', () => {
   });
 
   it('a missing file is NOT_FOUND', async () => {
-    await expect(loadModel('/nonexistent/model.json')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(loadModel('/nonexistent/model.json')).rejects.toMatchObject({ kind: 'not-found' });
   });
 });

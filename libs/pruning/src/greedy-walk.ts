@@ -3,7 +3,7 @@
 // Each iteration: score, make a layer and a filter candidate, fine-tune both briefly, compare
 // each with the parent on validation data, keep one (by policy), fine-tune it longer, evaluate.
 import { seededRandom } from '@prune/data';
-import type { LayerWidth } from '@prune/models';
+import type { LayerWidth } from './layer-width.js';
 import type { FilterBudget, ScoredBlock, ScoredFilter } from './candidates.js';
 
 export type SelectionPolicy = 'similarity' | 'random' | 'layers-only' | 'filters-only';
@@ -57,6 +57,8 @@ export interface WalkPorts<M> {
   cost(model: M): Promise<{ macs: number; flops: number; params: number }>;
   widths(model: M): Promise<LayerWidth[]>;
   removableBlocks(model: M): Promise<number>;
+  /** How many filters a filter candidate may remove at most (each prunable group keeps one). */
+  removableFilters(model: M): Promise<number>;
   scoreBlocks(model: M): Promise<ScoredBlock[]>;
   scoreFilters(model: M): Promise<ScoredFilter[]>;
   layerCandidate(parent: M, scores: ScoredBlock[], blocks: number): Promise<{ model: M; removed: string[]; removedFilters: number }>;
@@ -99,7 +101,7 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
   let parent = initial;
   let result = parent;
   let stopReason = `reached ${config.maxIterations} iterations`;
-  for (let index = iterations.length; index < config.maxIterations; index++) {
+  for (let index = 0; index < config.maxIterations; index++) {
     const parentCost = await ports.cost(parent);
     if (config.targetMacsReduction > 0 && 1 - parentCost.macs / initialCost.macs >= config.targetMacsReduction) {
       stopReason = `reached the MACs reduction target of ${config.targetMacsReduction}`;
@@ -108,8 +110,9 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
     const wantLayer = config.policy !== 'filters-only';
     const wantFilter = config.policy !== 'layers-only';
     const blocks = Math.min(config.blocksPerIteration, await ports.removableBlocks(parent));
-    if (blocks === 0 && wantLayer && !wantFilter) {
-      stopReason = 'no removable block left';
+    const filtersLeft = wantFilter ? await ports.removableFilters(parent) : 0;
+    if (blocks === 0 && filtersLeft === 0) {
+      stopReason = wantFilter ? 'nothing removable left' : 'no removable block left';
       break;
     }
     yield { type: 'phase', iteration: index, name: 'score' };
@@ -127,10 +130,14 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       const score = new Map(scores.map((s) => [s.id, s.score]));
       if (wantLayer) layer = { model: made.model, ...cost, removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
     }
-    if (wantFilter) {
+    if (filtersLeft > 0) {
       yield { type: 'phase', iteration: index, name: 'filter candidate' };
-      // Without a layer candidate to match, remove as many filters as one block would.
-      const budget: FilterBudget = config.filterMatch === 'macs' && layerMacs > 0 ? { macs: layerMacs } : { filters: Math.max(1, layerFilters) };
+      // Match the layer candidate: as many filters as its blocks had (the paper's rule) or, with
+      // filterMatch 'macs', as many MACs; under 'filters-only' it is made only to size this budget.
+      // With no removable block left there is nothing to match, and one filter is removed; never
+      // more than the parent has left.
+      const budget: FilterBudget =
+        config.filterMatch === 'macs' && layerMacs > 0 ? { macs: layerMacs } : { filters: Math.min(filtersLeft, Math.max(1, layerFilters)) };
       const scores = await ports.scoreFilters(parent);
       const made = await ports.filterCandidate(parent, scores, budget);
       const score = new Map(scores.map((s) => [`${s.id}:${s.channel}`, s.score]));

@@ -4,11 +4,12 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { LayerWidth } from '@prune/models';
 import { writeFileAtomic } from '@prune/store';
 import { greedyWalk, type IterationRecord, type WalkConfig, type WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
-import { CancelledError, journaledPorts, StepJournal } from './step-journal.js';
+import type { LayerWidth } from './layer-width.js';
+import { CancelledError, InvalidArgumentError, NotFoundError } from '@prune/errors';
+import { journaledPorts, StepJournal } from './step-journal.js';
 
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -41,8 +42,8 @@ export interface RunContext {
 
 export type PortsFactory<M, C> = (run: RunRecord<M, C>, context: RunContext) => WalkPorts<M> & { close?(): void };
 
-export class RunNotFoundError extends Error {
-  readonly code = 'NOT_FOUND';
+export class RunNotFoundError extends NotFoundError {
+  override name = 'RunNotFoundError';
 }
 
 const TERMINAL: RunState[] = ['succeeded', 'failed', 'cancelled'];
@@ -66,7 +67,7 @@ export class RunManager<M, C> {
 
   /** Throws INVALID_ARGUMENT naming `run_id` unless `id` can name a run (and its directory). */
   static assertRunId(id: string): void {
-    if (!RUN_ID.test(id)) throw Object.assign(new Error(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`), { code: 'INVALID_ARGUMENT' });
+    if (!RUN_ID.test(id)) throw new InvalidArgumentError(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`);
   }
 
   /** Starts a run; starting an id that exists returns that run unchanged. */

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
+import { CancelledError } from '@prune/errors';
 
 export class StepJournal {
   private readonly steps = new Map<string, unknown>();
@@ -49,10 +50,6 @@ export class StepJournal {
   }
 }
 
-export class CancelledError extends Error {
-  readonly code = 'CANCELLED';
-}
-
 /** The step's identity: the operation and its arguments (models are references, so JSON). */
 function stepKey(operation: string, args: unknown[]): string {
   return `${operation}:${createHash('sha256').update(JSON.stringify(args)).digest('hex').slice(0, 32)}`;
@@ -81,6 +78,7 @@ export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, sig
     cost: wrap('cost', ports.cost),
     widths: wrap('widths', ports.widths),
     removableBlocks: wrap('removableBlocks', ports.removableBlocks),
+    removableFilters: wrap('removableFilters', ports.removableFilters),
     scoreBlocks: wrap('scoreBlocks', ports.scoreBlocks),
     scoreFilters: wrap('scoreFilters', ports.scoreFilters),
     layerCandidate: wrap('layerCandidate', ports.layerCandidate),

@@ -1,11 +1,8 @@
+// The walk's rule and its stop conditions over fake ports (fake-walk-ports.ts); the policies are in
+// greedy-walk-policies.test.ts, one real iteration on ResNet-20 in libs/local-ports.
 import { describe, expect, it } from 'vitest';
-import * as path from 'node:path';
-import { initBackend, type tfl } from '@prune/compute';
-import { klCriterion } from '@prune/criteria';
-import { classBalancedSample, loadCifar10Lossless4000, selectExamples, sharedDir } from '@prune/data';
-import { loadModel, modelCost, preprocessImages } from '@prune/models';
-import { chooseCandidate, greedyWalk, localWalkPorts, type WalkConfig, type WalkEvent } from '@prune/pruning';
-import { CKA_METRICS } from '@prune/similarity-metrics';
+import { chooseCandidate } from '@prune/pruning';
+import { fakeWalkPorts, parse, summary, walk } from './fake-walk-ports.js';
 
 describe('the selection rule', () => {
   const never = () => 0.9;
@@ -21,45 +18,84 @@ describe('the selection rule', () => {
   });
 });
 
-describe('greedy walk on the pretrained ResNet-20, in process', () => {
-  it('runs an iteration: KL scores, matched candidates, CKA on validation data, a record of the choice', async () => {
-    await initBackend(undefined, () => {});
-    const { model, metadata } = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
-    const all = loadCifar10Lossless4000();
-    const split = (from: number, count: number) => selectExamples(all, Array.from({ length: count }, (_, i) => from + i));
-    const calibration = classBalancedSample(split(0, 1000), 20, 0);
-    const ports = localWalkPorts({
-      metadata,
-      train: split(0, 64),
-      validation: split(1000, 64),
-      test: split(2000, 64),
-      calibration: preprocessImages(calibration.pixels, [20, 32, 32, 3], metadata.preprocessing),
-      criterion: klCriterion,
-      metric: CKA_METRICS[0]!,
-      candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },
-      selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001 },
-    });
-    const config: WalkConfig = { maxIterations: 1, targetMacsReduction: 0, accuracyFloor: 0, blocksPerIteration: 1, filterMatch: 'count', policy: 'similarity', layerEpsilon: 0, seed: 0 };
-    const events: WalkEvent<tfl.LayersModel>[] = [];
-    for await (const event of greedyWalk(model, config, ports)) events.push(event);
-    const done = events.at(-1)!;
-    expect(done.type).toBe('done');
-    if (done.type !== 'done') return;
-    expect(done.stopReason).toBe('reached 1 iterations');
-    const [record] = done.iterations;
-    expect(record!.layer!.removed).toHaveLength(1);
-    // the filter candidate removes as many filters as the removed block had (two convs)
-    const planes = record!.layer!.removed[0]!.startsWith('layer1') ? 16 : record!.layer!.removed[0]!.startsWith('layer2') ? 32 : 64;
-    expect(record!.filter!.removed).toHaveLength(2 * planes);
-    for (const c of [record!.layer!, record!.filter!]) {
-      expect(c.similarity).toBeGreaterThan(0);
-      expect(c.similarity).toBeLessThanOrEqual(1);
-    }
-    expect(record!.choice).toBe(record!.filter!.similarity > record!.layer!.similarity ? 'F' : 'L');
-    expect(record!.macs).toBeLessThan(modelCost(model).macs);
-    expect(record!.validationAccuracy).toBeGreaterThan(0.5);
-    expect(events.filter((e) => e.type === 'phase').map((e) => (e as { name: string }).name)).toEqual([
-      'score', 'layer candidate', 'filter candidate', 'fine-tune candidates', 'compare', 'fine-tune selected', 'evaluate',
+describe('the walk stops', () => {
+  it('after maxIterations, with the last kept model as the result', async () => {
+    const { done, choices } = await walk('b9.f64', { maxIterations: 2 }, fakeWalkPorts().ports);
+    expect(done.stopReason).toBe('reached 2 iterations');
+    expect(choices).toBe('L L'); // equal similarity: ties go to the layer candidate
+    expect(done.iterations.map((r) => r.model)).toEqual(['b8.f64~c~s', 'b7.f64~c~s']);
+    expect(done.result).toBe('b7.f64~c~s');
+  });
+
+  it('at the MACs reduction target, checked on the kept model before scoring the next iteration', async () => {
+    // 1540 MACs; each kept block saves 100: two blocks are a 13% reduction, three 19.5%
+    const { events, done } = await walk('b9.f64', { maxIterations: 10, targetMacsReduction: 0.15 }, fakeWalkPorts().ports);
+    expect(done.stopReason).toBe('reached the MACs reduction target of 0.15');
+    expect(done.iterations.map((r) => r.macs)).toEqual([1440, 1340, 1240]);
+    expect(done.result).toBe(done.iterations[2]!.model);
+    expect(summary(events).slice(-2)).toEqual(['iteration 2 L', 'done']);
+  });
+
+  it('below the accuracy floor: that iteration is recorded, the model kept before it is the result', async () => {
+    const accuracy = (m: string) => 0.5 + 0.05 * parse(m).blocks; // b8: 0.90, b7: 0.85, b6: 0.80
+    const { events, done } = await walk('b9.f64', { maxIterations: 10, accuracyFloor: 0.82 }, fakeWalkPorts({ accuracy }).ports);
+    expect(done.stopReason).toBe('validation accuracy 0.8000 fell below the floor 0.82');
+    expect(done.iterations.map((r) => r.model)).toEqual(['b8.f64~c~s', 'b7.f64~c~s', 'b6.f64~c~s']);
+    expect(done.result).toBe('b7.f64~c~s');
+    expect(summary(events).slice(-2)).toEqual(['iteration 2 L', 'done']);
+  });
+
+  it('with layers-only, when no block is left; the last iteration removes only the blocks left', async () => {
+    const { done } = await walk('b3.f64', { maxIterations: 5, policy: 'layers-only', blocksPerIteration: 2 }, fakeWalkPorts().ports);
+    expect(done.stopReason).toBe('no removable block left');
+    expect(done.iterations.map((r) => r.layer!.removed)).toEqual([['block2', 'block1'], ['block0']]);
+    expect(done.result).toBe('b0.f64~s');
+  });
+
+  it('not when blocks run out under another policy: the filter candidate goes on alone, one filter at a time', async () => {
+    const { ports, calls } = fakeWalkPorts();
+    const { events, done, choices } = await walk('b1.f64', { maxIterations: 3 }, ports);
+    expect(done.stopReason).toBe('reached 3 iterations');
+    expect(choices).toBe('L F F');
+    expect(calls.filter((c) => c.startsWith('filterCandidate'))).toEqual([
+      'filterCandidate b1.f64 {"filters":4}', // the filters of the block the layer candidate removes
+      'filterCandidate b0.f64~c~s {"filters":1}',
+      'filterCandidate b0.f63~s {"filters":1}',
     ]);
+    expect(done.iterations[1]).not.toHaveProperty('layer');
+    expect(done.iterations[1]!.filter).toMatchObject({ removed: ['conv:0'], similarity: NaN, validationAccuracy: NaN });
+    expect(summary(events).filter((e) => e.startsWith('1 '))).toEqual(['1 score', '1 filter candidate', '1 fine-tune selected', '1 evaluate']);
+  });
+
+  it('when neither a block nor a filter is left, instead of asking for an impossible candidate', async () => {
+    const { ports, calls } = fakeWalkPorts();
+    const { done, choices } = await walk('b1.f3', { maxIterations: 10 }, ports);
+    expect(done.stopReason).toBe('nothing removable left');
+    // The layer candidate takes the block (4 filters of its own), then each filter candidate
+    // asks for at most what is left (a group keeps one filter).
+    expect(choices).toBe('L F F');
+    expect(calls.filter((c) => c.startsWith('filterCandidate'))).toEqual([
+      'filterCandidate b1.f3 {"filters":2}',
+      'filterCandidate b0.f3~c~s {"filters":1}',
+      'filterCandidate b0.f2~s {"filters":1}',
+    ]);
+    expect(done.result).toBe('b0.f1~s');
+  });
+});
+
+describe('the walk reports', () => {
+  it('the start, each phase of each iteration in order, each record, then done', async () => {
+    const { events, done } = await walk('b9.f64', { maxIterations: 2 }, fakeWalkPorts().ports);
+    const phases = ['score', 'layer candidate', 'filter candidate', 'fine-tune candidates', 'compare', 'fine-tune selected', 'evaluate'];
+    expect(summary(events)).toEqual([
+      'start',
+      ...phases.map((p) => `0 ${p}`),
+      'iteration 0 L',
+      ...phases.map((p) => `1 ${p}`),
+      'iteration 1 L',
+      'done',
+    ]);
+    expect(events[0]).toEqual({ type: 'start', macs: 1540, flops: 3080, params: 154, testAccuracy: 0.8, widths: [{ layer: 'conv', filters: 64 }] });
+    expect(events.flatMap((e) => (e.type === 'iteration' ? [e.record] : []))).toEqual(done.iterations);
   });
 });

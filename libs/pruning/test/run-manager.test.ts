@@ -18,6 +18,7 @@ function fakePorts(calls: string[], gate?: { fineTune?: (job: string) => Promise
     cost: async (m) => ({ macs: parse(m).blocks * 100 + parse(m).filters, flops: 2 * (parse(m).blocks * 100 + parse(m).filters), params: parse(m).blocks * 10 + parse(m).filters }),
     widths: async (m) => [{ layer: 'conv', filters: parse(m).filters }],
     removableBlocks: async (m) => parse(m).blocks,
+    removableFilters: async (m) => parse(m).filters - 1,
     scoreBlocks: async (m) => (record('scoreBlocks'), Array.from({ length: parse(m).blocks }, (_, i) => ({ id: `block${i}`, score: i + 1 }))),
     scoreFilters: async (m) => (record('scoreFilters'), Array.from({ length: parse(m).filters }, (_, i) => ({ id: 'conv', channel: i, score: i / 10 }))),
     layerCandidate: async (m, _s, n) => (record('layerCandidate'), { model: `b${parse(m).blocks - n}.f${parse(m).filters}`, removed: ['block0'], removedFilters: 4 }),
@@ -31,7 +32,7 @@ function fakePorts(calls: string[], gate?: { fineTune?: (job: string) => Promise
       await gate?.fineTune?.(job);
       return `${m}~${phase[0]}`;
     },
-    // the filter candidate is more similar at even iterations: the path alternates F L F ...
+    // a candidate with 4 (mod 8) filters is the more similar: from b9.f64 the path is F L L
     similarity: async (_p, child) => (record('similarity'), child.includes('.f') && parse(child).filters % 8 === 4 ? 0.9 : 0.8),
     accuracy: async (m, split) => (record(`accuracy ${split}`), split === 'test' ? 0.9 - 0.01 * m.length / 10 : 0.85),
   };
@@ -48,7 +49,10 @@ describe('RunManager', () => {
     manager.start('first', { config: { note: 'x' }, walk, initialModel: 'b9.f64' });
     const run = await manager.finished('first');
     expect(run.state).toBe('succeeded');
-    expect(run.iterations.map((r) => r.choice)).toHaveLength(3);
+    expect(run.iterations.map((r) => r.choice)).toEqual(['F', 'L', 'L']);
+    expect(run.iterations.map((r) => r.model)).toEqual(['b9.f60~c~s', 'b8.f60~c~s', 'b7.f60~c~s']);
+    expect(run.result).toBe('b7.f60~c~s');
+    expect(run.stopReason).toBe('reached 3 iterations');
     expect(run.initial).toEqual({ macs: 964, flops: 1928, params: 154, testAccuracy: expect.any(Number), widths: [{ layer: 'conv', filters: 64 }] });
     expect(run.iterations[0]!.layer!.removedScores).toEqual([1]);
     expect(run.iterations[0]!.filter!.validationAccuracy).toBe(0.85);
@@ -81,7 +85,9 @@ describe('RunManager', () => {
     expect(second.resumeUnfinished()).toEqual(['r']);
     const resumed = await second.finished('r');
     expect(resumed.state).toBe('succeeded');
+    expect(resumed.iterations.map((r) => r.choice)).toEqual(['F', 'L', 'L']);
     expect(resumed.iterations).toEqual(expected.iterations);
+    expect(resumed.result).toBe(expected.result);
     // iteration 0 and the first steps of iteration 1 came from the journal
     expect(calls).not.toContain('fineTune r-it0-candidate-L');
     expect(calls.filter((c) => c === 'scoreBlocks')).toHaveLength(1); // iteration 2 only
@@ -104,10 +110,10 @@ describe('RunManager', () => {
     const manager = new RunManager<string, object>(tempDir(), () => fakePorts([]));
     manager.start('w', { config: {}, walk: { ...walk, maxIterations: 1 }, initialModel: 'b2.f8' });
     const seen: string[] = [];
-    for await (const event of manager.watch('w')) seen.push(event.type === 'run' ? `run:${event.run.state}` : event.type === 'phase' ? `phase:${event.name}` : 'iteration');
+    for await (const event of manager.watch('w')) seen.push(event.type === 'run' ? `run:${event.run.state}` : event.type === 'phase' ? `phase:${event.name}` : `iteration:${event.record.choice}`);
     expect(seen[0]).toMatch(/^run:/);
     expect(seen).toContain('phase:fine-tune candidates');
-    expect(seen).toContain('iteration');
+    expect(seen).toContain('iteration:F'); // b2.f4, the filter candidate, is the more similar
     expect(seen.at(-1)).toBe('run:succeeded');
   });
 

@@ -1,6 +1,8 @@
-// Errors that carry a gRPC status. Libraries throw plain errors or these; handlers map them
-// with `toServiceError`, so every bad request gets a code and a message naming the field.
+// The edge where errors become gRPC statuses. Libraries throw @prune/errors' domain errors
+// (which never name a status); handlers throw StatusError for transport-level problems; and
+// `toServiceError` maps both, so every bad request gets a code and a message naming the field.
 import { status, type ServiceError, Metadata } from '@grpc/grpc-js';
+import { errorKind, type ErrorKind } from '@prune/errors';
 
 export class StatusError extends Error {
   override name = 'StatusError';
@@ -17,28 +19,19 @@ export const notFound = (what: string) => new StatusError(status.NOT_FOUND, what
 export const failedPrecondition = (message: string) => new StatusError(status.FAILED_PRECONDITION, message);
 export const unimplemented = (method: string) => new StatusError(status.UNIMPLEMENTED, `${method} is not implemented by this service yet`);
 
-/** Errors thrown by domain code for bad input are recognized by `code` (see libs). */
-interface CodedError {
-  code?: unknown;
-  message?: unknown;
-}
-
-const DOMAIN_CODES: Record<string, status> = {
-  INVALID_ARGUMENT: status.INVALID_ARGUMENT,
-  NOT_FOUND: status.NOT_FOUND,
-  FAILED_PRECONDITION: status.FAILED_PRECONDITION,
-  ALREADY_EXISTS: status.ALREADY_EXISTS,
-  RESOURCE_EXHAUSTED: status.RESOURCE_EXHAUSTED,
-  CANCELLED: status.CANCELLED,
-  UNAVAILABLE: status.UNAVAILABLE,
+/** The one map from a domain error's kind to a gRPC status (typed: a kind cannot be misspelled). */
+const STATUS_OF: Record<ErrorKind, status> = {
+  'invalid-argument': status.INVALID_ARGUMENT,
+  'not-found': status.NOT_FOUND,
+  'failed-precondition': status.FAILED_PRECONDITION,
+  cancelled: status.CANCELLED,
+  'data-loss': status.DATA_LOSS,
 };
 
-/** Maps any thrown value to a gRPC ServiceError; unknown failures are INTERNAL. */
+/** Maps any thrown value to a gRPC ServiceError; anything not a domain or status error is INTERNAL. */
 export function toServiceError(error: unknown): Partial<ServiceError> & { code: status; details: string } {
-  const coded = (error ?? {}) as CodedError;
-  const message = typeof coded.message === 'string' ? coded.message : String(error);
-  let code = status.INTERNAL;
-  if (error instanceof StatusError) code = error.code;
-  else if (typeof coded.code === 'string' && coded.code in DOMAIN_CODES) code = DOMAIN_CODES[coded.code]!;
+  const message = error instanceof Error ? error.message : String(error);
+  const kind = errorKind(error);
+  const code = error instanceof StatusError ? error.code : kind ? STATUS_OF[kind] : status.INTERNAL;
   return { code, details: message, message, metadata: new Metadata() };
 }

@@ -1,12 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { SimilarityServiceClient, SimilarityServiceService, type SimilarityServiceServer } from '@prune/contracts';
+import { DataLossError, NotFoundError } from '@prune/errors';
 import { checkHealth, invalidArgument, listenAddress, serve, unary, unimplemented, type RunningServer } from '@prune/service-kit';
 
 const implementation: SimilarityServiceServer = {
   describe: unary(async () => ({ metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2 }] })),
   compare: unary(async (request) => {
     if (!request.metric) throw invalidArgument('metric', 'is required');
+    // Domain errors thrown by libraries, and a plain bug, by the metric's name:
+    if (request.metric === 'missing') throw new NotFoundError('matrix artifact not found');
+    if (request.metric === 'corrupt') throw new DataLossError('stored artifact is corrupt');
+    if (request.metric === 'bug') throw new TypeError('undefined is not a function');
     throw unimplemented('SimilarityService.Compare');
   }),
 };
@@ -46,6 +51,9 @@ describe('serve', () => {
       new Promise((resolve, reject) => client.compare({ metric, parameters: {} }, (e, r) => (e ? reject(e) : resolve(r))));
     await expect(call('')).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'metric: is required' });
     await expect(call('x')).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    await expect(call('missing')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: 'matrix artifact not found' });
+    await expect(call('corrupt')).rejects.toMatchObject({ code: grpc.status.DATA_LOSS });
+    await expect(call('bug')).rejects.toMatchObject({ code: grpc.status.INTERNAL });
     const described = await new Promise((resolve, reject) => client.describe({}, (e, r) => (e ? reject(e) : resolve(r))));
     expect(described).toEqual({ metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2 }] });
   });

@@ -78,6 +78,14 @@ function uCenterGram(k: Float64Array, n: number): Float64Array {
   return k;
 }
 
+/**
+ * CKA of two n x n kernel (Gram) matrices, row-major: the common core of every CKA-family
+ * metric, so a metric over a new kernel only computes its Gram matrices. Both are centered in place.
+ */
+export function kernelCka(k: Float64Array, l: Float64Array, n: number, options: { debiased?: boolean } = {}): number {
+  return ckaOfGrams(k, l, n, options.debiased ?? false);
+}
+
 function ckaOfGrams(k: Float64Array, l: Float64Array, n: number, debiased: boolean): number {
   const center = debiased ? uCenterGram : centerGram;
   center(k, n);

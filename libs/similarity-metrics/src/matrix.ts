@@ -1,5 +1,6 @@
 // Representations as dense row-major matrices (rows = examples), checked at the boundary so that
 // degenerate input is a clear error, never a NaN similarity.
+import { InvalidArgumentError } from '@prune/errors';
 
 export interface Matrix {
   rows: number;
@@ -7,10 +8,8 @@ export interface Matrix {
   data: Float32Array | Float64Array;
 }
 
-export class SimilarityInputError extends Error {
+export class SimilarityInputError extends InvalidArgumentError {
   override name = 'SimilarityInputError';
-  /** Domain code, mapped to gRPC INVALID_ARGUMENT by the services. */
-  readonly code = 'INVALID_ARGUMENT';
 }
 
 export function matrix(rows: number, cols: number, data: Float32Array | Float64Array | number[][]): Matrix {

@@ -1,7 +1,9 @@
-// The named metrics a similarity service can offer: one entry per metric, so a new metric is
-// one new entry (and, if it is not CKA, one new file).
+// The built-in named metrics a similarity service can offer, by family (each family is one
+// similarity service process). A new metric is one file and one registerSimilarityMetric call
+// (metric-registry.ts); CKA-family metrics over a new kernel can use kernelCka.
 import { linearCka, linearCkaGram, minibatchLinearCka, rbfCka } from './cka.js';
-import { SimilarityInputError, type Matrix } from './matrix.js';
+import type { Matrix } from './matrix.js';
+import { resolveParameters as resolveDeclaredParameters } from '@prune/errors';
 import { procrustesSimilarity } from './procrustes.js';
 
 export interface SimilarityMetric {
@@ -13,7 +15,7 @@ export interface SimilarityMetric {
   compute(x: Matrix, y: Matrix, parameters: Record<string, number>): number;
 }
 
-export const CKA_METRICS: SimilarityMetric[] = [
+export const CKA_METRICS: readonly SimilarityMetric[] = [
   { name: 'linear_cka', description: 'Linear CKA (Kornblith et al. 2019), feature-space form, O(n p^2)', parameters: {}, minRows: 2, compute: (x, y) => linearCka(x, y) },
   { name: 'linear_cka_debiased', description: 'Linear CKA with the unbiased HSIC estimator (Song et al. 2012); O(n^2) memory', parameters: {}, minRows: 4, compute: (x, y) => linearCkaGram(x, y, { debiased: true }) },
   { name: 'rbf_cka', description: 'RBF-kernel CKA, bandwidth = threshold x median pairwise distance; O(n^2) memory', parameters: { threshold: 1 }, minRows: 2, compute: (x, y, p) => rbfCka(x, y, { threshold: p['threshold'] }) },
@@ -26,7 +28,7 @@ export const CKA_METRICS: SimilarityMetric[] = [
   },
 ];
 
-export const PROCRUSTES_METRICS: SimilarityMetric[] = [
+export const PROCRUSTES_METRICS: readonly SimilarityMetric[] = [
   {
     name: 'procrustes',
     description: 'Orthogonal Procrustes shape similarity (Williams et al. 2021): nuclear norm of the normalized cross-covariance, in [0, 1]',
@@ -38,11 +40,5 @@ export const PROCRUSTES_METRICS: SimilarityMetric[] = [
 
 /** Validates parameters (unknown names, non-finite values) and fills defaults. */
 export function resolveParameters(metric: SimilarityMetric, given: Record<string, number>): Record<string, number> {
-  for (const [name, value] of Object.entries(given)) {
-    if (!(name in metric.parameters)) {
-      throw new SimilarityInputError(`parameters.${name}: ${metric.name} has ${Object.keys(metric.parameters).length ? `parameters ${Object.keys(metric.parameters).join(', ')}` : 'no parameters'}`);
-    }
-    if (!Number.isFinite(value)) throw new SimilarityInputError(`parameters.${name}: must be a finite number, got ${value}`);
-  }
-  return { ...metric.parameters, ...given };
+  return resolveDeclaredParameters(metric.name, metric.parameters, given);
 }

@@ -53,6 +53,9 @@ function multiply(m: Matrix, q: Float64Array, scale = 1, shift = 0): Matrix {
   return matrix(m.rows, m.cols, out);
 }
 
+const METRICS = [...CKA_METRICS, ...PROCRUSTES_METRICS];
+const metric = (name: string) => METRICS.find((m) => m.name === name)!;
+
 const x = randomMatrix(100, 12, 1);
 const y = randomMatrix(100, 9, 2);
 const rotatedScaled = multiply(x, randomOrthogonal(12, 3), 7.5, 3);
@@ -65,9 +68,7 @@ describe('invariances and identities', () => {
   });
 
   it('identical inputs give 1 for every metric', () => {
-    for (const metric of [...CKA_METRICS, ...PROCRUSTES_METRICS]) {
-      expect(metric.compute(x, x, metric.parameters), metric.name).toBeCloseTo(1, 8);
-    }
+    for (const m of METRICS) expect(m.compute(x, x, m.parameters), m.name).toBeCloseTo(1, 8);
   });
 
   it('Procrustes similarity is 1 for rotated/scaled/shifted copies, lower for unrelated data, within [0, 1]', () => {
@@ -112,8 +113,32 @@ describe('degenerate input is a clear error, not NaN', () => {
   });
 
   it('unknown metric parameters are named', () => {
-    expect(() => resolveParameters(CKA_METRICS[0]!, { threshold: 1 })).toThrow('parameters.threshold: linear_cka has no parameters');
-    expect(resolveParameters(CKA_METRICS[2]!, { threshold: 0.5 })).toEqual({ threshold: 0.5 });
+    expect(() => resolveParameters(metric('linear_cka'), { threshold: 1 })).toThrow('parameters.threshold: linear_cka has no parameters');
+    expect(() => resolveParameters(metric('rbf_cka'), { sigma: 1 })).toThrow('parameters.sigma: rbf_cka has parameters threshold');
+  });
+});
+
+describe('every registered metric', () => {
+  it('fills its parameter defaults, and a parameter it declares changes what it computes', () => {
+    for (const m of METRICS) {
+      expect(resolveParameters(m, {}), m.name).toEqual(m.parameters);
+      for (const [name, value] of Object.entries(m.parameters)) {
+        const doubled = resolveParameters(m, { [name]: 2 * value });
+        expect(doubled[name], `${m.name}.${name}`).toBe(2 * value);
+        expect(m.compute(x, y, doubled), `${m.name}.${name}`).not.toBeCloseTo(m.compute(x, y, m.parameters), 6);
+      }
+      expect(() => resolveParameters(m, { nope: 1 }), m.name).toThrow(`parameters.nope: ${m.name} has`);
+    }
+  });
+
+  it('computes from the number of rows it declares (minRows) and refuses fewer, naming the minimum', () => {
+    for (const m of METRICS) {
+      const [a, b] = [randomMatrix(m.minRows, 5, 1), randomMatrix(m.minRows, 4, 2)];
+      expect(Number.isFinite(m.compute(a, b, m.parameters)), m.name).toBe(true);
+      const fewer = () => m.compute(randomMatrix(m.minRows - 1, 5, 1), randomMatrix(m.minRows - 1, 4, 2), m.parameters);
+      expect(fewer, m.name).toThrow(SimilarityInputError);
+      expect(fewer, m.name).toThrow(`needs at least ${m.minRows} rows`);
+    }
   });
 });
 

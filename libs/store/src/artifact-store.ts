@@ -8,20 +8,16 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from './atomic-write.js';
+import { DataLossError, InvalidArgumentError, NotFoundError } from '@prune/errors';
 
 export interface ArtifactRef {
   uri: string;
   sha256: string;
 }
 
-export class ArtifactError extends Error {
+/** A malformed artifact reference or matrix. */
+export class ArtifactError extends InvalidArgumentError {
   override name = 'ArtifactError';
-  constructor(
-    message: string,
-    readonly code: 'INVALID_ARGUMENT' | 'NOT_FOUND' | 'DATA_LOSS' = 'INVALID_ARGUMENT',
-  ) {
-    super(message);
-  }
 }
 
 const URI = /^store:\/\/(files|dirs)\/([0-9a-f]{64})$/;
@@ -69,7 +65,7 @@ export class ArtifactStore {
     const [, kind, digest] = match;
     if (expected && expected !== digest) throw new ArtifactError(`${field}: sha256 ${expected} does not match the URI's ${digest}`);
     const target = path.join(this.root, kind!, digest!);
-    if (!fs.existsSync(target)) throw new ArtifactError(`${field}: artifact ${uri} not found in the store`, 'NOT_FOUND');
+    if (!fs.existsSync(target)) throw new NotFoundError(`${field}: artifact ${uri} not found in the store`);
     return target;
   }
 
@@ -77,7 +73,7 @@ export class ArtifactStore {
   readFile(ref: ArtifactRef | string, field = 'uri'): Buffer {
     const file = this.resolve(ref, field);
     const data = fs.readFileSync(file);
-    if (sha256(data) !== path.basename(file)) throw new ArtifactError(`${field}: stored artifact ${file} is corrupt`, 'DATA_LOSS');
+    if (sha256(data) !== path.basename(file)) throw new DataLossError(`${field}: stored artifact ${file} is corrupt`);
     return data;
   }
 }

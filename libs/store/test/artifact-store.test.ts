@@ -15,7 +15,7 @@ describe('ArtifactStore', () => {
     expect([...s.readFile(a)]).toEqual([1, 2, 3]);
     expect(() => s.resolve({ uri: a.uri, sha256: '0'.repeat(64) }, 'model')).toThrow(/model: sha256 0+ does not match/);
     fs.writeFileSync(s.resolve(a), 'tampered');
-    expect(() => s.readFile(a)).toThrow(expect.objectContaining({ code: 'DATA_LOSS' }));
+    expect(() => s.readFile(a)).toThrow(expect.objectContaining({ kind: 'data-loss' }));
   });
 
   it('stores directories atomically under the digest of their files', async () => {
@@ -36,9 +36,9 @@ describe('ArtifactStore', () => {
   it('refuses URIs that are not artifacts or would escape the root, and unknown ones are NOT_FOUND', () => {
     const s = store();
     for (const uri of ['store://files/../../etc/passwd', 'file:///etc/passwd', 'store://dirs/abc', '../x']) {
-      expect(() => s.resolve(uri, 'parent')).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', message: expect.stringContaining('parent:') }));
+      expect(() => s.resolve(uri, 'parent')).toThrow(expect.objectContaining({ kind: 'invalid-argument', message: expect.stringContaining('parent:') }));
     }
-    expect(() => s.resolve(`store://files/${'a'.repeat(64)}`)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => s.resolve(`store://files/${'a'.repeat(64)}`)).toThrow(expect.objectContaining({ kind: 'not-found' }));
   });
 
   it('round-trips float32 matrices and rejects inconsistent ones', () => {

@@ -1,4 +1,5 @@
 // Training hyper-parameters, validated at the boundary with messages naming the field.
+import { InvalidArgumentError } from '@prune/errors';
 
 export type LrScheduleName = 'constant' | 'step' | 'cosine';
 
@@ -34,9 +35,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 0,
 };
 
-export class TrainConfigError extends Error {
+export class TrainConfigError extends InvalidArgumentError {
   override name = 'TrainConfigError';
-  readonly code = 'INVALID_ARGUMENT';
 }
 
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {

@@ -2,6 +2,7 @@
 import { tf, tfl } from '@prune/compute';
 import type { LabeledImages } from '@prune/data';
 import { classifierInputLayer, LayerGraph, logProbabilities, outputsAreProbabilities, preprocessImages, type ModelMetadata } from '@prune/models';
+import { InvalidArgumentError } from '@prune/errors';
 
 /** Runs `fn` on consecutive preprocessed batches of `data`. */
 function forEachBatch(data: LabeledImages, metadata: ModelMetadata, batchSize: number, fn: (x: tf.Tensor4D, start: number, count: number) => void): void {
@@ -40,7 +41,7 @@ export function evaluateModel(model: tfl.LayersModel, metadata: ModelMetadata, d
 export function extractRepresentations(model: tfl.LayersModel, metadata: ModelMetadata, data: LabeledImages, layer?: string, batchSize = 250): { rows: number; columns: number; data: Float32Array; layer: string } {
   const name = layer || classifierInputLayer(LayerGraph.of(model));
   const target = model.layers.find((l) => l.name === name);
-  if (!target) throw Object.assign(new Error(`layer: "${name}" is not a layer of the model`), { code: 'INVALID_ARGUMENT' });
+  if (!target) throw new InvalidArgumentError(`layer: "${name}" is not a layer of the model`);
   const sub = tfl.model({ inputs: model.inputs, outputs: target.output as tfl.SymbolicTensor });
   const columns = (target.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
   const out = new Float32Array(data.count * columns);

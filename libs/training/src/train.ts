@@ -6,6 +6,7 @@ import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prun
 import { decayedWeights, preprocessImages, type ModelMetadata } from '@prune/models';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { CancelledError, FailedPreconditionError } from '@prune/errors';
 
 export interface TrainProgress {
   epoch: number;
@@ -41,9 +42,8 @@ export interface TrainResult {
   seconds: number;
 }
 
-export class TrainingAborted extends Error {
+export class TrainingAborted extends CancelledError {
   override name = 'TrainingAborted';
-  readonly code = 'CANCELLED';
 }
 
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
@@ -58,7 +58,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
   const step0 = options.checkpointDir ? await restoreCheckpoint(options.checkpointDir, model, optimizer) : undefined;
   if (step0 && step0.configKey !== configKey) {
-    throw Object.assign(new Error(`checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`), { code: 'FAILED_PRECONDITION' });
+    throw new FailedPreconditionError(`checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`);
   }
   const trainStep = makeTrainStep(model, optimizer, { weightDecay: config.weightDecay, decayedWeights: decayedWeights(model) });
   const started = performance.now();

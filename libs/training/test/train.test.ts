@@ -25,7 +25,7 @@ describe('fine-tuning', () => {
     const crashed = buildCifarResNet({ depth: 8, seed: 1 });
     const controller = new AbortController();
     const stopAt4 = (p: TrainProgress) => p.step === 4 && controller.abort();
-    await expect(trainModel({ model: crashed, metadata, data, config, checkpointDir: dir, signal: controller.signal, onProgress: stopAt4, progressEverySteps: 1 })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(trainModel({ model: crashed, metadata, data, config, checkpointDir: dir, signal: controller.signal, onProgress: stopAt4, progressEverySteps: 1 })).rejects.toMatchObject({ kind: 'cancelled' });
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8')).step).toBe(3); // the epoch-end checkpoint
 
     const restarted = buildCifarResNet({ depth: 8, seed: 99 }); // a new process starts from other weights
@@ -37,7 +37,7 @@ describe('fine-tuning', () => {
     for (let i = 0; i < a.length; i++) expect(tf.max(tf.abs(tf.sub(a[i]!, b[i]!))).dataSync()[0], uninterrupted.weights[i]!.name).toBe(0);
     expect(fs.readdirSync(dir).sort()).toEqual(['latest.json', 'step-6']); // older checkpoints are removed
 
-    await expect(trainModel({ model: restarted, metadata, data, config: { ...config, learningRate: 0.1 }, checkpointDir: dir })).rejects.toMatchObject({ code: 'FAILED_PRECONDITION' });
+    await expect(trainModel({ model: restarted, metadata, data, config: { ...config, learningRate: 0.1 }, checkpointDir: dir })).rejects.toMatchObject({ kind: 'failed-precondition' });
   });
 
   it('does not leak tensors across steps, reports progress and lowers the loss', async () => {

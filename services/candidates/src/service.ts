@@ -1,16 +1,14 @@
-// The candidates service: makes the layer-pruned or filter-pruned child of a stored model.
+// The candidates service owns model surgery: it makes the layer-pruned or filter-pruned child of
+// a stored model, reports a stored model's cost, removable blocks and widths, and imports model
+// files into the store. Handlers only translate messages; the work is in @prune/local-ports.
 import { CandidatesServiceService, StructureKind, type CandidatesServiceServer } from '@prune/contracts';
-import { loadModelArtifact, modelCost, putModelArtifact } from '@prune/models';
+import { inspectModel, makeFilterCandidate, makeLayerCandidate, type Candidate } from '@prune/local-ports';
+import { loadModelArtifact, putModelArtifact } from '@prune/models';
 import { invalidArgument, unary, type ServiceBinding } from '@prune/service-kit';
-import { makeFilterCandidate, makeLayerCandidate, type Candidate } from '@prune/pruning';
-import type { ArtifactStore } from '@prune/store';
+import { importModel } from './import-model.js';
+import type { CandidatesOptions } from './options.js';
 
-const costOf = (model: Parameters<typeof modelCost>[0]) => {
-  const { macs, flops, params } = modelCost(model);
-  return { macs, flops, params };
-};
-
-export function createCandidatesService(store: ArtifactStore): CandidatesServiceServer {
+export function createCandidatesService({ store, modelRoots }: CandidatesOptions): CandidatesServiceServer {
   return {
     makeCandidate: unary(async (request) => {
       const amount = request.budget?.amount;
@@ -30,14 +28,23 @@ export function createCandidatesService(store: ArtifactStore): CandidatesService
           throw invalidArgument('kind', 'must be STRUCTURE_KIND_BLOCK or STRUCTURE_KIND_FILTER');
         }
         const model = await putModelArtifact(store, candidate.model, { ...metadata, source: request.parent!.uri });
-        return { model, cost: costOf(candidate.model), parentCost: costOf(parent), removed: candidate.removed, removedFilters: candidate.removedFilters };
+        return { model, cost: inspectModel(candidate.model).cost, parentCost: inspectModel(parent).cost, removed: candidate.removed, removedFilters: candidate.removedFilters };
       } finally {
         parent.dispose();
       }
     }),
+    inspect: unary(async (request) => {
+      const { model } = await loadModelArtifact(store, request.model, 'model');
+      try {
+        return inspectModel(model);
+      } finally {
+        model.dispose();
+      }
+    }),
+    importModel: unary(async (request) => ({ model: await importModel(store, modelRoots, request.uri) })),
   };
 }
 
-export function candidatesBinding(store: ArtifactStore): ServiceBinding {
-  return { name: 'prune.v1.CandidatesService', definition: CandidatesServiceService, implementation: createCandidatesService(store) };
+export function candidatesBinding(options: CandidatesOptions): ServiceBinding {
+  return { name: 'prune.v1.CandidatesService', definition: CandidatesServiceService, implementation: createCandidatesService(options) };
 }

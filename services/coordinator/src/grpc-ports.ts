@@ -1,11 +1,15 @@
 // The walk's operations through the services' contracts: models are artifact references, every
 // call has a deadline and is retried on UNAVAILABLE, fine-tunes rotate over the trainer replicas.
+// Facts about a model (cost, removable blocks, widths) come from the candidates service, which owns
+// models: a candidate's cost is the one MakeCandidate reported, any other model is asked with
+// Inspect. The coordinator itself never loads a model.
 import * as grpc from '@grpc/grpc-js';
 import {
   CandidatesServiceClient,
   CriterionServiceClient,
   EvaluateRequest,
   ExtractRepresentationsRequest,
+  InspectRequest,
   LrSchedule,
   MakeCandidateRequest,
   ScoreRequest,
@@ -13,16 +17,17 @@ import {
   TrainerServiceClient,
   TrainRequest,
   type ArtifactRef,
+  type Cost,
+  type InspectResponse,
+  type MakeCandidateResponse,
   type TrainConfig,
   type TrainResponse,
 } from '@prune/contracts';
-import { convWidths, findResidualBlocks, LayerGraph, loadModelArtifact, modelCost, type LayerWidth } from '@prune/models';
 import type { WalkPorts } from '@prune/pruning';
 import { AsyncCache, callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
-import type { ArtifactStore } from '@prune/store';
+import { rotation } from './replicas.js';
 
 export interface GrpcPortsOptions {
-  store: ArtifactStore;
   /** Replicas of each service: calls rotate over them, and a retry goes to the next one. */
   trainers: string[];
   criterion: string[];
@@ -49,22 +54,23 @@ export interface GrpcPortsOptions {
 const insecure = grpc.credentials.createInsecure();
 
 export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { close(): void } {
-  const trainers = rotation(o.trainers.map((a) => new TrainerServiceClient(a, insecure, CLIENT_OPTIONS)));
-  const criteria = rotation(o.criterion.map((a) => new CriterionServiceClient(a, insecure, CLIENT_OPTIONS)));
-  const candidateMakers = rotation(o.candidates.map((a) => new CandidatesServiceClient(a, insecure, CLIENT_OPTIONS)));
+  const trainers = rotation(o.trainers.map((a) => new TrainerServiceClient(a, insecure, CLIENT_OPTIONS)), 'trainer');
+  const criteria = rotation(o.criterion.map((a) => new CriterionServiceClient(a, insecure, CLIENT_OPTIONS)), 'criterion');
+  const candidates = rotation(o.candidates.map((a) => new CandidatesServiceClient(a, insecure, CLIENT_OPTIONS)), 'candidates');
   const deadline = o.deadlineMs ?? 3_600_000;
   const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
-  const structure = new AsyncCache<{ macs: number; flops: number; params: number; blocks: number; widths: LayerWidth[] }>();
-  const describe = (ref: ArtifactRef) =>
-    structure.get(ref.uri, () =>
-      loadModelArtifact(o.store, ref, 'model').then(({ model }) => {
-        const cost = modelCost(model);
-        const blocks = findResidualBlocks(LayerGraph.of(model)).length;
-        model.dispose();
-        return { macs: cost.macs, flops: cost.flops, params: cost.params, blocks, widths: convWidths(cost) };
-      }),
-    );
+  const inspected = new AsyncCache<InspectResponse>();
+  const inspect = (model: ArtifactRef) =>
+    inspected.get(model.uri, () => retry(() => candidates.next((c) => callUnary(c, c.inspect, InspectRequest.fromPartial({ model }), deadline))));
+  // Costs MakeCandidate reported, of its candidates and their parents, by model URI.
+  const reported = new Map<string, Cost>();
+  const makeCandidate = async (request: MakeCandidateRequest): Promise<MakeCandidateResponse> => {
+    const made = await retry(() => candidates.next((c) => callUnary(c, c.makeCandidate, request, deadline)));
+    if (made.cost) reported.set(made.model!.uri, made.cost);
+    if (made.parentCost) reported.set(request.parent!.uri, made.parentCost);
+    return made;
+  };
   const score = async (model: ArtifactRef, kind: StructureKind) =>
     (await retry(() => criteria.next((c) => callUnary(c, c.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed }), deadline)))).scores;
   const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
@@ -94,11 +100,13 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
   };
   return {
     cost: async (model) => {
-      const { macs, flops, params } = await describe(model);
-      return { macs, flops, params };
+      const cost = reported.get(model.uri) ?? (await inspect(model)).cost;
+      if (!cost) throw new Error(`candidates service: Inspect of ${model.uri} answered without a cost`);
+      return { macs: cost.macs, flops: cost.flops, params: cost.params };
     },
-    widths: async (model) => (await describe(model)).widths,
-    removableBlocks: async (model) => (await describe(model)).blocks,
+    widths: async (model) => (await inspect(model)).widths,
+    removableBlocks: async (model) => (await inspect(model)).removableBlocks.length,
+    removableFilters: async (model) => (await inspect(model)).removableFilters,
     scoreBlocks: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_BLOCK)).map((s) => ({ id: s.structureId, score: s.score })),
     scoreFilters: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_FILTER)).map((s) => ({ id: s.structureId, channel: s.channel, score: s.score })),
     layerCandidate: async (parent, scores, blocks) => {
@@ -108,7 +116,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
         scores: scores.map((s) => ({ kind: StructureKind.STRUCTURE_KIND_BLOCK, structureId: s.id, score: s.score })),
         budget: { amount: { $case: 'blocks', value: blocks } },
       });
-      const made = await retry(() => candidateMakers.next((c) => callUnary(c, c.makeCandidate, request, deadline)));
+      const made = await makeCandidate(request);
       return { model: made.model!, removed: made.removed, removedFilters: made.removedFilters };
     },
     filterCandidate: async (parent, scores, budget) => {
@@ -118,7 +126,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
         scores: scores.map((s) => ({ kind: StructureKind.STRUCTURE_KIND_FILTER, structureId: s.id, channel: s.channel, score: s.score })),
         budget: { amount: 'filters' in budget ? { $case: 'filters', value: budget.filters } : { $case: 'macs', value: budget.macs } },
       });
-      const made = await retry(() => candidateMakers.next((c) => callUnary(c, c.makeCandidate, request, deadline)));
+      const made = await makeCandidate(request);
       return { model: made.model!, removed: made.removed };
     },
     fineTune: (model, phase, jobId) => train(model, phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune, jobId),
@@ -131,15 +139,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
       return (await retry(() => trainers.next((t) => callUnary(t, t.evaluate, EvaluateRequest.fromPartial({ model, data }), deadline)))).accuracy;
     },
     close: () => {
-      for (const client of [...trainers.all, ...criteria.all, ...candidateMakers.all]) client.close();
+      for (const client of [...trainers.all, ...criteria.all, ...candidates.all]) client.close();
     },
   };
-}
-
-/** Round-robin over replicas; each attempt (including a retry) takes the next one. */
-function rotation<C>(all: C[]) {
-  if (all.length === 0) throw new Error('at least one address per service is required');
-  let next = 0;
-  const pick = () => all[next++ % all.length]!;
-  return { all, pick, next: <T>(call: (client: C) => Promise<T>) => call(pick()) };
 }

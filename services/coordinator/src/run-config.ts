@@ -1,6 +1,6 @@
 // A StartRun request's configuration: defaults for unset (proto3 zero) fields, and a clear
-// INVALID_ARGUMENT naming the field for anything the walk cannot run with.
-import { CRITERIA } from '@prune/criteria';
+// INVALID_ARGUMENT naming the field for anything the walk cannot run with. Criteria and metrics
+// are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
 import { DATASET_URIS } from '@prune/data';
 import { FilterMatch, LrSchedule, RunConfig, SelectionPolicy, TrainConfig } from '@prune/contracts';
 import type { SelectionPolicy as Policy, WalkConfig } from '@prune/pruning';
@@ -34,8 +34,15 @@ export interface ValidatedRun {
   walk: WalkConfig;
 }
 
+/** The names the services offer: criteria from ListCriteria, metrics from the similarity services' Describe. */
+export interface Offered {
+  criteria: string[];
+  /** Only needed (and only checked) when the policy compares candidates by similarity. */
+  metrics: string[];
+}
+
 /** Validates and completes a run configuration (the model reference is checked by the caller). */
-export function validateRunConfig(given: RunConfig | undefined, knownMetrics: string[]): ValidatedRun {
+export function validateRunConfig(given: RunConfig | undefined, offered: Offered): ValidatedRun {
   if (!given) throw invalidArgument('config', 'a run configuration is required');
   const config = RunConfig.fromPartial({
     ...given,
@@ -53,11 +60,13 @@ export function validateRunConfig(given: RunConfig | undefined, knownMetrics: st
     const families = [...new Set(DATASET_URIS.filter((u) => u.endsWith(':train')).map((u) => u.replace(/:train$/, '')))];
     throw invalidArgument('config.dataset', `"${config.dataset}" is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`);
   }
-  if (!CRITERIA.some((c) => c.name === config.criterion)) throw invalidArgument('config.criterion', `"${config.criterion}" is unknown; valid: ${CRITERIA.map((c) => c.name).join(', ')}`);
+  if (!offered.criteria.includes(config.criterion)) {
+    throw invalidArgument('config.criterion', `"${config.criterion}" is not offered by the criterion service; offered: ${offered.criteria.join(', ') || 'none'}`);
+  }
   const policy = POLICIES[config.policy];
   if (!policy) throw invalidArgument('config.policy', `${config.policy} is not a selection policy`);
-  if (policy === 'similarity' && !knownMetrics.includes(config.metric)) {
-    throw invalidArgument('config.metric', `"${config.metric}" is not offered by any registered similarity service; offered: ${knownMetrics.join(', ') || 'none'}`);
+  if (policy === 'similarity' && !offered.metrics.includes(config.metric)) {
+    throw invalidArgument('config.metric', `"${config.metric}" is not offered by any registered similarity service; offered: ${offered.metrics.join(', ') || 'none'}`);
   }
   if (config.maxIterations === 0 && config.targetMacsReduction === 0) {
     throw invalidArgument('config.max_iterations', 'set max_iterations (at least 1) or a target_macs_reduction');

@@ -6,10 +6,13 @@ import { FilterMatch, LrSchedule, RunConfig, SelectionPolicy } from '@prune/cont
 import { validateRunConfig } from '../src/run-config.js';
 
 const minimal = (extra: Partial<RunConfig> = {}) => RunConfig.fromPartial({ model: { uri: 'store://dirs/abc' }, dataset: 'cifar10-jpeg', maxIterations: 2, ...extra });
+// What the services answer to ListCriteria and Describe in this test; `my_criterion` stands for one
+// added to the criterion service only.
+const offered = { criteria: ['kl', 'l1', 'my_criterion'], metrics: ['linear_cka'] };
 
 describe('validateRunConfig', () => {
   it('fills the defaults of unset fields: the paper setting with step-based fine-tunes', () => {
-    const { config, walk } = validateRunConfig(minimal(), ['linear_cka']);
+    const { config, walk } = validateRunConfig(minimal(), offered);
     expect(config).toMatchObject({ criterion: 'kl', metric: 'linear_cka', policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY, blocksPerIteration: 1, filterMatch: FilterMatch.FILTER_MATCH_COUNT, calibrationExamples: 256, validationExamples: 1000 });
     expect(config.candidateFinetune).toMatchObject({ steps: 50, batchSize: 128, learningRate: 0.01, momentum: 0.9, nesterov: true, augment: true, schedule: LrSchedule.LR_SCHEDULE_COSINE });
     expect(config.selectedFinetune).toMatchObject({ steps: 200, nesterov: true, augment: true });
@@ -19,17 +22,24 @@ describe('validateRunConfig', () => {
   it('keeps what the request set, including augmentation and Nesterov turned off', () => {
     const { config } = validateRunConfig(
       minimal({ selectedFinetune: { steps: 30, learningRate: 0.05, augment: false, nesterov: false } as RunConfig['selectedFinetune'], candidateFinetune: { epochs: 1 } as RunConfig['candidateFinetune'] }),
-      ['linear_cka'],
+      offered,
     );
     expect(config.selectedFinetune).toMatchObject({ steps: 30, learningRate: 0.05, augment: false, nesterov: false, batchSize: 128 });
     // epochs set and steps not: train by epochs, not by the default step count
     expect(config.candidateFinetune).toMatchObject({ epochs: 1, steps: 0, augment: true });
   });
 
+  it('takes the criteria and metrics the services offer, and checks the metric only when the policy compares', () => {
+    expect(validateRunConfig(minimal({ criterion: 'my_criterion' }), offered).config.criterion).toBe('my_criterion');
+    expect(() => validateRunConfig(minimal(), { ...offered, criteria: [] })).toThrow('config.criterion: "kl" is not offered by the criterion service; offered: none');
+    const random = minimal({ policy: SelectionPolicy.SELECTION_POLICY_RANDOM, metric: 'not_deployed' });
+    expect(validateRunConfig(random, { ...offered, metrics: [] }).walk.policy).toBe('random');
+  });
+
   it('names the field of a bad value with INVALID_ARGUMENT', () => {
     const bad: [Partial<RunConfig>, RegExp][] = [
       [{ dataset: 'imagenet' }, /^config\.dataset: "imagenet" is unknown/],
-      [{ criterion: 'taylor' }, /^config\.criterion: "taylor" is unknown; valid: kl, l1, random/],
+      [{ criterion: 'taylor' }, /^config\.criterion: "taylor" is not offered by the criterion service; offered: kl, l1, my_criterion$/],
       [{ metric: 'rbf_cka' }, /^config\.metric: "rbf_cka" is not offered/],
       [{ maxIterations: 0 }, /^config\.max_iterations:/],
       [{ targetMacsReduction: 1 }, /^config\.target_macs_reduction: must be in \[0, 1\)/],
@@ -38,7 +48,7 @@ describe('validateRunConfig', () => {
     for (const [extra, message] of bad) {
       let error: { code?: number; message: string } | undefined;
       try {
-        validateRunConfig(minimal(extra), ['linear_cka']);
+        validateRunConfig(minimal(extra), offered);
       } catch (e) {
         error = e as typeof error;
       }

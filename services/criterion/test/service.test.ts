@@ -5,12 +5,14 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
 import { CriterionServiceClient, ScoreRequest, StructureKind, type StructureScore } from '@prune/contracts';
+import { registerCriterion } from '@prune/criteria';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
 import { AsyncCache, callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, type ArtifactRef } from '@prune/store';
 import { scoreCacheKey } from '../src/score-cache.js';
 import { criterionBinding } from '../src/service.js';
+import { lpNormCriterion } from './lp-norm-criterion.js';
 
 describe('CriterionService', () => {
   let server: RunningServer;
@@ -35,13 +37,28 @@ describe('CriterionService', () => {
 
   it('lists its criteria and scores blocks (KL on calibration data) and filters (L1)', async () => {
     const list = await callUnary(client, client.listCriteria, {});
-    expect(list.criteria.map((c) => c.name)).toEqual(['kl', 'l1', 'random']);
+    expect(list.criteria.find((c) => c.name === 'kl')).toMatchObject({ needsData: true, parameters: [] });
+    expect(list.criteria.find((c) => c.name === 'l1')).toMatchObject({ needsData: false });
     const blocks = await score({ model, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_BLOCK, calibration: { uri: 'cifar10-lossless-4000', maxExamples: 10, seed: 1 } });
     expect(blocks.scores.map((s) => s.structureId)).toEqual(['layer1.0.add', 'layer1.1.add', 'layer1.2.add', 'layer2.1.add', 'layer2.2.add', 'layer3.1.add', 'layer3.2.add']);
     expect(blocks.scores.every((s) => s.score > 0)).toBe(true);
     const filters = await score({ model, criterion: 'l1', kind: StructureKind.STRUCTURE_KIND_FILTER });
     expect(filters.scores).toHaveLength(336);
     expect(filters.scores[17]).toMatchObject({ kind: StructureKind.STRUCTURE_KIND_FILTER, structureId: 'layer1.1.conv1', channel: 1 });
+  });
+
+  it('serves a criterion with a parameter registered from one file; its parameters reach it', async () => {
+    registerCriterion(lpNormCriterion);
+    const list = await callUnary(client, client.listCriteria, {});
+    expect(list.criteria.find((c) => c.name === 'lp-norm')).toMatchObject({ needsData: false, parameters: ['p'] });
+    const filters = (parameters?: Record<string, number>) => score({ model, criterion: 'lp-norm', kind: StructureKind.STRUCTURE_KIND_FILTER, parameters });
+    const l1 = (await score({ model, criterion: 'l1', kind: StructureKind.STRUCTURE_KIND_FILTER })).scores;
+    const p1 = (await filters({ p: 1 })).scores;
+    expect(p1.map((s) => s.structureId)).toEqual(l1.map((s) => s.structureId));
+    p1.forEach((s, i) => expect(s.score).toBeCloseTo(l1[i]!.score, 3));
+    const p2 = (await filters()).scores; // default p = 2: another answer, not a cached p = 1
+    expect(p2[0]!.score).toBeLessThan(p1[0]!.score);
+    await expect(filters({ q: 1 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'parameters.q: lp-norm has parameters p' });
   });
 
   it('rejects unknown criteria, missing data and a missing kind', async () => {
@@ -76,14 +93,15 @@ describe('CriterionService', () => {
 describe('scoreCacheKey', () => {
   const base = ScoreRequest.fromPartial({ model: { uri: 'store://dirs/ab' }, criterion: 'kl', kind: StructureKind.STRUCTURE_KIND_BLOCK, calibration: { uri: 'cifar10-jpeg:train', maxExamples: 64, seed: 1 } });
   it('keys content-addressed models on named datasets, by every field that changes the answer', () => {
-    const key = scoreCacheKey(base);
+    const key = scoreCacheKey(base, {});
     expect(key).toBeDefined();
+    expect(scoreCacheKey(base, { p: 2 })).not.toBe(key);
     for (const changed of [{ criterion: 'l1' }, { kind: StructureKind.STRUCTURE_KIND_FILTER }, { seed: 2 }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 32, seed: 1 } }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 64, seed: 2 } }]) {
-      expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, ...changed }))).not.toBe(key);
+      expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, ...changed }), {})).not.toBe(key);
     }
   });
   it('does not key what may change on disk', () => {
-    expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, model: { uri: '/models/resnet20.json' } }))).toBeUndefined();
-    expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, calibration: { uri: '/data/cifar.tar.gz:train', maxExamples: 64 } }))).toBeUndefined();
+    expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, model: { uri: '/models/resnet20.json' } }), {})).toBeUndefined();
+    expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, calibration: { uri: '/data/cifar.tar.gz:train', maxExamples: 64 } }), {})).toBeUndefined();
   });
 });

@@ -1,1 +1,1 @@
-export { createProcrustesSimilarityService, procrustesBinding } from './service.js';
+export { procrustesBinding } from './service.js';

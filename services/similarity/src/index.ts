@@ -1,1 +1,1 @@
-export { createSimilarityService, similarityBinding } from './service.js';
+export { similarityBinding } from './service.js';

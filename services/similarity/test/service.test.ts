@@ -5,9 +5,12 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { CompareRequest, SimilarityServiceClient } from '@prune/contracts';
 import { serve, type RunningServer } from '@prune/service-kit';
-import { linearCka, matrix } from '@prune/similarity-metrics';
+import { linearCka, matrix, registerSimilarityMetric, similarityMetricByName } from '@prune/similarity-metrics';
 import { ArtifactStore, encodeMatrix, type ArtifactRef } from '@prune/store';
 import { similarityBinding } from '../src/service.js';
+import { polynomialCka } from './polynomial-cka.js';
+
+const defaults = (name: string) => similarityMetricByName(name).parameters;
 
 describe('SimilarityService (CKA)', () => {
   let server: RunningServer;
@@ -28,10 +31,38 @@ describe('SimilarityService (CKA)', () => {
   const compare = (request: Partial<CompareRequest>) =>
     new Promise<{ similarity: number; rows: number; metric: string }>((resolve, reject) => client.compare(CompareRequest.fromPartial(request), (e, r) => (e ? reject(e) : resolve(r))));
 
-  it('describes its metrics and compares stored representations', async () => {
-    const described = await new Promise<{ metrics: { name: string; parameters: string[] }[] }>((resolve, reject) => client.describe({}, (e, r) => (e ? reject(e) : resolve(r))));
-    expect(described.metrics.map((m) => m.name)).toEqual(['linear_cka', 'linear_cka_debiased', 'rbf_cka', 'minibatch_cka']);
-    expect(described.metrics.find((m) => m.name === 'rbf_cka')!.parameters).toEqual(['threshold']);
+  const describeMetrics = () =>
+    new Promise<{ metrics: { name: string; parameters: string[]; minRows: number }[] }>((resolve, reject) => client.describe({}, (e, r) => (e ? reject(e) : resolve(r))));
+
+  it('every metric it describes compares a representation with itself as 1, with its parameters', async () => {
+    const described = await describeMetrics();
+    expect(described.metrics.map((m) => m.name)).toContain('linear_cka');
+    const x = store.putFile(encodeMatrix(50, 6, values(50, 6, 1)));
+    for (const metric of described.metrics) {
+      const parameters = Object.fromEntries(metric.parameters.map((name) => [name, defaults(metric.name)[name]!]));
+      expect((await compare({ metric: metric.name, x, y: x, parameters })).similarity, metric.name).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('serves a CKA-family metric with parameters registered from one file, without a restart', async () => {
+    registerSimilarityMetric('cka', polynomialCka);
+    const described = await describeMetrics();
+    expect(described.metrics.find((m) => m.name === 'polynomial_cka')).toMatchObject({ parameters: ['degree', 'offset'], minRows: 2 });
+    const xv = values(30, 5, 1);
+    const yv = values(30, 3, 2);
+    const [x, y] = [store.putFile(encodeMatrix(30, 5, xv)), store.putFile(encodeMatrix(30, 3, yv))];
+    // Degree 1 without offset is the linear kernel: linear CKA exactly; its parameters reach it.
+    const linear = await compare({ metric: 'polynomial_cka', x, y, parameters: { degree: 1, offset: 0 } });
+    expect(linear.similarity).toBeCloseTo(linearCka(matrix(30, 5, xv), matrix(30, 3, yv)), 10);
+    const cubic = await compare({ metric: 'polynomial_cka', x, y, parameters: { degree: 3 } });
+    expect(Math.abs(cubic.similarity - linear.similarity)).toBeGreaterThan(1e-3);
+    await expect(compare({ metric: 'polynomial_cka', x, y, parameters: { power: 2 } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'parameters.power: polynomial_cka has parameters degree, offset',
+    });
+  });
+
+  it('compares stored representations', async () => {
     const xv = values(50, 6, 1);
     const yv = values(50, 4, 2);
     const x: ArtifactRef = store.putFile(encodeMatrix(50, 6, xv));

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend, tf } from '@prune/compute';
-import { klScores, type StructureScore } from '@prune/criteria';
+import { DEFAULT_CALIBRATION_EXAMPLES, klScores, type StructureScore } from '@prune/criteria';
 import { classBalancedSample, loadCifar10Jpeg, sharedDir } from '@prune/data';
 import { loadModel, preprocessImages } from '@prune/models';
 import { printTable } from './table.js';
@@ -16,7 +16,7 @@ import { printTable } from './table.js';
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: 'resnet56-4bfd9763' },
-    calibration: { type: 'string', default: '256' },
+    calibration: { type: 'string', default: String(DEFAULT_CALIBRATION_EXAMPLES) },
     'naive-sample': { type: 'string', default: '40' },
   },
 });

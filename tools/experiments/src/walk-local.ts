@@ -6,10 +6,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend, type tfl } from '@prune/compute';
-import { criterionByName } from '@prune/criteria';
+import { criterionByName, DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
 import { classBalancedSample, openDataset, sharedDir } from '@prune/data';
+import { localWalkPorts } from '@prune/local-ports';
 import { loadModel, preprocessImages } from '@prune/models';
-import { greedyWalk, localWalkPorts, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
+import { greedyWalk, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
 import { CKA_METRICS, PROCRUSTES_METRICS } from '@prune/similarity-metrics';
 
 const { values } = parseArgs({
@@ -24,7 +25,7 @@ const { values } = parseArgs({
     'selected-steps': { type: 'string', default: '200' },
     'validation-examples': { type: 'string', default: '1000' },
     'test-examples': { type: 'string', default: '10000' },
-    calibration: { type: 'string', default: '256' },
+    calibration: { type: 'string', default: String(DEFAULT_CALIBRATION_EXAMPLES) },
     seed: { type: 'string', default: '0' },
     out: { type: 'string' },
   },

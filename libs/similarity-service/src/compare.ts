@@ -1,8 +1,7 @@
 // What a similarity service does for Compare: read two stored representations, check them, and
 // apply a named metric.
 import { decodeMatrix, type ArtifactRef, type ArtifactStore } from '@prune/store';
-import { matrix, SimilarityInputError } from './matrix.js';
-import { resolveParameters, type SimilarityMetric } from './metrics.js';
+import { matrix, resolveParameters, SimilarityInputError, type SimilarityMetric } from '@prune/similarity-metrics';
 
 export function compareStoredRepresentations(
   store: ArtifactStore,

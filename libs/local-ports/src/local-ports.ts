@@ -3,11 +3,12 @@
 import type { tf, tfl } from '@prune/compute';
 import type { Criterion } from '@prune/criteria';
 import type { LabeledImages } from '@prune/data';
-import { convWidths, findResidualBlocks, LayerGraph, modelCost, type ModelMetadata } from '@prune/models';
+import type { ModelMetadata } from '@prune/models';
+import type { ScoredBlock, ScoredFilter, WalkPorts } from '@prune/pruning';
 import { matrix, resolveParameters, type SimilarityMetric } from '@prune/similarity-metrics';
 import { evaluateModel, extractRepresentations, trainModel, type TrainConfig } from '@prune/training';
-import { makeFilterCandidate, makeLayerCandidate, type ScoredBlock, type ScoredFilter } from './candidates.js';
-import type { WalkPorts } from './greedy-walk.js';
+import { makeFilterCandidate, makeLayerCandidate } from './candidates.js';
+import { inspectModel } from './inspect-model.js';
 
 export interface LocalPortsOptions {
   metadata: ModelMetadata;
@@ -30,12 +31,10 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     return matrix(r.rows, r.columns, r.data);
   };
   return {
-    cost: async (model) => {
-      const { macs, flops, params } = modelCost(model);
-      return { macs, flops, params };
-    },
-    widths: async (model) => convWidths(modelCost(model)),
-    removableBlocks: async (model) => findResidualBlocks(LayerGraph.of(model)).length,
+    cost: async (model) => inspectModel(model).cost,
+    widths: async (model) => inspectModel(model).widths,
+    removableBlocks: async (model) => inspectModel(model).removableBlocks.length,
+    removableFilters: async (model) => inspectModel(model).removableFilters,
     scoreBlocks: async (model) =>
       o.criterion.scoreBlocks(model, { calibration: o.calibration, seed: o.seed }).map((s): ScoredBlock => ({ id: s.id, score: s.score })),
     scoreFilters: async (model) =>

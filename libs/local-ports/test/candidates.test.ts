@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { initBackend, type tfl } from '@prune/compute';
 import { sharedDir } from '@prune/data';
 import { findFilterGroups, LayerGraph, loadModel, modelCost } from '@prune/models';
-import { chooseFilters, makeFilterCandidate, makeLayerCandidate, type ScoredFilter } from '@prune/pruning';
+import { makeFilterCandidate, makeLayerCandidate } from '@prune/local-ports';
+import type { ScoredFilter } from '@prune/pruning';
 
 describe('candidates of the pretrained ResNet-20', () => {
   let parent: tfl.LayersModel;
@@ -23,15 +24,6 @@ describe('candidates of the pretrained ResNet-20', () => {
     expect(candidate.model.layers.some((l) => l.name.startsWith('layer2.2.'))).toBe(false);
     await expect(makeLayerCandidate(parent, scores, 99)).rejects.toThrow('budget.blocks: 99 blocks asked, the parent has 7 removable');
     await expect(makeLayerCandidate(parent, [{ id: 'nope', score: 0 }], 1)).rejects.toThrow('scores: "nope" is not a removable block');
-  });
-
-  it('spreads removed filters over groups in proportion to their size, lowest scores first', () => {
-    const groups = [{ id: 'a', channels: 16 }, { id: 'b', channels: 32 }, { id: 'c', channels: 64 }];
-    const scores = groups.flatMap((g) => Array.from({ length: g.channels }, (_, c) => ({ id: g.id, channel: c, score: g.channels - c })));
-    const chosen = chooseFilters(groups, scores, 14);
-    expect([...chosen].map(([id, ch]) => [id, ch.length])).toEqual([['a', 2], ['b', 4], ['c', 8]]);
-    expect(chosen.get('a')).toEqual([14, 15]); // the two lowest scores
-    expect(() => chooseFilters(groups, scores, 110)).toThrow('budget.filters: 110 filters asked, at most 109 can be removed');
   });
 
   it('the filter candidate matches a count of filters, or a number of MACs', async () => {

@@ -1,0 +1,54 @@
+// The walk with every operation done in this process on the libraries: one real iteration on the
+// pretrained ResNet-20 (KL scores, surgery, fine-tunes, CKA on validation images).
+import { describe, expect, it } from 'vitest';
+import * as path from 'node:path';
+import { initBackend, type tfl } from '@prune/compute';
+import { klCriterion } from '@prune/criteria';
+import { classBalancedSample, loadCifar10Lossless4000, selectExamples, sharedDir } from '@prune/data';
+import { localWalkPorts } from '@prune/local-ports';
+import { loadModel, modelCost, preprocessImages } from '@prune/models';
+import { greedyWalk, type WalkConfig, type WalkEvent } from '@prune/pruning';
+import { CKA_METRICS } from '@prune/similarity-metrics';
+
+describe('greedy walk on the pretrained ResNet-20, in process', () => {
+  it('runs an iteration: KL scores, matched candidates, CKA on validation data, a record of the choice', async () => {
+    await initBackend(undefined, () => {});
+    const { model, metadata } = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+    const all = loadCifar10Lossless4000();
+    const split = (from: number, count: number) => selectExamples(all, Array.from({ length: count }, (_, i) => from + i));
+    const calibration = classBalancedSample(split(0, 1000), 20, 0);
+    const ports = localWalkPorts({
+      metadata,
+      train: split(0, 64),
+      validation: split(1000, 64),
+      test: split(2000, 64),
+      calibration: preprocessImages(calibration.pixels, [20, 32, 32, 3], metadata.preprocessing),
+      criterion: klCriterion,
+      metric: CKA_METRICS[0]!,
+      candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },
+      selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001 },
+    });
+    const config: WalkConfig = { maxIterations: 1, targetMacsReduction: 0, accuracyFloor: 0, blocksPerIteration: 1, filterMatch: 'count', policy: 'similarity', layerEpsilon: 0, seed: 0 };
+    const events: WalkEvent<tfl.LayersModel>[] = [];
+    for await (const event of greedyWalk(model, config, ports)) events.push(event);
+    const done = events.at(-1)!;
+    expect(done.type).toBe('done');
+    if (done.type !== 'done') return;
+    expect(done.stopReason).toBe('reached 1 iterations');
+    const [record] = done.iterations;
+    expect(record!.layer!.removed).toHaveLength(1);
+    // the filter candidate removes as many filters as the removed block had (two convs)
+    const planes = record!.layer!.removed[0]!.startsWith('layer1') ? 16 : record!.layer!.removed[0]!.startsWith('layer2') ? 32 : 64;
+    expect(record!.filter!.removed).toHaveLength(2 * planes);
+    for (const c of [record!.layer!, record!.filter!]) {
+      expect(c.similarity).toBeGreaterThan(0);
+      expect(c.similarity).toBeLessThanOrEqual(1);
+    }
+    expect(record!.choice).toBe(record!.filter!.similarity > record!.layer!.similarity ? 'F' : 'L');
+    expect(record!.macs).toBeLessThan(modelCost(model).macs);
+    expect(record!.validationAccuracy).toBeGreaterThan(0.5);
+    expect(events.filter((e) => e.type === 'phase').map((e) => (e as { name: string }).name)).toEqual([
+      'score', 'layer candidate', 'filter candidate', 'fine-tune candidates', 'compare', 'fine-tune selected', 'evaluate',
+    ]);
+  });
+});

@@ -1,0 +1,7 @@
+// A model's width at one filter-making layer, as the walk records it: the walk stores what its
+// ports answer and never computes it, so this is a plain shape (the same as the models library's
+// and the contracts' LayerWidth), not an import of either.
+export interface LayerWidth {
+  layer: string;
+  filters: number;
+}

@@ -1,0 +1,2 @@
+export { compareStoredRepresentations, describeMetrics } from './compare.js';
+export { createSimilarityService, similarityServiceBinding } from './service.js';

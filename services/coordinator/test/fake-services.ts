@@ -1,0 +1,73 @@
+// In-process stand-ins for the candidates and criterion services, on real loopback ports: they
+// answer from tables and record what they were asked, so a test sees exactly which calls the
+// coordinator makes.
+import {
+  CandidatesServiceService,
+  CriterionServiceService,
+  StructureKind,
+  type CandidatesServiceServer,
+  type CriterionServiceServer,
+  type InspectResponse,
+} from '@prune/contracts';
+import { invalidArgument, notFound, serve, unary, type RunningServer } from '@prune/service-kit';
+
+export const ref = (name: string) => ({ uri: `store://dirs/${name.padEnd(64, '0')}`, sha256: '' });
+
+export interface FakeCandidates {
+  server: RunningServer;
+  /** URIs Inspect was asked about, in order. */
+  inspected: string[];
+  /** Facts Inspect answers, by model URI (anything else is NOT_FOUND). */
+  facts: Map<string, InspectResponse>;
+  /** Model files ImportModel accepts, by path. */
+  files: Map<string, { uri: string; sha256: string }>;
+}
+
+export async function fakeCandidatesService(): Promise<FakeCandidates> {
+  const inspected: string[] = [];
+  const facts = new Map<string, InspectResponse>();
+  const files = new Map<string, { uri: string; sha256: string }>();
+  const implementation: CandidatesServiceServer = {
+    // Every candidate removes 400 MACs from its parent, whatever its kind.
+    makeCandidate: unary(async (request) => {
+      const parent = facts.get(request.parent!.uri)!;
+      const cost = { macs: parent.cost!.macs - 400, flops: parent.cost!.flops - 800, params: parent.cost!.params - 10 };
+      const model = ref(request.kind === StructureKind.STRUCTURE_KIND_BLOCK ? 'layerchild' : 'filterchild');
+      return { model, cost, parentCost: parent.cost, removed: ['x'], removedFilters: 8 };
+    }),
+    inspect: unary(async (request) => {
+      inspected.push(request.model!.uri);
+      const answer = facts.get(request.model!.uri);
+      if (!answer) throw notFound(`model: artifact ${request.model!.uri} not found in the store`);
+      return answer;
+    }),
+    importModel: unary(async (request) => {
+      const stored = files.get(request.uri);
+      if (stored) return { model: stored };
+      if (request.uri.startsWith('/models/')) throw notFound(`uri: ${request.uri} not found`);
+      throw invalidArgument('uri', `${request.uri} is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`);
+    }),
+  };
+  const server = await serve({ address: '127.0.0.1:0', services: [{ name: 'prune.v1.CandidatesService', definition: CandidatesServiceService, implementation }], protoFiles: ['prune/v1/candidates.proto'], log: () => {} });
+  return { server, inspected, facts, files };
+}
+
+export interface FakeCriterion {
+  server: RunningServer;
+  /** The criteria ListCriteria answers (a test may add one, as a redeployed service would). */
+  names: string[];
+  /** How many times ListCriteria was called. */
+  listed: () => number;
+}
+
+export async function fakeCriterionService(names: string[]): Promise<FakeCriterion> {
+  let listed = 0;
+  const implementation: CriterionServiceServer = {
+    listCriteria: unary(async () => (listed++, { criteria: names.map((name) => ({ name, description: `${name} (test)`, needsData: false, parameters: [] })) })),
+    score: unary(async () => {
+      throw new Error('not used by these tests');
+    }),
+  };
+  const server = await serve({ address: '127.0.0.1:0', services: [{ name: 'prune.v1.CriterionService', definition: CriterionServiceService, implementation }], protoFiles: ['prune/v1/criterion.proto'], log: () => {} });
+  return { server, names, listed: () => listed };
+}

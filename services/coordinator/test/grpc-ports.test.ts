@@ -1,0 +1,82 @@
+// The walk's model facts through the contracts, against a fake candidates service on a real port:
+// a candidate's cost is the one MakeCandidate reported (never asked again), and everything else
+// comes from one Inspect per model.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { grpcWalkPorts } from '../src/grpc-ports.js';
+import { fakeCandidatesService, ref, type FakeCandidates } from './fake-services.js';
+
+describe('grpcWalkPorts: model facts', () => {
+  let candidates: FakeCandidates;
+  const parent = ref('parent');
+  const widths = [{ layer: 'conv1', filters: 16 }, { layer: 'block1.conv', filters: 16 }];
+
+  beforeAll(async () => {
+    candidates = await fakeCandidatesService();
+    candidates.facts.set(parent.uri, { cost: { macs: 1000, flops: 2100, params: 50 }, removableBlocks: ['block1', 'block2'], removableFilters: 30, widths });
+    // Inspect's cost of the layer child differs from MakeCandidate's on purpose: the test sees which one was used.
+    candidates.facts.set(ref('layerchild').uri, { cost: { macs: 1, flops: 1, params: 1 }, removableBlocks: ['block2'], removableFilters: 14, widths: widths.slice(0, 1) });
+  });
+  afterAll(async () => {
+    await candidates?.server.shutdown();
+  });
+
+  const ports = () =>
+    grpcWalkPorts({
+      // never called here: nothing listens on port 1
+      trainers: ['127.0.0.1:1'],
+      criterion: ['127.0.0.1:1'],
+      candidates: [candidates.server.address],
+      similarity: { compare: () => Promise.reject(new Error('not used')) },
+      dataset: 'cifar10-jpeg',
+      criterionName: 'kl',
+      metric: 'linear_cka',
+      calibrationExamples: 16,
+      validationExamples: 16,
+      testExamples: 16,
+      candidateFineTune: {},
+      selectedFineTune: {},
+      seed: 0,
+      retry: { attempts: 1 },
+    });
+
+  it('asks Inspect once per model, and takes candidates\' costs from MakeCandidate', async () => {
+    const walk = ports();
+    try {
+      candidates.inspected.length = 0;
+      expect(await walk.cost(parent)).toEqual({ macs: 1000, flops: 2100, params: 50 });
+      expect(await walk.removableBlocks(parent)).toBe(2);
+      expect(await walk.removableFilters(parent)).toBe(30);
+      expect(await walk.widths(parent)).toEqual(widths);
+      expect(candidates.inspected).toEqual([parent.uri]);
+
+      const layer = await walk.layerCandidate(parent, [{ id: 'block1', score: 0 }, { id: 'block2', score: 1 }], 1);
+      const filter = await walk.filterCandidate(parent, [{ id: 'conv1', channel: 0, score: 0 }], { filters: 8 });
+      expect(layer).toEqual({ model: ref('layerchild'), removed: ['x'], removedFilters: 8 });
+      // the fake's MakeCandidate reports 400 fewer MACs than the parent's
+      expect(await walk.cost(layer.model)).toEqual({ macs: 600, flops: 1300, params: 40 });
+      expect(await walk.cost(filter.model)).toEqual({ macs: 600, flops: 1300, params: 40 });
+      expect(candidates.inspected).toEqual([parent.uri]);
+
+      // widths and blocks of a candidate are not in MakeCandidate's answer: one Inspect
+      expect(await walk.removableBlocks(layer.model)).toBe(1);
+      expect(await walk.widths(layer.model)).toEqual(widths.slice(0, 1));
+      expect(candidates.inspected).toEqual([parent.uri, layer.model.uri]);
+    } finally {
+      walk.close();
+    }
+  });
+
+  it('passes Inspect\'s refusal on, and asks again after a failure', async () => {
+    const walk = ports();
+    try {
+      const missing = ref('missing');
+      await expect(walk.cost(missing)).rejects.toMatchObject({ code: status.NOT_FOUND, details: expect.stringContaining(`model: artifact ${missing.uri}`) });
+      candidates.facts.set(missing.uri, { cost: { macs: 1, flops: 2, params: 3 }, removableBlocks: [], removableFilters: 0, widths: [] });
+      expect(await walk.cost(missing)).toEqual({ macs: 1, flops: 2, params: 3 });
+      expect(await walk.removableBlocks(missing)).toBe(0);
+    } finally {
+      walk.close();
+    }
+  });
+});

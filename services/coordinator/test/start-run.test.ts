@@ -1,0 +1,64 @@
+// StartRun asks the services rather than a list compiled into the coordinator: criteria come from
+// ListCriteria (asked again when a run names one it did not list), and the model is imported by the
+// candidates service, whose refusals come back naming config.model.uri. Fake services on real ports.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { status } from '@grpc/grpc-js';
+import { RunConfig, SelectionPolicy } from '@prune/contracts';
+import { Coordinator } from '../src/service.js';
+import { fakeCandidatesService, fakeCriterionService, ref, type FakeCandidates, type FakeCriterion } from './fake-services.js';
+
+describe('StartRun', () => {
+  let candidates: FakeCandidates;
+  let criterion: FakeCriterion;
+  let coordinator: Coordinator;
+
+  beforeAll(async () => {
+    [candidates, criterion] = await Promise.all([fakeCandidatesService(), fakeCriterionService(['kl', 'l1'])]);
+    candidates.files.set('/models/resnet.json', ref('imported'));
+    coordinator = new Coordinator({
+      runsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'start-run-')),
+      // the run that starts at the end fails on its first trainer call: nothing listens on port 1
+      trainers: ['127.0.0.1:1'],
+      criterion: [criterion.server.address],
+      candidates: [candidates.server.address],
+      // the random policy compares nothing, so no similarity service is asked
+      similarity: [{ name: 'cka', addresses: ['127.0.0.1:1'] }],
+      retry: { attempts: 1 },
+    });
+  });
+  afterAll(async () => {
+    await coordinator?.close();
+    await Promise.all([candidates?.server.shutdown(), criterion?.server.shutdown()]);
+  });
+
+  const config = (extra: Partial<RunConfig>) =>
+    RunConfig.fromPartial({ model: { uri: '/models/resnet.json' }, dataset: 'cifar10-jpeg', maxIterations: 1, policy: SelectionPolicy.SELECTION_POLICY_RANDOM, ...extra });
+  const refused = (extra: Partial<RunConfig>) => coordinator.startRun(config(extra), '').then(() => ({ code: -1, details: 'started' }), (e: { code: number; message: string }) => ({ code: e.code, details: e.message }));
+
+  it('validates the criterion against what ListCriteria offers, asking again for one it did not list', async () => {
+    expect(await refused({ criterion: 'taylor' })).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'config.criterion: "taylor" is not offered by the criterion service; offered: kl, l1',
+    });
+    expect(criterion.listed()).toBe(2); // the first answer lacked it, so it asked once more
+    criterion.names.push('taylor'); // the criterion service is redeployed with a new criterion
+    expect(await refused({ criterion: 'taylor', model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({ details: expect.stringMatching(/^config\.model\.uri:/) });
+    expect(criterion.listed()).toBe(3);
+    expect(await refused({ criterion: 'l1', model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({ details: expect.stringMatching(/^config\.model\.uri:/) });
+    expect(criterion.listed()).toBe(3); // known names are not asked again
+  });
+
+  it('imports the model through ImportModel; its refusals name config.model.uri', async () => {
+    expect(await refused({ model: { uri: '/etc/passwd', sha256: '' } })).toEqual({
+      code: status.INVALID_ARGUMENT,
+      details: 'config.model.uri: /etc/passwd is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI',
+    });
+    expect(await refused({ model: { uri: '/models/missing.json', sha256: '' } })).toEqual({ code: status.NOT_FOUND, details: 'config.model.uri: /models/missing.json not found' });
+    const run = await coordinator.startRun(config({}), 'imported');
+    expect(RunConfig.fromJSON(run.config).model).toEqual(ref('imported'));
+    expect(run.initialModel).toEqual(ref('imported'));
+  });
+});
