@@ -23,11 +23,18 @@ export class Discovered<T> {
   }
 
   /**
-   * The names on offer. When `wanted` is not among them, asks again first: the services may have
-   * been upgraded or added since the last answer.
+   * The plug-ins on offer, name -> names of their parameters. When `wanted` is not among them,
+   * asks again first: the services may have been upgraded or added since the last answer.
    */
-  async offered(names: (answer: T) => string[], wanted: string): Promise<string[]> {
-    const known = names(await this.get());
-    return wanted && !known.includes(wanted) ? names(await this.get(true)) : known;
+  async offered(entries: (answer: T) => Offering, wanted: string): Promise<Offering> {
+    const known = entries(await this.get());
+    return wanted && !(wanted in known) ? entries(await this.get(true)) : known;
   }
+}
+
+/** Plug-ins a service offers: name -> the names of the numeric parameters each accepts. */
+export type Offering = Record<string, string[]>;
+
+export function offering(plugins: { name: string; parameters: string[] }[]): Offering {
+  return Object.fromEntries(plugins.map((p) => [p.name, p.parameters]));
 }

@@ -36,7 +36,11 @@ export interface GrpcPortsOptions {
   /** Dataset family: its train, validation and test splits are used. */
   dataset: string;
   criterionName: string;
+  /** The criterion's own parameters (checked against ListCriteria at StartRun). */
+  criterionParameters?: Record<string, number>;
   metric: string;
+  /** The metric's own parameters (checked against Describe at StartRun). */
+  metricParameters?: Record<string, number>;
   calibrationExamples: number;
   validationExamples: number;
   testExamples: number;
@@ -72,7 +76,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
     return made;
   };
   const score = async (model: ArtifactRef, kind: StructureKind) =>
-    (await retry(() => criteria.next((c) => callUnary(c, c.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed }), deadline)))).scores;
+    (await retry(() => criteria.next((c) => callUnary(c, c.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed, parameters: o.criterionParameters }), deadline)))).scores;
   const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
     retry(
       () =>
@@ -132,7 +136,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
     fineTune: (model, phase, jobId) => train(model, phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune, jobId),
     similarity: async (parent, child) => {
       const [x, y] = await Promise.all([representation(parent), representation(child)]);
-      return (await o.similarity.compare(o.metric, x, y)).similarity;
+      return (await o.similarity.compare(o.metric, x, y, o.metricParameters)).similarity;
     },
     accuracy: async (model, which) => {
       const data = which === 'validation' ? split('validation', o.validationExamples) : split('test', o.testExamples);

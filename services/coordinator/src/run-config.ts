@@ -5,6 +5,7 @@ import { DATASET_URIS } from '@prune/data';
 import { FilterMatch, LrSchedule, RunConfig, SelectionPolicy, TrainConfig } from '@prune/contracts';
 import type { SelectionPolicy as Policy, WalkConfig } from '@prune/pruning';
 import { invalidArgument } from '@prune/service-kit';
+import type { Offering } from './discovered.js';
 
 const POLICIES: Record<number, Policy> = {
   [SelectionPolicy.SELECTION_POLICY_UNSPECIFIED]: 'similarity',
@@ -34,11 +35,21 @@ export interface ValidatedRun {
   walk: WalkConfig;
 }
 
-/** The names the services offer: criteria from ListCriteria, metrics from the similarity services' Describe. */
+/** What the services offer (name -> parameter names): criteria from ListCriteria, metrics from Describe. */
 export interface Offered {
-  criteria: string[];
+  criteria: Offering;
   /** Only needed (and only checked) when the policy compares candidates by similarity. */
-  metrics: string[];
+  metrics: Offering;
+}
+
+/** Refuses parameters the plug-in does not declare, naming the field and what it accepts. */
+function checkParameters(field: string, plugin: string, given: Record<string, number>, declared: string[]): void {
+  for (const [name, value] of Object.entries(given)) {
+    if (!declared.includes(name)) {
+      throw invalidArgument(`${field}.${name}`, `${plugin} has ${declared.length ? `parameters ${declared.join(', ')}` : 'no parameters'}`);
+    }
+    if (!Number.isFinite(value)) throw invalidArgument(`${field}.${name}`, `must be a finite number, got ${value}`);
+  }
 }
 
 /** Validates and completes a run configuration (the model reference is checked by the caller). */
@@ -60,13 +71,19 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     const families = [...new Set(DATASET_URIS.filter((u) => u.endsWith(':train')).map((u) => u.replace(/:train$/, '')))];
     throw invalidArgument('config.dataset', `"${config.dataset}" is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`);
   }
-  if (!offered.criteria.includes(config.criterion)) {
-    throw invalidArgument('config.criterion', `"${config.criterion}" is not offered by the criterion service; offered: ${offered.criteria.join(', ') || 'none'}`);
+  const criteria = Object.keys(offered.criteria);
+  if (!criteria.includes(config.criterion)) {
+    throw invalidArgument('config.criterion', `"${config.criterion}" is not offered by the criterion service; offered: ${criteria.join(', ') || 'none'}`);
   }
+  checkParameters('config.criterion_parameters', config.criterion, config.criterionParameters, offered.criteria[config.criterion]!);
   const policy = POLICIES[config.policy];
   if (!policy) throw invalidArgument('config.policy', `${config.policy} is not a selection policy`);
-  if (policy === 'similarity' && !offered.metrics.includes(config.metric)) {
-    throw invalidArgument('config.metric', `"${config.metric}" is not offered by any registered similarity service; offered: ${offered.metrics.join(', ') || 'none'}`);
+  if (policy === 'similarity') {
+    const metrics = Object.keys(offered.metrics);
+    if (!metrics.includes(config.metric)) {
+      throw invalidArgument('config.metric', `"${config.metric}" is not offered by any registered similarity service; offered: ${metrics.join(', ') || 'none'}`);
+    }
+    checkParameters('config.metric_parameters', config.metric, config.metricParameters, offered.metrics[config.metric]!);
   }
   if (config.maxIterations === 0 && config.targetMacsReduction === 0) {
     throw invalidArgument('config.max_iterations', 'set max_iterations (at least 1) or a target_macs_reduction');

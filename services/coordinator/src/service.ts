@@ -26,7 +26,7 @@ import {
   type RetryOptions,
   type ServiceBinding,
 } from '@prune/service-kit';
-import { Discovered } from './discovered.js';
+import { Discovered, offering } from './discovered.js';
 import { grpcWalkPorts } from './grpc-ports.js';
 import { importRunModel } from './model-import.js';
 import { rotation, type Replicas } from './replicas.js';
@@ -73,8 +73,8 @@ export class Coordinator {
     }
     const needsMetric = !given?.policy || given.policy === SelectionPolicy.SELECTION_POLICY_SIMILARITY;
     const [criteria, metrics] = await Promise.all([
-      this.criteria.offered((all) => all.map((c) => c.name), given?.criterion ?? ''),
-      needsMetric ? this.metrics.offered((registry) => registry.metrics().map((m) => m.info.name), given?.metric ?? '') : [],
+      this.criteria.offered(offering, given?.criterion ?? ''),
+      needsMetric ? this.metrics.offered((registry) => offering(registry.metrics().map((m) => m.info)), given?.metric ?? '') : {},
     ]);
     const { config, walk } = validateRunConfig(given, { criteria, metrics });
     config.model = await importRunModel(this.candidatesClients, config.model!.uri, { retry: this.o.retry, deadlineMs: this.o.deadlineMs });
@@ -89,10 +89,12 @@ export class Coordinator {
       criterion: this.o.criterion,
       candidates: this.o.candidates,
       // Resolved per call, so a run resumed at start-up does not need the similarity services up yet.
-      similarity: { compare: async (metric, x, y) => (await this.metrics.get()).compare(metric, x, y) },
+      similarity: { compare: async (metric, x, y, parameters) => (await this.metrics.get()).compare(metric, x, y, parameters) },
       dataset: config.dataset,
       criterionName: config.criterion,
+      criterionParameters: config.criterionParameters,
       metric: config.metric,
+      metricParameters: config.metricParameters,
       calibrationExamples: config.calibrationExamples,
       validationExamples: config.validationExamples,
       testExamples: config.testExamples,

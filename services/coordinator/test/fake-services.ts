@@ -8,6 +8,7 @@ import {
   type CandidatesServiceServer,
   type CriterionServiceServer,
   type InspectResponse,
+  type ScoreRequest,
 } from '@prune/contracts';
 import { invalidArgument, notFound, serve, unary, type RunningServer } from '@prune/service-kit';
 
@@ -58,16 +59,17 @@ export interface FakeCriterion {
   names: string[];
   /** How many times ListCriteria was called. */
   listed: () => number;
+  /** Score requests received, in order. */
+  scored: ScoreRequest[];
 }
 
 export async function fakeCriterionService(names: string[]): Promise<FakeCriterion> {
   let listed = 0;
+  const scored: ScoreRequest[] = [];
   const implementation: CriterionServiceServer = {
     listCriteria: unary(async () => (listed++, { criteria: names.map((name) => ({ name, description: `${name} (test)`, needsData: false, parameters: [] })) })),
-    score: unary(async () => {
-      throw new Error('not used by these tests');
-    }),
+    score: unary(async (request) => (scored.push(request), { criterion: request.criterion, scores: [], seconds: 0 })),
   };
   const server = await serve({ address: '127.0.0.1:0', services: [{ name: 'prune.v1.CriterionService', definition: CriterionServiceService, implementation }], protoFiles: ['prune/v1/criterion.proto'], log: () => {} });
-  return { server, names, listed: () => listed };
+  return { server, names, listed: () => listed, scored };
 }

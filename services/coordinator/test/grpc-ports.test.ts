@@ -3,8 +3,8 @@
 // comes from one Inspect per model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { grpcWalkPorts } from '../src/grpc-ports.js';
-import { fakeCandidatesService, ref, type FakeCandidates } from './fake-services.js';
+import { grpcWalkPorts, type GrpcPortsOptions } from '../src/grpc-ports.js';
+import { fakeCandidatesService, fakeCriterionService, ref, type FakeCandidates } from './fake-services.js';
 
 describe('grpcWalkPorts: model facts', () => {
   let candidates: FakeCandidates;
@@ -21,8 +21,8 @@ describe('grpcWalkPorts: model facts', () => {
     await candidates?.server.shutdown();
   });
 
-  const ports = () =>
-    grpcWalkPorts({
+  const ports = () => grpcWalkPorts(options());
+  const options = (): GrpcPortsOptions => ({
       // never called here: nothing listens on port 1
       trainers: ['127.0.0.1:1'],
       criterion: ['127.0.0.1:1'],
@@ -37,8 +37,8 @@ describe('grpcWalkPorts: model facts', () => {
       candidateFineTune: {},
       selectedFineTune: {},
       seed: 0,
-      retry: { attempts: 1 },
-    });
+    retry: { attempts: 1 },
+  });
 
   it('asks Inspect once per model, and takes candidates\' costs from MakeCandidate', async () => {
     const walk = ports();
@@ -77,6 +77,22 @@ describe('grpcWalkPorts: model facts', () => {
       expect(await walk.removableBlocks(missing)).toBe(0);
     } finally {
       walk.close();
+    }
+  });
+
+  it('hands the run\'s criterion parameters to every Score call', async () => {
+    const criterion = await fakeCriterionService(['kl']);
+    const walk = grpcWalkPorts({ ...options(), criterion: [criterion.server.address], criterionParameters: { depth: 3 } });
+    try {
+      await walk.scoreBlocks(parent);
+      await walk.scoreFilters(parent);
+      expect(criterion.scored.map((r) => [r.criterion, r.parameters])).toEqual([
+        ['kl', { depth: 3 }],
+        ['kl', { depth: 3 }],
+      ]);
+    } finally {
+      walk.close();
+      await criterion.server.shutdown();
     }
   });
 });

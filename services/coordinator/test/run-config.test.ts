@@ -8,7 +8,7 @@ import { validateRunConfig } from '../src/run-config.js';
 const minimal = (extra: Partial<RunConfig> = {}) => RunConfig.fromPartial({ model: { uri: 'store://dirs/abc' }, dataset: 'cifar10-jpeg', maxIterations: 2, ...extra });
 // What the services answer to ListCriteria and Describe in this test; `my_criterion` stands for one
 // added to the criterion service only.
-const offered = { criteria: ['kl', 'l1', 'my_criterion'], metrics: ['linear_cka'] };
+const offered = { criteria: { kl: [], l1: [], my_criterion: ['depth'] }, metrics: { linear_cka: [], rbf_cka_like: ['threshold'] } };
 
 describe('validateRunConfig', () => {
   it('fills the defaults of unset fields: the paper setting with step-based fine-tunes', () => {
@@ -31,9 +31,18 @@ describe('validateRunConfig', () => {
 
   it('takes the criteria and metrics the services offer, and checks the metric only when the policy compares', () => {
     expect(validateRunConfig(minimal({ criterion: 'my_criterion' }), offered).config.criterion).toBe('my_criterion');
-    expect(() => validateRunConfig(minimal(), { ...offered, criteria: [] })).toThrow('config.criterion: "kl" is not offered by the criterion service; offered: none');
+    expect(() => validateRunConfig(minimal(), { ...offered, criteria: {} })).toThrow('config.criterion: "kl" is not offered by the criterion service; offered: none');
     const random = minimal({ policy: SelectionPolicy.SELECTION_POLICY_RANDOM, metric: 'not_deployed' });
-    expect(validateRunConfig(random, { ...offered, metrics: [] }).walk.policy).toBe('random');
+    expect(validateRunConfig(random, { ...offered, metrics: {} }).walk.policy).toBe('random');
+  });
+
+  it('passes the parameters a plug-in declares, refusing others by name before the run starts', () => {
+    const run = minimal({ criterion: 'my_criterion', criterionParameters: { depth: 3 }, metric: 'rbf_cka_like', metricParameters: { threshold: 0.5 } });
+    expect(validateRunConfig(run, offered).config).toMatchObject({ criterionParameters: { depth: 3 }, metricParameters: { threshold: 0.5 } });
+    expect(() => validateRunConfig(minimal({ criterionParameters: { depth: 3 } }), offered)).toThrow('config.criterion_parameters.depth: kl has no parameters');
+    expect(() => validateRunConfig(minimal({ metric: 'rbf_cka_like', metricParameters: { sigma: 1 } }), offered)).toThrow(
+      'config.metric_parameters.sigma: rbf_cka_like has parameters threshold',
+    );
   });
 
   it('names the field of a bad value with INVALID_ARGUMENT', () => {

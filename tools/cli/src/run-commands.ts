@@ -30,6 +30,18 @@ function number(values: Record<string, unknown>, name: string): number | undefin
   return value;
 }
 
+/** `--<flag> name=value` (repeatable) as a plug-in's parameters; the services check the names. */
+function parameters(flag: string, given: string[] | undefined): Record<string, number> {
+  return Object.fromEntries(
+    (given ?? []).map((pair) => {
+      const match = /^([A-Za-z_][\w-]*)=(.+)$/.exec(pair);
+      const value = Number(match?.[2]);
+      if (!match || !Number.isFinite(value)) throw new UsageError(`--${flag}: expected name=number, got "${pair}"`);
+      return [match[1]!, value];
+    }),
+  );
+}
+
 /** Builds a run configuration from flags; unset flags take the coordinator's defaults. */
 export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; runId: string; detach: boolean; coordinator?: string } {
   const { values } = parseArgs({
@@ -42,7 +54,9 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
       iterations: { type: 'string' },
       policy: { type: 'string' },
       criterion: { type: 'string' },
+      'criterion-param': { type: 'string', multiple: true },
       metric: { type: 'string' },
+      'metric-param': { type: 'string', multiple: true },
       'target-macs-reduction': { type: 'string' },
       'accuracy-floor': { type: 'string' },
       'blocks-per-iteration': { type: 'string' },
@@ -70,7 +84,9 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
     model: { uri: values.model.startsWith('store://') ? values.model : path.resolve(values.model) },
     dataset: values.data,
     criterion: values.criterion,
+    criterionParameters: parameters('criterion-param', values['criterion-param']),
     metric: values.metric,
+    metricParameters: parameters('metric-param', values['metric-param']),
     policy,
     maxIterations: number(values, 'iterations'),
     targetMacsReduction: number(values, 'target-macs-reduction'),

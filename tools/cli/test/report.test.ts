@@ -41,6 +41,9 @@ describe('prune run flags', () => {
     expect(runId).toBe('x1');
     expect(config.selectedFinetune!.augment).toBeUndefined(); // the coordinator's default: on
     expect(runConfigFromFlags(['--model', 'm', '--data', 'd', '--no-augment']).config.candidateFinetune).toMatchObject({ augment: false });
+    const withParameters = runConfigFromFlags(['--model', 'm', '--data', 'd', '--metric', 'rbf_cka', '--metric-param', 'threshold=0.5', '--criterion-param', 'p=1', '--criterion-param', 'q=2']);
+    expect(withParameters.config).toMatchObject({ metricParameters: { threshold: 0.5 }, criterionParameters: { p: 1, q: 2 } });
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--metric-param', 'threshold'])).toThrow('--metric-param: expected name=number, got "threshold"');
   });
 
   it('refuses what the coordinator could not run, naming the flag', () => {
