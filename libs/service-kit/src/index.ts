@@ -12,7 +12,3 @@ export { CLIENT_OPTIONS, isServiceAddress, parseAddressList } from './addresses.
 export { AsyncCache } from './async-cache.js';
 export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
-export { parseSimilarityRegistry, similarityRegistryFromEnv, SimilarityRegistry } from './similarity-registry.js';
-export type { RegistryEntry } from './similarity-registry.js';
-export { CoordinatorClient } from './coordinator-client.js';
-export type { RunConfigInput } from './coordinator-client.js';

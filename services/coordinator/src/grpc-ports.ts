@@ -24,7 +24,8 @@ import {
   type TrainResponse,
 } from '@prune/contracts';
 import type { WalkPorts } from '@prune/pruning';
-import { AsyncCache, callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions, type SimilarityRegistry } from '@prune/service-kit';
+import { AsyncCache, callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions } from '@prune/service-kit';
+import type { SimilarityRegistry } from './similarity-registry.js';
 import { rotation } from './replicas.js';
 
 export interface GrpcPortsOptions {

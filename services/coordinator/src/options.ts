@@ -8,7 +8,8 @@
 //   PRUNE_CALL_DEADLINE_MS      deadline of each outbound call (default 3,600,000)
 // Model files a run names are read by the candidates service (its PRUNE_MODEL_ROOTS), not here.
 import * as path from 'node:path';
-import { parseAddressList, similarityRegistryFromEnv } from '@prune/service-kit';
+import { parseAddressList } from '@prune/service-kit';
+import { similarityRegistryFromEnv } from './similarity-registry.js';
 import { defaultStoreRoot } from '@prune/store';
 import type { CoordinatorOptions } from './service.js';
 

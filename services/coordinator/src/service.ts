@@ -19,13 +19,12 @@ import {
   callUnary,
   CLIENT_OPTIONS,
   serverStream,
-  SimilarityRegistry,
   unary,
   withRetry,
-  type RegistryEntry,
   type RetryOptions,
   type ServiceBinding,
 } from '@prune/service-kit';
+import { SimilarityRegistry, type RegistryEntry } from './similarity-registry.js';
 import { Discovered, offering } from './discovered.js';
 import { grpcWalkPorts } from './grpc-ports.js';
 import { importRunModel } from './model-import.js';

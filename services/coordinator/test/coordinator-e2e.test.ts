@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { Choice, RunState, SelectionPolicy } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
-import { CoordinatorClient, spawnServiceProcess, type RunConfigInput, type ServiceProcess } from '@prune/service-kit';
+import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
+import { spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
 
 
 const servicesDir = path.resolve(import.meta.dirname, '../..');

@@ -7,7 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunState } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
-import { CoordinatorClient, spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
+import { CoordinatorClient } from '@prune/coordinator-client';
+import { spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
 
 const servicesDir = path.resolve(import.meta.dirname, '../..');
 const processes: ServiceProcess[] = [];

@@ -7,16 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SimilarityServiceService, type SimilarityServiceServer } from '@prune/contracts';
-import {
-  parseSimilarityRegistry,
-  serve,
-  SimilarityRegistry,
-  spawnServiceProcess,
-  unary,
-  withRetry,
-  type RunningServer,
-  type ServiceProcess,
-} from '@prune/service-kit';
+import { serve, spawnServiceProcess, unary, withRetry, type RunningServer, type ServiceProcess } from '@prune/service-kit';
+import { parseSimilarityRegistry, SimilarityRegistry } from '../src/similarity-registry.js';
 import { ArtifactStore, decodeMatrix, encodeMatrix } from '@prune/store';
 
 const servicesDir = path.resolve(import.meta.dirname, '../..');

@@ -6,7 +6,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sharedDir } from '@prune/data';
-import { CoordinatorClient, startLocalServices, type LocalServices } from '@prune/service-kit';
+import { CoordinatorClient } from '@prune/coordinator-client';
+import { startLocalServices, type LocalServices } from '@prune/service-kit';
 import { followRun, runConfigFromFlags } from './run-commands.js';
 import { formatRunReport, summarizeRun } from './report.js';
 

@@ -4,10 +4,7 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { CompareRequest, SimilarityServiceClient, type ArtifactRef, type CompareResponse, type MetricInfo } from '@prune/contracts';
-import { CLIENT_OPTIONS, isServiceAddress } from './addresses.js';
-import { StatusError } from './errors.js';
-import { withRetry, type RetryOptions } from './retry.js';
-import { callUnary } from './unary-client.js';
+import { callUnary, CLIENT_OPTIONS, isServiceAddress, StatusError, withRetry, type RetryOptions } from '@prune/service-kit';
 
 export interface RegistryEntry {
   name: string;

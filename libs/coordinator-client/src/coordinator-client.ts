@@ -1,8 +1,7 @@
 // A promise/async-iterator client of the CoordinatorService, for the CLI, the demo and tests.
 import * as grpc from '@grpc/grpc-js';
 import { CoordinatorServiceClient, StartRunRequest, type Run, type RunConfig, type WatchRunResponse } from '@prune/contracts';
-import { CLIENT_OPTIONS } from './addresses.js';
-import { callUnary } from './unary-client.js';
+import { callUnary, CLIENT_OPTIONS } from '@prune/service-kit';
 
 /** A run configuration with any field left out (nested messages too): the coordinator fills defaults. */
 export type RunConfigInput = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> extends object ? Partial<NonNullable<RunConfig[K]>> : RunConfig[K] };

@@ -1,0 +1,2 @@
+export { CoordinatorClient } from './coordinator-client.js';
+export type { RunConfigInput } from './coordinator-client.js';
