@@ -52,7 +52,17 @@ export async function loadLayersModel(modelJsonPath: string): Promise<LoadedMode
   assertSupportedLayers(json.modelTopology as never, modelJsonPath);
   const dir = path.dirname(modelJsonPath);
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
-  const buffers = json.weightsManifest.flatMap((group) => group.paths.map((p) => fs.readFileSync(path.join(dir, p))));
+  const buffers = json.weightsManifest.flatMap((group) =>
+    group.paths.map((p) => {
+      // Weight files sit beside model.json: a path elsewhere ("../../etc/passwd") is never read.
+      if (typeof p !== 'string' || p !== path.basename(p) || p === '..' || p === '.') {
+        throw new ModelFormatError(`${modelJsonPath}: weightsManifest path "${String(p).slice(0, 80)}" must be a file name beside model.json`);
+      }
+      const file = path.join(dir, p);
+      if (!fs.existsSync(file)) throw new ModelFormatError(`${modelJsonPath}: weights file ${p} not found beside it`);
+      return fs.readFileSync(file);
+    }),
+  );
   const weightData = Buffer.concat(buffers);
   const expected = weightSpecs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (weightData.byteLength !== expected) {

@@ -14,5 +14,5 @@ export async function putModelArtifact(store: ArtifactStore, model: tfl.LayersMo
 
 export async function loadModelArtifact(store: ArtifactStore, ref: ArtifactRef | undefined, field: string): Promise<LoadedModel> {
   if (!ref?.uri) throw new InvalidArgumentError(`${field}: a model reference (uri) is required`);
-  return loadLayersModel(path.join(store.resolve(ref, field), 'model.json'));
+  return loadLayersModel(path.join(store.verifiedDirectory(ref, field), 'model.json'));
 }

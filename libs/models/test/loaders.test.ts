@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@prune/compute';
 import { loadCifar10Jpeg } from '@prune/data';
-import { loadLayersModel, loadModel, ModelFormatError, preprocessImages, saveLayersModel } from '@prune/models';
+import { loadLayersModel, loadModel, loadModelArtifact, ModelFormatError, preprocessImages, putModelArtifact, saveLayersModel } from '@prune/models';
+import { ArtifactStore } from '@prune/store';
 import { maxAbsDiff, PONS, predict, realImages, RESNET20 } from './helpers.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'prune-models-'));
@@ -70,6 +71,18 @@ describe('malformed models get errors naming the layer and the problem', () => {
     await expect(loadLayersModel(path.join(dir, 'model.json'))).rejects.toThrow(/weights are 1000 bytes, the manifest needs \d+ \(truncated or wrong file\)/);
   });
 
+  it('weight paths outside the model directory are never read', async () => {
+    const dir = tmp();
+    const { model, metadata } = await loadModel(RESNET20);
+    const modelJson = await saveLayersModel(dir, model, metadata);
+    const json = JSON.parse(fs.readFileSync(modelJson, 'utf8'));
+    for (const escape of ['../../etc/passwd', '/etc/passwd', '..']) {
+      json.weightsManifest[0].paths = [escape];
+      fs.writeFileSync(modelJson, JSON.stringify(json));
+      await expect(loadLayersModel(modelJson)).rejects.toThrow(`weightsManifest path "${escape}" must be a file name beside model.json`);
+    }
+  });
+
   it('a shape mismatch between architecture and weights', async () => {
     const dir = tmp();
     const json = JSON.parse(fs.readFileSync(PONS('iter9'), 'utf8'));
@@ -94,5 +107,17 @@ describe('malformed models get errors naming the layer and the problem', () => {
 
   it('a missing file is NOT_FOUND', async () => {
     await expect(loadModel('/nonexistent/model.json')).rejects.toMatchObject({ kind: 'not-found' });
+  });
+
+  it('a stored model whose weights were altered is DATA_LOSS, not a silently different model', async () => {
+    const store = new ArtifactStore(tmp());
+    const { model, metadata } = await loadModel(RESNET20);
+    const ref = await putModelArtifact(store, model, metadata);
+    (await loadModelArtifact(store, ref, 'parent')).model.dispose();
+    const weights = path.join(store.resolve(ref), 'weights.bin');
+    const bytes = fs.readFileSync(weights);
+    bytes[1000] ^= 0xff;
+    fs.writeFileSync(weights, bytes);
+    await expect(loadModelArtifact(store, ref, 'parent')).rejects.toMatchObject({ kind: 'data-loss', message: expect.stringContaining('parent:') });
   });
 });

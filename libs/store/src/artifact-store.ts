@@ -23,6 +23,11 @@ export class ArtifactError extends InvalidArgumentError {
 const URI = /^store:\/\/(files|dirs)\/([0-9a-f]{64})$/;
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
+/** A directory's digest: every file's name and content (the name a stored directory gets). */
+function directoryDigest(dir: string): string {
+  return sha256(fs.readdirSync(dir).sort().map((name) => `${name}\0${sha256(fs.readFileSync(path.join(dir, name)))}\n`).join(''));
+}
+
 export class ArtifactStore {
   constructor(readonly root: string) {
     fs.mkdirSync(path.join(root, 'files'), { recursive: true });
@@ -46,9 +51,7 @@ export class ArtifactStore {
     const temp = fs.mkdtempSync(path.join(this.root, 'tmp', 'dir-'));
     try {
       await write(temp);
-      const digest = sha256(
-        fs.readdirSync(temp).sort().map((name) => `${name}\0${sha256(fs.readFileSync(path.join(temp, name)))}\n`).join(''),
-      );
+      const digest = directoryDigest(temp);
       const target = path.join(this.root, 'dirs', digest);
       if (!fs.existsSync(target)) fs.renameSync(temp, target);
       return { uri: `store://dirs/${digest}`, sha256: digest };
@@ -67,6 +70,17 @@ export class ArtifactStore {
     const target = path.join(this.root, kind!, digest!);
     if (!fs.existsSync(target)) throw new NotFoundError(`${field}: artifact ${uri} not found in the store`);
     return target;
+  }
+
+  /**
+   * The local path of a stored directory, after verifying its files against its name: a changed,
+   * added or removed file is DATA_LOSS, never a silently different model.
+   */
+  verifiedDirectory(ref: ArtifactRef | string, field = 'uri'): string {
+    const dir = this.resolve(ref, field);
+    if (!dir.startsWith(path.join(this.root, 'dirs'))) throw new ArtifactError(`${field}: expected a stored directory (store://dirs/<sha256>)`);
+    if (directoryDigest(dir) !== path.basename(dir)) throw new DataLossError(`${field}: stored artifact ${dir} does not match its digest (altered or corrupt)`);
+    return dir;
   }
 
   /** Reads a stored file, verifying its content against its name. */

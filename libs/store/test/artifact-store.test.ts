@@ -31,6 +31,28 @@ describe('ArtifactStore', () => {
     });
     expect(again).toEqual(ref);
     expect(fs.readdirSync(path.join(s.root, 'tmp'))).toEqual([]);
+    expect(s.verifiedDirectory(ref)).toBe(s.resolve(ref));
+  });
+
+  it('a stored directory whose files were altered, added or removed is DATA_LOSS when read', async () => {
+    const s = store();
+    const write = (dir: string) => {
+      fs.writeFileSync(path.join(dir, 'model.json'), '{}');
+      fs.writeFileSync(path.join(dir, 'weights.bin'), 'weights');
+    };
+    const tamper: ((dir: string) => void)[] = [
+      (dir) => fs.writeFileSync(path.join(dir, 'weights.bin'), 'weighs'), // one byte changed
+      (dir) => fs.writeFileSync(path.join(dir, 'extra.bin'), ''),
+      (dir) => fs.rmSync(path.join(dir, 'weights.bin')),
+    ];
+    for (const change of tamper) {
+      const ref = await s.putDirectory(write);
+      change(s.resolve(ref));
+      expect(() => s.verifiedDirectory(ref, 'model')).toThrow(expect.objectContaining({ kind: 'data-loss', message: expect.stringContaining('model: stored artifact') }));
+      fs.rmSync(s.resolve(ref), { recursive: true });
+    }
+    const file = s.putFile(new Uint8Array([1]));
+    expect(() => s.verifiedDirectory(file, 'model')).toThrow(/model: expected a stored directory/);
   });
 
   it('refuses URIs that are not artifacts or would escape the root, and unknown ones are NOT_FOUND', () => {
