@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { loadKerasModel } from './keras-format.js';
 import { loadLayersModel, type LoadedModel } from './layers-format.js';
 import { ModelFormatError } from './metadata.js';
+import { assertFiniteWeights } from './finite-weights.js';
 import { loadPytorchManifestModel } from './pytorch-manifest.js';
 import { NotFoundError } from '@prune/errors';
 
@@ -10,6 +11,17 @@ import { NotFoundError } from '@prune/errors';
  * `.h5` beside it), or a shared PyTorch `.manifest.json` (with its `.weights.bin`).
  */
 export async function loadModel(file: string): Promise<LoadedModel> {
+  const loaded = await loadByFormat(file);
+  try {
+    assertFiniteWeights(loaded.model, file);
+  } catch (error) {
+    loaded.model.dispose();
+    throw error;
+  }
+  return loaded;
+}
+
+async function loadByFormat(file: string): Promise<LoadedModel> {
   if (!fs.existsSync(file)) throw new NotFoundError(`model not found: ${file}`);
   if (file.endsWith('.manifest.json')) return loadPytorchManifestModel(file);
   if (!file.endsWith('.json')) throw new ModelFormatError(`${file}: expected a model.json, a Keras .json or a .manifest.json`);

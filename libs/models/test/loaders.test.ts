@@ -71,6 +71,18 @@ describe('malformed models get errors naming the layer and the problem', () => {
     await expect(loadLayersModel(path.join(dir, 'model.json'))).rejects.toThrow(/weights are 1000 bytes, the manifest needs \d+ \(truncated or wrong file\)/);
   });
 
+  it('a model with a NaN or infinite weight is refused, naming the layer', async () => {
+    const dir = tmp();
+    const { model, metadata } = await loadModel(RESNET20);
+    const bn = model.layers.find((l) => l.getClassName() === 'BatchNormalization')!;
+    const [gamma, ...rest] = bn.getWeights();
+    const poisoned = gamma!.arraySync() as number[];
+    poisoned[3] = NaN;
+    bn.setWeights([tf.tensor1d(poisoned), ...rest]);
+    const modelJson = await saveLayersModel(dir, model, metadata);
+    await expect(loadModel(modelJson)).rejects.toThrow(`layer "${bn.name}" weight ${bn.name}/gamma holds NaN at index 3; a model must have finite weights`);
+  });
+
   it('weight paths outside the model directory are never read', async () => {
     const dir = tmp();
     const { model, metadata } = await loadModel(RESNET20);
