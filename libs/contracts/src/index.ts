@@ -1,5 +1,7 @@
 // The typed gRPC contracts of prune-everything, generated from proto/prune/v1 by ts-proto
-// (`nx run contracts:generate`). Generated files live in src/gen and are never edited by hand.
+// (`nx run contracts:generate`). Generated files live in src/gen and are never edited by hand;
+// beside them, what both ends of a contract share: the domain's names of its enums and the
+// reading of TrainConfig messages.
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
@@ -9,6 +11,9 @@ export * from './gen/prune/v1/criterion.js';
 export * from './gen/prune/v1/candidates.js';
 export * from './gen/prune/v1/similarity.js';
 export * from './gen/prune/v1/coordinator.js';
+export { CHOICE_NAMES, LR_SCHEDULE_NAMES, PHASE_NAMES, RUN_STATE_NAMES, SELECTION_POLICY_NAMES } from './domain-names.js';
+export type { EnumNames } from './enum-names.js';
+export { resolveTrainConfigMessage, trainConfigMessage } from './train-config-message.js';
 
 /** Directory holding the .proto sources (for @grpc/proto-loader, e.g. server reflection). */
 export const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');

@@ -30,8 +30,8 @@ describe('generated contracts', () => {
   it('round-trip messages through the wire format, artifacts by reference', () => {
     const request = CompareRequest.fromPartial({
       metric: 'linear_cka',
-      x: { uri: 'store://sha256/aa', sha256: 'aa' },
-      y: { uri: 'store://sha256/bb', sha256: 'bb' },
+      x: { uri: `store://files/${'a'.repeat(64)}`, sha256: 'a'.repeat(64) },
+      y: { uri: `store://files/${'b'.repeat(64)}`, sha256: '' },
       parameters: { threshold: 0.5 },
     });
     expect(CompareRequest.decode(CompareRequest.encode(request).finish())).toEqual(request);

@@ -3,9 +3,10 @@
 // so both report the same facts.
 import type { tfl } from '@prune/compute';
 import { convWidths, findFilterGroups, findResidualBlocks, LayerGraph, modelCost, type LayerWidth } from '@prune/models';
+import { costOf, type ModelCost } from '@prune/pruning';
 
 export interface ModelFacts {
-  cost: { macs: number; flops: number; params: number };
+  cost: ModelCost;
   /** Ids of the blocks a layer candidate may remove, in graph order. */
   removableBlocks: string[];
   /** How many filters a filter candidate may remove at most: each prunable group keeps one. */
@@ -17,7 +18,7 @@ export function inspectModel(model: tfl.LayersModel): ModelFacts {
   const cost = modelCost(model);
   const graph = LayerGraph.of(model);
   return {
-    cost: { macs: cost.macs, flops: cost.flops, params: cost.params },
+    cost: costOf(cost),
     removableBlocks: findResidualBlocks(graph).map((b) => b.id),
     removableFilters: findFilterGroups(graph).reduce((sum, g) => sum + g.channels - 1, 0),
     widths: convWidths(cost),

@@ -3,11 +3,19 @@
 // Each iteration: score, make a layer and a filter candidate, fine-tune both briefly, compare
 // each with the parent on validation data, keep one (by policy), fine-tune it longer, evaluate.
 import { seededRandom } from '@prune/data';
+import { costOf, type ModelCost } from './cost.js';
 import type { LayerWidth } from './layer-width.js';
 import type { FilterBudget, ScoredBlock, ScoredFilter } from './candidates.js';
 
 export type SelectionPolicy = 'similarity' | 'random' | 'layers-only' | 'filters-only';
 export type Choice = 'L' | 'F';
+/** The two fine-tunes of an iteration: each candidate's short one, the kept candidate's longer one. */
+export type FineTunePhase = 'candidate' | 'selected';
+/**
+ * The steps of an iteration, in order, as progress events name them (and people read them); a
+ * step the policy or the model does not need is skipped. The coordinator sends them as the Phase enum.
+ */
+export type WalkPhase = 'score' | 'layer candidate' | 'filter candidate' | 'fine-tune candidates' | 'compare' | 'fine-tune selected' | 'evaluate';
 
 export interface WalkConfig {
   maxIterations: number;
@@ -23,11 +31,8 @@ export interface WalkConfig {
   seed: number;
 }
 
-export interface CandidateRecord<M> {
+export interface CandidateRecord<M> extends ModelCost {
   model: M;
-  macs: number;
-  flops: number;
-  params: number;
   /** Removed block ids, or "group:channel" of removed filters. */
   removed: string[];
   /** The criterion's score of each removed structure (same order as `removed`). */
@@ -38,15 +43,12 @@ export interface CandidateRecord<M> {
   validationAccuracy: number;
 }
 
-export interface IterationRecord<M> {
+export interface IterationRecord<M> extends ModelCost {
   index: number;
   layer?: CandidateRecord<M>;
   filter?: CandidateRecord<M>;
   choice: Choice;
   model: M;
-  macs: number;
-  flops: number;
-  params: number;
   validationAccuracy: number;
   testAccuracy: number;
   /** The kept model's convolutions and their filters. */
@@ -54,7 +56,7 @@ export interface IterationRecord<M> {
 }
 
 export interface WalkPorts<M> {
-  cost(model: M): Promise<{ macs: number; flops: number; params: number }>;
+  cost(model: M): Promise<ModelCost>;
   widths(model: M): Promise<LayerWidth[]>;
   removableBlocks(model: M): Promise<number>;
   /** How many filters a filter candidate may remove at most (each prunable group keeps one). */
@@ -64,14 +66,14 @@ export interface WalkPorts<M> {
   layerCandidate(parent: M, scores: ScoredBlock[], blocks: number): Promise<{ model: M; removed: string[]; removedFilters: number }>;
   filterCandidate(parent: M, scores: ScoredFilter[], budget: FilterBudget): Promise<{ model: M; removed: string[] }>;
   /** `jobId` is unique per fine-tune of a run: the trainer keys its checkpoints by it, so a retried job resumes. */
-  fineTune(model: M, phase: 'candidate' | 'selected', jobId: string): Promise<M>;
+  fineTune(model: M, phase: FineTunePhase, jobId: string): Promise<M>;
   similarity(parent: M, child: M): Promise<number>;
   accuracy(model: M, split: 'validation' | 'test'): Promise<number>;
 }
 
 export type WalkEvent<M> =
-  | { type: 'start'; macs: number; flops: number; params: number; testAccuracy: number; widths: LayerWidth[] }
-  | { type: 'phase'; iteration: number; name: string }
+  | ({ type: 'start'; testAccuracy: number; widths: LayerWidth[] } & ModelCost)
+  | { type: 'phase'; iteration: number; name: WalkPhase }
   | { type: 'iteration'; record: IterationRecord<M> }
   | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M>[] };
 
@@ -95,7 +97,7 @@ export function chooseCandidate(policy: SelectionPolicy, layerSimilarity: number
  */
 export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: WalkPorts<M>, runId = 'run'): AsyncGenerator<WalkEvent<M>> {
   const random = seededRandom(config.seed);
-  const initialCost = await ports.cost(initial);
+  const initialCost = costOf(await ports.cost(initial));
   yield { type: 'start', ...initialCost, testAccuracy: await ports.accuracy(initial, 'test'), widths: await ports.widths(initial) };
   const iterations: IterationRecord<M>[] = [];
   let parent = initial;
@@ -116,18 +118,19 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       break;
     }
     yield { type: 'phase', iteration: index, name: 'score' };
+    const blockScores = blocks > 0 ? await ports.scoreBlocks(parent) : [];
+    const filterScores = filtersLeft > 0 ? await ports.scoreFilters(parent) : [];
     let layer: CandidateRecord<M> | undefined;
     let filter: CandidateRecord<M> | undefined;
     let layerFilters = 0;
     let layerMacs = 0;
     if (blocks > 0) {
       yield { type: 'phase', iteration: index, name: 'layer candidate' };
-      const scores = await ports.scoreBlocks(parent);
-      const made = await ports.layerCandidate(parent, scores, blocks);
-      const cost = await ports.cost(made.model);
+      const made = await ports.layerCandidate(parent, blockScores, blocks);
+      const cost = costOf(await ports.cost(made.model));
       layerFilters = made.removedFilters;
       layerMacs = parentCost.macs - cost.macs;
-      const score = new Map(scores.map((s) => [s.id, s.score]));
+      const score = new Map(blockScores.map((s) => [s.id, s.score]));
       if (wantLayer) layer = { model: made.model, ...cost, removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
     }
     if (filtersLeft > 0) {
@@ -138,10 +141,9 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       // more than the parent has left.
       const budget: FilterBudget =
         config.filterMatch === 'macs' && layerMacs > 0 ? { macs: layerMacs } : { filters: Math.min(filtersLeft, Math.max(1, layerFilters)) };
-      const scores = await ports.scoreFilters(parent);
-      const made = await ports.filterCandidate(parent, scores, budget);
-      const score = new Map(scores.map((s) => [`${s.id}:${s.channel}`, s.score]));
-      filter = { model: made.model, ...(await ports.cost(made.model)), removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
+      const made = await ports.filterCandidate(parent, filterScores, budget);
+      const score = new Map(filterScores.map((s) => [`${s.id}:${s.channel}`, s.score]));
+      filter = { model: made.model, ...costOf(await ports.cost(made.model)), removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
     }
     if (!layer && !filter) {
       stopReason = 'nothing removable left';
@@ -173,9 +175,7 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       ...(filter ? { filter } : {}),
       choice,
       model,
-      macs: chosen.macs,
-      flops: chosen.flops,
-      params: chosen.params,
+      ...costOf(chosen),
       validationAccuracy: await ports.accuracy(model, 'validation'),
       testAccuracy: await ports.accuracy(model, 'test'),
       widths: await ports.widths(model),

@@ -1,7 +1,10 @@
 export { BudgetError, chooseFilters } from './candidates.js';
 export type { FilterBudget, ScoredBlock, ScoredFilter } from './candidates.js';
+export { costOf } from './cost.js';
+export type { ModelCost } from './cost.js';
+export { FINE_TUNE_STEPS } from './fine-tune-steps.js';
 export { chooseCandidate, greedyWalk } from './greedy-walk.js';
-export type { CandidateRecord, Choice, IterationRecord, SelectionPolicy, WalkConfig, WalkEvent, WalkPorts } from './greedy-walk.js';
+export type { CandidateRecord, Choice, FineTunePhase, IterationRecord, SelectionPolicy, WalkConfig, WalkEvent, WalkPhase, WalkPorts } from './greedy-walk.js';
 export type { LayerWidth } from './layer-width.js';
 export { isTerminal, RunManager, RunNotFoundError } from './run-manager.js';
 export type { PortsFactory, RunContext, RunEvent, RunRecord, RunState } from './run-manager.js';

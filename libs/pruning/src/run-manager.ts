@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '@prune/store';
-import { greedyWalk, type IterationRecord, type WalkConfig, type WalkPorts } from './greedy-walk.js';
+import { costOf, type ModelCost } from './cost.js';
+import { greedyWalk, type IterationRecord, type WalkConfig, type WalkPhase, type WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
 import type { LayerWidth } from './layer-width.js';
 import { CancelledError, InvalidArgumentError, NotFoundError } from '@prune/errors';
@@ -20,7 +21,7 @@ export interface RunRecord<M, C> {
   config: C;
   walk: WalkConfig;
   initialModel: M;
-  initial?: { macs: number; flops: number; params: number; testAccuracy: number; widths: LayerWidth[] };
+  initial?: ModelCost & { testAccuracy: number; widths: LayerWidth[] };
   iterations: IterationRecord<M>[];
   result?: M;
   stopReason: string;
@@ -30,7 +31,7 @@ export interface RunRecord<M, C> {
 }
 
 export type RunEvent<M, C> =
-  | { type: 'phase'; iteration: number; name: string; progress: number; detail: string }
+  | { type: 'phase'; iteration: number; name: WalkPhase; progress: number; detail: string }
   | { type: 'iteration'; record: IterationRecord<M> }
   | { type: 'run'; run: RunRecord<M, C> };
 
@@ -170,7 +171,7 @@ export class RunManager<M, C> {
   private async execute(run: RunRecord<M, C>, controller: AbortController): Promise<void> {
     const runDir = path.join(this.dir, run.id);
     const journal = new StepJournal(path.join(runDir, 'steps.jsonl'));
-    let phase: { iteration: number; name: string } | undefined; // the phase that progress reports belong to
+    let phase: { iteration: number; name: WalkPhase } | undefined; // the phase that progress reports belong to
     const context: RunContext = {
       signal: controller.signal,
       progress: (progress, detail) => {
@@ -187,7 +188,7 @@ export class RunManager<M, C> {
       const walk = greedyWalk(run.initialModel, run.walk, journaledPorts(ports, journal, controller.signal), run.id);
       for await (const event of walk) {
         if (event.type === 'start') {
-          run.initial = { macs: event.macs, flops: event.flops, params: event.params, testAccuracy: event.testAccuracy, widths: event.widths };
+          run.initial = { ...costOf(event), testAccuracy: event.testAccuracy, widths: event.widths };
           this.update(run);
         } else if (event.type === 'phase') {
           phase = { iteration: event.iteration, name: event.name };

@@ -1,8 +1,8 @@
 // The walk's rule and its stop conditions over fake ports (fake-walk-ports.ts); the policies are in
 // greedy-walk-policies.test.ts, one real iteration on ResNet-20 in libs/local-ports.
 import { describe, expect, it } from 'vitest';
-import { chooseCandidate } from '@prune/pruning';
-import { fakeWalkPorts, parse, summary, walk } from './fake-walk-ports.js';
+import { chooseCandidate, greedyWalk } from '@prune/pruning';
+import { baseConfig, fakeWalkPorts, parse, summary, walk } from './fake-walk-ports.js';
 
 describe('the selection rule', () => {
   const never = () => 0.9;
@@ -97,5 +97,29 @@ describe('the walk reports', () => {
     ]);
     expect(events[0]).toEqual({ type: 'start', macs: 1540, flops: 3080, params: 154, testAccuracy: 0.8, widths: [{ layer: 'conv', filters: 64 }] });
     expect(events.flatMap((e) => (e.type === 'iteration' ? [e.record] : []))).toEqual(done.iterations);
+  });
+
+  it('each phase while its work is done: scoring in "score", surgery in the candidate phases', async () => {
+    const { ports, calls } = fakeWalkPorts();
+    for await (const event of greedyWalk('b9.f64', { ...baseConfig, maxIterations: 1 }, ports)) if (event.type === 'phase') calls.push(`phase ${event.name}`);
+    expect(calls.slice(0, 6)).toEqual([
+      'phase score',
+      'scoreBlocks b9.f64',
+      'scoreFilters b9.f64',
+      'phase layer candidate',
+      'layerCandidate b9.f64 1',
+      'phase filter candidate',
+    ]);
+  });
+
+  it('the cost of each model and nothing else a port reports with it (e.g. per-layer detail)', async () => {
+    const { ports } = fakeWalkPorts();
+    const detailed = { ...ports, cost: async (m: string) => ({ ...(await ports.cost(m)), layers: [{ name: 'conv' }] }) };
+    const { events, done } = await walk('b9.f64', { maxIterations: 1 }, detailed);
+    expect(events[0]).not.toHaveProperty('layers');
+    for (const record of [done.iterations[0]!, done.iterations[0]!.layer!, done.iterations[0]!.filter!]) {
+      expect(record).not.toHaveProperty('layers');
+      expect(record.macs).toBe(parse(record.model).blocks * 100 + parse(record.model).filters * 10);
+    }
   });
 });

@@ -1,5 +1,7 @@
-export { DEFAULT_TRAIN_CONFIG, learningRateAt, resolveTrainConfig, TrainConfigError } from './config.js';
-export type { LrScheduleName, TrainConfig } from './config.js';
+// The configuration (fields, defaults, check) lives in @prune/train-config, which needs no TF.js.
+export { DEFAULT_TRAIN_CONFIG, resolveTrainConfig, TrainConfigError } from '@prune/train-config';
+export type { LrScheduleName, TrainConfig } from '@prune/train-config';
+export { learningRateAt } from './learning-rate.js';
 export { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { CheckpointState } from './checkpoint.js';
 export { trainModel, TrainingAborted } from './train.js';

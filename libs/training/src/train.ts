@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
 import { makeTrainStep, tf, type tfl } from '@prune/compute';
 import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
 import { decayedWeights, preprocessImages, type ModelMetadata } from '@prune/models';
-import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config.js';
+import { resolveTrainConfig, type TrainConfig } from '@prune/train-config';
+import { learningRateAt } from './learning-rate.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { CancelledError, FailedPreconditionError } from '@prune/errors';
 

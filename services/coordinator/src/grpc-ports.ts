@@ -3,14 +3,12 @@
 // Facts about a model (cost, removable blocks, widths) come from the candidates service, which owns
 // models: a candidate's cost is the one MakeCandidate reported, any other model is asked with
 // Inspect. The coordinator itself never loads a model.
-import * as grpc from '@grpc/grpc-js';
 import {
   CandidatesServiceClient,
   CriterionServiceClient,
   EvaluateRequest,
   ExtractRepresentationsRequest,
   InspectRequest,
-  LrSchedule,
   MakeCandidateRequest,
   ScoreRequest,
   StructureKind,
@@ -23,10 +21,10 @@ import {
   type TrainConfig,
   type TrainResponse,
 } from '@prune/contracts';
-import type { WalkPorts } from '@prune/pruning';
-import { AsyncCache, callUnary, CLIENT_OPTIONS, withRetry, type RetryOptions } from '@prune/service-kit';
+import { costOf, type WalkPorts } from '@prune/pruning';
+import { AsyncCache, callUnary, withRetry, type RetryOptions } from '@prune/service-kit';
 import type { SimilarityRegistry } from './similarity-registry.js';
-import { rotation } from './replicas.js';
+import { replicasOf } from './replicas.js';
 
 export interface GrpcPortsOptions {
   /** Replicas of each service: calls rotate over them, and a retry goes to the next one. */
@@ -42,9 +40,11 @@ export interface GrpcPortsOptions {
   metric: string;
   /** The metric's own parameters (checked against Describe at StartRun). */
   metricParameters?: Record<string, number>;
+  /** 0: the criterion service's default. */
   calibrationExamples: number;
   validationExamples: number;
   testExamples: number;
+  /** The run's fine-tunes, complete (run-config.ts fills them in). */
   candidateFineTune: Partial<TrainConfig>;
   selectedFineTune: Partial<TrainConfig>;
   seed: number;
@@ -56,12 +56,10 @@ export interface GrpcPortsOptions {
   signal?: AbortSignal;
 }
 
-const insecure = grpc.credentials.createInsecure();
-
 export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { close(): void } {
-  const trainers = rotation(o.trainers.map((a) => new TrainerServiceClient(a, insecure, CLIENT_OPTIONS)), 'trainer');
-  const criteria = rotation(o.criterion.map((a) => new CriterionServiceClient(a, insecure, CLIENT_OPTIONS)), 'criterion');
-  const candidates = rotation(o.candidates.map((a) => new CandidatesServiceClient(a, insecure, CLIENT_OPTIONS)), 'candidates');
+  const trainers = replicasOf(TrainerServiceClient, o.trainers, 'trainer');
+  const criteria = replicasOf(CriterionServiceClient, o.criterion, 'criterion');
+  const candidates = replicasOf(CandidatesServiceClient, o.candidates, 'candidates');
   const deadline = o.deadlineMs ?? 3_600_000;
   const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
@@ -83,7 +81,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
       () =>
         new Promise<ArtifactRef>((resolve, reject) => {
           let result: ArtifactRef | undefined;
-          const stream = trainers.pick().train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config: { schedule: LrSchedule.LR_SCHEDULE_COSINE, ...config } }), { deadline: Date.now() + deadline });
+          const stream = trainers.pick().train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config }), { deadline: Date.now() + deadline });
           const cancel = () => stream.cancel();
           o.signal?.addEventListener('abort', cancel, { once: true });
           stream.on('data', (event: TrainResponse) => {
@@ -107,7 +105,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
     cost: async (model) => {
       const cost = reported.get(model.uri) ?? (await inspect(model)).cost;
       if (!cost) throw new Error(`candidates service: Inspect of ${model.uri} answered without a cost`);
-      return { macs: cost.macs, flops: cost.flops, params: cost.params };
+      return costOf(cost);
     },
     widths: async (model) => (await inspect(model)).widths,
     removableBlocks: async (model) => (await inspect(model)).removableBlocks.length,
@@ -143,8 +141,6 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
       const data = which === 'validation' ? split('validation', o.validationExamples) : split('test', o.testExamples);
       return (await retry(() => trainers.next((t) => callUnary(t, t.evaluate, EvaluateRequest.fromPartial({ model, data }), deadline)))).accuracy;
     },
-    close: () => {
-      for (const client of [...trainers.all, ...criteria.all, ...candidates.all]) client.close();
-    },
+    close: () => [trainers, criteria, candidates].forEach((replicas) => replicas.close()),
   };
 }

@@ -2,32 +2,20 @@
 // INVALID_ARGUMENT naming the field for anything the walk cannot run with. Criteria and metrics
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
 import { DATASET_URIS } from '@prune/data';
-import { FilterMatch, LrSchedule, RunConfig, SelectionPolicy, TrainConfig } from '@prune/contracts';
-import type { SelectionPolicy as Policy, WalkConfig } from '@prune/pruning';
+import { FilterMatch, resolveTrainConfigMessage, RunConfig, SELECTION_POLICY_NAMES, SelectionPolicy, TrainConfig, trainConfigMessage } from '@prune/contracts';
+import { FINE_TUNE_STEPS, type FineTunePhase, type WalkConfig } from '@prune/pruning';
 import { invalidArgument } from '@prune/service-kit';
 import type { Offering } from './discovered.js';
 
-const POLICIES: Record<number, Policy> = {
-  [SelectionPolicy.SELECTION_POLICY_UNSPECIFIED]: 'similarity',
-  [SelectionPolicy.SELECTION_POLICY_SIMILARITY]: 'similarity',
-  [SelectionPolicy.SELECTION_POLICY_RANDOM]: 'random',
-  [SelectionPolicy.SELECTION_POLICY_LAYERS_ONLY]: 'layers-only',
-  [SelectionPolicy.SELECTION_POLICY_FILTERS_ONLY]: 'filters-only',
-};
-
-/** Short candidate fine-tune and longer selected fine-tune (the paper's two phases), in steps. */
-const FINE_TUNE_DEFAULTS = { batchSize: 128, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: LrSchedule.LR_SCHEDULE_COSINE, augment: true };
-export const CANDIDATE_FINE_TUNE_STEPS = 50;
-export const SELECTED_FINE_TUNE_STEPS = 200;
-
 /**
- * A fine-tune configuration with the defaults for its unset fields: zero numbers and empty lists
- * (proto3 cannot tell them from unset) and absent `optional` booleans (an explicit false stays).
+ * One of a run's fine-tunes, complete (so the run reports what it trains with) and checked now
+ * rather than at the first fine-tune: unset fields take the trainer's defaults, the length this
+ * phase's steps unless epochs are set, the seed the run's.
  */
-function fineTune(given: TrainConfig | undefined, defaultSteps: number, field: string, seed: number): TrainConfig {
-  if (given && given.learningRate < 0) throw invalidArgument(`${field}.learning_rate`, `must not be negative, got ${given.learningRate}`);
-  const set = Object.fromEntries(Object.entries(given ?? {}).filter(([, v]) => v !== 0 && v !== undefined && !(Array.isArray(v) && v.length === 0))) as Partial<TrainConfig>;
-  return TrainConfig.fromPartial({ ...FINE_TUNE_DEFAULTS, ...set, steps: set.steps ?? (set.epochs ? 0 : defaultSteps), seed: set.seed ?? seed });
+function fineTune(given: TrainConfig | undefined, phase: FineTunePhase, field: string, seed: number): TrainConfig {
+  const message = TrainConfig.fromPartial(given ?? {});
+  const length = { steps: message.steps || (message.epochs ? 0 : FINE_TUNE_STEPS[phase]), seed: message.seed || seed };
+  return trainConfigMessage(resolveTrainConfigMessage({ ...message, ...length }, field));
 }
 
 export interface ValidatedRun {
@@ -62,7 +50,6 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     policy: given.policy || SelectionPolicy.SELECTION_POLICY_SIMILARITY,
     blocksPerIteration: given.blocksPerIteration || 1,
     filterMatch: given.filterMatch || FilterMatch.FILTER_MATCH_COUNT,
-    calibrationExamples: given.calibrationExamples || 256,
     validationExamples: given.validationExamples || 1000,
   });
   if (!config.model?.uri) throw invalidArgument('config.model.uri', 'a model is required (a store:// URI or a path the coordinator can read)');
@@ -76,8 +63,8 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     throw invalidArgument('config.criterion', `"${config.criterion}" is not offered by the criterion service; offered: ${criteria.join(', ') || 'none'}`);
   }
   checkParameters('config.criterion_parameters', config.criterion, config.criterionParameters, offered.criteria[config.criterion]!);
-  const policy = POLICIES[config.policy];
-  if (!policy) throw invalidArgument('config.policy', `${config.policy} is not a selection policy`);
+  const policy = SELECTION_POLICY_NAMES.name(config.policy);
+  if (!policy) throw invalidArgument('config.policy', `${config.policy} is not a selection policy; valid: ${SELECTION_POLICY_NAMES.names.join(', ')}`);
   if (policy === 'similarity') {
     const metrics = Object.keys(offered.metrics);
     if (!metrics.includes(config.metric)) {
@@ -92,8 +79,8 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
   if (!(config.accuracyFloor >= 0 && config.accuracyFloor <= 1)) throw invalidArgument('config.accuracy_floor', `must be in [0, 1], got ${config.accuracyFloor}`);
   if (!(config.layerEpsilon >= 0)) throw invalidArgument('config.layer_epsilon', `must not be negative, got ${config.layerEpsilon}`);
   if (!FilterMatch[config.filterMatch] || config.filterMatch < 0) throw invalidArgument('config.filter_match', `${config.filterMatch} is not a filter match`);
-  config.candidateFinetune = fineTune(given.candidateFinetune, CANDIDATE_FINE_TUNE_STEPS, 'config.candidate_finetune', config.seed);
-  config.selectedFinetune = fineTune(given.selectedFinetune, SELECTED_FINE_TUNE_STEPS, 'config.selected_finetune', config.seed);
+  config.candidateFinetune = fineTune(given.candidateFinetune, 'candidate', 'config.candidate_finetune', config.seed);
+  config.selectedFinetune = fineTune(given.selectedFinetune, 'selected', 'config.selected_finetune', config.seed);
   const walk: WalkConfig = {
     // Without an iteration limit the walk stops at the MACs target or when nothing is removable.
     maxIterations: config.maxIterations || 10_000,

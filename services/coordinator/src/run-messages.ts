@@ -1,23 +1,13 @@
 // Domain run records (libs/pruning) as CoordinatorService messages.
-import { Choice, RunConfig, RunState, StructureKind, type ArtifactRef, type Candidate, type Iteration, type Run, type WatchRunResponse } from '@prune/contracts';
-import type { CandidateRecord, IterationRecord, RunEvent, RunRecord, RunState as DomainState } from '@prune/pruning';
+import { CHOICE_NAMES, PHASE_NAMES, RUN_STATE_NAMES, RunConfig, StructureKind, type ArtifactRef, type Candidate, type Iteration, type Run, type WatchRunResponse } from '@prune/contracts';
+import { costOf, type CandidateRecord, type IterationRecord, type RunEvent, type RunRecord } from '@prune/pruning';
 
 /** The coordinator's run record (similarity and candidate accuracy are NaN where the policy did not measure them): models are store references, the config is RunConfig as JSON. */
 export type CoordinatorRun = RunRecord<ArtifactRef, unknown>;
 
-const STATES: Record<DomainState, RunState> = {
-  pending: RunState.RUN_STATE_PENDING,
-  running: RunState.RUN_STATE_RUNNING,
-  succeeded: RunState.RUN_STATE_SUCCEEDED,
-  failed: RunState.RUN_STATE_FAILED,
-  cancelled: RunState.RUN_STATE_CANCELLED,
-};
-
-const cost = (c: { macs: number; flops: number; params: number }) => ({ macs: c.macs, flops: c.flops, params: c.params });
-
 function candidateMessage(kind: StructureKind, c: CandidateRecord<ArtifactRef> | undefined): Candidate | undefined {
   if (!c) return undefined;
-  return { kind, model: c.model, cost: cost(c), similarity: c.similarity, validationAccuracy: c.validationAccuracy, removed: c.removed, removedScores: c.removedScores };
+  return { kind, model: c.model, cost: costOf(c), similarity: c.similarity, validationAccuracy: c.validationAccuracy, removed: c.removed, removedScores: c.removedScores };
 }
 
 export function iterationMessage(r: IterationRecord<ArtifactRef>): Iteration {
@@ -25,9 +15,9 @@ export function iterationMessage(r: IterationRecord<ArtifactRef>): Iteration {
     index: r.index,
     layerCandidate: candidateMessage(StructureKind.STRUCTURE_KIND_BLOCK, r.layer),
     filterCandidate: candidateMessage(StructureKind.STRUCTURE_KIND_FILTER, r.filter),
-    choice: r.choice === 'L' ? Choice.CHOICE_LAYER : Choice.CHOICE_FILTER,
+    choice: CHOICE_NAMES.value(r.choice),
     model: r.model,
-    cost: cost(r),
+    cost: costOf(r),
     validationAccuracy: r.validationAccuracy,
     testAccuracy: r.testAccuracy,
     widths: r.widths,
@@ -37,9 +27,9 @@ export function iterationMessage(r: IterationRecord<ArtifactRef>): Iteration {
 export function runMessage(run: CoordinatorRun): Run {
   return {
     id: run.id,
-    state: STATES[run.state],
+    state: RUN_STATE_NAMES.value(run.state),
     config: RunConfig.fromJSON(run.config),
-    initialCost: run.initial ? cost(run.initial) : undefined,
+    initialCost: run.initial ? costOf(run.initial) : undefined,
     initialTestAccuracy: run.initial?.testAccuracy ?? 0,
     iterations: run.iterations.map(iterationMessage),
     resultModel: run.result,
@@ -54,7 +44,7 @@ export function runMessage(run: CoordinatorRun): Run {
 export function watchEventMessage(event: RunEvent<ArtifactRef, unknown>): WatchRunResponse {
   switch (event.type) {
     case 'phase':
-      return { event: { $case: 'phase', value: { iteration: event.iteration, name: event.name, progress: event.progress, detail: event.detail } } };
+      return { event: { $case: 'phase', value: { iteration: event.iteration, phase: PHASE_NAMES.value(event.name), progress: event.progress, detail: event.detail } } };
     case 'iteration':
       return { event: { $case: 'iteration', value: iterationMessage(event.record) } };
     case 'run':

@@ -3,7 +3,6 @@
 // RunManager (libs/pruning), which walks it over the other services' contracts (grpc-ports.ts) and
 // persists it after every step. Handlers only translate messages. Nothing here loads a model.
 import { randomUUID } from 'node:crypto';
-import * as grpc from '@grpc/grpc-js';
 import {
   CandidatesServiceClient,
   CoordinatorServiceService,
@@ -17,7 +16,6 @@ import {
 import { RunManager, type WalkPorts } from '@prune/pruning';
 import {
   callUnary,
-  CLIENT_OPTIONS,
   serverStream,
   unary,
   withRetry,
@@ -28,7 +26,7 @@ import { SimilarityRegistry, type RegistryEntry } from './similarity-registry.js
 import { Discovered, offering } from './discovered.js';
 import { grpcWalkPorts } from './grpc-ports.js';
 import { importRunModel } from './model-import.js';
-import { rotation, type Replicas } from './replicas.js';
+import { replicasOf, type Replicas } from './replicas.js';
 import { validateRunConfig } from './run-config.js';
 import { runMessage, watchEventMessage, type CoordinatorRun } from './run-messages.js';
 
@@ -56,9 +54,8 @@ export class Coordinator {
 
   constructor(private readonly o: CoordinatorOptions) {
     this.runs = new RunManager<ArtifactRef, unknown>(o.runsDir, (run, context) => this.portsFor(run, context.signal, context.progress), o.log);
-    const insecure = grpc.credentials.createInsecure();
-    this.criterionClients = rotation(o.criterion.map((a) => new CriterionServiceClient(a, insecure, CLIENT_OPTIONS)), 'criterion');
-    this.candidatesClients = rotation(o.candidates.map((a) => new CandidatesServiceClient(a, insecure, CLIENT_OPTIONS)), 'candidates');
+    this.criterionClients = replicasOf(CriterionServiceClient, o.criterion, 'criterion');
+    this.candidatesClients = replicasOf(CandidatesServiceClient, o.candidates, 'candidates');
     this.metrics = new Discovered(() => SimilarityRegistry.discover(o.similarity, { retry: o.retry, deadlineMs: o.deadlineMs }));
     const criteria = this.criterionClients;
     this.criteria = new Discovered(async () => (await withRetry(() => criteria.next((c) => callUnary(c, c.listCriteria, {}, DISCOVERY_DEADLINE_MS)), o.retry)).criteria);
@@ -110,7 +107,8 @@ export class Coordinator {
   async close(): Promise<void> {
     await this.runs.shutdown();
     (await this.metrics.current()?.catch(() => undefined))?.close();
-    for (const client of [...this.criterionClients.all, ...this.candidatesClients.all]) client.close();
+    this.criterionClients.close();
+    this.candidatesClients.close();
   }
 }
 

@@ -4,7 +4,8 @@
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { CompareRequest, SimilarityServiceClient, type ArtifactRef, type CompareResponse, type MetricInfo } from '@prune/contracts';
-import { callUnary, CLIENT_OPTIONS, isServiceAddress, StatusError, withRetry, type RetryOptions } from '@prune/service-kit';
+import { callUnary, isServiceAddress, StatusError, withRetry, type RetryOptions } from '@prune/service-kit';
+import { replicasOf, type Replicas } from './replicas.js';
 
 export interface RegistryEntry {
   name: string;
@@ -45,12 +46,12 @@ export function similarityRegistryFromEnv(env = process.env): RegistryEntry[] {
 interface Route {
   service: string;
   info: MetricInfo;
-  clients: InstanceType<typeof SimilarityServiceClient>[];
+  replicas: Replicas<SimilarityServiceClient>;
 }
 
 export class SimilarityRegistry {
   private readonly routes = new Map<string, Route>();
-  private next = 0;
+  private readonly services: Replicas<SimilarityServiceClient>[] = [];
 
   private constructor(private readonly retry: RetryOptions, private readonly deadlineMs: number) {}
 
@@ -58,12 +59,13 @@ export class SimilarityRegistry {
   static async discover(entries: RegistryEntry[], options: { retry?: RetryOptions; deadlineMs?: number } = {}): Promise<SimilarityRegistry> {
     const registry = new SimilarityRegistry(options.retry ?? {}, options.deadlineMs ?? 600_000);
     for (const entry of entries) {
-      const clients = entry.addresses.map((a) => new SimilarityServiceClient(a, grpc.credentials.createInsecure(), CLIENT_OPTIONS));
-      const described = await withRetry(() => callUnary(clients[0]!, clients[0]!.describe, {}, 10_000), registry.retry);
+      const replicas = replicasOf(SimilarityServiceClient, entry.addresses, entry.name);
+      registry.services.push(replicas);
+      const described = await withRetry(() => replicas.next((c) => callUnary(c, c.describe, {}, 10_000)), registry.retry);
       for (const info of described.metrics) {
         const taken = registry.routes.get(info.name);
         if (taken) throw new Error(`similarity metric "${info.name}" is offered by both ${taken.service} and ${entry.name}`);
-        registry.routes.set(info.name, { service: entry.name, info, clients });
+        registry.routes.set(info.name, { service: entry.name, info, replicas });
       }
     }
     return registry;
@@ -78,14 +80,10 @@ export class SimilarityRegistry {
     const route = this.routes.get(metric);
     if (!route) throw new StatusError(grpc.status.INVALID_ARGUMENT, `metric: "${metric}" is not offered by any configured similarity service; available: ${[...this.routes.keys()].join(', ')}`);
     const request = CompareRequest.fromPartial({ metric, x, y, parameters });
-    // Round-robin over the service's replicas; a retry moves to the next one.
-    return withRetry(() => {
-      const client = route.clients[this.next++ % route.clients.length]!;
-      return callUnary(client, client.compare, request, this.deadlineMs);
-    }, this.retry);
+    return withRetry(() => route.replicas.next((c) => callUnary(c, c.compare, request, this.deadlineMs)), this.retry);
   }
 
   close(): void {
-    for (const route of this.routes.values()) for (const client of route.clients) client.close();
+    for (const replicas of this.services) replicas.close();
   }
 }

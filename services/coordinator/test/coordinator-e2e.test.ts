@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { Choice, RunState, SelectionPolicy } from '@prune/contracts';
+import { Choice, Phase, RunState, SelectionPolicy } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
@@ -85,7 +85,7 @@ describe('coordinator end to end', () => {
     const started = await client.start(smallRun(), 'e2e');
     expect(started.state).toBeLessThanOrEqual(RunState.RUN_STATE_RUNNING);
     // kill -9 once both candidates are fine-tuned (their steps are in the journal)
-    for await (const event of client.watch('e2e')) if (event?.$case === 'phase' && event.value.name === 'compare') break;
+    for await (const event of client.watch('e2e')) if (event?.$case === 'phase' && event.value.phase === Phase.PHASE_COMPARE) break;
     await coordinator!.stop('SIGKILL');
     const journal = fs.readFileSync(path.join(storeDir, 'runs/e2e/steps.jsonl'), 'utf8').split('\n').filter(Boolean).length;
     expect(journal).toBeGreaterThanOrEqual(8);

@@ -80,15 +80,15 @@ describe('grpcWalkPorts: model facts', () => {
     }
   });
 
-  it('hands the run\'s criterion parameters to every Score call', async () => {
+  it('hands the run\'s criterion parameters and calibration size (0: the service\'s default) to every Score call', async () => {
     const criterion = await fakeCriterionService(['kl']);
-    const walk = grpcWalkPorts({ ...options(), criterion: [criterion.server.address], criterionParameters: { depth: 3 } });
+    const walk = grpcWalkPorts({ ...options(), criterion: [criterion.server.address], criterionParameters: { depth: 3 }, calibrationExamples: 0 });
     try {
       await walk.scoreBlocks(parent);
       await walk.scoreFilters(parent);
-      expect(criterion.scored.map((r) => [r.criterion, r.parameters])).toEqual([
-        ['kl', { depth: 3 }],
-        ['kl', { depth: 3 }],
+      expect(criterion.scored.map((r) => [r.criterion, r.parameters, r.calibration])).toEqual([
+        ['kl', { depth: 3 }, { uri: 'cifar10-jpeg:train', maxExamples: 0, seed: 0 }],
+        ['kl', { depth: 3 }, { uri: 'cifar10-jpeg:train', maxExamples: 0, seed: 0 }],
       ]);
     } finally {
       walk.close();

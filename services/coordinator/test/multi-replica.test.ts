@@ -5,7 +5,7 @@ import { afterAll, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RunState } from '@prune/contracts';
+import { Phase, RunState } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { CoordinatorClient } from '@prune/coordinator-client';
 import { spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
@@ -54,7 +54,7 @@ it('a run survives losing one of two trainers mid fine-tune', async () => {
     for await (const event of client.watch('replicas')) {
       if (event?.$case === 'run') run = event.value;
       // both candidates report progress: one fine-tune runs on each trainer; kill trainer A
-      if (event?.$case === 'phase' && event.value.name === 'fine-tune candidates' && event.value.detail) {
+      if (event?.$case === 'phase' && event.value.phase === Phase.PHASE_FINE_TUNE_CANDIDATES && event.value.detail) {
         jobs.add(event.value.detail.split(':')[0]!);
         if (jobs.size === 2 && trainerA!.child.exitCode === null && trainerA!.child.signalCode === null) await trainerA!.stop('SIGKILL');
       }

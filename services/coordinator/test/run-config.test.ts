@@ -2,7 +2,8 @@
 // (including an explicit false for the optional booleans), and errors that name the field.
 import { describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { FilterMatch, LrSchedule, RunConfig, SelectionPolicy } from '@prune/contracts';
+import { FilterMatch, LrSchedule, resolveTrainConfigMessage, RunConfig, SelectionPolicy, TrainConfig } from '@prune/contracts';
+import { toServiceError } from '@prune/service-kit';
 import { validateRunConfig } from '../src/run-config.js';
 
 const minimal = (extra: Partial<RunConfig> = {}) => RunConfig.fromPartial({ model: { uri: 'store://dirs/abc' }, dataset: 'cifar10-jpeg', maxIterations: 2, ...extra });
@@ -11,12 +12,31 @@ const minimal = (extra: Partial<RunConfig> = {}) => RunConfig.fromPartial({ mode
 const offered = { criteria: { kl: [], l1: [], my_criterion: ['depth'] }, metrics: { linear_cka: [], rbf_cka_like: ['threshold'] } };
 
 describe('validateRunConfig', () => {
-  it('fills the defaults of unset fields: the paper setting with step-based fine-tunes', () => {
+  it('fills the defaults of unset fields: the paper setting with step-counted fine-tunes', () => {
     const { config, walk } = validateRunConfig(minimal(), offered);
-    expect(config).toMatchObject({ criterion: 'kl', metric: 'linear_cka', policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY, blocksPerIteration: 1, filterMatch: FilterMatch.FILTER_MATCH_COUNT, calibrationExamples: 256, validationExamples: 1000 });
-    expect(config.candidateFinetune).toMatchObject({ steps: 50, batchSize: 128, learningRate: 0.01, momentum: 0.9, nesterov: true, augment: true, schedule: LrSchedule.LR_SCHEDULE_COSINE });
-    expect(config.selectedFinetune).toMatchObject({ steps: 200, nesterov: true, augment: true });
+    expect(config).toMatchObject({ criterion: 'kl', metric: 'linear_cka', policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY, blocksPerIteration: 1, filterMatch: FilterMatch.FILTER_MATCH_COUNT, validationExamples: 1000 });
+    const fineTune = { epochs: 0, batchSize: 128, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4, augment: true, schedule: LrSchedule.LR_SCHEDULE_COSINE, seed: 0 };
+    expect(config.candidateFinetune).toMatchObject({ ...fineTune, steps: 50 });
+    expect(config.selectedFinetune).toMatchObject({ ...fineTune, steps: 200 });
+    // the criterion service's own default (DEFAULT_CALIBRATION_EXAMPLES of @prune/criteria)
+    expect(config.calibrationExamples).toBe(0);
     expect(walk).toMatchObject({ maxIterations: 2, policy: 'similarity', filterMatch: 'count', blocksPerIteration: 1 });
+  });
+
+  it('fine-tunes as the trainer fine-tunes a request that sets only the length and seed', () => {
+    const { config } = validateRunConfig(minimal({ seed: 4 }), offered);
+    for (const fineTune of [config.candidateFinetune!, config.selectedFinetune!]) {
+      const bare = TrainConfig.fromPartial({ steps: fineTune.steps, seed: 4 });
+      expect(resolveTrainConfigMessage(fineTune, 'config')).toEqual(resolveTrainConfigMessage(bare, 'config'));
+    }
+  });
+
+  it('translates every selection policy to the walk\'s, unset meaning similarity', () => {
+    const policy = (p: SelectionPolicy) => validateRunConfig(minimal({ policy: p }), offered).walk.policy;
+    expect(policy(SelectionPolicy.SELECTION_POLICY_UNSPECIFIED)).toBe('similarity');
+    expect(policy(SelectionPolicy.SELECTION_POLICY_RANDOM)).toBe('random');
+    expect(policy(SelectionPolicy.SELECTION_POLICY_LAYERS_ONLY)).toBe('layers-only');
+    expect(policy(SelectionPolicy.SELECTION_POLICY_FILTERS_ONLY)).toBe('filters-only');
   });
 
   it('keeps what the request set, including augmentation and Nesterov turned off', () => {
@@ -52,17 +72,19 @@ describe('validateRunConfig', () => {
       [{ metric: 'rbf_cka' }, /^config\.metric: "rbf_cka" is not offered/],
       [{ maxIterations: 0 }, /^config\.max_iterations:/],
       [{ targetMacsReduction: 1 }, /^config\.target_macs_reduction: must be in \[0, 1\)/],
-      [{ selectedFinetune: { learningRate: -1 } as RunConfig['selectedFinetune'] }, /^config\.selected_finetune\.learning_rate: must not be negative/],
+      [{ selectedFinetune: { learningRate: -1 } as RunConfig['selectedFinetune'] }, /^config\.selected_finetune\.learning_rate: must be a positive number, got -1$/],
+      [{ candidateFinetune: { momentum: 1.5 } as RunConfig['candidateFinetune'] }, /^config\.candidate_finetune\.momentum: must be in \[0, 1\)/],
+      [{ policy: 9 as SelectionPolicy }, /^config\.policy: 9 is not a selection policy; valid: similarity, random, layers-only, filters-only$/],
     ];
     for (const [extra, message] of bad) {
-      let error: { code?: number; message: string } | undefined;
+      let error: ReturnType<typeof toServiceError> | undefined;
       try {
         validateRunConfig(minimal(extra), offered);
       } catch (e) {
-        error = e as typeof error;
+        error = toServiceError(e);
       }
       expect(error?.code, JSON.stringify(extra)).toBe(status.INVALID_ARGUMENT);
-      expect(error?.message).toMatch(message);
+      expect(error?.details).toMatch(message);
     }
   });
 });

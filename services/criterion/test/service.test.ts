@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
 import { CriterionServiceClient, ScoreRequest, StructureKind, type StructureScore } from '@prune/contracts';
-import { registerCriterion } from '@prune/criteria';
+import { DEFAULT_CALIBRATION_EXAMPLES, registerCriterion } from '@prune/criteria';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
 import { AsyncCache, callUnary, serve, type RunningServer } from '@prune/service-kit';
@@ -99,6 +99,11 @@ describe('scoreCacheKey', () => {
     for (const changed of [{ criterion: 'l1' }, { kind: StructureKind.STRUCTURE_KIND_FILTER }, { seed: 2 }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 32, seed: 1 } }, { calibration: { uri: 'cifar10-jpeg:train', maxExamples: 64, seed: 2 } }]) {
       expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, ...changed }), {})).not.toBe(key);
     }
+  });
+  it('keys a request that leaves the calibration size unset (a run\'s default) as one asking for the criteria\'s default', () => {
+    const sized = (maxExamples: number) => ScoreRequest.fromPartial({ ...base, calibration: { uri: 'cifar10-jpeg:train', maxExamples, seed: 1 } });
+    expect(scoreCacheKey(sized(0), {})).toBe(scoreCacheKey(sized(DEFAULT_CALIBRATION_EXAMPLES), {}));
+    expect(scoreCacheKey(sized(0), {})).not.toBe(scoreCacheKey(sized(DEFAULT_CALIBRATION_EXAMPLES + 1), {}));
   });
   it('does not key what may change on disk', () => {
     expect(scoreCacheKey(ScoreRequest.fromPartial({ ...base, model: { uri: '/models/resnet20.json' } }), {})).toBeUndefined();

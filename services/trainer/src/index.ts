@@ -1,1 +1,1 @@
-export { createTrainerService, trainConfigFromMessage, trainerBinding } from './service.js';
+export { createTrainerService, trainerBinding } from './service.js';

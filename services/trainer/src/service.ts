@@ -1,55 +1,25 @@
 // The trainer service: gRPC handlers over TrainerService. Thin: requests become calls into
 // libs/training; models, data and representations travel as references.
 import * as path from 'node:path';
-import {
-  LrSchedule,
-  TrainerServiceService,
-  type DatasetRef,
-  type TrainConfig as TrainConfigMessage,
-  type TrainerServiceServer,
-} from '@prune/contracts';
+import { resolveTrainConfigMessage, TrainerServiceService, type DatasetRef, type TrainerServiceServer } from '@prune/contracts';
 import { openDatasetSample, type LabeledImages } from '@prune/data';
 import { loadModelArtifact, putModelArtifact } from '@prune/models';
 import { invalidArgument, serverStream, unary, type ServiceBinding } from '@prune/service-kit';
 import { encodeMatrix, type ArtifactStore } from '@prune/store';
-import { evaluateModel, extractRepresentations, resolvePreprocessing, trainModel, type TrainConfig } from '@prune/training';
+import { evaluateModel, extractRepresentations, resolvePreprocessing, trainModel } from '@prune/training';
 
 function openDatasetRef(ref: DatasetRef | undefined, field: string): Promise<LabeledImages> {
   if (!ref?.uri) throw invalidArgument(`${field}.uri`, 'a dataset URI is required (e.g. cifar10-jpeg:train)');
   return openDatasetSample(ref.uri, ref.maxExamples, ref.seed);
 }
 
-const SCHEDULES: Partial<Record<LrSchedule, TrainConfig['schedule']>> = {
-  [LrSchedule.LR_SCHEDULE_CONSTANT]: 'constant',
-  [LrSchedule.LR_SCHEDULE_STEP]: 'step',
-  [LrSchedule.LR_SCHEDULE_COSINE]: 'cosine',
-};
-
-/** Proto3 cannot tell 0 from unset: 0 means "the default" for the fields where 0 is meaningless. */
-export function trainConfigFromMessage(m: TrainConfigMessage | undefined): Partial<TrainConfig> {
-  if (!m) throw invalidArgument('config', 'a training configuration is required');
-  if (m.learningRate < 0) throw invalidArgument('config.learning_rate', `must be positive, got ${m.learningRate}`);
-  return {
-    epochs: m.epochs,
-    steps: m.steps,
-    batchSize: m.batchSize || undefined,
-    learningRate: m.learningRate || undefined,
-    momentum: m.momentum || undefined,
-    nesterov: m.nesterov,
-    weightDecay: m.weightDecay,
-    schedule: SCHEDULES[m.schedule],
-    stepMilestones: m.stepMilestones.length ? m.stepMilestones : undefined,
-    stepGamma: m.stepGamma || undefined,
-    augment: m.augment,
-    seed: m.seed,
-  };
-}
-
 export function createTrainerService(store: ArtifactStore): TrainerServiceServer {
   return {
     train: serverStream(async (request, write, call) => {
       if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.jobId)) throw invalidArgument('job_id', 'must be 1-128 characters of letters, digits, ".", "_" or "-"');
-      const config = trainConfigFromMessage(request.config);
+      if (!request.config) throw invalidArgument('config', 'a training configuration is required');
+      // Unset fields take the defaults a run's fine-tunes take too; a bad value is refused here, naming its field.
+      const config = resolveTrainConfigMessage(request.config, 'config');
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
       const data = await openDatasetRef(request.trainData, 'train_data');
       const resolved = { ...metadata, preprocessing: await resolvePreprocessing(metadata.preprocessing) };

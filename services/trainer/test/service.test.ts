@@ -5,20 +5,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
-import { EvaluateRequest, ExtractRepresentationsRequest, LrSchedule, TrainConfig, TrainerServiceClient, TrainRequest, type TrainResponse } from '@prune/contracts';
+import { EvaluateRequest, ExtractRepresentationsRequest, LrSchedule, TrainerServiceClient, TrainRequest, type TrainResponse } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
 import { callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, decodeMatrix, type ArtifactRef } from '@prune/store';
-import { trainConfigFromMessage, trainerBinding } from '../src/service.js';
-
-describe('trainConfigFromMessage', () => {
-  it('leaves unset fields to the training defaults and keeps an explicit false', () => {
-    const unset = trainConfigFromMessage(TrainConfig.fromPartial({ steps: 5 }));
-    expect(unset).toMatchObject({ steps: 5, batchSize: undefined, learningRate: undefined, nesterov: undefined, augment: undefined });
-    expect(trainConfigFromMessage(TrainConfig.fromPartial({ steps: 5, augment: false, nesterov: false }))).toMatchObject({ augment: false, nesterov: false });
-  });
-});
+import { DEFAULT_TRAIN_CONFIG } from '@prune/training';
+import { trainerBinding } from '../src/service.js';
 
 describe('TrainerService', () => {
   let server: RunningServer;
@@ -76,7 +69,18 @@ describe('TrainerService', () => {
     expect(decodeMatrix(store.readFile(reps.representation!))).toMatchObject({ rows: 40, columns: 64 });
   });
 
+  it('trains a request that sets only its length with the defaults every fine-tune shares (a cosine schedule)', async () => {
+    const events = await train({ jobId: 'test-defaults', model, trainData: { uri: 'cifar10-lossless-4000', maxExamples: 32, seed: 1 }, config: { steps: 2 } });
+    const last = events.filter((e) => e.event?.$case === 'progress').at(-1)!.event;
+    // step 2 of 2 trains at half of the cosine schedule (a step schedule would be at a tenth)
+    expect(last?.$case === 'progress' && last.value).toMatchObject({ step: 2, totalSteps: 2, learningRate: 0.5 * DEFAULT_TRAIN_CONFIG.learningRate });
+  });
+
   it('answers bad requests with a status code and the field', async () => {
+    await expect(train({ jobId: 'bad-lr', model, trainData: { uri: 'cifar10-lossless-4000', maxExamples: 32, seed: 0 }, config: { steps: 2, learningRate: -1 } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'config.learning_rate: must be a positive number, got -1',
+    });
     await expect(train({ jobId: '../etc', model, trainData: { uri: 'cifar10-lossless-4000', maxExamples: 0, seed: 0 }, config: undefined })).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringContaining('job_id:'),

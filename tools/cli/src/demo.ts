@@ -39,7 +39,6 @@ try {
     '--candidate-steps', values['candidate-steps']!,
     '--selected-steps', values['selected-steps']!,
     '--batch-size', '64',
-    '--learning-rate', '0.01',
     '--calibration', '128',
     '--validation-examples', '1000',
     '--test-examples', '2000',

@@ -1,6 +1,6 @@
 // A run as a report: the decision path, one row per iteration, and the final reductions against
 // the initial model (MACs, params, test accuracy). Text for people, JSON for scripts.
-import { Choice, RunState, type Candidate, type LayerWidth, type Run } from '@prune/contracts';
+import { CHOICE_NAMES, RUN_STATE_NAMES, type Choice, type RunState, type Candidate, type LayerWidth, type Run } from '@prune/contracts';
 
 export interface RunSummary {
   id: string;
@@ -35,18 +35,14 @@ interface CandidateSummary {
   removedScores: number[];
 }
 
-const STATE_NAMES: Record<number, string> = {
-  [RunState.RUN_STATE_PENDING]: 'pending',
-  [RunState.RUN_STATE_RUNNING]: 'running',
-  [RunState.RUN_STATE_SUCCEEDED]: 'succeeded',
-  [RunState.RUN_STATE_FAILED]: 'failed',
-  [RunState.RUN_STATE_CANCELLED]: 'cancelled',
-};
+export const stateName = (state: RunState): string => RUN_STATE_NAMES.name(state) ?? 'unknown';
 
-export const stateName = (state: RunState) => STATE_NAMES[state] ?? 'unknown';
-
-/** The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept). */
-export const choiceLetter = (choice: Choice): 'L' | 'F' => (choice === Choice.CHOICE_LAYER ? 'L' : 'F');
+/**
+ * The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept). The
+ * coordinator reports one of the two for every iteration; anything else reads as F, as a filter
+ * candidate is the only other outcome an iteration has.
+ */
+export const choiceLetter = (choice: Choice): 'L' | 'F' => CHOICE_NAMES.name(choice) ?? 'F';
 
 const candidate = (c: Candidate | undefined): CandidateSummary | undefined =>
   c && { similarity: c.similarity, validationAccuracy: c.validationAccuracy, macs: c.cost?.macs ?? 0, params: c.cost?.params ?? 0, removed: c.removed, removedScores: c.removedScores };

@@ -2,20 +2,13 @@
 // with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050.
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { FilterMatch, RunConfig, SelectionPolicy, type Run } from '@prune/contracts';
+import { FilterMatch, PHASE_NAMES, RunConfig, SELECTION_POLICY_NAMES, type Run } from '@prune/contracts';
 import { writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { checkHealth } from '@prune/service-kit';
 import { UsageError } from './inspect.js';
 import { renderRunHtml } from './report-html.js';
 import { choiceLetter, formatRunReport, stateName, summarizeRun } from './report.js';
-
-const POLICIES: Record<string, SelectionPolicy> = {
-  similarity: SelectionPolicy.SELECTION_POLICY_SIMILARITY,
-  random: SelectionPolicy.SELECTION_POLICY_RANDOM,
-  'layers-only': SelectionPolicy.SELECTION_POLICY_LAYERS_ONLY,
-  'filters-only': SelectionPolicy.SELECTION_POLICY_FILTERS_ONLY,
-};
 
 const COORDINATOR = { coordinator: { type: 'string' } } as const;
 
@@ -77,8 +70,8 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
   });
   if (!values.model) throw new UsageError('--model: a model file (manifest, Keras .h5/.json, TF.js model.json) or a store:// URI is required');
   if (!values.data) throw new UsageError('--data: a dataset is required, e.g. cifar10-jpeg');
-  const policy = values.policy === undefined ? undefined : POLICIES[values.policy];
-  if (values.policy !== undefined && policy === undefined) throw new UsageError(`--policy: expected one of ${Object.keys(POLICIES).join(', ')}, got "${values.policy}"`);
+  const policy = values.policy === undefined ? undefined : SELECTION_POLICY_NAMES.parse(values.policy);
+  if (values.policy !== undefined && policy === undefined) throw new UsageError(`--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${values.policy}"`);
   if (values['filter-match'] !== undefined && !['count', 'macs'].includes(values['filter-match'])) throw new UsageError(`--filter-match: expected count or macs, got "${values['filter-match']}"`);
   const fineTune = (steps: number | undefined) => ({ steps, batchSize: number(values, 'batch-size'), learningRate: number(values, 'learning-rate'), augment: values['no-augment'] ? false : undefined });
   const config: RunConfigInput = {
@@ -115,7 +108,7 @@ export async function followRun(client: CoordinatorClient, runId: string, out: N
     if (!event) continue;
     if (event.$case === 'run') run = event.value;
     else if (event.$case === 'phase') {
-      const name = `iteration ${event.value.iteration + 1}: ${event.value.name}`;
+      const name = `iteration ${event.value.iteration + 1}: ${PHASE_NAMES.name(event.value.phase) ?? 'a step this client does not know'}`;
       const text = `${name.padEnd(36)} ${bar(event.value.progress)} ${event.value.detail}`;
       if (tty) out.write(`\r\x1b[2K${text.slice(0, (out.columns || 120) - 1)}`); // one line, redrawn in place
       else if (name !== phase) out.write(`${name}\n`);

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { Run, RunState } from '@prune/contracts';
+import { Phase, Run, RunState, SELECTION_POLICY_NAMES, type WatchRunResponse } from '@prune/contracts';
+import type { CoordinatorClient } from '@prune/coordinator-client';
 import { finishedRun, ITERATION_1_WIDTHS } from './fixtures.js';
-import { formatRunReport, summarizeRun } from '../src/report.js';
-import { runConfigFromFlags } from '../src/run-commands.js';
+import { formatRunReport, stateName, summarizeRun } from '../src/report.js';
+import { followRun, runConfigFromFlags } from '../src/run-commands.js';
 import { UsageError } from '../src/inspect.js';
 
 describe('run report', () => {
@@ -46,9 +47,33 @@ describe('prune run flags', () => {
     expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--metric-param', 'threshold'])).toThrow('--metric-param: expected name=number, got "threshold"');
   });
 
+  it('sends each policy as the one the coordinator walks by that name', () => {
+    for (const name of ['similarity', 'random', 'layers-only', 'filters-only']) {
+      const { policy } = runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', name]).config;
+      expect(SELECTION_POLICY_NAMES.name(policy!)).toBe(name); // how the coordinator reads it
+    }
+  });
+
   it('refuses what the coordinator could not run, naming the flag', () => {
     expect(() => runConfigFromFlags(['--data', 'cifar10-jpeg'])).toThrow(/--model/);
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', 'greedy'])).toThrow('--policy: expected one of similarity, random, layers-only, filters-only, got "greedy"');
     expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', 'greedy'])).toThrow(UsageError);
     expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--iterations=-1'])).toThrow(/--iterations: expected a non-negative number/);
+  });
+});
+
+describe('following a run', () => {
+  it('shows each phase and state by the name people read', async () => {
+    const events: WatchRunResponse['event'][] = [
+      { $case: 'phase', value: { iteration: 0, phase: Phase.PHASE_SCORE, progress: 0, detail: '' } },
+      { $case: 'phase', value: { iteration: 0, phase: Phase.PHASE_FINE_TUNE_CANDIDATES, progress: 0.5, detail: 'step 25/50' } },
+      { $case: 'run', value: Run.fromPartial({ id: 'r', state: RunState.RUN_STATE_SUCCEEDED }) },
+    ];
+    const client = { get: async () => Run.fromPartial({ id: 'r', state: RunState.RUN_STATE_RUNNING }), watch: async function* () { yield* events; } };
+    const written: string[] = [];
+    const out = { isTTY: false, write: (text: string) => written.push(text) };
+    const run = await followRun(client as unknown as CoordinatorClient, 'r', out as unknown as NodeJS.WriteStream);
+    expect(written).toEqual(['iteration 1: score\n', 'iteration 1: fine-tune candidates\n']);
+    expect(stateName(run.state)).toBe('succeeded');
   });
 });

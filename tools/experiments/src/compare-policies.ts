@@ -10,13 +10,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '@prune/compute';
-import { SelectionPolicy } from '@prune/contracts';
+import { SELECTION_POLICY_NAMES, type SelectionPolicy } from '@prune/contracts';
 import { openDataset, sharedDir } from '@prune/data';
 import { loadModel, modelCost, putModelArtifact } from '@prune/models';
 import { CoordinatorClient } from '@prune/coordinator-client';
 import { startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
-import { evaluateModel, trainModel } from '@prune/training';
+import { DEFAULT_TRAIN_CONFIG, evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
 import { choiceLetter, lineChartSvg, summarizeRun, type RunSummary } from '@prune/cli';
 
 const { values } = parseArgs({
@@ -47,12 +47,16 @@ const hardware = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.t
 const store = new ArtifactStore(storeDir);
 fs.mkdirSync(outDir, { recursive: true });
 
+const policy = SELECTION_POLICY_NAMES.value;
 const POLICIES: { name: string; policy: SelectionPolicy; seed: number }[] = [
-  { name: 'similarity', policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY, seed: 0 },
-  ...values['random-seeds']!.split(',').map((s) => ({ name: `random (seed ${s})`, policy: SelectionPolicy.SELECTION_POLICY_RANDOM, seed: Number(s) })),
-  { name: 'layers-only', policy: SelectionPolicy.SELECTION_POLICY_LAYERS_ONLY, seed: 0 },
-  { name: 'filters-only', policy: SelectionPolicy.SELECTION_POLICY_FILTERS_ONLY, seed: 0 },
+  { name: 'similarity', policy: policy('similarity'), seed: 0 },
+  ...values['random-seeds']!.split(',').map((s) => ({ name: `random (seed ${s})`, policy: policy('random'), seed: Number(s) })),
+  { name: 'layers-only', policy: policy('layers-only'), seed: 0 },
+  { name: 'filters-only', policy: policy('filters-only'), seed: 0 },
 ];
+/** The runs' fine-tunes: batch 64 to fit the budget, every other hyper-parameter a run's default. */
+const RUN_BATCH_SIZE = 64;
+const describeFineTune = (c: { batchSize: number; schedule: string; learningRate: number }) => `batch ${c.batchSize}, ${c.schedule} from ${c.learningRate}`;
 const COLORS = ['#2e7d32', '#9e9e9e', '#b0b0b0', '#c8c8c8', '#1f5fbf', '#d9822b'];
 
 /** The baseline: the pretrained model fine-tuned on the training split, stored, with its test accuracy. */
@@ -61,7 +65,7 @@ async function baseline(name: string) {
   const { model, metadata } = await loadModel(path.join(sharedDir(), `models/resnet-cifar10/${name}.manifest.json`));
   const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
   const pretrained = evaluateModel(model, metadata, test).accuracy;
-  const config = { steps: n('baseline-steps'), batchSize: 128, learningRate: 0.01, schedule: 'cosine' as const, weightDecay: 5e-4, augment: true, seed: 0 };
+  const config = resolveTrainConfig({ steps: n('baseline-steps'), seed: 0 });
   await trainModel({ model, metadata, data: train, config, checkpointDir: path.join(storeDir, 'baselines', `${name}-${config.steps}-steps`), progressEverySteps: 50, onProgress: (p) => console.error(`  baseline ${name}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`) });
   const accuracy = evaluateModel(model, metadata, test).accuracy;
   const ref = await putModelArtifact(store, model, metadata);
@@ -101,8 +105,8 @@ async function comparePolicies(name: string) {
             calibrationExamples: n('calibration'),
             validationExamples: 1000,
             testExamples: 10_000,
-            candidateFinetune: { steps: n('candidate-steps'), batchSize: 64, learningRate: 0.01 },
-            selectedFinetune: { steps: n('selected-steps'), batchSize: 64, learningRate: 0.01 },
+            candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE },
+            selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },
           },
           runId,
         );
@@ -150,7 +154,7 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
     backend: `${backend.name} (${backend.detail})`,
     hardware,
     wallMinutes: Number(wallMinutes.toFixed(1)),
-    budget: { iterations: n('iterations'), blocksPerIteration: n('blocks-per-iteration'), baselineSteps: n('baseline-steps'), candidateSteps: n('candidate-steps'), selectedSteps: n('selected-steps'), batchSize: 64, criterion: `kl (${n('calibration')} calibration images)`, metric: 'linear_cka (1,000 validation images)', test: '10,000 JPEG test images' },
+    budget: { iterations: n('iterations'), blocksPerIteration: n('blocks-per-iteration'), baselineSteps: n('baseline-steps'), candidateSteps: n('candidate-steps'), selectedSteps: n('selected-steps'), batchSize: RUN_BATCH_SIZE, criterion: `kl (${n('calibration')} calibration images)`, metric: 'linear_cka (1,000 validation images)', test: '10,000 JPEG test images' },
     baseline: { model: base.ref.uri, pretrainedTestAccuracy: base.pretrained, testAccuracy: base.accuracy, macs: base.macs, params: base.params, fineTune: base.config },
   };
   const pct = (x: number) => `${(100 * x).toFixed(2)}`;
@@ -175,9 +179,9 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
     [
       `# ${name}: selection policies compared`,
       '',
-      `Baseline: the pretrained ${name} fine-tuned for ${base.config.steps} steps (batch 128, cosine from 0.01) on the JPEG CIFAR-10 training split: test accuracy ${pct(base.pretrained)}% -> **${pct(base.accuracy)}%** (10,000 JPEG test images), ${(base.macs / 1e6).toFixed(2)}M MACs, ${base.params} params.`,
+      `Baseline: the pretrained ${name} fine-tuned for ${base.config.steps} steps (${describeFineTune(base.config)}) on the JPEG CIFAR-10 training split: test accuracy ${pct(base.pretrained)}% -> **${pct(base.accuracy)}%** (10,000 JPEG test images), ${(base.macs / 1e6).toFixed(2)}M MACs, ${base.params} params.`,
       '',
-      `Every run starts from that baseline with the same criterion (KL, ${n('calibration')} calibration images), metric (linear CKA on 1,000 validation images), ${n('iterations')} iterations of ${n('blocks-per-iteration')} block(s) or as many filters, ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (batch 64, cosine from 0.01), seed 0 (random: seeds ${values['random-seeds']}).`,
+      `Every run starts from that baseline with the same criterion (KL, ${n('calibration')} calibration images), metric (linear CKA on 1,000 validation images), ${n('iterations')} iterations of ${n('blocks-per-iteration')} block(s) or as many filters, ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (${describeFineTune({ ...DEFAULT_TRAIN_CONFIG, batchSize: RUN_BATCH_SIZE })}), seed 0 (random: seeds ${values['random-seeds']}).`,
       '',
       table,
       '',

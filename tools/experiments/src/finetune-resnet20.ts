@@ -7,13 +7,13 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '@prune/compute';
 import { openDataset, sharedDir } from '@prune/data';
 import { loadModel } from '@prune/models';
-import { evaluateModel, trainModel } from '@prune/training';
+import { DEFAULT_TRAIN_CONFIG, evaluateModel, trainModel } from '@prune/training';
 
 const { values } = parseArgs({
   options: {
-    epochs: { type: 'string', default: '1' },
-    lr: { type: 'string', default: '0.01' },
-    batch: { type: 'string', default: '128' },
+    epochs: { type: 'string', default: String(DEFAULT_TRAIN_CONFIG.epochs) },
+    lr: { type: 'string', default: String(DEFAULT_TRAIN_CONFIG.learningRate) },
+    batch: { type: 'string', default: String(DEFAULT_TRAIN_CONFIG.batchSize) },
     out: { type: 'string' },
   },
 });
@@ -23,7 +23,8 @@ const { model, metadata } = await loadModel(path.join(sharedDir(), 'models/resne
 const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
 const before = evaluateModel(model, metadata, test);
 console.log(`before: test accuracy ${(100 * before.accuracy).toFixed(2)}%, loss ${before.loss.toFixed(4)} (${test.count} JPEG test images)`);
-const config = { epochs: Number(values.epochs), batchSize: Number(values.batch), learningRate: Number(values.lr), schedule: 'cosine' as const, weightDecay: 5e-4, augment: true, seed: 0 };
+const { schedule, weightDecay, augment } = DEFAULT_TRAIN_CONFIG;
+const config = { epochs: Number(values.epochs), batchSize: Number(values.batch), learningRate: Number(values.lr), schedule, weightDecay, augment, seed: 0 };
 const result = await trainModel({
   model,
   metadata,

@@ -6,11 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend, type tfl } from '@prune/compute';
+import { SELECTION_POLICY_NAMES } from '@prune/contracts';
 import { criterionByName, DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
 import { classBalancedSample, openDataset, sharedDir } from '@prune/data';
 import { localWalkPorts } from '@prune/local-ports';
 import { loadModel, preprocessImages } from '@prune/models';
-import { greedyWalk, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
+import { FINE_TUNE_STEPS, greedyWalk, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
 import { CKA_METRICS, PROCRUSTES_METRICS } from '@prune/similarity-metrics';
 
 const { values } = parseArgs({
@@ -21,8 +22,8 @@ const { values } = parseArgs({
     criterion: { type: 'string', default: 'kl' },
     metric: { type: 'string', default: 'linear_cka' },
     'filter-match': { type: 'string', default: 'count' },
-    'candidate-steps': { type: 'string', default: '50' },
-    'selected-steps': { type: 'string', default: '200' },
+    'candidate-steps': { type: 'string', default: String(FINE_TUNE_STEPS.candidate) },
+    'selected-steps': { type: 'string', default: String(FINE_TUNE_STEPS.selected) },
     'validation-examples': { type: 'string', default: '1000' },
     'test-examples': { type: 'string', default: '10000' },
     calibration: { type: 'string', default: String(DEFAULT_CALIBRATION_EXAMPLES) },
@@ -31,6 +32,7 @@ const { values } = parseArgs({
   },
 });
 const n = (key: keyof typeof values) => Number(values[key]);
+if (SELECTION_POLICY_NAMES.parse(values.policy!) === undefined) throw new Error(`--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${values.policy}"`);
 const backend = await initBackend();
 const started = performance.now();
 const { model, metadata } = await loadModel(path.join(sharedDir(), `models/resnet-cifar10/${values.model}.manifest.json`));
@@ -40,7 +42,8 @@ const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), n('test
 const calibration = classBalancedSample(train, n('calibration'), n('seed'));
 const metric = [...CKA_METRICS, ...PROCRUSTES_METRICS].find((m) => m.name === values.metric);
 if (!metric) throw new Error(`--metric: unknown ${values.metric}`);
-const fineTune = (steps: number) => ({ steps, batchSize: 128, learningRate: 0.01, schedule: 'cosine' as const, weightDecay: 5e-4, augment: true, seed: n('seed') });
+// Every other hyper-parameter is the default a run's fine-tunes take too (DEFAULT_TRAIN_CONFIG).
+const fineTune = (steps: number) => ({ steps, seed: n('seed') });
 const ports = localWalkPorts({
   metadata,
   train,

@@ -1,7 +1,9 @@
-// Training hyper-parameters, validated at the boundary with messages naming the field.
+// A fine-tune's hyper-parameters: their defaults and the one check of them. Free of TF.js, so the
+// coordinator completes and checks a run's fine-tunes at StartRun with the code the trainer uses.
 import { InvalidArgumentError } from '@prune/errors';
 
-export type LrScheduleName = 'constant' | 'step' | 'cosine';
+export const LR_SCHEDULES = ['constant', 'step', 'cosine'] as const;
+export type LrScheduleName = (typeof LR_SCHEDULES)[number];
 
 export interface TrainConfig {
   /** Epochs to train (ignored when `steps` > 0). */
@@ -20,6 +22,11 @@ export interface TrainConfig {
   seed: number;
 }
 
+/**
+ * What a fine-tune uses for every field it leaves unset, wherever it runs: the training library,
+ * the trainer service (TrainConfig message fields left 0), a run's two fine-tunes (the coordinator
+ * fills them in and reports them) and the experiments all take them from here.
+ */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   epochs: 1,
   steps: 0,
@@ -28,44 +35,40 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   momentum: 0.9,
   nesterov: true,
   weightDecay: 5e-4,
-  schedule: 'step',
+  schedule: 'cosine',
   stepMilestones: [0.5, 0.75],
   stepGamma: 0.1,
   augment: true,
   seed: 0,
 };
 
+/** A value training cannot run with; `fields` are the ones at fault, `problem` says what they must be. */
 export class TrainConfigError extends InvalidArgumentError {
   override name = 'TrainConfigError';
+
+  constructor(
+    readonly fields: (keyof TrainConfig)[],
+    readonly problem: string,
+  ) {
+    super(`${fields.join(', ')}: ${problem}`);
+  }
 }
 
+/** `partial` with the defaults for its undefined fields, checked. */
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   const config = { ...DEFAULT_TRAIN_CONFIG, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as TrainConfig;
   const check = (field: keyof TrainConfig, ok: boolean, expected: string) => {
-    if (!ok) throw new TrainConfigError(`${field}: must be ${expected}, got ${JSON.stringify(config[field])}`);
+    if (!ok) throw new TrainConfigError([field], `must be ${expected}, got ${JSON.stringify(config[field])}`);
   };
   check('epochs', Number.isInteger(config.epochs) && config.epochs >= 0, 'a non-negative integer');
   check('steps', Number.isInteger(config.steps) && config.steps >= 0, 'a non-negative integer');
-  if (config.epochs === 0 && config.steps === 0) throw new TrainConfigError('epochs, steps: one of them must be positive');
+  if (config.epochs === 0 && config.steps === 0) throw new TrainConfigError(['epochs', 'steps'], 'one of them must be positive');
   check('batchSize', Number.isInteger(config.batchSize) && config.batchSize >= 1, 'a positive integer');
   check('learningRate', Number.isFinite(config.learningRate) && config.learningRate > 0, 'a positive number');
   check('momentum', config.momentum >= 0 && config.momentum < 1, 'in [0, 1)');
   check('weightDecay', Number.isFinite(config.weightDecay) && config.weightDecay >= 0, 'a non-negative number');
-  check('schedule', ['constant', 'step', 'cosine'].includes(config.schedule), 'constant, step or cosine');
+  check('schedule', (LR_SCHEDULES as readonly string[]).includes(config.schedule), `one of ${LR_SCHEDULES.join(', ')}`);
   check('stepMilestones', config.stepMilestones.every((m) => m > 0 && m < 1), 'fractions in (0, 1)');
   check('stepGamma', config.stepGamma > 0 && config.stepGamma <= 1, 'in (0, 1]');
   return config;
-}
-
-/** Learning rate at `step` (0-based) of `total` steps. */
-export function learningRateAt(config: TrainConfig, step: number, total: number): number {
-  const progress = step / total;
-  switch (config.schedule) {
-    case 'constant':
-      return config.learningRate;
-    case 'step':
-      return config.learningRate * config.stepGamma ** config.stepMilestones.filter((m) => progress >= m).length;
-    case 'cosine':
-      return 0.5 * config.learningRate * (1 + Math.cos(Math.PI * progress));
-  }
 }

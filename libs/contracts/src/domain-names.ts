@@ -1,0 +1,41 @@
+// The one table per enum between the contracts and the domain: the coordinator translates with
+// them, and the CLI parses and shows the same names.
+import type { Choice as ChoiceName, RunState as RunStateName, SelectionPolicy as PolicyName, WalkPhase } from '@prune/pruning';
+import type { LrScheduleName } from '@prune/train-config';
+import { enumNames } from './enum-names.js';
+import { LrSchedule } from './gen/prune/v1/common.js';
+import { Choice, Phase, RunState, SelectionPolicy } from './gen/prune/v1/coordinator.js';
+
+export const SELECTION_POLICY_NAMES = enumNames<PolicyName, SelectionPolicy>({
+  similarity: SelectionPolicy.SELECTION_POLICY_SIMILARITY,
+  random: SelectionPolicy.SELECTION_POLICY_RANDOM,
+  'layers-only': SelectionPolicy.SELECTION_POLICY_LAYERS_ONLY,
+  'filters-only': SelectionPolicy.SELECTION_POLICY_FILTERS_ONLY,
+});
+
+export const RUN_STATE_NAMES = enumNames<RunStateName, RunState>({
+  pending: RunState.RUN_STATE_PENDING,
+  running: RunState.RUN_STATE_RUNNING,
+  succeeded: RunState.RUN_STATE_SUCCEEDED,
+  failed: RunState.RUN_STATE_FAILED,
+  cancelled: RunState.RUN_STATE_CANCELLED,
+});
+
+export const PHASE_NAMES = enumNames<WalkPhase, Phase>({
+  score: Phase.PHASE_SCORE,
+  'layer candidate': Phase.PHASE_LAYER_CANDIDATE,
+  'filter candidate': Phase.PHASE_FILTER_CANDIDATE,
+  'fine-tune candidates': Phase.PHASE_FINE_TUNE_CANDIDATES,
+  compare: Phase.PHASE_COMPARE,
+  'fine-tune selected': Phase.PHASE_FINE_TUNE_SELECTED,
+  evaluate: Phase.PHASE_EVALUATE,
+});
+
+/** The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept). */
+export const CHOICE_NAMES = enumNames<ChoiceName, Choice>({ L: Choice.CHOICE_LAYER, F: Choice.CHOICE_FILTER });
+
+export const LR_SCHEDULE_NAMES = enumNames<LrScheduleName, LrSchedule>({
+  constant: LrSchedule.LR_SCHEDULE_CONSTANT,
+  step: LrSchedule.LR_SCHEDULE_STEP,
+  cosine: LrSchedule.LR_SCHEDULE_COSINE,
+});

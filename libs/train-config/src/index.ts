@@ -1,0 +1,2 @@
+export { DEFAULT_TRAIN_CONFIG, LR_SCHEDULES, resolveTrainConfig, TrainConfigError } from './train-config.js';
+export type { LrScheduleName, TrainConfig } from './train-config.js';
