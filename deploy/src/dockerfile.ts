@@ -45,15 +45,20 @@ export function dockerfileProblems(text: string, targets: string[]): string[] {
       if (name && value) args.set(name, value);
     }
     if (keyword === 'FROM') {
-      const image = rest.split(/\s+/)[0]!.replace(/\$\{(\w+)\}/g, (_m, name: string) => args.get(name) ?? `\${${name}}`);
+      const image = rest
+        .split(/\s+/)[0]!
+        .replace(/\$\{(\w+)\}/g, (_m, name: string) => args.get(name) ?? `\${${name}}`);
       if (!stageNames.has(image)) {
         if (image.includes('${')) problems.push(`line ${line}: base image ${image} has no default`);
-        else if (!/:[\w.-]*\d+\.\d+[\w.-]*(@sha256:[0-9a-f]{64})?$|@sha256:[0-9a-f]{64}$/.test(image)) problems.push(`line ${line}: base image ${image} is not pinned to a version`);
+        else if (!/:[\w.-]*\d+\.\d+[\w.-]*(@sha256:[0-9a-f]{64})?$|@sha256:[0-9a-f]{64}$/.test(image))
+          problems.push(`line ${line}: base image ${image} is not pinned to a version`);
       }
       stageNames.add(stage);
     }
-    if (keyword === 'ADD' && /https?:\/\//.test(rest)) problems.push(`line ${line}: ADD from a URL (use a pinned download with a checksum)`);
-    if (keyword === 'RUN' && /apt-get install/.test(rest) && !/--no-install-recommends/.test(rest)) problems.push(`line ${line}: apt-get install without --no-install-recommends`);
+    if (keyword === 'ADD' && /https?:\/\//.test(rest))
+      problems.push(`line ${line}: ADD from a URL (use a pinned download with a checksum)`);
+    if (keyword === 'RUN' && /apt-get install/.test(rest) && !/--no-install-recommends/.test(rest))
+      problems.push(`line ${line}: apt-get install without --no-install-recommends`);
   }
   for (const target of targets) {
     const stage = instructions.filter((i) => i.stage === target);

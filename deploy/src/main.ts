@@ -1,5 +1,12 @@
 // `npm run deploy:render -- [cpu|gpu]`: prints an overlay's manifests after checking them.
-import { crossReferenceProblems, kustomizeBuild, overlayDir, OVERLAYS, renderOverlay, schemaProblems } from './manifests.js';
+import {
+  crossReferenceProblems,
+  kustomizeBuild,
+  overlayDir,
+  OVERLAYS,
+  renderOverlay,
+  schemaProblems,
+} from './manifests.js';
 
 const overlay = process.argv[2] ?? 'cpu';
 if (!(OVERLAYS as readonly string[]).includes(overlay)) {

@@ -61,13 +61,23 @@ export function schemaProblems(objects: K8sObject[]): string[] {
 }
 
 interface PodSpec {
-  containers: { name: string; image: string; envFrom?: { configMapRef?: { name: string } }[]; ports?: { name?: string; containerPort: number }[]; readinessProbe?: { grpc?: { port: number } }; livenessProbe?: { grpc?: { port: number } }; resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }[];
+  containers: {
+    name: string;
+    image: string;
+    envFrom?: { configMapRef?: { name: string } }[];
+    ports?: { name?: string; containerPort: number }[];
+    readinessProbe?: { grpc?: { port: number } };
+    livenessProbe?: { grpc?: { port: number } };
+    resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  }[];
   volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; configMap?: { name: string } }[];
   securityContext?: { runAsNonRoot?: boolean };
 }
 
-const podSpec = (d: K8sObject) => (d.spec as { template: { spec: PodSpec; metadata: { labels: Record<string, string> } } }).template;
-const selects = (selector: Record<string, string>, labels: Record<string, string>) => Object.entries(selector).every(([k, v]) => labels[k] === v);
+const podSpec = (d: K8sObject) =>
+  (d.spec as { template: { spec: PodSpec; metadata: { labels: Record<string, string> } } }).template;
+const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
 
 /** What the schemas cannot see: references between objects and this deployment's conventions. */
 export function crossReferenceProblems(objects: K8sObject[]): string[] {
@@ -83,8 +93,15 @@ export function crossReferenceProblems(objects: K8sObject[]): string[] {
     if (targets.length === 0) problems.push(`Service/${service.metadata.name}: selects no Deployment`);
     const ports = (service.spec as { ports: { targetPort?: string | number }[] }).ports;
     for (const port of ports) {
-      const named = targets.some((d) => podSpec(d).spec.containers.some((c) => c.ports?.some((p) => p.name === port.targetPort || p.containerPort === port.targetPort)));
-      if (targets.length && !named) problems.push(`Service/${service.metadata.name}: targetPort ${port.targetPort} is not a container port of the Deployment it selects`);
+      const named = targets.some((d) =>
+        podSpec(d).spec.containers.some((c) =>
+          c.ports?.some((p) => p.name === port.targetPort || p.containerPort === port.targetPort),
+        ),
+      );
+      if (targets.length && !named)
+        problems.push(
+          `Service/${service.metadata.name}: targetPort ${port.targetPort} is not a container port of the Deployment it selects`,
+        );
     }
   }
   for (const deployment of deployments.values()) {
@@ -92,19 +109,29 @@ export function crossReferenceProblems(objects: K8sObject[]): string[] {
     const where = `Deployment/${deployment.metadata.name}`;
     if (!spec.securityContext?.runAsNonRoot) problems.push(`${where}: pods must run as non-root`);
     for (const volume of spec.volumes ?? []) {
-      if (volume.persistentVolumeClaim && !claims.has(volume.persistentVolumeClaim.claimName)) problems.push(`${where}: volume ${volume.name} claims a missing PersistentVolumeClaim ${volume.persistentVolumeClaim.claimName}`);
-      if (volume.configMap && !configMaps.has(volume.configMap.name)) problems.push(`${where}: volume ${volume.name} mounts a missing ConfigMap ${volume.configMap.name}`);
+      if (volume.persistentVolumeClaim && !claims.has(volume.persistentVolumeClaim.claimName))
+        problems.push(
+          `${where}: volume ${volume.name} claims a missing PersistentVolumeClaim ${volume.persistentVolumeClaim.claimName}`,
+        );
+      if (volume.configMap && !configMaps.has(volume.configMap.name))
+        problems.push(`${where}: volume ${volume.name} mounts a missing ConfigMap ${volume.configMap.name}`);
     }
     for (const container of spec.containers) {
-      if (!/:[0-9]+\.[0-9]+\.[0-9]+[-\w.]*$|@sha256:[0-9a-f]{64}$/.test(container.image)) problems.push(`${where}: image ${container.image} is not pinned to a version or digest`);
-      for (const source of container.envFrom ?? []) if (source.configMapRef && !configMaps.has(source.configMapRef.name)) problems.push(`${where}: envFrom names a missing ConfigMap ${source.configMapRef.name}`);
-      if (!container.readinessProbe?.grpc || !container.livenessProbe?.grpc) problems.push(`${where}: readiness and liveness must use gRPC health`);
-      if (!container.resources?.requests || !container.resources?.limits) problems.push(`${where}: resource requests and limits are required`);
+      if (!/:[0-9]+\.[0-9]+\.[0-9]+[-\w.]*$|@sha256:[0-9a-f]{64}$/.test(container.image))
+        problems.push(`${where}: image ${container.image} is not pinned to a version or digest`);
+      for (const source of container.envFrom ?? [])
+        if (source.configMapRef && !configMaps.has(source.configMapRef.name))
+          problems.push(`${where}: envFrom names a missing ConfigMap ${source.configMapRef.name}`);
+      if (!container.readinessProbe?.grpc || !container.livenessProbe?.grpc)
+        problems.push(`${where}: readiness and liveness must use gRPC health`);
+      if (!container.resources?.requests || !container.resources?.limits)
+        problems.push(`${where}: resource requests and limits are required`);
     }
   }
   for (const hpa of objects.filter((o) => o.kind === 'HorizontalPodAutoscaler')) {
     const target = (hpa.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
-    if (target.kind !== 'Deployment' || !deployments.has(target.name)) problems.push(`HorizontalPodAutoscaler/${hpa.metadata.name}: scales a missing ${target.kind}/${target.name}`);
+    if (target.kind !== 'Deployment' || !deployments.has(target.name))
+      problems.push(`HorizontalPodAutoscaler/${hpa.metadata.name}: scales a missing ${target.kind}/${target.name}`);
   }
   // Every address the coordinator is configured with must name a Service and its port.
   const serviceAddress = (address: string) => {
@@ -114,8 +141,14 @@ export function crossReferenceProblems(objects: K8sObject[]): string[] {
   };
   for (const configMap of configMaps.values()) {
     for (const [key, value] of Object.entries(configMap.data ?? {})) {
-      const addresses = key.endsWith('_ADDRESSES') ? value.split(',') : key.endsWith('.json') ? ((JSON.parse(value) as { services?: { addresses: string[] }[] }).services ?? []).flatMap((s) => s.addresses) : [];
-      for (const address of addresses) if (!serviceAddress(address.trim())) problems.push(`ConfigMap/${configMap.metadata.name}: ${key} address ${address} names no Service port`);
+      const addresses = key.endsWith('_ADDRESSES')
+        ? value.split(',')
+        : key.endsWith('.json')
+          ? ((JSON.parse(value) as { services?: { addresses: string[] }[] }).services ?? []).flatMap((s) => s.addresses)
+          : [];
+      for (const address of addresses)
+        if (!serviceAddress(address.trim()))
+          problems.push(`ConfigMap/${configMap.metadata.name}: ${key} address ${address} names no Service port`);
     }
   }
   return problems;

@@ -20,7 +20,9 @@ describe('the image Dockerfile', () => {
     expect(runs.find((i) => i.stage === 'build')!.args).toContain(`require('@tensorflow/tfjs-node')`);
     const gpuEnv = instructions.find((i) => i.stage === 'build-gpu' && i.keyword === 'ENV')!.args;
     expect(gpuEnv).toBe('PRUNE_TFJS_NODE_PACKAGE=@tensorflow/tfjs-node-gpu');
-    expect(runs.find((i) => i.stage === 'build-gpu')!.args).toContain('node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v8/tfjs_binding.node');
+    expect(runs.find((i) => i.stage === 'build-gpu')!.args).toContain(
+      'node_modules/@tensorflow/tfjs-node-gpu/lib/napi-v8/tfjs_binding.node',
+    );
     const cpuEnv = instructions.find((i) => i.stage === 'cpu' && i.keyword === 'ENV')!.args;
     expect(cpuEnv).toContain('PRUNE_BACKEND=tensorflow');
   });

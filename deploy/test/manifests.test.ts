@@ -2,13 +2,26 @@ import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { crossReferenceProblems, DEPLOY_DIR, OVERLAYS, renderKustomization, renderOverlay, schemaProblems, type K8sObject } from '../src/manifests.js';
+import {
+  crossReferenceProblems,
+  DEPLOY_DIR,
+  OVERLAYS,
+  renderKustomization,
+  renderOverlay,
+  schemaProblems,
+  type K8sObject,
+} from '../src/manifests.js';
 
 const SERVICES = ['coordinator', 'trainer', 'criterion', 'candidates', 'similarity', 'similarity-procrustes'];
-type Container = { image: string; resources: { limits: Record<string, string> }; env?: { name: string; value?: string; valueFrom?: unknown }[] };
+type Container = {
+  image: string;
+  resources: { limits: Record<string, string> };
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+};
 type Pod = { containers: Container[]; nodeSelector?: Record<string, string>; tolerations?: { key: string }[] };
 const pod = (d: K8sObject) => (d.spec as { template: { spec: Pod } }).template.spec;
-const find = (objects: K8sObject[], kind: string, name: string) => objects.find((o) => o.kind === kind && o.metadata.name === name)!;
+const find = (objects: K8sObject[], kind: string, name: string) =>
+  objects.find((o) => o.kind === kind && o.metadata.name === name)!;
 
 describe.each(OVERLAYS)('the %s overlay', (overlay) => {
   const objects = renderOverlay(overlay);
@@ -24,16 +37,24 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
       expect(find(objects, 'Deployment', name), name).toBeDefined();
       expect(find(objects, 'Service', name), name).toBeDefined();
     }
-    expect(new Set(objects.filter((o) => o.kind !== 'Namespace').map((o) => o.metadata.namespace))).toEqual(new Set(['prune']));
-    for (const d of objects.filter((o) => o.kind === 'Deployment')) expect(pod(d).containers[0]!.image).toBe(`ghcr.io/prune-everything/prune:0.1.0-${overlay}`);
+    expect(new Set(objects.filter((o) => o.kind !== 'Namespace').map((o) => o.metadata.namespace))).toEqual(
+      new Set(['prune']),
+    );
+    for (const d of objects.filter((o) => o.kind === 'Deployment'))
+      expect(pod(d).containers[0]!.image).toBe(`ghcr.io/prune-everything/prune:0.1.0-${overlay}`);
   });
 
   it('balances per call over replicas (headless Services) and keeps one coordinator with its state on a volume', () => {
-    for (const name of SERVICES.filter((s) => s !== 'coordinator')) expect((find(objects, 'Service', name).spec as { clusterIP?: string }).clusterIP, name).toBe('None');
+    for (const name of SERVICES.filter((s) => s !== 'coordinator'))
+      expect((find(objects, 'Service', name).spec as { clusterIP?: string }).clusterIP, name).toBe('None');
     const coordinator = find(objects, 'Deployment', 'coordinator');
     expect(coordinator.spec).toMatchObject({ replicas: 1, strategy: { type: 'Recreate' } });
-    expect(find(objects, 'PersistentVolumeClaim', 'prune-store').spec).toMatchObject({ accessModes: ['ReadWriteMany'] });
-    expect(find(objects, 'HorizontalPodAutoscaler', 'trainer').spec).toMatchObject({ scaleTargetRef: { name: 'trainer' } });
+    expect(find(objects, 'PersistentVolumeClaim', 'prune-store').spec).toMatchObject({
+      accessModes: ['ReadWriteMany'],
+    });
+    expect(find(objects, 'HorizontalPodAutoscaler', 'trainer').spec).toMatchObject({
+      scaleTargetRef: { name: 'trainer' },
+    });
   });
 
   it('puts trainer and criterion on GPUs only in the gpu overlay', () => {
@@ -50,7 +71,9 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
     expect(find(objects, 'ConfigMap', 'prune-config').data!['PRUNE_BACKEND']).toBe('tensorflow');
     for (const name of ['trainer', 'criterion']) {
       const env = pod(find(objects, 'Deployment', name)).containers[0]!.env ?? [];
-      expect(env.find((e) => e.name === 'PRUNE_THREADS')).toMatchObject({ valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } });
+      expect(env.find((e) => e.name === 'PRUNE_THREADS')).toMatchObject({
+        valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } },
+      });
     }
   });
 });
@@ -63,7 +86,9 @@ describe('the checks can fail', () => {
     (trainer.spec as { replicas: unknown }).replicas = 'two';
     pod(trainer).containers[0]!.image = 'ghcr.io/prune-everything/prune:latest';
     const registry = find(broken, 'ConfigMap', 'prune-similarity-registry');
-    registry.data!['similarity-registry.json'] = JSON.stringify({ services: [{ name: 'x', addresses: ['dns:///nowhere:1'] }] });
+    registry.data!['similarity-registry.json'] = JSON.stringify({
+      services: [{ name: 'x', addresses: ['dns:///nowhere:1'] }],
+    });
     find(broken, 'Service', 'criterion').spec!['selector'] = { 'app.kubernetes.io/name': 'nothing' };
     expect(schemaProblems(broken)).toEqual([expect.stringMatching(/^Deployment\/trainer: .*replicas/)]);
     expect(crossReferenceProblems(broken)).toEqual(
@@ -78,9 +103,18 @@ describe('the checks can fail', () => {
   it('adding a similarity service is a new Deployment + Service and one registry line', () => {
     // a kustomization on top of the cpu overlay, as a user would write it
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'overlay-'));
-    const added = fs.readFileSync(path.join(DEPLOY_DIR, 'k8s/base/similarity-procrustes.yaml'), 'utf8').replaceAll('similarity-procrustes', 'similarity-rbf').replaceAll('50055', '50056');
+    const added = fs
+      .readFileSync(path.join(DEPLOY_DIR, 'k8s/base/similarity-procrustes.yaml'), 'utf8')
+      .replaceAll('similarity-procrustes', 'similarity-rbf')
+      .replaceAll('50055', '50056');
     fs.writeFileSync(path.join(dir, 'similarity-rbf.yaml'), added);
-    const registry = { services: [{ name: 'cka', addresses: ['dns:///similarity:50054'] }, { name: 'procrustes', addresses: ['dns:///similarity-procrustes:50055'] }, { name: 'rbf', addresses: ['dns:///similarity-rbf:50056'] }] };
+    const registry = {
+      services: [
+        { name: 'cka', addresses: ['dns:///similarity:50054'] },
+        { name: 'procrustes', addresses: ['dns:///similarity-procrustes:50055'] },
+        { name: 'rbf', addresses: ['dns:///similarity-rbf:50056'] },
+      ],
+    };
     fs.writeFileSync(
       path.join(dir, 'kustomization.yaml'),
       [

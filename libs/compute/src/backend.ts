@@ -31,9 +31,7 @@ export class BackendError extends Error {
 export function parseBackendName(value: string | undefined): BackendName {
   const name = (value ?? '').trim().toLowerCase() || 'auto';
   if ((BACKEND_NAMES as readonly string[]).includes(name)) return name as BackendName;
-  throw new BackendError(
-    `PRUNE_BACKEND="${value}" is not a backend; valid names are: ${BACKEND_NAMES.join(', ')}`,
-  );
+  throw new BackendError(`PRUNE_BACKEND="${value}" is not a backend; valid names are: ${BACKEND_NAMES.join(', ')}`);
 }
 
 const require = createRequire(import.meta.url);
@@ -62,7 +60,9 @@ export function parseThreads(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const threads = Number(value);
   if (!Number.isInteger(threads) || threads < 1) {
-    throw new BackendError(`PRUNE_THREADS="${value}" is not a positive integer (threads per process; unset for one per core)`);
+    throw new BackendError(
+      `PRUNE_THREADS="${value}" is not a positive integer (threads per process; unset for one per core)`,
+    );
   }
   return threads;
 }
@@ -124,7 +124,9 @@ async function activate(requested: BackendName): Promise<ActiveBackend> {
       await tf.ready();
       registerNativeTrainingGradients();
       const build = loaded.pkg.endsWith('-gpu') ? 'CUDA build' : 'CPU build';
-      const pool = process.env['TF_NUM_INTRAOP_THREADS'] ? `${process.env['TF_NUM_INTRAOP_THREADS']} threads` : `${os.availableParallelism()} threads (one per core)`;
+      const pool = process.env['TF_NUM_INTRAOP_THREADS']
+        ? `${process.env['TF_NUM_INTRAOP_THREADS']} threads`
+        : `${os.availableParallelism()} threads (one per core)`;
       return { name: 'tensorflow', package: loaded.pkg, requested, detail: `libtensorflow ${build}, ${pool}` };
     }
     if (requested === 'tensorflow') {
@@ -149,7 +151,9 @@ export async function initBackend(
   let pending = initialized.get(name);
   if (!pending) {
     pending = activate(name).then((backend) => {
-      log(`[prune] TF.js backend: ${backend.name} (${backend.detail}) via ${backend.package}, requested ${backend.requested}`);
+      log(
+        `[prune] TF.js backend: ${backend.name} (${backend.detail}) via ${backend.package}, requested ${backend.requested}`,
+      );
       return backend;
     });
     pending.catch(() => initialized.delete(name));

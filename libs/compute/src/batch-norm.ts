@@ -41,7 +41,14 @@ function channelSum(x: Tensor): Tensor {
 }
 
 /** gamma * (x - mean) / sqrt(variance + epsilon) + beta, as one per-channel affine map. */
-function normalizeWith(x: Tensor, mean: Tensor, variance: Tensor, gamma: Tensor, beta: Tensor, epsilon: number): Tensor {
+function normalizeWith(
+  x: Tensor,
+  mean: Tensor,
+  variance: Tensor,
+  gamma: Tensor,
+  beta: Tensor,
+  epsilon: number,
+): Tensor {
   const scale = tf.mul(gamma, tf.rsqrt(tf.add(variance, epsilon)));
   return channelAffine(x, scale, tf.sub(beta, tf.mul(mean, scale)));
 }
@@ -116,14 +123,24 @@ function batchNormTrainingNative(
   let stats: { mean: Tensor; variance: Tensor } | undefined;
   const normalize = tf.customGrad(((xT: Tensor, g: Tensor, b: Tensor, save: tf.GradSaveFunc) => {
     const empty = tf.tensor1d([], 'float32'); // population statistics: unused in training
-    const [y, batchMean, unbiasedVariance, reserve1, reserve2] = backend.executeMultipleOutputs('FusedBatchNorm', attrs, [xT, g, b, empty, empty], 5);
+    const [y, batchMean, unbiasedVariance, reserve1, reserve2] = backend.executeMultipleOutputs(
+      'FusedBatchNorm',
+      attrs,
+      [xT, g, b, empty, empty],
+      5,
+    );
     // TensorFlow returns the Bessel-corrected variance; tfjs-layers' moving average uses the biased one.
     stats = { mean: tf.keep(batchMean!), variance: tf.keep(tf.mul(unbiasedVariance!, (count - 1) / count)) };
     save([xT, g, reserve1!, reserve2!]);
     return {
       value: y!,
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) => {
-        const [dx, dGamma, dBeta] = backend.executeMultipleOutputs('FusedBatchNormGrad', attrs, [dy as Tensor, ...saved], 5);
+        const [dx, dGamma, dBeta] = backend.executeMultipleOutputs(
+          'FusedBatchNormGrad',
+          attrs,
+          [dy as Tensor, ...saved],
+          5,
+        );
         return [dx!, dGamma!, dBeta!];
       },
     };
@@ -193,12 +210,14 @@ export class BatchNormalization extends StockBatchNormalization {
       const channels = x.shape.at(-1)!;
       const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);
       const beta = f.beta ? f.beta.read() : tf.zeros([channels]);
-      const { y, mean, variance } =
-        native
-          ? batchNormTrainingNative(native, x, gamma, beta, f.epsilon)
-          : batchNormTraining(x, gamma, beta, f.epsilon);
+      const { y, mean, variance } = native
+        ? batchNormTrainingNative(native, x, gamma, beta, f.epsilon)
+        : batchNormTraining(x, gamma, beta, f.epsilon);
       // Same update rule as tfjs-layers: moving = moving - (moving - batch) * (1 - momentum).
-      for (const [variable, batch] of [[f.movingMean, mean], [f.movingVariance, variance]] as const) {
+      for (const [variable, batch] of [
+        [f.movingMean, mean],
+        [f.movingVariance, variance],
+      ] as const) {
         const old = variable.read();
         variable.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - f.momentum)));
       }
@@ -210,7 +229,9 @@ export class BatchNormalization extends StockBatchNormalization {
 
 // Replaces the stock class in the deserialization registry: every model loaded from JSON
 // gets the fast training path.
-tf.serialization.registerClass(BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+tf.serialization.registerClass(
+  BatchNormalization as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+);
 
 /** Factory matching tfl.layers.batchNormalization, returning the fast layer. */
 export function batchNormalization(args: BatchNormalizationArgs = {}): tfl.layers.Layer {

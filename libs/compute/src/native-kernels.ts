@@ -49,7 +49,8 @@ export function registerNativeTrainingGradients(): void {
       return {
         x: () => {
           const backend = nativeBackend();
-          if (backend && x.dtype === 'float32') return backend.executeSingleOutput('ReluGrad', [float32Attr(backend)], [dyT, x]);
+          if (backend && x.dtype === 'float32')
+            return backend.executeSingleOutput('ReluGrad', [float32Attr(backend)], [dyT, x]);
           return tf.mul(dyT, tf.cast(tf.step(x), 'float32'));
         },
       };

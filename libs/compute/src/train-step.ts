@@ -26,7 +26,8 @@ export function makeTrainStep(
   options: TrainStepOptions = {},
 ): (images: tf.Tensor4D, labels: tf.Tensor1D) => TrainStepResult {
   const decay = options.weightDecay ?? 0;
-  if (decay > 0 && !options.decayedWeights) throw new Error('makeTrainStep: weightDecay needs decayedWeights (the weights it applies to)');
+  if (decay > 0 && !options.decayedWeights)
+    throw new Error('makeTrainStep: weightDecay needs decayedWeights (the weights it applies to)');
   const decayed = decay > 0 ? options.decayedWeights! : [];
   const numClasses = (model.outputs[0]!.shape as number[]).at(-1)!;
   return (images, labels) => {

@@ -43,7 +43,14 @@ class KernelChain {
 
 function padInfoOf(inShape: Shape4, filterShape: Shape4, attrs: ConvAttrs) {
   if (attrs.dataFormat !== 'NHWC') throw new Error(`wasm conv backprop supports NHWC only, got ${attrs.dataFormat}`);
-  const info = tf.backend_util.computeConv2DInfo(inShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const info = tf.backend_util.computeConv2DInfo(
+    inShape,
+    filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
   return { pad: info.padInfo, stride: [info.strideHeight, info.strideWidth] as const, outShape: info.outShape };
 }
 
@@ -64,18 +71,34 @@ function conv2dBackpropFilter(args: KernelArgs): TensorInfo {
   // Rows/cols of the padded input actually touched by the forward conv.
   const needH = (outH! - 1) * stride[0] + kh;
   const needW = (outW! - 1) * stride[1] + kw;
-  let xp = chain.run('PadV2', { x }, {
-    paddings: [[0, 0], [pad.top, Math.max(0, needH - inH - pad.top)], [pad.left, Math.max(0, needW - inW - pad.left)], [0, 0]],
-    constantValue: 0,
-  });
+  let xp = chain.run(
+    'PadV2',
+    { x },
+    {
+      paddings: [
+        [0, 0],
+        [pad.top, Math.max(0, needH - inH - pad.top)],
+        [pad.left, Math.max(0, needW - inW - pad.left)],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   if (xp.shape[1] !== needH || xp.shape[2] !== needW) {
     xp = chain.run('Slice', { x: xp }, { begin: [0, 0, 0, 0], size: [-1, needH, needW, -1] });
   }
   const xT = chain.run('Transpose', { x: xp }, { perm: [3, 1, 2, 0] }); // [Ci, H, W, N]
   const dyT = chain.run('Transpose', { x: dy }, { perm: [1, 2, 0, 3] }); // [Ho, Wo, N, Co]
-  const grad = chain.run('Conv2D', { x: xT, filter: dyT }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [stride[0], stride[1]],
-  }); // [Ci, kh, kw, Co]
+  const grad = chain.run(
+    'Conv2D',
+    { x: xT, filter: dyT },
+    {
+      strides: [1, 1],
+      pad: 'valid',
+      dataFormat: 'NHWC',
+      dilations: [stride[0], stride[1]],
+    },
+  ); // [Ci, kh, kw, Co]
   return chain.finish(chain.run('Transpose', { x: grad }, { perm: [1, 2, 0, 3] }));
 }
 
@@ -97,10 +120,21 @@ function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   if (sh > 1 || sw > 1) {
     // Insert (s-1) zeros after every row and column: [n, outH*sh, outW*sw, c].
     const grid = chain.run('Reshape', { x: dy }, { shape: [n, outH, 1, outW, 1, outC] });
-    const spread = chain.run('PadV2', { x: grid }, {
-      paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]],
-      constantValue: 0,
-    });
+    const spread = chain.run(
+      'PadV2',
+      { x: grid },
+      {
+        paddings: [
+          [0, 0],
+          [0, 0],
+          [0, sh - 1],
+          [0, 0],
+          [0, sw - 1],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     up = chain.run('Reshape', { x: spread }, { shape: [n, outH * sh, outW * sw, outC] });
   }
   const top = kh - 1 - pad.top;
@@ -108,21 +142,43 @@ function conv2dBackpropInput(args: KernelArgs): TensorInfo {
   // A valid conv of an (inH + kh - 1)-row input yields exactly inH rows.
   const bottom = inH + kh - 1 - top - up.shape[1]!;
   const right = inW + kw - 1 - left - up.shape[2]!;
-  let padded = chain.run('PadV2', { x: up }, {
-    paddings: [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]],
-    constantValue: 0,
-  });
+  let padded = chain.run(
+    'PadV2',
+    { x: up },
+    {
+      paddings: [
+        [0, 0],
+        [Math.max(0, top), Math.max(0, bottom)],
+        [Math.max(0, left), Math.max(0, right)],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
+  );
   if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-    padded = chain.run('Slice', { x: padded }, {
-      begin: [0, Math.max(0, -top), Math.max(0, -left), 0],
-      size: [-1, inH + kh - 1, inW + kw - 1, -1],
-    });
+    padded = chain.run(
+      'Slice',
+      { x: padded },
+      {
+        begin: [0, Math.max(0, -top), Math.max(0, -left), 0],
+        size: [-1, inH + kh - 1, inW + kw - 1, -1],
+      },
+    );
   }
   const reversed = chain.run('Reverse', { x: filter }, { dims: [0, 1] });
   const flipped = chain.run('Transpose', { x: reversed }, { perm: [0, 1, 3, 2] }); // [kh, kw, Co, Ci]
-  return chain.finish(chain.run('Conv2D', { x: padded, filter: flipped }, {
-    strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1],
-  }));
+  return chain.finish(
+    chain.run(
+      'Conv2D',
+      { x: padded, filter: flipped },
+      {
+        strides: [1, 1],
+        pad: 'valid',
+        dataFormat: 'NHWC',
+        dilations: [1, 1],
+      },
+    ),
+  );
 }
 
 let registered = false;

@@ -39,12 +39,21 @@ function seeded(shape: number[], seed: number): Float32Array {
   return tf.tidy(() => tf.randomNormal(shape, 0, 1, 'float32', seed).dataSync() as Float32Array);
 }
 
-interface Case { input: [number, number, number, number]; kernel: number; inC: number; outC: number; stride: number; pad: 'same' | 'valid' }
+interface Case {
+  input: [number, number, number, number];
+  kernel: number;
+  inC: number;
+  outC: number;
+  stride: number;
+  pad: 'same' | 'valid';
+}
 
 const cases: Case[] = [];
-for (const kernel of [1, 3]) for (const stride of [1, 2]) for (const pad of ['same', 'valid'] as const) {
-  cases.push({ input: [3, 9, 8, 5], kernel, inC: 5, outC: 6, stride, pad });
-}
+for (const kernel of [1, 3])
+  for (const stride of [1, 2])
+    for (const pad of ['same', 'valid'] as const) {
+      cases.push({ input: [3, 9, 8, 5], kernel, inC: 5, outC: 6, stride, pad });
+    }
 // The shapes of a CIFAR ResNet's stride-2 convolutions, with explicit padding as in our models.
 cases.push({ input: [2, 34, 34, 16], kernel: 3, inC: 16, outC: 32, stride: 2, pad: 'valid' });
 cases.push({ input: [2, 16, 16, 16], kernel: 1, inC: 16, outC: 32, stride: 2, pad: 'same' });
@@ -58,8 +67,11 @@ describe.each(BACKENDS)('%s conv2d gradients match the cpu backend', (backend) =
         const x = tf.tensor4d(xData, c.input);
         const w = tf.tensor4d(wData, [c.kernel, c.kernel, c.inC, c.outC]);
         // A non-uniform upstream gradient: sum of squares of the output.
-        const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad)));
-        return tf.grads(f)([x, w]).map((g) => g.dataSync() as Float32Array);
+        const f = (a: tf.Tensor, b: tf.Tensor) =>
+          tf.sum(tf.square(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.stride, c.pad)));
+        return tf
+          .grads(f)([x, w])
+          .map((g) => g.dataSync() as Float32Array);
       });
     const [dxCpu, dwCpu] = await onBackend('cpu', gradients);
     const [dxActual, dwActual] = await onBackend(backend, gradients);
@@ -73,8 +85,12 @@ describe.each(BACKENDS)('%s conv2d gradients match the cpu backend', (backend) =
     const gradients = () =>
       tf.tidy(() => {
         const f = (a: tf.Tensor, b: tf.Tensor) =>
-          tf.sum(tf.square(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 2, pad: 'same' })));
-        return tf.grads(f)([tf.tensor4d(xData, [2, 8, 8, 4]), tf.tensor4d(wData, [3, 3, 4, 8])]).map((g) => g.dataSync() as Float32Array);
+          tf.sum(
+            tf.square(tf.fused.conv2d({ x: a as tf.Tensor4D, filter: b as tf.Tensor4D, strides: 2, pad: 'same' })),
+          );
+        return tf
+          .grads(f)([tf.tensor4d(xData, [2, 8, 8, 4]), tf.tensor4d(wData, [3, 3, 4, 8])])
+          .map((g) => g.dataSync() as Float32Array);
       });
     const cpu = await onBackend('cpu', gradients);
     const actual = await onBackend(backend, gradients);
@@ -96,7 +112,9 @@ describe('fast BatchNormalization', () => {
           const y = layer.apply(x, { training: true }) as tf.Tensor;
           return tf.sum(tf.mul(y, weight)) as tf.Scalar;
         });
-        const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx, { training: true }) as tf.Tensor, weight)))(x);
+        const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx, { training: true }) as tf.Tensor, weight)))(
+          x,
+        );
         return {
           value: value.dataSync()[0]!,
           dx: dx.dataSync() as Float32Array,
@@ -123,7 +141,12 @@ describe('fast BatchNormalization', () => {
     const run = (layer: tfl.layers.Layer) =>
       tf.tidy(() => {
         layer.build(shape);
-        layer.setWeights([tf.linspace(0.5, 1.5, 5), tf.linspace(-0.2, 0.3, 5), tf.linspace(-1, 1, 5), tf.linspace(0.5, 2, 5)]);
+        layer.setWeights([
+          tf.linspace(0.5, 1.5, 5),
+          tf.linspace(-0.2, 0.3, 5),
+          tf.linspace(-1, 1, 5),
+          tf.linspace(0.5, 2, 5),
+        ]);
         return (layer.apply(tf.tensor4d(xData, shape), { training: false }) as tf.Tensor).dataSync() as Float32Array;
       });
     for (const backend of ['cpu', ...BACKENDS] as const) {
@@ -136,7 +159,9 @@ describe('fast BatchNormalization', () => {
   it('keeps the Keras class name and config, so saved models load into it', async () => {
     const input = tfl.input({ shape: [4, 4, 3] });
     const output = tfl.layers.batchNormalization({ epsilon: 1e-3, name: 'bn' }).apply(input) as tfl.SymbolicTensor;
-    const json = tfl.model({ inputs: input, outputs: output }).toJSON(undefined, false) as tf.io.ModelJSON['modelTopology'];
+    const json = tfl
+      .model({ inputs: input, outputs: output })
+      .toJSON(undefined, false) as tf.io.ModelJSON['modelTopology'];
     const loaded = await tfl.models.modelFromJSON({ modelTopology: json } as never);
     const bn = loaded.getLayer('bn');
     expect(bn).toBeInstanceOf(BatchNormalization);
@@ -149,7 +174,14 @@ describe('fast BatchNormalization', () => {
 function smallResNet(): tfl.LayersModel {
   const input = tfl.input({ shape: [8, 8, 3] });
   const conv = (filters: number, strides: number) =>
-    tfl.layers.conv2d({ filters, kernelSize: 3, strides, padding: 'same', useBias: false, kernelInitializer: tfl.initializers.heNormal({ seed: filters + strides }) });
+    tfl.layers.conv2d({
+      filters,
+      kernelSize: 3,
+      strides,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tfl.initializers.heNormal({ seed: filters + strides }),
+    });
   const bn = () => new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 });
   const relu = () => tfl.layers.activation({ activation: 'relu' });
   const stem = relu().apply(bn().apply(conv(8, 1).apply(input))) as tfl.SymbolicTensor;
@@ -158,7 +190,9 @@ function smallResNet(): tfl.LayersModel {
   let x = relu().apply(tfl.layers.add().apply([branch, stem])) as tfl.SymbolicTensor;
   x = relu().apply(bn().apply(conv(16, 2).apply(x))) as tfl.SymbolicTensor;
   x = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }) }).apply(x) as tfl.SymbolicTensor;
+  const logits = tfl.layers
+    .dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }) })
+    .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits });
 }
 
@@ -170,10 +204,16 @@ describe.each(BACKENDS)('a whole training step on %s matches the cpu backend', (
       onBackend(name, () => {
         const model = smallResNet();
         const [x, y] = [tf.tensor4d(xData, [6, 8, 8, 3]), tf.tensor1d(labels, 'int32')];
-        const { value, grads } = tf.variableGrads(() =>
-          tf.losses.softmaxCrossEntropy(tf.oneHot(y, 10), model.apply(x, { training: true }) as tf.Tensor) as tf.Scalar,
+        const { value, grads } = tf.variableGrads(
+          () =>
+            tf.losses.softmaxCrossEntropy(
+              tf.oneHot(y, 10),
+              model.apply(x, { training: true }) as tf.Tensor,
+            ) as tf.Scalar,
         );
-        const gradients = model.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]!.dataSync() as Float32Array);
+        const gradients = model.trainableWeights.map(
+          (w) => grads[(w.read() as tf.Variable).name]!.dataSync() as Float32Array,
+        );
         const loss = value.dataSync()[0]!;
         tf.dispose([value, ...Object.values(grads)]);
         const kernels = model.trainableWeights.filter((w) => w.originalName.endsWith('/kernel'));
@@ -187,8 +227,12 @@ describe.each(BACKENDS)('a whole training step on %s matches the cpu backend', (
     const actual = await step(backend);
     expect(Math.abs(actual.loss - reference.loss)).toBeLessThan(1e-4 * reference.loss);
     expect(actual.gradients).toHaveLength(reference.gradients.length);
-    actual.gradients.forEach((g, i) => expect(relativeError(g, reference.gradients[i]!), `gradient ${i}`).toBeLessThanOrEqual(1e-4));
-    actual.after.forEach((w, i) => expect(relativeError(w, reference.after[i]!), `weight ${i} after the step`).toBeLessThanOrEqual(1e-4));
+    actual.gradients.forEach((g, i) =>
+      expect(relativeError(g, reference.gradients[i]!), `gradient ${i}`).toBeLessThanOrEqual(1e-4),
+    );
+    actual.after.forEach((w, i) =>
+      expect(relativeError(w, reference.after[i]!), `weight ${i} after the step`).toBeLessThanOrEqual(1e-4),
+    );
   });
 });
 
@@ -196,11 +240,17 @@ describe('training step', () => {
   it('applies weight decay to the weights it is given, in every model, not only the first one built', async () => {
     await initBackend('wasm', () => {});
     const { makeTrainStep } = await import('@prune/compute');
-    const build = () => tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
+    const build = () =>
+      tfl.sequential({
+        layers: [tfl.layers.dense({ units: 2, inputShape: [3], kernelInitializer: 'ones', biasInitializer: 'zeros' })],
+      });
     build(); // an earlier model: later ones get suffixed variable names
     const kernelAfterStep = (decay: number) => {
       const model = build();
-      const step = makeTrainStep(model, tf.train.sgd(0.1), { weightDecay: decay, decayedWeights: [model.layers[0]!.weights[0]!] });
+      const step = makeTrainStep(model, tf.train.sgd(0.1), {
+        weightDecay: decay,
+        decayedWeights: [model.layers[0]!.weights[0]!],
+      });
       step(tf.zeros([1, 3]) as never, tf.tensor1d([0], 'int32'));
       return model.getWeights()[0]!.dataSync()[0]!;
     };

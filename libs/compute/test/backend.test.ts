@@ -10,14 +10,17 @@ describe('backend selection', () => {
 
   it('rejects an unknown name with a message listing the valid ones', () => {
     expect(() => parseBackendName('gpu')).toThrow(BackendError);
-    expect(() => parseBackendName('gpu')).toThrow('PRUNE_BACKEND="gpu" is not a backend; valid names are: auto, tensorflow, wasm, cpu');
+    expect(() => parseBackendName('gpu')).toThrow(
+      'PRUNE_BACKEND="gpu" is not a backend; valid names are: auto, tensorflow, wasm, cpu',
+    );
   });
 
   it('auto picks native TensorFlow where its binding was built, else wasm, and logs the choice', async () => {
     const lines: string[] = [];
     const backend = await initBackend('auto', (line) => lines.push(line));
     // npm ci builds tfjs-node's binding where it can; CI requires it (PRUNE_REQUIRE_NATIVE=1).
-    if (process.env['PRUNE_REQUIRE_NATIVE'] === '1' && process.env['PRUNE_BACKEND'] !== 'wasm') expect(backend.name).toBe('tensorflow');
+    if (process.env['PRUNE_REQUIRE_NATIVE'] === '1' && process.env['PRUNE_BACKEND'] !== 'wasm')
+      expect(backend.name).toBe('tensorflow');
     expect(['wasm', 'tensorflow']).toContain(backend.name);
     expect(tf.getBackend()).toBe(backend.name);
     expect(lines.join('\n')).toMatch(new RegExp(`TF.js backend: ${backend.name} `));
@@ -32,6 +35,8 @@ describe('backend selection', () => {
       loads = false;
     }
     if (loads) return; // a machine with libtensorflow: nothing to check here
-    await expect(initBackend('tensorflow', () => {})).rejects.toThrow(/PRUNE_BACKEND=tensorflow but no TensorFlow binding loads: @tensorflow\/tfjs-node-gpu: /);
+    await expect(initBackend('tensorflow', () => {})).rejects.toThrow(
+      /PRUNE_BACKEND=tensorflow but no TensorFlow binding loads: @tensorflow\/tfjs-node-gpu: /,
+    );
   });
 });

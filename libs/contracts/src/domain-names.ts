@@ -1,6 +1,11 @@
 // The one table per enum between the contracts and the domain: the coordinator translates with
 // them, and the CLI parses and shows the same names.
-import type { Choice as ChoiceName, RunState as RunStateName, SelectionPolicy as PolicyName, WalkPhase } from '@prune/pruning';
+import type {
+  Choice as ChoiceName,
+  RunState as RunStateName,
+  SelectionPolicy as PolicyName,
+  WalkPhase,
+} from '@prune/pruning';
 import type { LrScheduleName } from '@prune/train-config';
 import { enumNames } from './enum-names.js';
 import { LrSchedule } from './gen/prune/v1/common.js';

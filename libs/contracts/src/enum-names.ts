@@ -12,10 +12,13 @@ export interface EnumNames<Name extends string, Value extends number> {
 }
 
 /** `byName` must name every domain value once (the type checks it) and each enum value once. */
-export function enumNames<Name extends string, Value extends number>(byName: Record<Name, Value>): EnumNames<Name, Value> {
+export function enumNames<Name extends string, Value extends number>(
+  byName: Record<Name, Value>,
+): EnumNames<Name, Value> {
   const entries = Object.entries(byName) as [Name, Value][];
   const byValue = new Map(entries.map(([name, value]) => [value, name]));
-  if (byValue.size !== entries.length) throw new Error(`enumNames: an enum value has two names in ${JSON.stringify(byName)}`);
+  if (byValue.size !== entries.length)
+    throw new Error(`enumNames: an enum value has two names in ${JSON.stringify(byName)}`);
   return {
     names: entries.map(([name]) => name),
     value: (name) => byName[name],

@@ -11,7 +11,13 @@ export * from './gen/prune/v1/criterion.js';
 export * from './gen/prune/v1/candidates.js';
 export * from './gen/prune/v1/similarity.js';
 export * from './gen/prune/v1/coordinator.js';
-export { CHOICE_NAMES, LR_SCHEDULE_NAMES, PHASE_NAMES, RUN_STATE_NAMES, SELECTION_POLICY_NAMES } from './domain-names.js';
+export {
+  CHOICE_NAMES,
+  LR_SCHEDULE_NAMES,
+  PHASE_NAMES,
+  RUN_STATE_NAMES,
+  SELECTION_POLICY_NAMES,
+} from './domain-names.js';
 export type { EnumNames } from './enum-names.js';
 export { resolveTrainConfigMessage, trainConfigMessage } from './train-config-message.js';
 

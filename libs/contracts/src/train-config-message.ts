@@ -45,6 +45,8 @@ export function resolveTrainConfigMessage(m: TrainConfigMessage, field: string):
     return resolveTrainConfig(trainConfigFromMessage(m));
   } catch (error) {
     if (!(error instanceof TrainConfigError)) throw error;
-    throw new InvalidArgumentError(`${error.fields.map((f) => `${field}.${snakeCase(f)}`).join(', ')}: ${error.problem}`);
+    throw new InvalidArgumentError(
+      `${error.fields.map((f) => `${field}.${snakeCase(f)}`).join(', ')}: ${error.problem}`,
+    );
   }
 }

@@ -41,12 +41,21 @@ describe('generated contracts', () => {
   });
 
   it('share one LayerWidth between the candidates and coordinator contracts', () => {
-    const widths = [{ layer: 'conv1', filters: 16 }, { layer: 'layer1.0.conv1', filters: 12 }];
-    const inspected = InspectResponse.fromPartial({ cost: { macs: 40_551_040, flops: 81_000_000, params: 272_474 }, removableBlocks: ['layer1.1.add'], widths });
+    const widths = [
+      { layer: 'conv1', filters: 16 },
+      { layer: 'layer1.0.conv1', filters: 12 },
+    ];
+    const inspected = InspectResponse.fromPartial({
+      cost: { macs: 40_551_040, flops: 81_000_000, params: 272_474 },
+      removableBlocks: ['layer1.1.add'],
+      widths,
+    });
     const decoded = InspectResponse.decode(InspectResponse.encode(inspected).finish());
     expect(decoded).toEqual(inspected);
     // what Inspect answers is what a run's iteration reports, without conversion
-    expect(Iteration.decode(Iteration.encode(Iteration.fromPartial({ widths: decoded.widths })).finish()).widths).toEqual(widths);
+    expect(
+      Iteration.decode(Iteration.encode(Iteration.fromPartial({ widths: decoded.widths })).finish()).widths,
+    ).toEqual(widths);
   });
 
   it('point at the .proto sources for reflection', () => {

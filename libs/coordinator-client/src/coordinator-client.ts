@@ -1,21 +1,39 @@
 // A promise/async-iterator client of the CoordinatorService, for the CLI, the demo and tests.
 import * as grpc from '@grpc/grpc-js';
-import { CoordinatorServiceClient, StartRunRequest, type Run, type RunConfig, type WatchRunResponse } from '@prune/contracts';
+import {
+  CoordinatorServiceClient,
+  StartRunRequest,
+  type Run,
+  type RunConfig,
+  type WatchRunResponse,
+} from '@prune/contracts';
 import { callUnary, CLIENT_OPTIONS } from '@prune/service-kit';
 
 /** A run configuration with any field left out (nested messages too): the coordinator fills defaults. */
-export type RunConfigInput = { [K in keyof RunConfig]?: NonNullable<RunConfig[K]> extends object ? Partial<NonNullable<RunConfig[K]>> : RunConfig[K] };
+export type RunConfigInput = {
+  [K in keyof RunConfig]?: NonNullable<RunConfig[K]> extends object ? Partial<NonNullable<RunConfig[K]>> : RunConfig[K];
+};
 
 export class CoordinatorClient {
   private readonly client: CoordinatorServiceClient;
 
-  constructor(address: string, private readonly deadlineMs = 600_000) {
+  constructor(
+    address: string,
+    private readonly deadlineMs = 600_000,
+  ) {
     this.client = new CoordinatorServiceClient(address, grpc.credentials.createInsecure(), CLIENT_OPTIONS);
   }
 
   /** Starts a run; unset fields take the coordinator's defaults. */
   async start(config: RunConfigInput, runId = ''): Promise<Run> {
-    return (await callUnary(this.client, this.client.startRun, StartRunRequest.fromPartial({ config: config as RunConfig, runId }), this.deadlineMs)).run!;
+    return (
+      await callUnary(
+        this.client,
+        this.client.startRun,
+        StartRunRequest.fromPartial({ config: config as RunConfig, runId }),
+        this.deadlineMs,
+      )
+    ).run!;
   }
 
   async get(runId: string): Promise<Run> {

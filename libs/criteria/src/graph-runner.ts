@@ -35,7 +35,12 @@ export class GraphRunner {
    * `beforeLayer(i, values)` is called before layer i is computed (used to spawn variants).
    * Returns the model output; every intermediate is disposed as soon as nothing reads it.
    */
-  run(values: Map<string, tf.Tensor>, from: number, replace?: Replacements, beforeLayer?: (i: number, values: Map<string, tf.Tensor>) => void): tf.Tensor {
+  run(
+    values: Map<string, tf.Tensor>,
+    from: number,
+    replace?: Replacements,
+    beforeLayer?: (i: number, values: Map<string, tf.Tensor>) => void,
+  ): tf.Tensor {
     const remaining = new Map<string, number>();
     for (let i = from; i < this.order.length; i++) {
       for (const input of this.graph.get(this.order[i]!).inputs) remaining.set(input, (remaining.get(input) ?? 0) + 1);

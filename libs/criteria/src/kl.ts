@@ -42,7 +42,9 @@ function variantsOf(runner: GraphRunner, kind: 'block' | 'filter'): Variant[] {
   return findFilterGroups(graph).flatMap((group) => {
     const members = new Set([group.producer, ...group.passthrough]);
     // The tensors the consumers read: zeroing a channel there is exactly removing the filter.
-    const feeding = [...new Set(group.consumers.flatMap((c) => graph.get(c.name).inputs.filter((i) => members.has(i))))];
+    const feeding = [
+      ...new Set(group.consumers.flatMap((c) => graph.get(c.name).inputs.filter((i) => members.has(i)))),
+    ];
     return Array.from({ length: group.channels }, (_, channel): Variant => ({
       score: { kind: 'filter', id: group.id, channel, score: 0 },
       resumeAt: runner.index.get(group.producer)!,
@@ -85,7 +87,12 @@ function meanKl(parentLogP: tf.Tensor, variantOutput: tf.Tensor, k: number, prob
   });
 }
 
-export function klScores(model: tfl.LayersModel, calibration: tf.Tensor4D, kind: 'block' | 'filter', options: KlOptions = {}): StructureScore[] {
+export function klScores(
+  model: tfl.LayersModel,
+  calibration: tf.Tensor4D,
+  kind: 'block' | 'filter',
+  options: KlOptions = {},
+): StructureScore[] {
   const runner = new GraphRunner(model);
   const probabilities = outputsAreProbabilities(runner.graph);
   const examples = calibration.shape[0];
@@ -95,7 +102,14 @@ export function klScores(model: tfl.LayersModel, calibration: tf.Tensor4D, kind:
   try {
     if (options.mode === 'naive') {
       for (const variant of variants) {
-        const [kl] = tf.tidy(() => meanKl(parentLogP, runner.run(new Map([[inputName, calibration]]), 0, stackedReplacements([variant], examples)), 1, probabilities));
+        const [kl] = tf.tidy(() =>
+          meanKl(
+            parentLogP,
+            runner.run(new Map([[inputName, calibration]]), 0, stackedReplacements([variant], examples)),
+            1,
+            probabilities,
+          ),
+        );
         variant.score.score = kl!;
       }
     } else {
@@ -107,7 +121,11 @@ export function klScores(model: tfl.LayersModel, calibration: tf.Tensor4D, kind:
           for (const group of groupsOf(byResume.get(i) ?? [], perPass)) {
             const scores = tf.tidy(() => {
               const k = group.length;
-              const stacked = new Map(runner.liveBefore(i).map((name) => [name, k === 1 ? live.get(name)! : tf.concat(Array(k).fill(live.get(name)!), 0)]));
+              const stacked = new Map(
+                runner
+                  .liveBefore(i)
+                  .map((name) => [name, k === 1 ? live.get(name)! : tf.concat(Array(k).fill(live.get(name)!), 0)]),
+              );
               return meanKl(parentLogP, runner.run(stacked, i, stackedReplacements(group, examples)), k, probabilities);
             });
             group.forEach((v, j) => (v.score.score = scores[j]!));

@@ -11,7 +11,7 @@ function l1PerOutputChannel(layer: tfl.layers.Layer): Float32Array | undefined {
 
 export const l1Criterion: Criterion = {
   name: 'l1',
-  description: 'L1 norm of each filter\'s weights; blocks: sum over the kernels of the residual branch',
+  description: "L1 norm of each filter's weights; blocks: sum over the kernels of the residual branch",
   needsData: false,
   scoreFilters(model) {
     return findFilterGroups(LayerGraph.of(model)).flatMap((group) => {
@@ -23,7 +23,8 @@ export const l1Criterion: Criterion = {
   scoreBlocks(model) {
     return findResidualBlocks(LayerGraph.of(model)).map((block): StructureScore => {
       let score = 0;
-      for (const name of block.branch) score += (l1PerOutputChannel(model.getLayer(name)) ?? new Float32Array()).reduce((a, b) => a + b, 0);
+      for (const name of block.branch)
+        score += (l1PerOutputChannel(model.getLayer(name)) ?? new Float32Array()).reduce((a, b) => a + b, 0);
       return { kind: 'block', id: block.id, score };
     });
   },

@@ -10,11 +10,20 @@ export const randomCriterion: Criterion = {
   scoreFilters(model, { seed = 0 }) {
     const random = seededRandom(seed);
     return findFilterGroups(LayerGraph.of(model)).flatMap((group) =>
-      Array.from({ length: group.channels }, (_, channel): StructureScore => ({ kind: 'filter', id: group.id, channel, score: random() })),
+      Array.from({ length: group.channels }, (_, channel): StructureScore => ({
+        kind: 'filter',
+        id: group.id,
+        channel,
+        score: random(),
+      })),
     );
   },
   scoreBlocks(model, { seed = 0 }) {
     const random = seededRandom(seed ^ 0x5bd1e995);
-    return findResidualBlocks(LayerGraph.of(model)).map((block): StructureScore => ({ kind: 'block', id: block.id, score: random() }));
+    return findResidualBlocks(LayerGraph.of(model)).map((block): StructureScore => ({
+      kind: 'block',
+      id: block.id,
+      score: random(),
+    }));
   },
 };

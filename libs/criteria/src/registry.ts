@@ -19,7 +19,8 @@ export function criteria(): Criterion[] {
 
 export function criterionByName(name: string): Criterion {
   const criterion = registered.get(name);
-  if (!criterion) throw new CriterionInputError(`criterion: unknown "${name}"; available: ${[...registered.keys()].join(', ')}`);
+  if (!criterion)
+    throw new CriterionInputError(`criterion: unknown "${name}"; available: ${[...registered.keys()].join(', ')}`);
   return criterion;
 }
 

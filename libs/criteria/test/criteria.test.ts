@@ -6,7 +6,8 @@ import { findFilterGroups, LayerGraph, loadModel, preprocessImages, type LoadedM
 import { criterionByName, klScores, l1Criterion, randomCriterion, type StructureScore } from '@prune/criteria';
 
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
-const maxDiff = (a: StructureScore[], b: StructureScore[]) => Math.max(...a.map((s, i) => Math.abs(s.score - b[i]!.score)));
+const maxDiff = (a: StructureScore[], b: StructureScore[]) =>
+  Math.max(...a.map((s, i) => Math.abs(s.score - b[i]!.score)));
 
 describe('KL criterion on the pretrained ResNet-20', () => {
   let loaded: LoadedModel;
@@ -38,11 +39,13 @@ describe('KL criterion on the pretrained ResNet-20', () => {
 
   it('a filter that is already silent scores exactly 0', async () => {
     const group = findFilterGroups(LayerGraph.of(loaded.model))[4]!;
-    const model = (await tfl.models.modelFromJSON({ modelTopology: loaded.model.toJSON(null, false) } as never)) as tfl.LayersModel;
+    const model = (await tfl.models.modelFromJSON({
+      modelTopology: loaded.model.toJSON(null, false),
+    } as never)) as tfl.LayersModel;
     model.setWeights(loaded.model.getWeights());
     const bn = model.getLayer(LayerGraph.of(model).get(group.producer).consumers[0]!);
     const [gamma, beta, mean, variance] = bn.getWeights();
-    const mask = tf.reshape(tf.oneHot(tf.tensor1d([2], "int32"), group.channels), [group.channels]);
+    const mask = tf.reshape(tf.oneHot(tf.tensor1d([2], 'int32'), group.channels), [group.channels]);
     bn.setWeights([tf.mul(gamma!, tf.sub(1, mask)), tf.mul(beta!, tf.sub(1, mask)), mean!, variance!]);
     const scores = klScores(model, calibration, 'filter').filter((s) => s.id === group.id);
     expect(scores[2]!.score).toBe(0);
@@ -55,10 +58,25 @@ describe('softmax is applied exactly once', () => {
     await initBackend(undefined, () => {});
     const build = (softmax: boolean) => {
       const input = tfl.input({ shape: [6, 6, 3] });
-      let y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'c1', kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }) }).apply(input) as tfl.SymbolicTensor;
+      let y = tfl.layers
+        .conv2d({
+          filters: 4,
+          kernelSize: 3,
+          padding: 'same',
+          name: 'c1',
+          kernelInitializer: tfl.initializers.glorotNormal({ seed: 1 }),
+        })
+        .apply(input) as tfl.SymbolicTensor;
       y = tfl.layers.activation({ activation: 'relu', name: 'r1' }).apply(y) as tfl.SymbolicTensor;
       y = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(y) as tfl.SymbolicTensor;
-      y = tfl.layers.dense({ units: 5, activation: softmax ? 'softmax' : 'linear', name: 'out', kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }) }).apply(y) as tfl.SymbolicTensor;
+      y = tfl.layers
+        .dense({
+          units: 5,
+          activation: softmax ? 'softmax' : 'linear',
+          name: 'out',
+          kernelInitializer: tfl.initializers.glorotNormal({ seed: 2 }),
+        })
+        .apply(y) as tfl.SymbolicTensor;
       return tfl.model({ inputs: input, outputs: y });
     };
     const x = tf.randomNormal([8, 6, 6, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
@@ -71,7 +89,7 @@ describe('softmax is applied exactly once', () => {
 });
 
 describe('L1 and random criteria', () => {
-  it('L1 scores are the filter weights\' absolute sums; a block sums its branch kernels', async () => {
+  it("L1 scores are the filter weights' absolute sums; a block sums its branch kernels", async () => {
     await initBackend(undefined, () => {});
     const { model } = await loadModel(RESNET20);
     const filters = l1Criterion.scoreFilters(model, {});
@@ -82,7 +100,10 @@ describe('L1 and random criteria', () => {
     expect(score.score).toBeCloseTo(manual, 3);
     const blocks = l1Criterion.scoreBlocks(model, {});
     const sumAbs = (name: string) => tf.sum(tf.abs(model.getLayer(name).getWeights()[0]!)).dataSync()[0]!;
-    expect(blocks.find((b) => b.id === 'layer1.1.add')!.score).toBeCloseTo(sumAbs('layer1.1.conv1') + sumAbs('layer1.1.conv2'), 2);
+    expect(blocks.find((b) => b.id === 'layer1.1.add')!.score).toBeCloseTo(
+      sumAbs('layer1.1.conv1') + sumAbs('layer1.1.conv2'),
+      2,
+    );
   });
 
   it('random scores are reproducible from the seed', async () => {
@@ -96,8 +117,11 @@ describe('L1 and random criteria', () => {
   it('criteria are found by name; unknown names and missing data are clear errors', () => {
     expect(criterionByName('kl').needsData).toBe(true);
     expect(() => criterionByName('taylor2')).toThrow(/^criterion: unknown "taylor2"; available: kl, l1, random/);
-    expect(() => criterionByName('kl').scoreBlocks(tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [1] })] }), {})).toThrow(
-      'calibration: the kl criterion needs calibration data',
-    );
+    expect(() =>
+      criterionByName('kl').scoreBlocks(
+        tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [1] })] }),
+        {},
+      ),
+    ).toThrow('calibration: the kl criterion needs calibration data');
   });
 });

@@ -17,7 +17,12 @@ export function epochOrder(count: number, seed: number, epoch: number): Uint32Ar
  * Pixels of the examples `indices`, optionally augmented with `random` (pad 4 + crop + flip).
  * Returns n x h x w x c uint8 NHWC.
  */
-export function gatherBatch(data: LabeledImages, indices: ArrayLike<number>, random?: () => number, pad = 4): { pixels: Uint8Array; labels: Uint8Array } {
+export function gatherBatch(
+  data: LabeledImages,
+  indices: ArrayLike<number>,
+  random?: () => number,
+  pad = 4,
+): { pixels: Uint8Array; labels: Uint8Array } {
   const { height: h, width: w, channels: c } = data;
   const size = h * w * c;
   const pixels = new Uint8Array(indices.length * size);

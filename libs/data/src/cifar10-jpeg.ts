@@ -24,7 +24,10 @@ export function cifar10JpegArchive(): string {
 }
 
 /** Decodes every image of the archive: split -> (class, number) -> pixels. Standard label order. */
-async function decodeArchive(archive: string, expectedSizes?: Record<CifarSplit, number>): Promise<Record<CifarSplit, LabeledImages>> {
+async function decodeArchive(
+  archive: string,
+  expectedSizes?: Record<CifarSplit, number>,
+): Promise<Record<CifarSplit, LabeledImages>> {
   const files: { split: CifarSplit; path: string; label: number; index: number; jpeg: Buffer }[] = [];
   await tar.t({
     file: archive,
@@ -35,7 +38,13 @@ async function decodeArchive(archive: string, expectedSizes?: Record<CifarSplit,
       entry.on('data', (chunk: Buffer) => chunks.push(chunk));
       entry.on('end', () => {
         const label = CIFAR10_CLASSES.indexOf(match[2] as (typeof CIFAR10_CLASSES)[number]);
-        files.push({ split: match[1] as CifarSplit, path: entry.path, label, index: Number(match[3]), jpeg: Buffer.concat(chunks) });
+        files.push({
+          split: match[1] as CifarSplit,
+          path: entry.path,
+          label,
+          index: Number(match[3]),
+          jpeg: Buffer.concat(chunks),
+        });
       });
     },
   });
@@ -45,7 +54,11 @@ async function decodeArchive(archive: string, expectedSizes?: Record<CifarSplit,
   const decode = async (file: (typeof files)[number]) => {
     try {
       if (file.label < 0) throw new Error('unknown class');
-      const { data, info } = await sharp(file.jpeg).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      const { data, info } = await sharp(file.jpeg)
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true });
       if (info.width !== 32 || info.height !== 32 || data.length !== IMAGE_BYTES) {
         throw new Error(`expected a 32x32 RGB image, got ${info.width}x${info.height}x${info.channels}`);
       }
@@ -55,15 +68,26 @@ async function decodeArchive(archive: string, expectedSizes?: Record<CifarSplit,
     }
   };
   for (let i = 0; i < files.length; i += 256) await Promise.all(files.slice(i, i + 256).map(decode));
-  if (problems.length) throw new FailedPreconditionError(`${archive}: ${problems.length} bad images, first: ${problems[0]}`);
+  if (problems.length)
+    throw new FailedPreconditionError(`${archive}: ${problems.length} bad images, first: ${problems[0]}`);
   const toImages = (split: CifarSplit): LabeledImages => {
     const list = entries[split].sort((a, b) => a.label - b.label || a.index - b.index);
     if (expectedSizes ? list.length !== expectedSizes[split] : list.length === 0) {
-      throw new FailedPreconditionError(`${archive}: ${split} has ${list.length} images, expected ${expectedSizes?.[split] ?? 'some'} (corrupt archive?)`);
+      throw new FailedPreconditionError(
+        `${archive}: ${split} has ${list.length} images, expected ${expectedSizes?.[split] ?? 'some'} (corrupt archive?)`,
+      );
     }
     const pixels = new Uint8Array(list.length * IMAGE_BYTES);
     list.forEach((e, i) => pixels.set(e.pixels, i * IMAGE_BYTES));
-    return { pixels, labels: Uint8Array.from(list, (e) => e.label), count: list.length, height: 32, width: 32, channels: 3, classNames: CIFAR10_CLASSES };
+    return {
+      pixels,
+      labels: Uint8Array.from(list, (e) => e.label),
+      count: list.length,
+      height: 32,
+      width: 32,
+      channels: 3,
+      classNames: CIFAR10_CLASSES,
+    };
   };
   return { train: toImages('train'), test: toImages('test') };
 }
@@ -81,7 +105,8 @@ function readCached(dir: string, archive: string, split: CifarSplit): LabeledIma
   try {
     const index = JSON.parse(fs.readFileSync(indexFile, 'utf8')) as CacheIndex;
     const stat = fs.statSync(archive);
-    if (index.version !== CACHE_VERSION || index.archiveSize !== stat.size || index.archiveMtimeMs !== stat.mtimeMs) return undefined;
+    if (index.version !== CACHE_VERSION || index.archiveSize !== stat.size || index.archiveMtimeMs !== stat.mtimeMs)
+      return undefined;
     const entry = index.splits[split];
     const bytes = new Uint8Array(fs.readFileSync(path.join(dir, entry.file)));
     if (bytes.length !== entry.count * (IMAGE_BYTES + 1) || sha256(bytes) !== entry.sha256) return undefined;
@@ -103,7 +128,11 @@ function readCached(dir: string, archive: string, split: CifarSplit): LabeledIma
  * The train (50,000) or test (10,000) split of the JPEG CIFAR-10, class-major order
  * (class 0 first, within a class in the original batch order).
  */
-export async function loadCifar10Jpeg(split: CifarSplit, archive = cifar10JpegArchive(), dir = path.join(cacheDir(), 'cifar10-jpeg')): Promise<LabeledImages> {
+export async function loadCifar10Jpeg(
+  split: CifarSplit,
+  archive = cifar10JpegArchive(),
+  dir = path.join(cacheDir(), 'cifar10-jpeg'),
+): Promise<LabeledImages> {
   return loadJpegArchive(split, archive, dir, archive === cifar10JpegArchive() ? CIFAR10_SPLIT_SIZES : undefined);
 }
 
@@ -111,14 +140,24 @@ export async function loadCifar10Jpeg(split: CifarSplit, archive = cifar10JpegAr
  * Any .tar.gz in the same layout (train/<class>/N.jpg, test/<class>/N.jpg, CIFAR-10 class names,
  * 32x32 RGB), decoded once into its own verified cache. `expectedSizes` guards the shared archive.
  */
-export async function loadJpegArchive(split: CifarSplit, archive: string, dir: string, expectedSizes?: Record<CifarSplit, number>): Promise<LabeledImages> {
+export async function loadJpegArchive(
+  split: CifarSplit,
+  archive: string,
+  dir: string,
+  expectedSizes?: Record<CifarSplit, number>,
+): Promise<LabeledImages> {
   if (!fs.existsSync(archive)) throw new NotFoundError(`CIFAR-10 archive not found: ${archive}`);
   const cached = readCached(dir, archive, split);
   if (cached) return cached;
   const decoded = await decodeArchive(archive, expectedSizes);
   fs.mkdirSync(dir, { recursive: true });
   const stat = fs.statSync(archive);
-  const index: CacheIndex = { version: CACHE_VERSION, archiveSize: stat.size, archiveMtimeMs: stat.mtimeMs, splits: {} as CacheIndex['splits'] };
+  const index: CacheIndex = {
+    version: CACHE_VERSION,
+    archiveSize: stat.size,
+    archiveMtimeMs: stat.mtimeMs,
+    splits: {} as CacheIndex['splits'],
+  };
   for (const name of ['train', 'test'] as const) {
     const images = decoded[name];
     const bytes = new Uint8Array(images.count * (IMAGE_BYTES + 1));

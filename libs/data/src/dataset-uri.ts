@@ -34,7 +34,11 @@ export const DATASET_URIS = [
 ];
 
 /** Splits a full training set into (train, validation), deterministically. */
-export function splitValidation(full: LabeledImages, validationSize: number, seed = VALIDATION_SEED): { train: LabeledImages; validation: LabeledImages } {
+export function splitValidation(
+  full: LabeledImages,
+  validationSize: number,
+  seed = VALIDATION_SEED,
+): { train: LabeledImages; validation: LabeledImages } {
   const taken = classBalancedIndices(full, validationSize, seed);
   const takenSet = new Set(taken);
   const rest = [...Array(full.count).keys()].filter((i) => !takenSet.has(i));
@@ -71,5 +75,7 @@ export async function openDataset(uri: string): Promise<LabeledImages> {
 /** The dataset `uri`, or a class-balanced sample of `maxExamples` of it (0 = all). */
 export async function openDatasetSample(uri: string, maxExamples = 0, seed = 0): Promise<LabeledImages> {
   const data = await openDataset(uri);
-  return maxExamples > 0 && maxExamples < data.count ? selectExamples(data, classBalancedIndices(data, maxExamples, seed)) : data;
+  return maxExamples > 0 && maxExamples < data.count
+    ? selectExamples(data, classBalancedIndices(data, maxExamples, seed))
+    : data;
 }

@@ -7,5 +7,13 @@ export { CIFAR10_SPLIT_SIZES, cifar10JpegArchive, loadCifar10Jpeg, loadJpegArchi
 export type { CifarSplit } from './cifar10-jpeg.js';
 export { classBalancedIndices } from './labeled-images.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
-export { DATASET_URIS, DatasetUriError, openDataset, openDatasetSample, splitValidation, VALIDATION_SEED, VALIDATION_SIZE } from './dataset-uri.js';
+export {
+  DATASET_URIS,
+  DatasetUriError,
+  openDataset,
+  openDatasetSample,
+  splitValidation,
+  VALIDATION_SEED,
+  VALIDATION_SIZE,
+} from './dataset-uri.js';
 export { epochOrder, gatherBatch } from './augment.js';

@@ -11,7 +11,18 @@ export interface LabeledImages {
   classNames: readonly string[];
 }
 
-export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'] as const;
+export const CIFAR10_CLASSES = [
+  'airplane',
+  'automobile',
+  'bird',
+  'cat',
+  'deer',
+  'dog',
+  'frog',
+  'horse',
+  'ship',
+  'truck',
+] as const;
 
 /** The first `count` examples (a view, no copy). */
 export function takeFirst(data: LabeledImages, count: number): LabeledImages {
@@ -58,11 +69,14 @@ export function classBalancedIndices(data: LabeledImages, count: number, seed: n
   const quota = (c: number) => Math.floor(count / classes) + (c < count % classes ? 1 : 0);
   for (let c = 0; c < classes; c++) {
     if (byClass[c]!.length < quota(c)) {
-      throw new InvalidArgumentError(`class-balanced sample of ${count}: class ${data.classNames[c]} has only ${byClass[c]!.length} examples`);
+      throw new InvalidArgumentError(
+        `class-balanced sample of ${count}: class ${data.classNames[c]} has only ${byClass[c]!.length} examples`,
+      );
     }
   }
   const indices: number[] = [];
-  for (let k = 0; indices.length < count; k++) for (let c = 0; c < classes && indices.length < count; c++) if (k < quota(c)) indices.push(byClass[c]![k]!);
+  for (let k = 0; indices.length < count; k++)
+    for (let c = 0; c < classes && indices.length < count; c++) if (k < quota(c)) indices.push(byClass[c]![k]!);
   return indices;
 }
 

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { epochOrder, gatherBatch, loadCifar10Lossless4000, loadFashionMnist, openDataset, splitValidation, takeFirst, type LabeledImages } from '@prune/data';
+import {
+  epochOrder,
+  gatherBatch,
+  loadCifar10Lossless4000,
+  loadFashionMnist,
+  openDataset,
+  splitValidation,
+  takeFirst,
+  type LabeledImages,
+} from '@prune/data';
 
 describe('dataset URIs and the validation split', () => {
   it('carves a class-balanced validation split from train, disjoint and deterministic', async () => {
@@ -17,8 +26,16 @@ describe('dataset URIs and the validation split', () => {
   it('split halves are disjoint and cover the full set', () => {
     // 1x1x2 "images" whose two bytes encode the example's index
     const labels = loadCifar10Lossless4000().labels;
-    const full: LabeledImages = { ...takeFirst(loadCifar10Lossless4000(), 4000), height: 1, width: 1, channels: 2, labels, pixels: Uint8Array.from({ length: 8000 }, (_, i) => (Math.floor(i / 2) >> ((i % 2) * 8)) & 0xff) };
-    const ids = (d: LabeledImages) => Array.from({ length: d.count }, (_, i) => d.pixels[2 * i]! | (d.pixels[2 * i + 1]! << 8));
+    const full: LabeledImages = {
+      ...takeFirst(loadCifar10Lossless4000(), 4000),
+      height: 1,
+      width: 1,
+      channels: 2,
+      labels,
+      pixels: Uint8Array.from({ length: 8000 }, (_, i) => (Math.floor(i / 2) >> ((i % 2) * 8)) & 0xff),
+    };
+    const ids = (d: LabeledImages) =>
+      Array.from({ length: d.count }, (_, i) => d.pixels[2 * i]! | (d.pixels[2 * i + 1]! << 8));
     const { train, validation } = splitValidation(full, 400, 1);
     const all = [...ids(train), ...ids(validation)].sort((a, b) => a - b);
     expect(all).toEqual([...Array(4000).keys()]);
@@ -26,7 +43,9 @@ describe('dataset URIs and the validation split', () => {
   });
 
   it('unknown names are errors listing the valid ones', async () => {
-    await expect(openDataset('cifar100:train')).rejects.toThrow(/dataset "cifar100:train" is unknown; valid: cifar10-jpeg:train, /);
+    await expect(openDataset('cifar100:train')).rejects.toThrow(
+      /dataset "cifar100:train" is unknown; valid: cifar10-jpeg:train, /,
+    );
     await expect(openDataset('cifar10-jpeg:dev')).rejects.toMatchObject({ kind: 'invalid-argument' });
   });
 
@@ -53,7 +72,7 @@ describe('augmentation and order', () => {
   it('pad-4 random crop and flip is seeded, keeps labels, and only moves pixels', () => {
     const random = () => {
       let s = 1;
-      return () => ((s = (s * 48271) % 2147483647) / 2147483647);
+      return () => (s = (s * 48271) % 2147483647) / 2147483647;
     };
     const a = gatherBatch(data, [0, 1, 2, 3], random());
     const b = gatherBatch(data, [0, 1, 2, 3], random());
@@ -63,7 +82,15 @@ describe('augmentation and order', () => {
     expect(plain.pixels).toEqual(data.pixels.subarray(0, 4 * 3072));
     expect(a.pixels).not.toEqual(plain.pixels);
     // A flip with zero offset is an exact mirror.
-    const mirror = gatherBatch(data, [5], (() => { const v = [0.5, 0.5, 0.0]; let i = 0; return () => v[i++ % 3]!; })());
+    const mirror = gatherBatch(
+      data,
+      [5],
+      (() => {
+        const v = [0.5, 0.5, 0.0];
+        let i = 0;
+        return () => v[i++ % 3]!;
+      })(),
+    );
     expect(mirror.pixels[0]).toBe(data.pixels[5 * 3072 + 31 * 3]);
   });
 });
@@ -79,12 +106,17 @@ describe('a dataset named by a path', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'archive-'));
     const source = load();
     let next = 0;
-    for (const [split, perClass] of [['train', 2], ['test', 1]] as const) {
+    for (const [split, perClass] of [
+      ['train', 2],
+      ['test', 1],
+    ] as const) {
       for (const name of CIFAR10_CLASSES) {
         fs.mkdirSync(path.join(root, split, name), { recursive: true });
         for (let i = 0; i < perClass; i++, next++) {
           const raw = Buffer.from(source.pixels.subarray(next * 3072, (next + 1) * 3072));
-          await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } }).jpeg({ quality: 95 }).toFile(path.join(root, split, name, `${String(i).padStart(4, '0')}.jpg`));
+          await sharp(raw, { raw: { width: 32, height: 32, channels: 3 } })
+            .jpeg({ quality: 95 })
+            .toFile(path.join(root, split, name, `${String(i).padStart(4, '0')}.jpg`));
         }
       }
     }

@@ -3,12 +3,7 @@
 // status (service-kit's toServiceError), so libraries never name gRPC codes or proto fields.
 
 /** How a caller should react: fix the request, look elsewhere, retry later, ... */
-export type ErrorKind =
-  | 'invalid-argument'
-  | 'not-found'
-  | 'failed-precondition'
-  | 'cancelled'
-  | 'data-loss';
+export type ErrorKind = 'invalid-argument' | 'not-found' | 'failed-precondition' | 'cancelled' | 'data-loss';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: ErrorKind;

@@ -1,3 +1,11 @@
-export { CancelledError, DataLossError, DomainError, errorKind, FailedPreconditionError, InvalidArgumentError, NotFoundError } from './domain-error.js';
+export {
+  CancelledError,
+  DataLossError,
+  DomainError,
+  errorKind,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from './domain-error.js';
 export type { ErrorKind } from './domain-error.js';
 export { resolveParameters } from './parameters.js';

@@ -2,7 +2,14 @@
 // and its widths. The local ports answer from it, and so does the candidates service's Inspect,
 // so both report the same facts.
 import type { tfl } from '@prune/compute';
-import { convWidths, findFilterGroups, findResidualBlocks, LayerGraph, modelCost, type LayerWidth } from '@prune/models';
+import {
+  convWidths,
+  findFilterGroups,
+  findResidualBlocks,
+  LayerGraph,
+  modelCost,
+  type LayerWidth,
+} from '@prune/models';
 import { costOf, type ModelCost } from '@prune/pruning';
 
 export interface ModelFacts {

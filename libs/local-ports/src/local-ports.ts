@@ -36,16 +36,33 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     removableBlocks: async (model) => inspectModel(model).removableBlocks.length,
     removableFilters: async (model) => inspectModel(model).removableFilters,
     scoreBlocks: async (model) =>
-      o.criterion.scoreBlocks(model, { calibration: o.calibration, seed: o.seed }).map((s): ScoredBlock => ({ id: s.id, score: s.score })),
+      o.criterion
+        .scoreBlocks(model, { calibration: o.calibration, seed: o.seed })
+        .map((s): ScoredBlock => ({ id: s.id, score: s.score })),
     scoreFilters: async (model) =>
-      o.criterion.scoreFilters(model, { calibration: o.calibration, seed: o.seed }).flatMap((s): ScoredFilter[] => (s.kind === 'filter' ? [{ id: s.id, channel: s.channel, score: s.score }] : [])),
+      o.criterion
+        .scoreFilters(model, { calibration: o.calibration, seed: o.seed })
+        .flatMap((s): ScoredFilter[] =>
+          s.kind === 'filter' ? [{ id: s.id, channel: s.channel, score: s.score }] : [],
+        ),
     layerCandidate: (parent, scores, blocks) => makeLayerCandidate(parent, scores, blocks),
     filterCandidate: (parent, scores, budget) => makeFilterCandidate(parent, scores, budget),
     fineTune: async (model, phase) => {
-      await trainModel({ model, metadata: o.metadata, data: o.train, config: phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune });
+      await trainModel({
+        model,
+        metadata: o.metadata,
+        data: o.train,
+        config: phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune,
+      });
       return model;
     },
-    similarity: async (parent, child) => o.metric.compute(representation(parent), representation(child), resolveParameters(o.metric, o.metricParameters ?? {})),
-    accuracy: async (model, split) => evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,
+    similarity: async (parent, child) =>
+      o.metric.compute(
+        representation(parent),
+        representation(child),
+        resolveParameters(o.metric, o.metricParameters ?? {}),
+      ),
+    accuracy: async (model, split) =>
+      evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,
   };
 }

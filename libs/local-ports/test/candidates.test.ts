@@ -13,17 +13,31 @@ describe('candidates of the pretrained ResNet-20', () => {
   beforeAll(async () => {
     await initBackend(undefined, () => {});
     parent = (await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'))).model;
-    filterScores = findFilterGroups(LayerGraph.of(parent)).flatMap((g) => Array.from({ length: g.channels }, (_, c) => ({ id: g.id, channel: c, score: (c * 7919) % 13 })));
+    filterScores = findFilterGroups(LayerGraph.of(parent)).flatMap((g) =>
+      Array.from({ length: g.channels }, (_, c) => ({ id: g.id, channel: c, score: (c * 7919) % 13 })),
+    );
   });
 
   it('the layer candidate removes the lowest-scored blocks', async () => {
-    const scores = ['layer1.1.add', 'layer1.2.add', 'layer2.1.add', 'layer2.2.add', 'layer3.1.add', 'layer3.2.add', 'layer1.0.add'].map((id, i) => ({ id, score: [5, 1, 7, 0.5, 9, 3, 8][i]! }));
+    const scores = [
+      'layer1.1.add',
+      'layer1.2.add',
+      'layer2.1.add',
+      'layer2.2.add',
+      'layer3.1.add',
+      'layer3.2.add',
+      'layer1.0.add',
+    ].map((id, i) => ({ id, score: [5, 1, 7, 0.5, 9, 3, 8][i]! }));
     const candidate = await makeLayerCandidate(parent, scores, 2);
     expect(candidate.removed).toEqual(['layer2.2.add', 'layer1.2.add']);
     expect(modelCost(parent).macs - candidate.macs).toBe(2 * 4_718_592); // every basic block costs 4,718,592 MACs
     expect(candidate.model.layers.some((l) => l.name.startsWith('layer2.2.'))).toBe(false);
-    await expect(makeLayerCandidate(parent, scores, 99)).rejects.toThrow('budget.blocks: 99 blocks asked, the parent has 7 removable');
-    await expect(makeLayerCandidate(parent, [{ id: 'nope', score: 0 }], 1)).rejects.toThrow('scores: "nope" is not a removable block');
+    await expect(makeLayerCandidate(parent, scores, 99)).rejects.toThrow(
+      'budget.blocks: 99 blocks asked, the parent has 7 removable',
+    );
+    await expect(makeLayerCandidate(parent, [{ id: 'nope', score: 0 }], 1)).rejects.toThrow(
+      'scores: "nope" is not a removable block',
+    );
   });
 
   it('the filter candidate matches a count of filters, or a number of MACs', async () => {
@@ -36,6 +50,8 @@ describe('candidates of the pretrained ResNet-20', () => {
     expect(saved).toBeGreaterThanOrEqual(target);
     const oneLess = await makeFilterCandidate(parent, filterScores, { filters: byMacs.removedFilters - 1 });
     expect(modelCost(parent).macs - oneLess.macs).toBeLessThan(target);
-    await expect(makeFilterCandidate(parent, filterScores, { macs: 1e12 })).rejects.toThrow(/budget.filters: .* at most|budget.macs/);
+    await expect(makeFilterCandidate(parent, filterScores, { macs: 1e12 })).rejects.toThrow(
+      /budget.filters: .* at most|budget.macs/,
+    );
   });
 });

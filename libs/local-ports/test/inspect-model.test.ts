@@ -19,9 +19,22 @@ describe('inspectModel', () => {
     expect(facts.cost).toEqual({ macs: 40_551_040, flops: expect.any(Number), params: parent.countParams() });
     expect(facts.cost.flops).toBeGreaterThan(2 * facts.cost.macs);
     // three stages of three blocks; the first block of stages 2 and 3 downsamples and is not removable
-    expect(facts.removableBlocks).toEqual(['layer1.0.add', 'layer1.1.add', 'layer1.2.add', 'layer2.1.add', 'layer2.2.add', 'layer3.1.add', 'layer3.2.add']);
+    expect(facts.removableBlocks).toEqual([
+      'layer1.0.add',
+      'layer1.1.add',
+      'layer1.2.add',
+      'layer2.1.add',
+      'layer2.2.add',
+      'layer3.1.add',
+      'layer3.2.add',
+    ]);
     expect(facts.widths).toHaveLength(19);
-    expect(facts.widths.map((w) => w.filters)).toEqual([16, ...Array(6).fill(16), ...Array(6).fill(32), ...Array(6).fill(64)]);
+    expect(facts.widths.map((w) => w.filters)).toEqual([
+      16,
+      ...Array(6).fill(16),
+      ...Array(6).fill(32),
+      ...Array(6).fill(64),
+    ]);
   });
 
   it('follows surgery: a removed block takes its two convolutions and its MACs', async () => {

@@ -13,9 +13,15 @@ import { CKA_METRICS } from '@prune/similarity-metrics';
 describe('greedy walk on the pretrained ResNet-20, in process', () => {
   it('runs an iteration: KL scores, matched candidates, CKA on validation data, a record of the choice', async () => {
     await initBackend(undefined, () => {});
-    const { model, metadata } = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+    const { model, metadata } = await loadModel(
+      path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
+    );
     const all = loadCifar10Lossless4000();
-    const split = (from: number, count: number) => selectExamples(all, Array.from({ length: count }, (_, i) => from + i));
+    const split = (from: number, count: number) =>
+      selectExamples(
+        all,
+        Array.from({ length: count }, (_, i) => from + i),
+      );
     const calibration = classBalancedSample(split(0, 1000), 20, 0);
     const ports = localWalkPorts({
       metadata,
@@ -28,7 +34,16 @@ describe('greedy walk on the pretrained ResNet-20, in process', () => {
       candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },
       selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001 },
     });
-    const config: WalkConfig = { maxIterations: 1, targetMacsReduction: 0, accuracyFloor: 0, blocksPerIteration: 1, filterMatch: 'count', policy: 'similarity', layerEpsilon: 0, seed: 0 };
+    const config: WalkConfig = {
+      maxIterations: 1,
+      targetMacsReduction: 0,
+      accuracyFloor: 0,
+      blocksPerIteration: 1,
+      filterMatch: 'count',
+      policy: 'similarity',
+      layerEpsilon: 0,
+      seed: 0,
+    };
     const events: WalkEvent<tfl.LayersModel>[] = [];
     for await (const event of greedyWalk(model, config, ports)) events.push(event);
     const done = events.at(-1)!;
@@ -38,7 +53,11 @@ describe('greedy walk on the pretrained ResNet-20, in process', () => {
     const [record] = done.iterations;
     expect(record!.layer!.removed).toHaveLength(1);
     // the filter candidate removes as many filters as the removed block had (two convs)
-    const planes = record!.layer!.removed[0]!.startsWith('layer1') ? 16 : record!.layer!.removed[0]!.startsWith('layer2') ? 32 : 64;
+    const planes = record!.layer!.removed[0]!.startsWith('layer1')
+      ? 16
+      : record!.layer!.removed[0]!.startsWith('layer2')
+        ? 32
+        : 64;
     expect(record!.filter!.removed).toHaveLength(2 * planes);
     for (const c of [record!.layer!, record!.filter!]) {
       expect(c.similarity).toBeGreaterThan(0);
@@ -48,7 +67,13 @@ describe('greedy walk on the pretrained ResNet-20, in process', () => {
     expect(record!.macs).toBeLessThan(modelCost(model).macs);
     expect(record!.validationAccuracy).toBeGreaterThan(0.5);
     expect(events.filter((e) => e.type === 'phase').map((e) => (e as { name: string }).name)).toEqual([
-      'score', 'layer candidate', 'filter candidate', 'fine-tune candidates', 'compare', 'fine-tune selected', 'evaluate',
+      'score',
+      'layer candidate',
+      'filter candidate',
+      'fine-tune candidates',
+      'compare',
+      'fine-tune selected',
+      'evaluate',
     ]);
   });
 });

@@ -57,8 +57,12 @@ export function buildCifarResNet(options: CifarResNetOptions): tfl.LayersModel {
       let shortcut = x;
       if (stride !== 1 || inPlanes !== planes) {
         const extra = planes - inPlanes;
-        shortcut = new OptionAShortcut({ padBefore: extra >> 1, padAfter: extra - (extra >> 1), stride, name: `${p}.shortcut` })
-          .apply(x) as tfl.SymbolicTensor;
+        shortcut = new OptionAShortcut({
+          padBefore: extra >> 1,
+          padAfter: extra - (extra >> 1),
+          stride,
+          name: `${p}.shortcut`,
+        }).apply(x) as tfl.SymbolicTensor;
       }
       x = tfl.layers.add({ name: `${p}.add` }).apply([y, shortcut]) as tfl.SymbolicTensor;
       x = relu(`${p}.relu2`).apply(x) as tfl.SymbolicTensor;
@@ -66,7 +70,8 @@ export function buildCifarResNet(options: CifarResNetOptions): tfl.LayersModel {
     }
   });
   x = tfl.layers.globalAveragePooling2d({ name: 'avgpool' }).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ units: numClasses, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }), name: 'linear' })
+  const logits = tfl.layers
+    .dense({ units: numClasses, kernelInitializer: tfl.initializers.glorotUniform({ seed: seed++ }), name: 'linear' })
     .apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: logits, name: `resnet${options.depth}` });
 }

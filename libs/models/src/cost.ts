@@ -30,7 +30,14 @@ export function modelCost(model: tfl.LayersModel): ModelCost {
   const layers = graph.ordered().map((node) => {
     const inputShape = node.inputs.length ? graph.get(node.inputs[0]!).outputShape : node.outputShape;
     const { macs, flops } = layerRule(node.className, node.name).cost(node, inputShape);
-    return { name: node.name, className: node.className, macs, flops, params: model.getLayer(node.name).countParams(), outputShape: node.outputShape };
+    return {
+      name: node.name,
+      className: node.className,
+      macs,
+      flops,
+      params: model.getLayer(node.name).countParams(),
+      outputShape: node.outputShape,
+    };
   });
   const sum = (key: 'macs' | 'flops' | 'params') => layers.reduce((a, l) => a + l[key], 0);
   const trainableParams = model.trainableWeights.reduce((a, w) => a + size(w.shape as number[]), 0);
@@ -44,5 +51,7 @@ export interface LayerWidth {
 }
 
 export function convWidths(cost: ModelCost): LayerWidth[] {
-  return cost.layers.filter((l) => layerRule(l.className).filters).map((l) => ({ layer: l.name, filters: l.outputShape.at(-1)! }));
+  return cost.layers
+    .filter((l) => layerRule(l.className).filters)
+    .map((l) => ({ layer: l.name, filters: l.outputShape.at(-1)! }));
 }

@@ -10,7 +10,9 @@ export function assertFiniteWeights(model: tfl.LayersModel, source: string): voi
       const values = weight.read().dataSync();
       const bad = values.findIndex((v) => !Number.isFinite(v));
       if (bad >= 0) {
-        throw new ModelFormatError(`${source}: layer "${layer.name}" weight ${weight.originalName} holds ${values[bad]} at index ${bad}; a model must have finite weights`);
+        throw new ModelFormatError(
+          `${source}: layer "${layer.name}" weight ${weight.originalName} holds ${values[bad]} at index ${bad}; a model must have finite weights`,
+        );
       }
     }
   }

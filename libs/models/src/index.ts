@@ -17,7 +17,14 @@ export type { LayerConfigJson, LayerNode, ModelConfigJson } from './layer-graph.
 export { hasLayerRule, layerRule, registerLayerRule, supportedLayerClasses } from './layer-rules/registry.js';
 export type { ChannelRole, LayerCostEstimate, LayerRule, RuleNode } from './layer-rules/layer-rule.js';
 export { decayedWeights } from './decayed-weights.js';
-export { classifierInputLayer, findFilterGroups, findResidualBlocks, logProbabilities, outputsAreProbabilities, roleOf } from './structures.js';
+export {
+  classifierInputLayer,
+  findFilterGroups,
+  findResidualBlocks,
+  logProbabilities,
+  outputsAreProbabilities,
+  roleOf,
+} from './structures.js';
 export type { FilterGroup, ResidualBlock } from './structures.js';
 export { removeFilters, removeResidualBlocks } from './surgery.js';
 export { convWidths, modelCost } from './cost.js';

@@ -17,7 +17,8 @@ interface H5Dataset {
   value: unknown;
 }
 
-const asStrings = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : value == null ? [] : [String(value)]);
+const asStrings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.map(String) : value == null ? [] : [String(value)];
 
 /**
  * Keras 2.x writes L2/L1 regularizers as classes TF.js does not register; TF.js knows the same
@@ -39,7 +40,11 @@ function translateRegularizers(value: unknown): void {
 }
 
 /** Loads `<name>.json` (architecture) with the weights in `h5Path` (default: `<name>.h5`). */
-export async function loadKerasModel(jsonPath: string, h5Path = jsonPath.replace(/\.json$/, '.h5'), metadata?: Partial<ModelMetadata>): Promise<LoadedModel> {
+export async function loadKerasModel(
+  jsonPath: string,
+  h5Path = jsonPath.replace(/\.json$/, '.h5'),
+  metadata?: Partial<ModelMetadata>,
+): Promise<LoadedModel> {
   let topology: Record<string, unknown>;
   try {
     topology = JSON.parse(fs.readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
@@ -64,12 +69,17 @@ export async function loadKerasModel(jsonPath: string, h5Path = jsonPath.replace
         // tfjs names are "<layer>/kernel"; Keras stores "<layer>/kernel:0".
         const suffix = weight.originalName.slice(weight.originalName.lastIndexOf('/') + 1);
         const stored = names.find((n) => n.replace(/:\d+$/, '').endsWith('/' + suffix));
-        if (!stored) throw new ModelFormatError(`${h5Path}: layer "${layer.name}" has no weight "${suffix}" (found ${names.join(', ') || 'none'})`);
+        if (!stored)
+          throw new ModelFormatError(
+            `${h5Path}: layer "${layer.name}" has no weight "${suffix}" (found ${names.join(', ') || 'none'})`,
+          );
         const dataset = group.get(stored) as H5Dataset | null;
         if (!dataset) throw new ModelFormatError(`${h5Path}: layer "${layer.name}": dataset ${stored} is missing`);
         const expected = weight.shape as number[];
         if (dataset.shape.join('x') !== expected.join('x')) {
-          throw new ModelFormatError(`${h5Path}: layer "${layer.name}" weight ${suffix} has shape [${dataset.shape}], the architecture needs [${expected}]`);
+          throw new ModelFormatError(
+            `${h5Path}: layer "${layer.name}" weight ${suffix} has shape [${dataset.shape}], the architecture needs [${expected}]`,
+          );
         }
         return tf.tensor(dataset.value as Float32Array, expected);
       });

@@ -42,7 +42,9 @@ export class LayerGraph {
   ) {
     for (const layer of modelConfig.config.layers) {
       if (layer.inbound_nodes.length > 1) {
-        throw new ModelFormatError(`layer "${layer.name}" is shared (called ${layer.inbound_nodes.length} times); shared layers cannot be pruned`);
+        throw new ModelFormatError(
+          `layer "${layer.name}" is shared (called ${layer.inbound_nodes.length} times); shared layers cannot be pruned`,
+        );
       }
       const inputs = (layer.inbound_nodes[0] ?? []).map(([name]) => name);
       this.nodes.set(layer.name, {
@@ -63,7 +65,10 @@ export class LayerGraph {
     const shapes = new Map<string, number[]>();
     for (const layer of model.layers) {
       const shape = layer.outputShape as (number | null)[];
-      shapes.set(layer.name, shape.slice(1).map((d) => d ?? -1));
+      shapes.set(
+        layer.name,
+        shape.slice(1).map((d) => d ?? -1),
+      );
     }
     return new LayerGraph(model.toJSON(null, false) as unknown as ModelConfigJson, shapes);
   }

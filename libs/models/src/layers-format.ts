@@ -56,7 +56,9 @@ export async function loadLayersModel(modelJsonPath: string): Promise<LoadedMode
     group.paths.map((p) => {
       // Weight files sit beside model.json: a path elsewhere ("../../etc/passwd") is never read.
       if (typeof p !== 'string' || p !== path.basename(p) || p === '..' || p === '.') {
-        throw new ModelFormatError(`${modelJsonPath}: weightsManifest path "${String(p).slice(0, 80)}" must be a file name beside model.json`);
+        throw new ModelFormatError(
+          `${modelJsonPath}: weightsManifest path "${String(p).slice(0, 80)}" must be a file name beside model.json`,
+        );
       }
       const file = path.join(dir, p);
       if (!fs.existsSync(file)) throw new ModelFormatError(`${modelJsonPath}: weights file ${p} not found beside it`);
@@ -66,7 +68,9 @@ export async function loadLayersModel(modelJsonPath: string): Promise<LoadedMode
   const weightData = Buffer.concat(buffers);
   const expected = weightSpecs.reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (weightData.byteLength !== expected) {
-    throw new ModelFormatError(`${modelJsonPath}: weights are ${weightData.byteLength} bytes, the manifest needs ${expected} (truncated or wrong file)`);
+    throw new ModelFormatError(
+      `${modelJsonPath}: weights are ${weightData.byteLength} bytes, the manifest needs ${expected} (truncated or wrong file)`,
+    );
   }
   const model = await tfl.loadLayersModel(
     tf.io.fromMemory({
@@ -77,6 +81,7 @@ export async function loadLayersModel(modelJsonPath: string): Promise<LoadedMode
     }),
   );
   const metadata = json.userDefinedMetadata as unknown as ModelMetadata | undefined;
-  if (!metadata?.preprocessing) throw new ModelFormatError(`${modelJsonPath}: userDefinedMetadata.preprocessing is missing`);
+  if (!metadata?.preprocessing)
+    throw new ModelFormatError(`${modelJsonPath}: userDefinedMetadata.preprocessing is missing`);
   return { model, metadata };
 }

@@ -24,9 +24,12 @@ export async function loadModel(file: string): Promise<LoadedModel> {
 async function loadByFormat(file: string): Promise<LoadedModel> {
   if (!fs.existsSync(file)) throw new NotFoundError(`model not found: ${file}`);
   if (file.endsWith('.manifest.json')) return loadPytorchManifestModel(file);
-  if (!file.endsWith('.json')) throw new ModelFormatError(`${file}: expected a model.json, a Keras .json or a .manifest.json`);
+  if (!file.endsWith('.json'))
+    throw new ModelFormatError(`${file}: expected a model.json, a Keras .json or a .manifest.json`);
   const head = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   if ('modelTopology' in head) return loadLayersModel(file);
   if ('class_name' in head && 'config' in head) return loadKerasModel(file);
-  throw new ModelFormatError(`${file}: neither a TF.js model.json (modelTopology) nor a Keras architecture (class_name, config)`);
+  throw new ModelFormatError(
+    `${file}: neither a TF.js model.json (modelTopology) nor a Keras architecture (class_name, config)`,
+  );
 }

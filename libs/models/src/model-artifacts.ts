@@ -6,13 +6,21 @@ import { loadLayersModel, saveLayersModel, type LoadedModel } from './layers-for
 import type { ModelMetadata } from './metadata.js';
 import { InvalidArgumentError } from '@prune/errors';
 
-export async function putModelArtifact(store: ArtifactStore, model: tfl.LayersModel, metadata: ModelMetadata): Promise<ArtifactRef> {
+export async function putModelArtifact(
+  store: ArtifactStore,
+  model: tfl.LayersModel,
+  metadata: ModelMetadata,
+): Promise<ArtifactRef> {
   return store.putDirectory(async (dir) => {
     await saveLayersModel(dir, model, metadata);
   });
 }
 
-export async function loadModelArtifact(store: ArtifactStore, ref: ArtifactRef | undefined, field: string): Promise<LoadedModel> {
+export async function loadModelArtifact(
+  store: ArtifactStore,
+  ref: ArtifactRef | undefined,
+  field: string,
+): Promise<LoadedModel> {
   if (!ref?.uri) throw new InvalidArgumentError(`${field}: a model reference (uri) is required`);
   return loadLayersModel(path.join(store.verifiedDirectory(ref, field), 'model.json'));
 }

@@ -25,7 +25,9 @@ export class OptionAShortcut extends tfl.layers.Layer {
     for (const key of ['padBefore', 'padAfter', 'stride'] as const) {
       const value = config[key];
       if (!Number.isInteger(value) || value < (key === 'stride' ? 1 : 0)) {
-        throw new Error(`OptionAShortcut ${config.name ?? ''}: ${key} must be a ${key === 'stride' ? 'positive' : 'non-negative'} integer, got ${value}`);
+        throw new Error(
+          `OptionAShortcut ${config.name ?? ''}: ${key} must be a ${key === 'stride' ? 'positive' : 'non-negative'} integer, got ${value}`,
+        );
       }
     }
     this.padBefore = config.padBefore;
@@ -35,7 +37,8 @@ export class OptionAShortcut extends tfl.layers.Layer {
 
   override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    if (shape.length !== 4) throw new Error(`OptionAShortcut ${this.name}: expected a 4D NHWC input, got shape [${shape.join(', ')}]`);
+    if (shape.length !== 4)
+      throw new Error(`OptionAShortcut ${this.name}: expected a 4D NHWC input, got shape [${shape.join(', ')}]`);
     const [n, h, w, c] = shape;
     const sub = (d: number | null) => (d == null ? null : Math.ceil(d / this.stride));
     return [n!, sub(h!), sub(w!), c == null ? null : c + this.padBefore + this.padAfter];
@@ -46,7 +49,9 @@ export class OptionAShortcut extends tfl.layers.Layer {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [, h, w, c] = x.shape;
       if (h % this.stride !== 0 || w % this.stride !== 0) {
-        throw new Error(`OptionAShortcut ${this.name}: spatial size ${h}x${w} is not divisible by stride ${this.stride}`);
+        throw new Error(
+          `OptionAShortcut ${this.name}: spatial size ${h}x${w} is not divisible by stride ${this.stride}`,
+        );
       }
       // Subsampling and channel padding as one strided 1x1 convolution with a 0/1 selection
       // matrix: exact (each output is one input times 1), and on wasm it runs in XNNPACK,

@@ -31,15 +31,21 @@ export function preprocessImages(
     const scaled = tf.div(tf.tensor4d(pixels, shape, 'int32'), 255);
     if (preprocessing.kind === 'channel-mean-std') {
       if (preprocessing.mean.length !== c || preprocessing.std.length !== c) {
-        throw new Error(`preprocessing: mean/std have ${preprocessing.mean.length}/${preprocessing.std.length} entries, expected ${c} (channels)`);
+        throw new Error(
+          `preprocessing: mean/std have ${preprocessing.mean.length}/${preprocessing.std.length} entries, expected ${c} (channels)`,
+        );
       }
       return tf.div(tf.sub(scaled, tf.tensor1d(preprocessing.mean)), tf.tensor1d(preprocessing.std)) as tf.Tensor4D;
     }
     if (!preprocessing.mean) {
-      throw new Error(`preprocessing: the per-pixel mean of ${preprocessing.meanOf} has not been computed for this model`);
+      throw new Error(
+        `preprocessing: the per-pixel mean of ${preprocessing.meanOf} has not been computed for this model`,
+      );
     }
     if (preprocessing.mean.length !== h * w * c) {
-      throw new Error(`preprocessing: pixel mean has ${preprocessing.mean.length} values, expected ${h * w * c} (${h}x${w}x${c})`);
+      throw new Error(
+        `preprocessing: pixel mean has ${preprocessing.mean.length} values, expected ${h * w * c} (${h}x${w}x${c})`,
+      );
     }
     return tf.sub(scaled, tf.tensor3d(preprocessing.mean, [h, w, c])) as tf.Tensor4D;
   });

@@ -15,16 +15,22 @@ interface ManifestTensor {
   byteOffset: number;
 }
 
-export async function loadPytorchManifestModel(manifestPath: string, weightsPath = manifestPath.replace(/\.manifest\.json$/, '.weights.bin')): Promise<LoadedModel> {
+export async function loadPytorchManifestModel(
+  manifestPath: string,
+  weightsPath = manifestPath.replace(/\.manifest\.json$/, '.weights.bin'),
+): Promise<LoadedModel> {
   const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as { tensors?: ManifestTensor[] };
   if (!Array.isArray(manifest.tensors)) throw new ModelFormatError(`${manifestPath}: no "tensors" list`);
   const bytes = fs.readFileSync(weightsPath);
   const tensors = new Map<string, { shape: number[]; values: Float32Array }>();
   for (const t of manifest.tensors) {
-    if (t.dtype !== 'float32') throw new ModelFormatError(`${manifestPath}: tensor ${t.name} has dtype ${t.dtype}, only float32 is supported`);
+    if (t.dtype !== 'float32')
+      throw new ModelFormatError(`${manifestPath}: tensor ${t.name} has dtype ${t.dtype}, only float32 is supported`);
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (t.byteOffset + count * 4 > bytes.byteLength) {
-      throw new ModelFormatError(`${weightsPath}: tensor ${t.name} needs bytes ${t.byteOffset}..${t.byteOffset + count * 4}, the file has ${bytes.byteLength} (truncated)`);
+      throw new ModelFormatError(
+        `${weightsPath}: tensor ${t.name} needs bytes ${t.byteOffset}..${t.byteOffset + count * 4}, the file has ${bytes.byteLength} (truncated)`,
+      );
     }
     const values = new Float32Array(count);
     Buffer.from(values.buffer).set(bytes.subarray(t.byteOffset, t.byteOffset + count * 4));
@@ -32,7 +38,10 @@ export async function loadPytorchManifestModel(manifestPath: string, weightsPath
   }
   const blocks = new Set([...tensors.keys()].filter((n) => /^layer\d\.\d+\.conv1\.weight$/.test(n))).size;
   const fc = tensors.get('linear.weight');
-  if (!fc || blocks === 0 || blocks % 3 !== 0) throw new ModelFormatError(`${manifestPath}: not a CIFAR ResNet (found ${blocks} blocks, linear.weight ${fc ? 'present' : 'missing'})`);
+  if (!fc || blocks === 0 || blocks % 3 !== 0)
+    throw new ModelFormatError(
+      `${manifestPath}: not a CIFAR ResNet (found ${blocks} blocks, linear.weight ${fc ? 'present' : 'missing'})`,
+    );
   const model = buildCifarResNet({ depth: 2 * blocks + 2, numClasses: fc.shape[0] });
 
   const take = (name: string, layer: string, perm?: number[]) => {
@@ -44,11 +53,15 @@ export async function loadPytorchManifestModel(manifestPath: string, weightsPath
     const torchWeights = layerRule(layer.getClassName(), layer.name).torchWeights;
     if (!torchWeights) continue;
     // Weights a layer was built without (a convolution's bias) are absent from the state dict too.
-    const values = torchWeights.slice(0, layer.weights.length).map(({ suffix, permutation }) => take(`${layer.name}.${suffix}`, layer.name, permutation));
+    const values = torchWeights
+      .slice(0, layer.weights.length)
+      .map(({ suffix, permutation }) => take(`${layer.name}.${suffix}`, layer.name, permutation));
     values.forEach((v, i) => {
       const expected = layer.weights[i]!.shape as number[];
       if (v.shape.join('x') !== expected.join('x')) {
-        throw new ModelFormatError(`${manifestPath}: layer "${layer.name}" weight ${i} has shape [${v.shape}] after layout conversion, expected [${expected}]`);
+        throw new ModelFormatError(
+          `${manifestPath}: layer "${layer.name}" weight ${i} has shape [${v.shape}] after layout conversion, expected [${expected}]`,
+        );
       }
     });
     layer.setWeights(values);

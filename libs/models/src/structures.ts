@@ -47,11 +47,21 @@ export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
       if (!branch) continue;
       if (add.outputShape.join('x') !== graph.get(input).outputShape.join('x')) continue;
       const next = add.consumers.length === 1 ? graph.get(add.consumers[0]!) : undefined;
-      const trailing = next && isRelu(next) && isRelu(graph.get(input)) && !graph.outputs.includes(next.name) ? next.name : undefined;
+      const trailing =
+        next && isRelu(next) && isRelu(graph.get(input)) && !graph.outputs.includes(next.name) ? next.name : undefined;
       if (graph.outputs.includes(add.name)) continue;
-      const filters = branch.map((name) => graph.get(name)).filter((node) => layerRule(node.className, node.name).filters)
+      const filters = branch
+        .map((name) => graph.get(name))
+        .filter((node) => layerRule(node.className, node.name).filters)
         .reduce((sum, node) => sum + node.outputShape.at(-1)!, 0);
-      blocks.push({ id: add.name, input, branch, add: add.name, filters, ...(trailing ? { trailingActivation: trailing } : {}) });
+      blocks.push({
+        id: add.name,
+        input,
+        branch,
+        add: add.name,
+        filters,
+        ...(trailing ? { trailingActivation: trailing } : {}),
+      });
       break;
     }
   }
@@ -112,7 +122,10 @@ function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | n
 /** Whether the model already ends in a softmax (its outputs must then not be softmaxed again). */
 export function outputsAreProbabilities(graph: LayerGraph): boolean {
   const out = graph.get(graph.outputs[0]!);
-  return out.className === 'Softmax' || ((out.className === 'Dense' || out.className === 'Activation') && out.config['activation'] === 'softmax');
+  return (
+    out.className === 'Softmax' ||
+    ((out.className === 'Dense' || out.className === 'Activation') && out.config['activation'] === 'softmax')
+  );
 }
 
 /**
@@ -131,7 +144,9 @@ export function classifierInputLayer(graph: LayerGraph): string {
   let node = graph.get(graph.outputs[0]!);
   if (node.className === 'Activation' || node.className === 'Softmax') node = graph.get(node.inputs[0]!);
   if (node.className !== 'Dense' || node.inputs.length !== 1) {
-    throw new InvalidArgumentError(`the model does not end in a Dense classifier (last layer: ${node.name}, ${node.className}); name a layer`);
+    throw new InvalidArgumentError(
+      `the model does not end in a Dense classifier (last layer: ${node.name}, ${node.className}); name a layer`,
+    );
   }
   return node.inputs[0]!;
 }

@@ -23,7 +23,9 @@ export async function removeResidualBlocks(model: tfl.LayersModel, blockIds: str
   for (const id of new Set(blockIds)) {
     const block = blocks.get(id);
     if (!block) {
-      throw new PruneError(`block "${id}" is not a removable residual block of ${model.name}; removable: ${[...blocks.keys()].join(', ') || 'none'}`);
+      throw new PruneError(
+        `block "${id}" is not a removable residual block of ${model.name}; removable: ${[...blocks.keys()].join(', ') || 'none'}`,
+      );
     }
     for (const name of [...block.branch, block.add]) removed.add(name);
     const last = block.trailingActivation ?? block.add;
@@ -37,9 +39,13 @@ export async function removeResidualBlocks(model: tfl.LayersModel, blockIds: str
     .filter((layer) => !removed.has(layer.name))
     .map((layer) => ({
       ...layer,
-      inbound_nodes: layer.inbound_nodes.map((node) => node.map(([name, ...rest]) => [resolve(name), ...rest] as typeof node[number])),
+      inbound_nodes: layer.inbound_nodes.map((node) =>
+        node.map(([name, ...rest]) => [resolve(name), ...rest] as (typeof node)[number]),
+      ),
     }));
-  config.config.output_layers = config.config.output_layers.map(([name, ...rest]) => [resolve(name), ...rest] as [string, number, number]);
+  config.config.output_layers = config.config.output_layers.map(
+    ([name, ...rest]) => [resolve(name), ...rest] as [string, number, number],
+  );
   const child = await buildFromConfig(config);
   for (const layer of child.layers) {
     if (layer.weights.length) layer.setWeights(model.getLayer(layer.name).getWeights());
@@ -48,17 +54,24 @@ export async function removeResidualBlocks(model: tfl.LayersModel, blockIds: str
 }
 
 /** Removes output channels: `removal` maps a filter group id to the channel indices to drop. */
-export async function removeFilters(model: tfl.LayersModel, removal: Record<string, number[]>): Promise<tfl.LayersModel> {
+export async function removeFilters(
+  model: tfl.LayersModel,
+  removal: Record<string, number[]>,
+): Promise<tfl.LayersModel> {
   const graph = LayerGraph.of(model);
   const groups = new Map(findFilterGroups(graph).map((g) => [g.id, g]));
   const keepOut = new Map<string, number[]>();
   const keepIn = new Map<string, number[]>();
   for (const [id, drop] of Object.entries(removal)) {
     const group = groups.get(id);
-    if (!group) throw new PruneError(`filter group "${id}" is not prunable in ${model.name}; prunable: ${[...groups.keys()].join(', ') || 'none'}`);
+    if (!group)
+      throw new PruneError(
+        `filter group "${id}" is not prunable in ${model.name}; prunable: ${[...groups.keys()].join(', ') || 'none'}`,
+      );
     const dropSet = new Set(drop);
     for (const c of dropSet) {
-      if (!Number.isInteger(c) || c < 0 || c >= group.channels) throw new PruneError(`filter group "${id}": channel ${c} is out of range 0..${group.channels - 1}`);
+      if (!Number.isInteger(c) || c < 0 || c >= group.channels)
+        throw new PruneError(`filter group "${id}": channel ${c} is out of range 0..${group.channels - 1}`);
     }
     const keep = [...Array(group.channels).keys()].filter((c) => !dropSet.has(c));
     if (keep.length === 0) throw new PruneError(`filter group "${id}": cannot remove all ${group.channels} channels`);
@@ -78,7 +91,9 @@ export async function removeFilters(model: tfl.LayersModel, removal: Record<stri
     if (!layer.weights.length) continue;
     const weights = model.getLayer(layer.name).getWeights();
     const rule = layerRule(layer.getClassName(), layer.name);
-    const sliced = rule.slice ? rule.slice(weights, keepIn.get(layer.name) ?? null, keepOut.get(layer.name) ?? null) : weights;
+    const sliced = rule.slice
+      ? rule.slice(weights, keepIn.get(layer.name) ?? null, keepOut.get(layer.name) ?? null)
+      : weights;
     layer.setWeights(sliced);
     if (sliced !== weights) tf.dispose(sliced);
   }

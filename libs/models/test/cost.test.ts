@@ -1,6 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '@prune/compute';
-import { buildCifarResNet, findResidualBlocks, LayerGraph, loadModel, modelCost, removeResidualBlocks } from '@prune/models';
+import {
+  buildCifarResNet,
+  findResidualBlocks,
+  LayerGraph,
+  loadModel,
+  modelCost,
+  removeResidualBlocks,
+} from '@prune/models';
 import { PONS } from './helpers.js';
 
 describe('cost model', () => {
@@ -38,7 +45,12 @@ describe('cost model', () => {
     expect(cost.params).toBe(model.countParams());
     expect(cost.trainableParams).toBe(269_722); // 0.27M, as published
     const conv1 = cost.layers.find((l) => l.name === 'conv1')!;
-    expect(conv1).toMatchObject({ className: 'Conv2D', macs: 32 * 32 * 16 * 27, params: 432, outputShape: [32, 32, 16] });
+    expect(conv1).toMatchObject({
+      className: 'Conv2D',
+      macs: 32 * 32 * 16 * 27,
+      params: 432,
+      outputShape: [32, 32, 16],
+    });
     expect(cost.layers.reduce((a, l) => a + l.macs, 0)).toBe(cost.macs);
   });
 });

@@ -22,7 +22,9 @@ import { maxAbsDiff } from './helpers.js';
 /** conv(4) -> ChannelScale -> relu -> global pool -> dense(3). */
 function scaledConvNet(): tfl.LayersModel {
   const input = tfl.input({ shape: [6, 6, 2] });
-  let y = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv' }).apply(input) as tfl.SymbolicTensor;
+  let y = tfl.layers
+    .conv2d({ filters: 4, kernelSize: 3, padding: 'same', name: 'conv' })
+    .apply(input) as tfl.SymbolicTensor;
   y = new ChannelScale({ name: 'scale' }).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.activation({ activation: 'relu', name: 'relu' }).apply(y) as tfl.SymbolicTensor;
   y = tfl.layers.globalAveragePooling2d({ name: 'pool' }).apply(y) as tfl.SymbolicTensor;

@@ -4,7 +4,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@prune/compute';
 import { loadCifar10Jpeg } from '@prune/data';
-import { loadLayersModel, loadModel, loadModelArtifact, ModelFormatError, preprocessImages, putModelArtifact, saveLayersModel } from '@prune/models';
+import {
+  loadLayersModel,
+  loadModel,
+  loadModelArtifact,
+  ModelFormatError,
+  preprocessImages,
+  putModelArtifact,
+  saveLayersModel,
+} from '@prune/models';
 import { ArtifactStore } from '@prune/store';
 import { maxAbsDiff, PONS, predict, realImages, RESNET20 } from './helpers.js';
 
@@ -17,7 +25,11 @@ describe('loading real models', () => {
 
   it('the pretrained ResNet-20 classifies 99.80% of the lossless 4,000 correctly (exact import)', async () => {
     const { model, metadata } = await loadModel(RESNET20);
-    expect(metadata.preprocessing).toEqual({ kind: 'channel-mean-std', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+    expect(metadata.preprocessing).toEqual({
+      kind: 'channel-mean-std',
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+    });
     const { x, labels } = realImages(4000, metadata.preprocessing);
     const predicted = tf.tidy(() => tf.argMax(predict(model, x), -1).dataSync());
     const correct = labels.reduce((n, label, i) => n + (predicted[i] === label ? 1 : 0), 0);
@@ -29,7 +41,11 @@ describe('loading real models', () => {
     const test = await loadCifar10Jpeg('test');
     let correct = 0;
     for (let start = 0; start < test.count; start += 500) {
-      const x = preprocessImages(test.pixels.subarray(start * 3072, (start + 500) * 3072), [500, 32, 32, 3], metadata.preprocessing);
+      const x = preprocessImages(
+        test.pixels.subarray(start * 3072, (start + 500) * 3072),
+        [500, 32, 32, 3],
+        metadata.preprocessing,
+      );
       const predicted = tf.tidy(() => tf.argMax(predict(model, x), -1).dataSync());
       x.dispose();
       predicted.forEach((p, i) => (correct += p === test.labels[start + i] ? 1 : 0));
@@ -68,7 +84,9 @@ describe('malformed models get errors naming the layer and the problem', () => {
     const { model, metadata } = await loadModel(RESNET20);
     await saveLayersModel(dir, model, metadata);
     fs.truncateSync(path.join(dir, 'weights.bin'), 1000);
-    await expect(loadLayersModel(path.join(dir, 'model.json'))).rejects.toThrow(/weights are 1000 bytes, the manifest needs \d+ \(truncated or wrong file\)/);
+    await expect(loadLayersModel(path.join(dir, 'model.json'))).rejects.toThrow(
+      /weights are 1000 bytes, the manifest needs \d+ \(truncated or wrong file\)/,
+    );
   });
 
   it('a model with a NaN or infinite weight is refused, naming the layer', async () => {
@@ -80,7 +98,9 @@ describe('malformed models get errors naming the layer and the problem', () => {
     poisoned[3] = NaN;
     bn.setWeights([tf.tensor1d(poisoned), ...rest]);
     const modelJson = await saveLayersModel(dir, model, metadata);
-    await expect(loadModel(modelJson)).rejects.toThrow(`layer "${bn.name}" weight ${bn.name}/gamma holds NaN at index 3; a model must have finite weights`);
+    await expect(loadModel(modelJson)).rejects.toThrow(
+      `layer "${bn.name}" weight ${bn.name}/gamma holds NaN at index 3; a model must have finite weights`,
+    );
   });
 
   it('weight paths outside the model directory are never read', async () => {
@@ -91,7 +111,9 @@ describe('malformed models get errors naming the layer and the problem', () => {
     for (const escape of ['../../etc/passwd', '/etc/passwd', '..']) {
       json.weightsManifest[0].paths = [escape];
       fs.writeFileSync(modelJson, JSON.stringify(json));
-      await expect(loadLayersModel(modelJson)).rejects.toThrow(`weightsManifest path "${escape}" must be a file name beside model.json`);
+      await expect(loadLayersModel(modelJson)).rejects.toThrow(
+        `weightsManifest path "${escape}" must be a file name beside model.json`,
+      );
     }
   });
 
@@ -101,7 +123,9 @@ describe('malformed models get errors naming the layer and the problem', () => {
     json.config.layers.find((l: { class_name: string }) => l.class_name === 'Dense').config.units = 5;
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify(json));
     fs.copyFileSync(PONS('iter9').replace('.json', '.h5'), path.join(dir, 'bad.h5'));
-    await expect(loadModel(path.join(dir, 'bad.json'))).rejects.toThrow(/layer "\w+" weight kernel has shape \[64,10\], the architecture needs \[64,5\]/);
+    await expect(loadModel(path.join(dir, 'bad.json'))).rejects.toThrow(
+      /layer "\w+" weight kernel has shape \[64,10\], the architecture needs \[64,5\]/,
+    );
   });
 
   it('an unknown layer, and Lambda layers, are refused by name', async () => {
@@ -111,10 +135,14 @@ describe('malformed models get errors naming the layer and the problem', () => {
     fs.writeFileSync(path.join(dir, 'lambda.json'), JSON.stringify(json));
     const error = await loadModel(path.join(dir, 'lambda.json')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelFormatError);
-    expect((error as Error).message).toMatch(/layer "Act1_" has unsupported class Lambda \(Lambda layers carry code and are never loaded\)/);
+    expect((error as Error).message).toMatch(
+      /layer "Act1_" has unsupported class Lambda \(Lambda layers carry code and are never loaded\)/,
+    );
     json.config.layers[3].class_name = 'FancyNorm';
     fs.writeFileSync(path.join(dir, 'unknown.json'), JSON.stringify(json));
-    await expect(loadModel(path.join(dir, 'unknown.json'))).rejects.toThrow(/layer "Act1_" has unsupported class FancyNorm/);
+    await expect(loadModel(path.join(dir, 'unknown.json'))).rejects.toThrow(
+      /layer "Act1_" has unsupported class FancyNorm/,
+    );
   });
 
   it('a missing file is NOT_FOUND', async () => {
@@ -130,6 +158,9 @@ describe('malformed models get errors naming the layer and the problem', () => {
     const bytes = fs.readFileSync(weights);
     bytes[1000] ^= 0xff;
     fs.writeFileSync(weights, bytes);
-    await expect(loadModelArtifact(store, ref, 'parent')).rejects.toMatchObject({ kind: 'data-loss', message: expect.stringContaining('parent:') });
+    await expect(loadModelArtifact(store, ref, 'parent')).rejects.toMatchObject({
+      kind: 'data-loss',
+      message: expect.stringContaining('parent:'),
+    });
   });
 });

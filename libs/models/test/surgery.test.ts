@@ -21,7 +21,10 @@ import { maxAbsDiff, PONS, predict, realImages, RESNET20, zeroBatchNormChannels 
 /** The batch norm right after a group's producer (where zeroed gamma/beta silence a channel). */
 function batchNormOf(model: tfl.LayersModel, producer: string): string {
   const graph = LayerGraph.of(model);
-  const next = graph.get(producer).consumers.map((c) => graph.get(c)).find((n) => n.className === 'BatchNormalization');
+  const next = graph
+    .get(producer)
+    .consumers.map((c) => graph.get(c))
+    .find((n) => n.className === 'BatchNormalization');
   if (!next) throw new Error(`no batch norm after ${producer}`);
   return next.name;
 }
@@ -79,7 +82,9 @@ describe.each([
     expect(maxAbsDiff(predict(child, x), before)).toBeLessThan(1e-5);
     expect(modelCost(child).macs).toBeLessThan(modelCost(parent.model).macs);
     // the parent is untouched
-    parent.model.getWeights().forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(weightsBefore[i]!)));
+    parent.model
+      .getWeights()
+      .forEach((w, i) => expect(Array.from(w.dataSync())).toEqual(Array.from(weightsBefore[i]!)));
     for (const group of groups) {
       const shape = child.getLayer(group.producer).outputShape as number[];
       expect(shape.at(-1)).toBe(group.channels - removal[group.id]!.length);
@@ -92,21 +97,30 @@ describe.each([
     // two consecutive blocks and one elsewhere: chains of removed blocks must rewire correctly
     const chosen = [blocks[0]!, blocks[1]!, blocks.at(-1)!];
     for (const block of chosen) {
-      const lastBn = [...block.branch].reverse().find((n) => parent.model.getLayer(n).getClassName() === 'BatchNormalization')!;
+      const lastBn = [...block.branch]
+        .reverse()
+        .find((n) => parent.model.getLayer(n).getClassName() === 'BatchNormalization')!;
       zeroBatchNormChannels(parent.model, lastBn);
     }
     const before = predict(parent.model, x);
-    const child = await removeResidualBlocks(parent.model, chosen.map((b) => b.id));
+    const child = await removeResidualBlocks(
+      parent.model,
+      chosen.map((b) => b.id),
+    );
     expect(maxAbsDiff(predict(child, x), before)).toBeLessThan(1e-5);
     const removedLayers = chosen.reduce((n, b) => n + b.branch.length + 1 + (b.trailingActivation ? 1 : 0), 0);
     expect(child.layers.length).toBe(parent.model.layers.length - removedLayers);
-    expect(findResidualBlocks(LayerGraph.of(child)).map((b) => b.id)).toEqual(blocks.filter((b) => !chosen.includes(b)).map((b) => b.id));
+    expect(findResidualBlocks(LayerGraph.of(child)).map((b) => b.id)).toEqual(
+      blocks.filter((b) => !chosen.includes(b)).map((b) => b.id),
+    );
   });
 
   it('a pruned model saves and reloads to the same outputs', async () => {
     const groups = findFilterGroups(LayerGraph.of(loaded.model));
     const blocks = findResidualBlocks(LayerGraph.of(loaded.model));
-    const child = await removeFilters(await removeResidualBlocks(loaded.model, [blocks[2]!.id]), { [groups.at(-1)!.id]: [1, 2] });
+    const child = await removeFilters(await removeResidualBlocks(loaded.model, [blocks[2]!.id]), {
+      [groups.at(-1)!.id]: [1, 2],
+    });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-surgery-'));
     await saveLayersModel(dir, child, loaded.metadata);
     const reloaded = await loadModel(path.join(dir, 'model.json'));
@@ -116,9 +130,13 @@ describe.each([
 
   it('rejects unknown structures and impossible removals, naming them', async () => {
     const group = findFilterGroups(LayerGraph.of(loaded.model))[0]!;
-    await expect(removeResidualBlocks(loaded.model, ['nope'])).rejects.toThrow(/block "nope" is not a removable residual block/);
+    await expect(removeResidualBlocks(loaded.model, ['nope'])).rejects.toThrow(
+      /block "nope" is not a removable residual block/,
+    );
     await expect(removeFilters(loaded.model, { nope: [0] })).rejects.toThrow(/filter group "nope" is not prunable/);
-    await expect(removeFilters(loaded.model, { [group.id]: [group.channels] })).rejects.toThrow(`channel ${group.channels} is out of range`);
+    await expect(removeFilters(loaded.model, { [group.id]: [group.channels] })).rejects.toThrow(
+      `channel ${group.channels} is out of range`,
+    );
     const all = [...Array(group.channels).keys()];
     await expect(removeFilters(loaded.model, { [group.id]: all })).rejects.toThrow(/cannot remove all/);
   });
@@ -128,7 +146,9 @@ describe('any CNN of the supported layers, not only ResNets', () => {
   it('prunes a plain conv net whose last conv feeds a Dense through Flatten', async () => {
     await initBackend(undefined, () => {});
     const input = tfl.input({ shape: [8, 8, 3] });
-    let y = tfl.layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', name: 'c1' }).apply(input) as tfl.SymbolicTensor;
+    let y = tfl.layers
+      .conv2d({ filters: 6, kernelSize: 3, padding: 'same', name: 'c1' })
+      .apply(input) as tfl.SymbolicTensor;
     y = tfl.layers.batchNormalization({ name: 'bn1' }).apply(y) as tfl.SymbolicTensor;
     y = tfl.layers.activation({ activation: 'relu', name: 'r1' }).apply(y) as tfl.SymbolicTensor;
     y = tfl.layers.maxPooling2d({ poolSize: 2, name: 'p1' }).apply(y) as tfl.SymbolicTensor;
@@ -142,7 +162,14 @@ describe('any CNN of the supported layers, not only ResNets', () => {
     // non-trivial batch-norm statistics
     for (const bn of ['bn1', 'bn2']) {
       const c = bn === 'bn1' ? 6 : 5;
-      model.getLayer(bn).setWeights([tf.linspace(0.5, 1.5, c), tf.linspace(-0.3, 0.3, c), tf.linspace(-0.1, 0.1, c), tf.linspace(0.8, 1.2, c)]);
+      model
+        .getLayer(bn)
+        .setWeights([
+          tf.linspace(0.5, 1.5, c),
+          tf.linspace(-0.3, 0.3, c),
+          tf.linspace(-0.1, 0.1, c),
+          tf.linspace(0.8, 1.2, c),
+        ]);
     }
     const groups = findFilterGroups(LayerGraph.of(model));
     expect(groups.map((g) => [g.id, g.consumers])).toEqual([

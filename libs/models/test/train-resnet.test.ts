@@ -14,7 +14,10 @@ describe('training a CIFAR ResNet', () => {
     const images = preprocessImages(data.pixels, [128, 32, 32, 3], CIFAR_RESNET_PREPROCESSING);
     const labels = tf.tensor1d(data.labels, 'int32');
     const model = buildCifarResNet({ depth: 8, seed: 1 });
-    const step = makeTrainStep(model, tf.train.momentum(0.05, 0.9, true), { weightDecay: 1e-4, decayedWeights: decayedWeights(model) });
+    const step = makeTrainStep(model, tf.train.momentum(0.05, 0.9, true), {
+      weightDecay: 1e-4,
+      decayedWeights: decayedWeights(model),
+    });
     const batches = [0, 32, 64, 96].map((start) => [tf.slice(images, start, 32), tf.slice(labels, start, 32)] as const);
     const epochLoss: number[] = [];
     let tensorsAfterFirstStep = -1;

@@ -25,14 +25,21 @@ export class BudgetError extends InvalidArgumentError {
  * (largest remainders first), the lowest-scored within each group, at least one channel kept
  * per group.
  */
-export function chooseFilters(groups: { id: string; channels: number }[], scores: ScoredFilter[], total: number): Map<string, number[]> {
+export function chooseFilters(
+  groups: { id: string; channels: number }[],
+  scores: ScoredFilter[],
+  total: number,
+): Map<string, number[]> {
   const capacity = groups.reduce((a, g) => a + g.channels - 1, 0);
-  if (total > capacity) throw new BudgetError(`budget.filters: ${total} filters asked, at most ${capacity} can be removed`);
+  if (total > capacity)
+    throw new BudgetError(`budget.filters: ${total} filters asked, at most ${capacity} can be removed`);
   const all = groups.reduce((a, g) => a + g.channels, 0);
   const exact = groups.map((g) => (total * g.channels) / all);
   const quota = exact.map((e, i) => Math.min(Math.floor(e), groups[i]!.channels - 1));
   let left = total - quota.reduce((a, b) => a + b, 0);
-  const order = groups.map((_, i) => i).sort((a, b) => exact[b]! - Math.floor(exact[b]!) - (exact[a]! - Math.floor(exact[a]!)) || a - b);
+  const order = groups
+    .map((_, i) => i)
+    .sort((a, b) => exact[b]! - Math.floor(exact[b]!) - (exact[a]! - Math.floor(exact[a]!)) || a - b);
   while (left > 0) {
     for (const i of order) {
       if (left > 0 && quota[i]! < groups[i]!.channels - 1) {
@@ -45,8 +52,16 @@ export function chooseFilters(groups: { id: string; channels: number }[], scores
   groups.forEach((group, i) => {
     if (quota[i] === 0) return;
     const mine = scores.filter((s) => s.id === group.id);
-    if (mine.length !== group.channels) throw new BudgetError(`scores: group ${group.id} has ${group.channels} filters but ${mine.length} scores`);
-    chosen.set(group.id, mine.sort((a, b) => a.score - b.score || a.channel - b.channel).slice(0, quota[i]).map((s) => s.channel).sort((a, b) => a - b));
+    if (mine.length !== group.channels)
+      throw new BudgetError(`scores: group ${group.id} has ${group.channels} filters but ${mine.length} scores`);
+    chosen.set(
+      group.id,
+      mine
+        .sort((a, b) => a.score - b.score || a.channel - b.channel)
+        .slice(0, quota[i])
+        .map((s) => s.channel)
+        .sort((a, b) => a - b),
+    );
   });
   return chosen;
 }

@@ -15,7 +15,14 @@ export type FineTunePhase = 'candidate' | 'selected';
  * The steps of an iteration, in order, as progress events name them (and people read them); a
  * step the policy or the model does not need is skipped. The coordinator sends them as the Phase enum.
  */
-export type WalkPhase = 'score' | 'layer candidate' | 'filter candidate' | 'fine-tune candidates' | 'compare' | 'fine-tune selected' | 'evaluate';
+export type WalkPhase =
+  | 'score'
+  | 'layer candidate'
+  | 'filter candidate'
+  | 'fine-tune candidates'
+  | 'compare'
+  | 'fine-tune selected'
+  | 'evaluate';
 
 export interface WalkConfig {
   maxIterations: number;
@@ -63,7 +70,11 @@ export interface WalkPorts<M> {
   removableFilters(model: M): Promise<number>;
   scoreBlocks(model: M): Promise<ScoredBlock[]>;
   scoreFilters(model: M): Promise<ScoredFilter[]>;
-  layerCandidate(parent: M, scores: ScoredBlock[], blocks: number): Promise<{ model: M; removed: string[]; removedFilters: number }>;
+  layerCandidate(
+    parent: M,
+    scores: ScoredBlock[],
+    blocks: number,
+  ): Promise<{ model: M; removed: string[]; removedFilters: number }>;
   filterCandidate(parent: M, scores: ScoredFilter[], budget: FilterBudget): Promise<{ model: M; removed: string[] }>;
   /** `jobId` is unique per fine-tune of a run: the trainer keys its checkpoints by it, so a retried job resumes. */
   fineTune(model: M, phase: FineTunePhase, jobId: string): Promise<M>;
@@ -78,7 +89,13 @@ export type WalkEvent<M> =
   | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M>[] };
 
 /** The rule that picks a candidate: ties (and near-ties within epsilon) go to the layer candidate. */
-export function chooseCandidate(policy: SelectionPolicy, layerSimilarity: number, filterSimilarity: number, layerEpsilon: number, random: () => number): Choice {
+export function chooseCandidate(
+  policy: SelectionPolicy,
+  layerSimilarity: number,
+  filterSimilarity: number,
+  layerEpsilon: number,
+  random: () => number,
+): Choice {
   switch (policy) {
     case 'layers-only':
       return 'L';
@@ -95,10 +112,20 @@ export function chooseCandidate(policy: SelectionPolicy, layerSimilarity: number
  * Runs the walk from `initial`. The walk is deterministic given the ports' answers, which is what
  * lets a run resume: replaying it over journaled ports (step-journal.ts) skips the finished steps.
  */
-export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: WalkPorts<M>, runId = 'run'): AsyncGenerator<WalkEvent<M>> {
+export async function* greedyWalk<M>(
+  initial: M,
+  config: WalkConfig,
+  ports: WalkPorts<M>,
+  runId = 'run',
+): AsyncGenerator<WalkEvent<M>> {
   const random = seededRandom(config.seed);
   const initialCost = costOf(await ports.cost(initial));
-  yield { type: 'start', ...initialCost, testAccuracy: await ports.accuracy(initial, 'test'), widths: await ports.widths(initial) };
+  yield {
+    type: 'start',
+    ...initialCost,
+    testAccuracy: await ports.accuracy(initial, 'test'),
+    widths: await ports.widths(initial),
+  };
   const iterations: IterationRecord<M>[] = [];
   let parent = initial;
   let result = parent;
@@ -131,7 +158,15 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       layerFilters = made.removedFilters;
       layerMacs = parentCost.macs - cost.macs;
       const score = new Map(blockScores.map((s) => [s.id, s.score]));
-      if (wantLayer) layer = { model: made.model, ...cost, removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
+      if (wantLayer)
+        layer = {
+          model: made.model,
+          ...cost,
+          removed: made.removed,
+          removedScores: made.removed.map((id) => score.get(id) ?? NaN),
+          similarity: NaN,
+          validationAccuracy: NaN,
+        };
     }
     if (filtersLeft > 0) {
       yield { type: 'phase', iteration: index, name: 'filter candidate' };
@@ -140,10 +175,19 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       // With no removable block left there is nothing to match, and one filter is removed; never
       // more than the parent has left.
       const budget: FilterBudget =
-        config.filterMatch === 'macs' && layerMacs > 0 ? { macs: layerMacs } : { filters: Math.min(filtersLeft, Math.max(1, layerFilters)) };
+        config.filterMatch === 'macs' && layerMacs > 0
+          ? { macs: layerMacs }
+          : { filters: Math.min(filtersLeft, Math.max(1, layerFilters)) };
       const made = await ports.filterCandidate(parent, filterScores, budget);
       const score = new Map(filterScores.map((s) => [`${s.id}:${s.channel}`, s.score]));
-      filter = { model: made.model, ...costOf(await ports.cost(made.model)), removed: made.removed, removedScores: made.removed.map((id) => score.get(id) ?? NaN), similarity: NaN, validationAccuracy: NaN };
+      filter = {
+        model: made.model,
+        ...costOf(await ports.cost(made.model)),
+        removed: made.removed,
+        removedScores: made.removed.map((id) => score.get(id) ?? NaN),
+        similarity: NaN,
+        validationAccuracy: NaN,
+      };
     }
     if (!layer && !filter) {
       stopReason = 'nothing removable left';
@@ -163,7 +207,8 @@ export async function* greedyWalk<M>(initial: M, config: WalkConfig, ports: Walk
       filter.validationAccuracy = await ports.accuracy(filter.model, 'validation');
       choice = chooseCandidate(config.policy, layer.similarity, filter.similarity, config.layerEpsilon, random);
     } else {
-      choice = layer && filter ? chooseCandidate(config.policy, NaN, NaN, config.layerEpsilon, random) : layer ? 'L' : 'F';
+      choice =
+        layer && filter ? chooseCandidate(config.policy, NaN, NaN, config.layerEpsilon, random) : layer ? 'L' : 'F';
     }
     const chosen = (choice === 'L' ? layer : filter)!;
     yield { type: 'phase', iteration: index, name: 'fine-tune selected' };

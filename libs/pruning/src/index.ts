@@ -4,7 +4,17 @@ export { costOf } from './cost.js';
 export type { ModelCost } from './cost.js';
 export { FINE_TUNE_STEPS } from './fine-tune-steps.js';
 export { chooseCandidate, greedyWalk } from './greedy-walk.js';
-export type { CandidateRecord, Choice, FineTunePhase, IterationRecord, SelectionPolicy, WalkConfig, WalkEvent, WalkPhase, WalkPorts } from './greedy-walk.js';
+export type {
+  CandidateRecord,
+  Choice,
+  FineTunePhase,
+  IterationRecord,
+  SelectionPolicy,
+  WalkConfig,
+  WalkEvent,
+  WalkPhase,
+  WalkPorts,
+} from './greedy-walk.js';
 export type { LayerWidth } from './layer-width.js';
 export { isTerminal, RunManager, RunNotFoundError } from './run-manager.js';
 export type { PortsFactory, RunContext, RunEvent, RunRecord, RunState } from './run-manager.js';

@@ -57,18 +57,24 @@ export class RunManager<M, C> {
   private readonly events = new EventEmitter();
   private stopping = false;
 
-  constructor(private readonly dir: string, private readonly portsFor: PortsFactory<M, C>, private readonly log: (line: string) => void = () => {}) {
+  constructor(
+    private readonly dir: string,
+    private readonly portsFor: PortsFactory<M, C>,
+    private readonly log: (line: string) => void = () => {},
+  ) {
     fs.mkdirSync(dir, { recursive: true });
     this.events.setMaxListeners(0);
     for (const id of fs.readdirSync(dir)) {
       const file = path.join(dir, id, 'run.json');
-      if (fs.existsSync(file)) this.runs.set(id, JSON.parse(fs.readFileSync(file, 'utf8'), numberReviver) as RunRecord<M, C>);
+      if (fs.existsSync(file))
+        this.runs.set(id, JSON.parse(fs.readFileSync(file, 'utf8'), numberReviver) as RunRecord<M, C>);
     }
   }
 
   /** Throws INVALID_ARGUMENT naming `run_id` unless `id` can name a run (and its directory). */
   static assertRunId(id: string): void {
-    if (!RUN_ID.test(id)) throw new InvalidArgumentError(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`);
+    if (!RUN_ID.test(id))
+      throw new InvalidArgumentError(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`);
   }
 
   /** Starts a run; starting an id that exists returns that run unchanged. */
@@ -77,7 +83,16 @@ export class RunManager<M, C> {
     const existing = this.runs.get(id);
     if (existing) return existing;
     const now = new Date().toISOString();
-    const run: RunRecord<M, C> = { id, state: 'pending', ...init, iterations: [], stopReason: '', error: '', createdAt: now, updatedAt: now };
+    const run: RunRecord<M, C> = {
+      id,
+      state: 'pending',
+      ...init,
+      iterations: [],
+      stopReason: '',
+      error: '',
+      createdAt: now,
+      updatedAt: now,
+    };
     this.runs.set(id, run);
     this.save(run);
     this.launch(run);

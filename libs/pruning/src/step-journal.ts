@@ -61,7 +61,8 @@ function stepKey(operation: string, args: unknown[]): string {
  */
 export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, signal?: AbortSignal): WalkPorts<M> {
   const cancelled = () => new CancelledError('the run was cancelled');
-  const wrap = <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
+  const wrap =
+    <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
     async (...args: A): Promise<R> => {
       const key = stepKey(operation, args);
       if (journal.has(key)) return journal.get(key) as R;
@@ -69,7 +70,9 @@ export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, sig
       const result = await new Promise<R>((resolve, reject) => {
         const abort = () => reject(cancelled());
         signal?.addEventListener('abort', abort, { once: true });
-        call(...args).then(resolve, reject).finally(() => signal?.removeEventListener('abort', abort));
+        call(...args)
+          .then(resolve, reject)
+          .finally(() => signal?.removeEventListener('abort', abort));
       });
       journal.append(key, result);
       return result;

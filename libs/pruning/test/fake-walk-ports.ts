@@ -42,14 +42,21 @@ export function fakeWalkPorts(options: FakeOptions = {}): { ports: WalkPorts<str
     },
     layerCandidate: async (m, scores, n) => {
       calls.push(`layerCandidate ${m} ${n}`);
-      const removed = [...scores].sort((a, b) => a.score - b.score).slice(0, n).map((s) => s.id);
+      const removed = [...scores]
+        .sort((a, b) => a.score - b.score)
+        .slice(0, n)
+        .map((s) => s.id);
       return { model: `b${parse(m).blocks - n}.f${parse(m).filters}`, removed, removedFilters: 4 * n };
     },
     filterCandidate: async (m, scores, budget) => {
       calls.push(`filterCandidate ${m} ${JSON.stringify(budget)}`);
       const k = 'filters' in budget ? budget.filters : Math.ceil(budget.macs / 10);
-      if (k > parse(m).filters - 1) throw new Error(`budget.filters: ${k} filters asked, at most ${parse(m).filters - 1} can be removed`);
-      const removed = [...scores].sort((a, b) => a.score - b.score).slice(0, k).map((s) => `${s.id}:${s.channel}`);
+      if (k > parse(m).filters - 1)
+        throw new Error(`budget.filters: ${k} filters asked, at most ${parse(m).filters - 1} can be removed`);
+      const removed = [...scores]
+        .sort((a, b) => a.score - b.score)
+        .slice(0, k)
+        .map((s) => `${s.id}:${s.channel}`);
       return { model: `b${parse(m).blocks}.f${parse(m).filters - k}`, removed };
     },
     fineTune: async (m, phase, job) => {
@@ -90,4 +97,10 @@ export async function walk(initial: string, config: Partial<WalkConfig>, ports: 
 
 /** The events as short lines: "start", "0 score", "iteration 0 F", "done". */
 export const summary = (events: WalkEvent<string>[]) =>
-  events.map((e) => (e.type === 'phase' ? `${e.iteration} ${e.name}` : e.type === 'iteration' ? `iteration ${e.record.index} ${e.record.choice}` : e.type));
+  events.map((e) =>
+    e.type === 'phase'
+      ? `${e.iteration} ${e.name}`
+      : e.type === 'iteration'
+        ? `iteration ${e.record.index} ${e.record.choice}`
+        : e.type,
+  );

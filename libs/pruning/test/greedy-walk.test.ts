@@ -29,7 +29,11 @@ describe('the walk stops', () => {
 
   it('at the MACs reduction target, checked on the kept model before scoring the next iteration', async () => {
     // 1540 MACs; each kept block saves 100: two blocks are a 13% reduction, three 19.5%
-    const { events, done } = await walk('b9.f64', { maxIterations: 10, targetMacsReduction: 0.15 }, fakeWalkPorts().ports);
+    const { events, done } = await walk(
+      'b9.f64',
+      { maxIterations: 10, targetMacsReduction: 0.15 },
+      fakeWalkPorts().ports,
+    );
     expect(done.stopReason).toBe('reached the MACs reduction target of 0.15');
     expect(done.iterations.map((r) => r.macs)).toEqual([1440, 1340, 1240]);
     expect(done.result).toBe(done.iterations[2]!.model);
@@ -38,7 +42,11 @@ describe('the walk stops', () => {
 
   it('below the accuracy floor: that iteration is recorded, the model kept before it is the result', async () => {
     const accuracy = (m: string) => 0.5 + 0.05 * parse(m).blocks; // b8: 0.90, b7: 0.85, b6: 0.80
-    const { events, done } = await walk('b9.f64', { maxIterations: 10, accuracyFloor: 0.82 }, fakeWalkPorts({ accuracy }).ports);
+    const { events, done } = await walk(
+      'b9.f64',
+      { maxIterations: 10, accuracyFloor: 0.82 },
+      fakeWalkPorts({ accuracy }).ports,
+    );
     expect(done.stopReason).toBe('validation accuracy 0.8000 fell below the floor 0.82');
     expect(done.iterations.map((r) => r.model)).toEqual(['b8.f64~c~s', 'b7.f64~c~s', 'b6.f64~c~s']);
     expect(done.result).toBe('b7.f64~c~s');
@@ -46,7 +54,11 @@ describe('the walk stops', () => {
   });
 
   it('with layers-only, when no block is left; the last iteration removes only the blocks left', async () => {
-    const { done } = await walk('b3.f64', { maxIterations: 5, policy: 'layers-only', blocksPerIteration: 2 }, fakeWalkPorts().ports);
+    const { done } = await walk(
+      'b3.f64',
+      { maxIterations: 5, policy: 'layers-only', blocksPerIteration: 2 },
+      fakeWalkPorts().ports,
+    );
     expect(done.stopReason).toBe('no removable block left');
     expect(done.iterations.map((r) => r.layer!.removed)).toEqual([['block2', 'block1'], ['block0']]);
     expect(done.result).toBe('b0.f64~s');
@@ -64,7 +76,12 @@ describe('the walk stops', () => {
     ]);
     expect(done.iterations[1]).not.toHaveProperty('layer');
     expect(done.iterations[1]!.filter).toMatchObject({ removed: ['conv:0'], similarity: NaN, validationAccuracy: NaN });
-    expect(summary(events).filter((e) => e.startsWith('1 '))).toEqual(['1 score', '1 filter candidate', '1 fine-tune selected', '1 evaluate']);
+    expect(summary(events).filter((e) => e.startsWith('1 '))).toEqual([
+      '1 score',
+      '1 filter candidate',
+      '1 fine-tune selected',
+      '1 evaluate',
+    ]);
   });
 
   it('when neither a block nor a filter is left, instead of asking for an impossible candidate', async () => {
@@ -86,7 +103,15 @@ describe('the walk stops', () => {
 describe('the walk reports', () => {
   it('the start, each phase of each iteration in order, each record, then done', async () => {
     const { events, done } = await walk('b9.f64', { maxIterations: 2 }, fakeWalkPorts().ports);
-    const phases = ['score', 'layer candidate', 'filter candidate', 'fine-tune candidates', 'compare', 'fine-tune selected', 'evaluate'];
+    const phases = [
+      'score',
+      'layer candidate',
+      'filter candidate',
+      'fine-tune candidates',
+      'compare',
+      'fine-tune selected',
+      'evaluate',
+    ];
     expect(summary(events)).toEqual([
       'start',
       ...phases.map((p) => `0 ${p}`),
@@ -95,13 +120,21 @@ describe('the walk reports', () => {
       'iteration 1 L',
       'done',
     ]);
-    expect(events[0]).toEqual({ type: 'start', macs: 1540, flops: 3080, params: 154, testAccuracy: 0.8, widths: [{ layer: 'conv', filters: 64 }] });
+    expect(events[0]).toEqual({
+      type: 'start',
+      macs: 1540,
+      flops: 3080,
+      params: 154,
+      testAccuracy: 0.8,
+      widths: [{ layer: 'conv', filters: 64 }],
+    });
     expect(events.flatMap((e) => (e.type === 'iteration' ? [e.record] : []))).toEqual(done.iterations);
   });
 
   it('each phase while its work is done: scoring in "score", surgery in the candidate phases', async () => {
     const { ports, calls } = fakeWalkPorts();
-    for await (const event of greedyWalk('b9.f64', { ...baseConfig, maxIterations: 1 }, ports)) if (event.type === 'phase') calls.push(`phase ${event.name}`);
+    for await (const event of greedyWalk('b9.f64', { ...baseConfig, maxIterations: 1 }, ports))
+      if (event.type === 'phase') calls.push(`phase ${event.name}`);
     expect(calls.slice(0, 6)).toEqual([
       'phase score',
       'scoreBlocks b9.f64',
@@ -114,7 +147,10 @@ describe('the walk reports', () => {
 
   it('the cost of each model and nothing else a port reports with it (e.g. per-layer detail)', async () => {
     const { ports } = fakeWalkPorts();
-    const detailed = { ...ports, cost: async (m: string) => ({ ...(await ports.cost(m)), layers: [{ name: 'conv' }] }) };
+    const detailed = {
+      ...ports,
+      cost: async (m: string) => ({ ...(await ports.cost(m)), layers: [{ name: 'conv' }] }),
+    };
     const { events, done } = await walk('b9.f64', { maxIterations: 1 }, detailed);
     expect(events[0]).not.toHaveProperty('layers');
     for (const record of [done.iterations[0]!, done.iterations[0]!.layer!, done.iterations[0]!.filter!]) {

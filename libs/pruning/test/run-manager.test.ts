@@ -15,17 +15,33 @@ const parse = (m: string) => {
 function fakePorts(calls: string[], gate?: { fineTune?: (job: string) => Promise<void> }): WalkPorts<string> {
   const record = (name: string) => calls.push(name);
   return {
-    cost: async (m) => ({ macs: parse(m).blocks * 100 + parse(m).filters, flops: 2 * (parse(m).blocks * 100 + parse(m).filters), params: parse(m).blocks * 10 + parse(m).filters }),
+    cost: async (m) => ({
+      macs: parse(m).blocks * 100 + parse(m).filters,
+      flops: 2 * (parse(m).blocks * 100 + parse(m).filters),
+      params: parse(m).blocks * 10 + parse(m).filters,
+    }),
     widths: async (m) => [{ layer: 'conv', filters: parse(m).filters }],
     removableBlocks: async (m) => parse(m).blocks,
     removableFilters: async (m) => parse(m).filters - 1,
-    scoreBlocks: async (m) => (record('scoreBlocks'), Array.from({ length: parse(m).blocks }, (_, i) => ({ id: `block${i}`, score: i + 1 }))),
-    scoreFilters: async (m) => (record('scoreFilters'), Array.from({ length: parse(m).filters }, (_, i) => ({ id: 'conv', channel: i, score: i / 10 }))),
-    layerCandidate: async (m, _s, n) => (record('layerCandidate'), { model: `b${parse(m).blocks - n}.f${parse(m).filters}`, removed: ['block0'], removedFilters: 4 }),
+    scoreBlocks: async (m) => (
+      record('scoreBlocks'),
+      Array.from({ length: parse(m).blocks }, (_, i) => ({ id: `block${i}`, score: i + 1 }))
+    ),
+    scoreFilters: async (m) => (
+      record('scoreFilters'),
+      Array.from({ length: parse(m).filters }, (_, i) => ({ id: 'conv', channel: i, score: i / 10 }))
+    ),
+    layerCandidate: async (m, _s, n) => (
+      record('layerCandidate'),
+      { model: `b${parse(m).blocks - n}.f${parse(m).filters}`, removed: ['block0'], removedFilters: 4 }
+    ),
     filterCandidate: async (m, _s, budget) => {
       record('filterCandidate');
       const k = 'filters' in budget ? budget.filters : 1;
-      return { model: `b${parse(m).blocks}.f${parse(m).filters - k}`, removed: Array.from({ length: k }, (_, i) => `conv:${i}`) };
+      return {
+        model: `b${parse(m).blocks}.f${parse(m).filters - k}`,
+        removed: Array.from({ length: k }, (_, i) => `conv:${i}`),
+      };
     },
     fineTune: async (m, phase, job) => {
       record(`fineTune ${job}`);
@@ -33,12 +49,24 @@ function fakePorts(calls: string[], gate?: { fineTune?: (job: string) => Promise
       return `${m}~${phase[0]}`;
     },
     // a candidate with 4 (mod 8) filters is the more similar: from b9.f64 the path is F L L
-    similarity: async (_p, child) => (record('similarity'), child.includes('.f') && parse(child).filters % 8 === 4 ? 0.9 : 0.8),
-    accuracy: async (m, split) => (record(`accuracy ${split}`), split === 'test' ? 0.9 - 0.01 * m.length / 10 : 0.85),
+    similarity: async (_p, child) => (
+      record('similarity'),
+      child.includes('.f') && parse(child).filters % 8 === 4 ? 0.9 : 0.8
+    ),
+    accuracy: async (m, split) => (record(`accuracy ${split}`), split === 'test' ? 0.9 - (0.01 * m.length) / 10 : 0.85),
   };
 }
 
-const walk: WalkConfig = { maxIterations: 3, targetMacsReduction: 0, accuracyFloor: 0, blocksPerIteration: 1, filterMatch: 'count', policy: 'similarity', layerEpsilon: 0, seed: 7 };
+const walk: WalkConfig = {
+  maxIterations: 3,
+  targetMacsReduction: 0,
+  accuracyFloor: 0,
+  blocksPerIteration: 1,
+  filterMatch: 'count',
+  policy: 'similarity',
+  layerEpsilon: 0,
+  seed: 7,
+};
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'runs-'));
 const strip = (run: RunRecord<string, object>) => ({ ...run, createdAt: '', updatedAt: '' });
 
@@ -53,7 +81,13 @@ describe('RunManager', () => {
     expect(run.iterations.map((r) => r.model)).toEqual(['b9.f60~c~s', 'b8.f60~c~s', 'b7.f60~c~s']);
     expect(run.result).toBe('b7.f60~c~s');
     expect(run.stopReason).toBe('reached 3 iterations');
-    expect(run.initial).toEqual({ macs: 964, flops: 1928, params: 154, testAccuracy: expect.any(Number), widths: [{ layer: 'conv', filters: 64 }] });
+    expect(run.initial).toEqual({
+      macs: 964,
+      flops: 1928,
+      params: 154,
+      testAccuracy: expect.any(Number),
+      widths: [{ layer: 'conv', filters: 64 }],
+    });
     expect(run.iterations[0]!.layer!.removedScores).toEqual([1]);
     expect(run.iterations[0]!.filter!.validationAccuracy).toBe(0.85);
     const reloaded = new RunManager<string, object>(dir, () => fakePorts([]));
@@ -72,7 +106,10 @@ describe('RunManager', () => {
     let reached!: () => void;
     const atSecondSelectedFineTune = new Promise<void>((resolve) => (reached = resolve));
     const first = new RunManager<string, object>(dir, () =>
-      fakePorts([], { fineTune: (job) => (job.startsWith('r-it1-candidate-') ? (reached(), new Promise<void>(() => {})) : Promise.resolve()) }),
+      fakePorts([], {
+        fineTune: (job) =>
+          job.startsWith('r-it1-candidate-') ? (reached(), new Promise<void>(() => {})) : Promise.resolve(),
+      }),
     );
     first.start('r', { config: {}, walk, initialModel: 'b9.f64' });
     await atSecondSelectedFineTune;
@@ -98,7 +135,9 @@ describe('RunManager', () => {
     const dir = tempDir();
     let started!: () => void;
     const inFineTune = new Promise<void>((resolve) => (started = resolve));
-    const manager = new RunManager<string, object>(dir, () => fakePorts([], { fineTune: () => (started(), new Promise<void>(() => {})) }));
+    const manager = new RunManager<string, object>(dir, () =>
+      fakePorts([], { fineTune: () => (started(), new Promise<void>(() => {})) }),
+    );
     manager.start('c', { config: {}, walk, initialModel: 'b9.f64' });
     await inFineTune;
     const run = await manager.cancel('c');
@@ -110,7 +149,14 @@ describe('RunManager', () => {
     const manager = new RunManager<string, object>(tempDir(), () => fakePorts([]));
     manager.start('w', { config: {}, walk: { ...walk, maxIterations: 1 }, initialModel: 'b2.f8' });
     const seen: string[] = [];
-    for await (const event of manager.watch('w')) seen.push(event.type === 'run' ? `run:${event.run.state}` : event.type === 'phase' ? `phase:${event.name}` : `iteration:${event.record.choice}`);
+    for await (const event of manager.watch('w'))
+      seen.push(
+        event.type === 'run'
+          ? `run:${event.run.state}`
+          : event.type === 'phase'
+            ? `phase:${event.name}`
+            : `iteration:${event.record.choice}`,
+      );
     expect(seen[0]).toMatch(/^run:/);
     expect(seen).toContain('phase:fine-tune candidates');
     expect(seen).toContain('iteration:F'); // b2.f4, the filter candidate, is the more similar
@@ -120,11 +166,18 @@ describe('RunManager', () => {
   it('refuses unknown and malformed run ids with the field named', () => {
     const manager = new RunManager<string, object>(tempDir(), () => fakePorts([]));
     expect(() => manager.get('nope')).toThrow(/run_id: no run "nope"/);
-    expect(() => manager.start('Bad Id', { config: {}, walk, initialModel: 'b1.f1' })).toThrow(/run_id: "Bad Id" must be/);
+    expect(() => manager.start('Bad Id', { config: {}, walk, initialModel: 'b1.f1' })).toThrow(
+      /run_id: "Bad Id" must be/,
+    );
   });
 
   it('a failing step fails the run with its message', async () => {
-    const manager = new RunManager<string, object>(tempDir(), () => ({ ...fakePorts([]), scoreFilters: async () => { throw new Error('criterion exploded'); } }));
+    const manager = new RunManager<string, object>(tempDir(), () => ({
+      ...fakePorts([]),
+      scoreFilters: async () => {
+        throw new Error('criterion exploded');
+      },
+    }));
     manager.start('f', { config: {}, walk, initialModel: 'b2.f8' });
     const run = await manager.finished('f');
     expect(run).toMatchObject({ state: 'failed', error: 'criterion exploded' });

@@ -16,9 +16,12 @@ export function isServiceAddress(address: string): boolean {
 
 /** "a:1,b:2" into ["a:1", "b:2"]; `source` names the setting in errors. */
 export function parseAddressList(text: string, source: string): string[] {
-  const list = text.split(',').map((a) => a.trim()).filter(Boolean);
+  const list = text
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   if (list.length === 0) throw new Error(`${source}: at least one host:port is required`);
-  for (const address of list) if (!isServiceAddress(address)) throw new Error(`${source}: "${address}" is not host:port or dns:///host:port`);
+  for (const address of list)
+    if (!isServiceAddress(address)) throw new Error(`${source}: "${address}" is not host:port or dns:///host:port`);
   return list;
 }
-

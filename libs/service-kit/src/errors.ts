@@ -14,10 +14,12 @@ export class StatusError extends Error {
   }
 }
 
-export const invalidArgument = (field: string, problem: string) => new StatusError(status.INVALID_ARGUMENT, `${field}: ${problem}`);
+export const invalidArgument = (field: string, problem: string) =>
+  new StatusError(status.INVALID_ARGUMENT, `${field}: ${problem}`);
 export const notFound = (what: string) => new StatusError(status.NOT_FOUND, what);
 export const failedPrecondition = (message: string) => new StatusError(status.FAILED_PRECONDITION, message);
-export const unimplemented = (method: string) => new StatusError(status.UNIMPLEMENTED, `${method} is not implemented by this service yet`);
+export const unimplemented = (method: string) =>
+  new StatusError(status.UNIMPLEMENTED, `${method} is not implemented by this service yet`);
 
 /** The one map from a domain error's kind to a gRPC status (typed: a kind cannot be misspelled). */
 const STATUS_OF: Record<ErrorKind, status> = {

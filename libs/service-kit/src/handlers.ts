@@ -2,11 +2,16 @@
 import type { handleServerStreamingCall, handleUnaryCall, ServerUnaryCall, ServerWritableStream } from '@grpc/grpc-js';
 import { toServiceError } from './errors.js';
 
-export function unary<Req, Res>(fn: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res): handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(
+  fn: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res,
+): handleUnaryCall<Req, Res> {
   return (call, callback) => {
     Promise.resolve()
       .then(() => fn(call.request, call))
-      .then((response) => callback(null, response), (error) => callback(toServiceError(error)));
+      .then(
+        (response) => callback(null, response),
+        (error) => callback(toServiceError(error)),
+      );
   };
 }
 

@@ -4,7 +4,11 @@ import * as protoLoader from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
 
 type HealthClient = grpc.Client & {
-  check(request: { service: string }, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: { status: string }) => void): void;
+  check(
+    request: { service: string },
+    options: grpc.CallOptions,
+    callback: (error: grpc.ServiceError | null, response?: { status: string }) => void,
+  ): void;
 };
 
 let HealthClientCtor: (new (address: string, credentials: grpc.ChannelCredentials) => HealthClient) | undefined;
@@ -13,7 +17,8 @@ let HealthClientCtor: (new (address: string, credentials: grpc.ChannelCredential
 export async function checkHealth(address: string, service = '', deadlineMs = 5000): Promise<string> {
   if (!HealthClientCtor) {
     const definition = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { keepCase: true, enums: String }));
-    HealthClientCtor = (definition['grpc'] as never as { health: { v1: { Health: typeof HealthClientCtor } } }).health.v1.Health;
+    HealthClientCtor = (definition['grpc'] as never as { health: { v1: { Health: typeof HealthClientCtor } } }).health
+      .v1.Health;
   }
   const client = new HealthClientCtor!(address, grpc.credentials.createInsecure());
   try {

@@ -28,7 +28,10 @@ export function threadsPerService(cores: number, trainers: number): { trainer: n
   return { trainer: Math.max(1, Math.floor(cores / Math.max(1, trainers))), other: Math.max(1, cores) };
 }
 
-export async function startLocalServices(servicesDir: string, options: LocalServicesOptions = {}): Promise<LocalServices> {
+export async function startLocalServices(
+  servicesDir: string,
+  options: LocalServicesOptions = {},
+): Promise<LocalServices> {
   const processes: LocalServices['processes'] = [];
   const trainerCount = options.trainers ?? 2;
   const threads = threadsPerService(options.cores ?? os.availableParallelism(), trainerCount);
@@ -46,7 +49,9 @@ export async function startLocalServices(servicesDir: string, options: LocalServ
   };
   try {
     const trainers = Array.from({ length: trainerCount }, () => 'trainer');
-    const addresses = await Promise.all([...trainers, 'criterion', 'candidates', 'similarity'].map((name) => start(name)));
+    const addresses = await Promise.all(
+      [...trainers, 'criterion', 'candidates', 'similarity'].map((name) => start(name)),
+    );
     const similarity = addresses.pop()!;
     const candidates = addresses.pop()!;
     const criterion = addresses.pop()!;

@@ -13,7 +13,10 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnServiceProcess(entry: string, options: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ServiceProcess> {
+export function spawnServiceProcess(
+  entry: string,
+  options: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<ServiceProcess> {
   const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx', '--conditions=@prune/source'] : [];
   const child = spawn(process.execPath, [...nodeArgs, entry, '--address', '127.0.0.1:0', ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
@@ -55,7 +58,10 @@ export function spawnServiceProcess(entry: string, options: { args?: string[]; e
  * Starts a service process, asks its health for `serviceName`, stops it with SIGTERM: what every
  * service's lifecycle test checks.
  */
-export async function probeServiceProcess(entry: string, serviceName: string): Promise<{ health: string; exitCode: number | null; stderr: string }> {
+export async function probeServiceProcess(
+  entry: string,
+  serviceName: string,
+): Promise<{ health: string; exitCode: number | null; stderr: string }> {
   const service = await spawnServiceProcess(entry);
   const health = await checkHealth(service.address, serviceName).catch((error: Error) => `unhealthy: ${error.message}`);
   const exitCode = await service.stop('SIGTERM');

@@ -44,7 +44,10 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     health.setStatus(service.name, 'SERVING');
   }
   health.addToServer(server);
-  const packageDefinition = protoLoader.loadSync([...options.protoFiles, healthProtoPath], { includeDirs: [PROTO_ROOT], keepCase: true });
+  const packageDefinition = protoLoader.loadSync([...options.protoFiles, healthProtoPath], {
+    includeDirs: [PROTO_ROOT],
+    keepCase: true,
+  });
   new ReflectionService(packageDefinition).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) =>
@@ -62,11 +65,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     stopping ??= new Promise<void>((resolve) => {
       health.setStatus('', 'NOT_SERVING');
       for (const service of options.services) health.setStatus(service.name, 'NOT_SERVING');
-      const grace = setTimeout(() => {
-        log(`[prune] ${names}: grace period over, cancelling in-flight calls`);
-        server.forceShutdown();
-        resolve();
-      }, (options.shutdownGraceSeconds ?? 30) * 1000);
+      const grace = setTimeout(
+        () => {
+          log(`[prune] ${names}: grace period over, cancelling in-flight calls`);
+          server.forceShutdown();
+          resolve();
+        },
+        (options.shutdownGraceSeconds ?? 30) * 1000,
+      );
       grace.unref();
       server.tryShutdown(() => {
         clearTimeout(grace);

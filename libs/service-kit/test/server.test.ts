@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as grpc from '@grpc/grpc-js';
 import { SimilarityServiceClient, SimilarityServiceService, type SimilarityServiceServer } from '@prune/contracts';
 import { DataLossError, NotFoundError } from '@prune/errors';
-import { checkHealth, invalidArgument, listenAddress, serve, unary, unimplemented, type RunningServer } from '@prune/service-kit';
+import {
+  checkHealth,
+  invalidArgument,
+  listenAddress,
+  serve,
+  unary,
+  unimplemented,
+  type RunningServer,
+} from '@prune/service-kit';
 
 const implementation: SimilarityServiceServer = {
   describe: unary(async () => ({ metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2 }] })),
@@ -48,29 +56,42 @@ describe('serve', () => {
 
   it('maps handler errors to status codes with messages naming the field', async () => {
     const call = (metric: string) =>
-      new Promise((resolve, reject) => client.compare({ metric, parameters: {} }, (e, r) => (e ? reject(e) : resolve(r))));
-    await expect(call('')).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: 'metric: is required' });
+      new Promise((resolve, reject) =>
+        client.compare({ metric, parameters: {} }, (e, r) => (e ? reject(e) : resolve(r))),
+      );
+    await expect(call('')).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'metric: is required',
+    });
     await expect(call('x')).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
-    await expect(call('missing')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: 'matrix artifact not found' });
+    await expect(call('missing')).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+      details: 'matrix artifact not found',
+    });
     await expect(call('corrupt')).rejects.toMatchObject({ code: grpc.status.DATA_LOSS });
     await expect(call('bug')).rejects.toMatchObject({ code: grpc.status.INTERNAL });
-    const described = await new Promise((resolve, reject) => client.describe({}, (e, r) => (e ? reject(e) : resolve(r))));
+    const described = await new Promise((resolve, reject) =>
+      client.describe({}, (e, r) => (e ? reject(e) : resolve(r))),
+    );
     expect(described).toEqual({ metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2 }] });
   });
 
   it('serves reflection: a client can list the services', async () => {
-    const Reflection = grpc.makeGenericClientConstructor({
-      serverReflectionInfo: {
-        path: '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
-        requestStream: true,
-        responseStream: true,
-        // ServerReflectionRequest { string host = 1; oneof { string list_services = 7; } }: hand-encoded.
-        requestSerialize: (value: Buffer) => value,
-        requestDeserialize: (value: Buffer) => value,
-        responseSerialize: (value: Buffer) => value,
-        responseDeserialize: (value: Buffer) => value,
+    const Reflection = grpc.makeGenericClientConstructor(
+      {
+        serverReflectionInfo: {
+          path: '/grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+          requestStream: true,
+          responseStream: true,
+          // ServerReflectionRequest { string host = 1; oneof { string list_services = 7; } }: hand-encoded.
+          requestSerialize: (value: Buffer) => value,
+          requestDeserialize: (value: Buffer) => value,
+          responseSerialize: (value: Buffer) => value,
+          responseDeserialize: (value: Buffer) => value,
+        },
       },
-    }, 'ServerReflection');
+      'ServerReflection',
+    );
     const reflection = new Reflection(running.address, grpc.credentials.createInsecure()) as unknown as grpc.Client & {
       serverReflectionInfo(): grpc.ClientDuplexStream<Buffer, Buffer>;
     };
@@ -102,12 +123,16 @@ describe('serve', () => {
 
 describe('listenAddress', () => {
   it('prefers --address, then the environment, then the default port', () => {
-    expect(listenAddress('X_ADDRESS', 5000, ['node', 'main', '--address', '127.0.0.1:7000'], {})).toBe('127.0.0.1:7000');
+    expect(listenAddress('X_ADDRESS', 5000, ['node', 'main', '--address', '127.0.0.1:7000'], {})).toBe(
+      '127.0.0.1:7000',
+    );
     expect(listenAddress('X_ADDRESS', 5000, ['node', 'main'], { X_ADDRESS: 'localhost:7001' })).toBe('localhost:7001');
     expect(listenAddress('X_ADDRESS', 5000, ['node', 'main'], {})).toBe('0.0.0.0:5000');
   });
   it('rejects a malformed address naming where it came from', () => {
-    expect(() => listenAddress('X_ADDRESS', 5000, ['node', 'main'], { X_ADDRESS: 'localhost' })).toThrow('X_ADDRESS: expected host:port, got "localhost"');
+    expect(() => listenAddress('X_ADDRESS', 5000, ['node', 'main'], { X_ADDRESS: 'localhost' })).toThrow(
+      'X_ADDRESS: expected host:port, got "localhost"',
+    );
     expect(() => listenAddress('X_ADDRESS', 5000, ['node', 'main', '--address', 'h:99999'], {})).toThrow('--address');
   });
 });

@@ -2,7 +2,16 @@
 // Everything is accumulated in float64 (inputs are float32): results match float64 references
 // to ~1e-12, and 10,000 x 4,096 inputs never need an n x n matrix in the feature-space form.
 import { tf } from '@prune/compute';
-import { centerColumns, checkPair, crossProduct, dot, frobeniusSquared, gram, type Matrix, SimilarityInputError } from './matrix.js';
+import {
+  centerColumns,
+  checkPair,
+  crossProduct,
+  dot,
+  frobeniusSquared,
+  gram,
+  type Matrix,
+  SimilarityInputError,
+} from './matrix.js';
 
 /** Above this many multiply-adds, linearCka switches from float64 loops to TF.js matrix products. */
 export const LINEAR_CKA_FLOAT64_LIMIT = 2e9;
@@ -41,7 +50,8 @@ export function linearCkaTensor(x: Matrix, y: Matrix): number {
     const xt = tf.transpose(xc);
     const yt = tf.transpose(yc);
     // Each p x q product is freed as soon as its squared norm is read.
-    const normSquared = (at: tf.Tensor2D, b: tf.Tensor2D) => tf.tidy(() => tf.sum(tf.square(tf.matMul(at, b))).dataSync()[0]!);
+    const normSquared = (at: tf.Tensor2D, b: tf.Tensor2D) =>
+      tf.tidy(() => tf.sum(tf.square(tf.matMul(at, b))).dataSync()[0]!);
     return clampUnit(normSquared(xt, yc) / Math.sqrt(normSquared(xt, xc) * normSquared(yt, yc)));
   });
 }
@@ -108,12 +118,14 @@ function rbfGram(m: Matrix, threshold: number): Float64Array {
   const n = m.rows;
   const g = gram(m.data, n, m.cols);
   const sq = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) sq[i * n + j] = Math.max(0, g[i * n + i]! + g[j * n + j]! - 2 * g[i * n + j]!);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) sq[i * n + j] = Math.max(0, g[i * n + i]! + g[j * n + j]! - 2 * g[i * n + j]!);
   // The median over the full matrix (zeros of the diagonal included), as in Kornblith et al.'s code.
   const sorted = Float64Array.from(sq).sort();
   const mid = sorted.length / 2;
   const median = sorted.length % 2 ? sorted[Math.floor(mid)]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  if (!(median > 0)) throw new SimilarityInputError('RBF CKA: the median pairwise distance is 0 (too many identical rows)');
+  if (!(median > 0))
+    throw new SimilarityInputError('RBF CKA: the median pairwise distance is 0 (too many identical rows)');
   for (let i = 0; i < sq.length; i++) sq[i] = Math.exp(-sq[i]! / (2 * threshold * threshold * median));
   return sq;
 }
@@ -121,7 +133,8 @@ function rbfGram(m: Matrix, threshold: number): Float64Array {
 /** RBF CKA with bandwidth = threshold x median pairwise distance. O(n^2) memory. */
 export function rbfCka(x: Matrix, y: Matrix, options: { threshold?: number; debiased?: boolean } = {}): number {
   const threshold = options.threshold ?? 1;
-  if (!(threshold > 0) || !Number.isFinite(threshold)) throw new SimilarityInputError(`threshold: must be a positive number, got ${threshold}`);
+  if (!(threshold > 0) || !Number.isFinite(threshold))
+    throw new SimilarityInputError(`threshold: must be a positive number, got ${threshold}`);
   checkPair(x, y, options.debiased ? 4 : 2);
   return ckaOfGrams(rbfGram(x, threshold), rbfGram(y, threshold), x.rows, options.debiased ?? false);
 }
@@ -158,7 +171,8 @@ export function unbiasedHsic(k: Float64Array, l: Float64Array, n: number): numbe
  */
 export function minibatchLinearCka(x: Matrix, y: Matrix, options: { batchSize?: number } = {}): number {
   const batch = options.batchSize ?? 32;
-  if (!Number.isInteger(batch) || batch < 4) throw new SimilarityInputError(`batchSize: must be an integer >= 4, got ${batch}`);
+  if (!Number.isInteger(batch) || batch < 4)
+    throw new SimilarityInputError(`batchSize: must be an integer >= 4, got ${batch}`);
   checkPair(x, y, 4);
   let xy = 0;
   let xx = 0;
@@ -171,7 +185,8 @@ export function minibatchLinearCka(x: Matrix, y: Matrix, options: { batchSize?: 
     xx += unbiasedHsic(k, k, rows);
     yy += unbiasedHsic(l, l, rows);
   }
-  if (!(xx > 0 && yy > 0)) throw new SimilarityInputError('minibatch CKA: a representation has no variance within batches');
+  if (!(xx > 0 && yy > 0))
+    throw new SimilarityInputError('minibatch CKA: a representation has no variance within batches');
   return xy / Math.sqrt(xx * yy);
 }
 

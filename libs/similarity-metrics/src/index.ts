@@ -1,6 +1,16 @@
 export { checkPair, checkRepresentation, matrix, SimilarityInputError } from './matrix.js';
 export type { Matrix } from './matrix.js';
-export { kernelCka, LINEAR_CKA_FLOAT64_LIMIT, linearCka, linearCkaFloat64, linearCkaGram, linearCkaTensor, minibatchLinearCka, rbfCka, unbiasedHsic } from './cka.js';
+export {
+  kernelCka,
+  LINEAR_CKA_FLOAT64_LIMIT,
+  linearCka,
+  linearCkaFloat64,
+  linearCkaGram,
+  linearCkaTensor,
+  minibatchLinearCka,
+  rbfCka,
+  unbiasedHsic,
+} from './cka.js';
 export { procrustesSimilarity, symmetricEigenvalues } from './procrustes.js';
 export { CKA_METRICS, PROCRUSTES_METRICS, resolveParameters } from './metrics.js';
 export type { SimilarityMetric } from './metrics.js';

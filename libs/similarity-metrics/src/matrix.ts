@@ -21,27 +21,35 @@ export function matrix(rows: number, cols: number, data: Float32Array | Float64A
     });
     return { rows, cols, data: flat };
   }
-  if (data.length !== rows * cols) throw new SimilarityInputError(`matrix data has ${data.length} values, expected ${rows}x${cols}`);
+  if (data.length !== rows * cols)
+    throw new SimilarityInputError(`matrix data has ${data.length} values, expected ${rows}x${cols}`);
   return { rows, cols, data };
 }
 
 /** Checks one representation: enough rows, finite, not constant. `name` is used in messages. */
 export function checkRepresentation(m: Matrix, name: string, minRows: number): void {
-  if (m.rows < minRows) throw new SimilarityInputError(`${name}: needs at least ${minRows} rows (examples), got ${m.rows}`);
+  if (m.rows < minRows)
+    throw new SimilarityInputError(`${name}: needs at least ${minRows} rows (examples), got ${m.rows}`);
   if (m.cols < 1) throw new SimilarityInputError(`${name}: has no columns`);
   let constant = true;
   for (let i = 0; i < m.data.length; i++) {
     const v = m.data[i]!;
     if (!Number.isFinite(v)) {
-      throw new SimilarityInputError(`${name}: value at row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${v} (NaN or Inf)`);
+      throw new SimilarityInputError(
+        `${name}: value at row ${Math.floor(i / m.cols)}, column ${i % m.cols} is ${v} (NaN or Inf)`,
+      );
     }
     if (constant && v !== m.data[i % m.cols]) constant = false;
   }
-  if (constant) throw new SimilarityInputError(`${name}: every row is the same (a constant representation has no similarity)`);
+  if (constant)
+    throw new SimilarityInputError(`${name}: every row is the same (a constant representation has no similarity)`);
 }
 
 export function checkPair(x: Matrix, y: Matrix, minRows: number): void {
-  if (x.rows !== y.rows) throw new SimilarityInputError(`x and y must have the same number of rows (examples): x has ${x.rows}, y has ${y.rows}`);
+  if (x.rows !== y.rows)
+    throw new SimilarityInputError(
+      `x and y must have the same number of rows (examples): x has ${x.rows}, y has ${y.rows}`,
+    );
   checkRepresentation(x, 'x', minRows);
   checkRepresentation(y, 'y', minRows);
 }

@@ -10,7 +10,8 @@ const families = new Map<string, SimilarityMetric[]>([
 
 /** Adds `metric` to `family` (a new family starts a new list). Names are unique across families. */
 export function registerSimilarityMetric(family: string, metric: SimilarityMetric): void {
-  if (similarityMetrics().some((m) => m.name === metric.name)) throw new Error(`a similarity metric named ${metric.name} is already registered`);
+  if (similarityMetrics().some((m) => m.name === metric.name))
+    throw new Error(`a similarity metric named ${metric.name} is already registered`);
   families.set(family, [...(families.get(family) ?? []), metric]);
 }
 
@@ -21,6 +22,11 @@ export function similarityMetrics(family?: string): SimilarityMetric[] {
 
 export function similarityMetricByName(name: string): SimilarityMetric {
   const metric = similarityMetrics().find((m) => m.name === name);
-  if (!metric) throw new SimilarityInputError(`metric: unknown "${name}"; available: ${similarityMetrics().map((m) => m.name).join(', ')}`);
+  if (!metric)
+    throw new SimilarityInputError(
+      `metric: unknown "${name}"; available: ${similarityMetrics()
+        .map((m) => m.name)
+        .join(', ')}`,
+    );
   return metric;
 }

@@ -16,12 +16,31 @@ export interface SimilarityMetric {
 }
 
 export const CKA_METRICS: readonly SimilarityMetric[] = [
-  { name: 'linear_cka', description: 'Linear CKA (Kornblith et al. 2019), feature-space form, O(n p^2)', parameters: {}, minRows: 2, compute: (x, y) => linearCka(x, y) },
-  { name: 'linear_cka_debiased', description: 'Linear CKA with the unbiased HSIC estimator (Song et al. 2012); O(n^2) memory', parameters: {}, minRows: 4, compute: (x, y) => linearCkaGram(x, y, { debiased: true }) },
-  { name: 'rbf_cka', description: 'RBF-kernel CKA, bandwidth = threshold x median pairwise distance; O(n^2) memory', parameters: { threshold: 1 }, minRows: 2, compute: (x, y, p) => rbfCka(x, y, { threshold: p['threshold'] }) },
+  {
+    name: 'linear_cka',
+    description: 'Linear CKA (Kornblith et al. 2019), feature-space form, O(n p^2)',
+    parameters: {},
+    minRows: 2,
+    compute: (x, y) => linearCka(x, y),
+  },
+  {
+    name: 'linear_cka_debiased',
+    description: 'Linear CKA with the unbiased HSIC estimator (Song et al. 2012); O(n^2) memory',
+    parameters: {},
+    minRows: 4,
+    compute: (x, y) => linearCkaGram(x, y, { debiased: true }),
+  },
+  {
+    name: 'rbf_cka',
+    description: 'RBF-kernel CKA, bandwidth = threshold x median pairwise distance; O(n^2) memory',
+    parameters: { threshold: 1 },
+    minRows: 2,
+    compute: (x, y, p) => rbfCka(x, y, { threshold: p['threshold'] }),
+  },
   {
     name: 'minibatch_cka',
-    description: 'Minibatch linear CKA (Nguyen et al. 2021): unbiased HSIC summed over consecutive batches; O(batch^2) memory',
+    description:
+      'Minibatch linear CKA (Nguyen et al. 2021): unbiased HSIC summed over consecutive batches; O(batch^2) memory',
     parameters: { batch_size: 32 },
     minRows: 4,
     compute: (x, y, p) => minibatchLinearCka(x, y, { batchSize: p['batch_size'] }),
@@ -31,7 +50,8 @@ export const CKA_METRICS: readonly SimilarityMetric[] = [
 export const PROCRUSTES_METRICS: readonly SimilarityMetric[] = [
   {
     name: 'procrustes',
-    description: 'Orthogonal Procrustes shape similarity (Williams et al. 2021): nuclear norm of the normalized cross-covariance, in [0, 1]',
+    description:
+      'Orthogonal Procrustes shape similarity (Williams et al. 2021): nuclear norm of the normalized cross-covariance, in [0, 1]',
     parameters: {},
     minRows: 2,
     compute: (x, y) => procrustesSimilarity(x, y),

@@ -3,7 +3,15 @@
 // norm, the Procrustes distance is d^2 = 2 - 2 ||X^T Y||_* (nuclear norm). We report
 // ||X^T Y||_* itself, the cosine of the angular shape distance: 1 when Y is an orthogonal
 // transform of X (up to scale and translation), 0 when they are unrelated; always in [0, 1].
-import { centerColumns, checkPair, crossProduct, frobeniusSquared, gram, type Matrix, SimilarityInputError } from './matrix.js';
+import {
+  centerColumns,
+  checkPair,
+  crossProduct,
+  frobeniusSquared,
+  gram,
+  type Matrix,
+  SimilarityInputError,
+} from './matrix.js';
 
 const MAX_DIMENSION = 2048;
 
@@ -43,7 +51,10 @@ export function symmetricEigenvalues(a: Float64Array, d: number): Float64Array {
 export function procrustesSimilarity(x: Matrix, y: Matrix): number {
   checkPair(x, y, 2);
   const d = Math.min(x.cols, y.cols);
-  if (d > MAX_DIMENSION) throw new SimilarityInputError(`procrustes: representations of ${d} columns are more than the supported ${MAX_DIMENSION}`);
+  if (d > MAX_DIMENSION)
+    throw new SimilarityInputError(
+      `procrustes: representations of ${d} columns are more than the supported ${MAX_DIMENSION}`,
+    );
   const xc = centerColumns(x);
   const yc = centerColumns(y);
   const nx = Math.sqrt(frobeniusSquared(xc));

@@ -22,7 +22,8 @@ function randomMatrix(rows: number, cols: number, seed: number): Matrix {
   let s = seed >>> 0;
   const uniform = () => ((s = (s * 1664525 + 1013904223) >>> 0) + 0.5) / 2 ** 32;
   const data = new Float64Array(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  for (let i = 0; i < data.length; i++)
+    data[i] = Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
   return matrix(rows, cols, data);
 }
 
@@ -84,7 +85,8 @@ describe('invariances and identities', () => {
     const q = randomOrthogonal(4, 9);
     const d = [1, 2, 5, 9];
     const a = new Float64Array(16);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) for (let k = 0; k < 4; k++) a[i * 4 + j]! += q[i * 4 + k]! * d[k]! * q[j * 4 + k]!;
+    for (let i = 0; i < 4; i++)
+      for (let j = 0; j < 4; j++) for (let k = 0; k < 4; k++) a[i * 4 + j]! += q[i * 4 + k]! * d[k]! * q[j * 4 + k]!;
     expect([...symmetricEigenvalues(a, 4)].sort((u, v) => u - v).map((v) => Number(v.toFixed(10)))).toEqual(d);
   });
 
@@ -92,18 +94,62 @@ describe('invariances and identities', () => {
     const big = randomMatrix(2048, 8, 5);
     const related = multiply(big, randomOrthogonal(8, 6));
     for (let i = 0; i < related.data.length; i++) related.data[i]! += 0.8 * randomMatrix(2048, 8, 7).data[i]!;
-    expect(Math.abs(minibatchLinearCka(big, related, { batchSize: 256 }) - linearCkaGram(big, related, { debiased: true }))).toBeLessThan(0.02);
+    expect(
+      Math.abs(minibatchLinearCka(big, related, { batchSize: 256 }) - linearCkaGram(big, related, { debiased: true })),
+    ).toBeLessThan(0.02);
   });
 });
 
 describe('degenerate input is a clear error, not NaN', () => {
   const cases: [string, () => number, RegExp][] = [
-    ['different row counts', () => linearCka(x, randomMatrix(99, 9, 2)), /same number of rows \(examples\): x has 100, y has 99/],
-    ['too few rows for debiased', () => linearCkaGram(randomMatrix(3, 4, 1), randomMatrix(3, 4, 2), { debiased: true }), /x: needs at least 4 rows/],
-    ['too few rows for minibatch', () => minibatchLinearCka(randomMatrix(3, 4, 1), randomMatrix(3, 4, 2)), /needs at least 4 rows/],
-    ['constant representation', () => linearCka(x, matrix(100, 2, new Float64Array(200).fill(3))), /y: every row is the same/],
-    ['NaN', () => rbfCka(matrix(2, 2, [[1, NaN], [0, 1]]), matrix(2, 2, [[1, 2], [3, 4]])), /x: value at row 0, column 1 is NaN/],
-    ['Inf', () => procrustesSimilarity(x, matrix(100, 1, Float64Array.from({ length: 100 }, (_, i) => (i === 5 ? Infinity : i)))), /y: value at row 5, column 0 is Infinity/],
+    [
+      'different row counts',
+      () => linearCka(x, randomMatrix(99, 9, 2)),
+      /same number of rows \(examples\): x has 100, y has 99/,
+    ],
+    [
+      'too few rows for debiased',
+      () => linearCkaGram(randomMatrix(3, 4, 1), randomMatrix(3, 4, 2), { debiased: true }),
+      /x: needs at least 4 rows/,
+    ],
+    [
+      'too few rows for minibatch',
+      () => minibatchLinearCka(randomMatrix(3, 4, 1), randomMatrix(3, 4, 2)),
+      /needs at least 4 rows/,
+    ],
+    [
+      'constant representation',
+      () => linearCka(x, matrix(100, 2, new Float64Array(200).fill(3))),
+      /y: every row is the same/,
+    ],
+    [
+      'NaN',
+      () =>
+        rbfCka(
+          matrix(2, 2, [
+            [1, NaN],
+            [0, 1],
+          ]),
+          matrix(2, 2, [
+            [1, 2],
+            [3, 4],
+          ]),
+        ),
+      /x: value at row 0, column 1 is NaN/,
+    ],
+    [
+      'Inf',
+      () =>
+        procrustesSimilarity(
+          x,
+          matrix(
+            100,
+            1,
+            Float64Array.from({ length: 100 }, (_, i) => (i === 5 ? Infinity : i)),
+          ),
+        ),
+      /y: value at row 5, column 0 is Infinity/,
+    ],
     ['bad threshold', () => rbfCka(x, y, { threshold: 0 }), /threshold: must be a positive number/],
     ['bad batch size', () => minibatchLinearCka(x, y, { batchSize: 2 }), /batchSize: must be an integer >= 4/],
   ];
@@ -113,8 +159,12 @@ describe('degenerate input is a clear error, not NaN', () => {
   });
 
   it('unknown metric parameters are named', () => {
-    expect(() => resolveParameters(metric('linear_cka'), { threshold: 1 })).toThrow('parameters.threshold: linear_cka has no parameters');
-    expect(() => resolveParameters(metric('rbf_cka'), { sigma: 1 })).toThrow('parameters.sigma: rbf_cka has parameters threshold');
+    expect(() => resolveParameters(metric('linear_cka'), { threshold: 1 })).toThrow(
+      'parameters.threshold: linear_cka has no parameters',
+    );
+    expect(() => resolveParameters(metric('rbf_cka'), { sigma: 1 })).toThrow(
+      'parameters.sigma: rbf_cka has parameters threshold',
+    );
   });
 });
 

@@ -4,8 +4,17 @@ import * as path from 'node:path';
 import { sharedDir } from '@prune/data';
 import { linearCka, linearCkaGram, matrix, minibatchLinearCka, rbfCka, type Matrix } from '@prune/similarity-metrics';
 
-interface Case { n: number; px: number; py: number; x: number[][]; y: number[][]; expected: Record<string, number> }
-const reference = JSON.parse(fs.readFileSync(path.join(sharedDir(), 'reference/similarity-vectors.json'), 'utf8')) as { cases: Case[] };
+interface Case {
+  n: number;
+  px: number;
+  py: number;
+  x: number[][];
+  y: number[][];
+  expected: Record<string, number>;
+}
+const reference = JSON.parse(fs.readFileSync(path.join(sharedDir(), 'reference/similarity-vectors.json'), 'utf8')) as {
+  cases: Case[];
+};
 const f32 = (rows: number[][], n: number, p: number): Matrix => matrix(n, p, Float32Array.from(rows.flat()));
 
 describe.each(reference.cases.map((c, i) => [i, c] as const))('reference case %i', (_i, c) => {

@@ -9,7 +9,10 @@ export function compareStoredRepresentations(
   request: { metric: string; x?: ArtifactRef; y?: ArtifactRef; parameters: Record<string, number> },
 ): { metric: string; similarity: number; rows: number } {
   const metric = metrics.find((m) => m.name === request.metric);
-  if (!metric) throw new SimilarityInputError(`metric: "${request.metric}" is not offered here; available: ${metrics.map((m) => m.name).join(', ')}`);
+  if (!metric)
+    throw new SimilarityInputError(
+      `metric: "${request.metric}" is not offered here; available: ${metrics.map((m) => m.name).join(', ')}`,
+    );
   const read = (ref: ArtifactRef | undefined, field: string) => {
     if (!ref?.uri) throw new SimilarityInputError(`${field}: a representation reference is required`);
     const m = decodeMatrix(store.readFile(ref, field), field);
@@ -23,5 +26,12 @@ export function compareStoredRepresentations(
 
 /** Describe's answer for a list of metrics. */
 export function describeMetrics(metrics: SimilarityMetric[]) {
-  return { metrics: metrics.map((m) => ({ name: m.name, description: m.description, parameters: Object.keys(m.parameters), minRows: m.minRows })) };
+  return {
+    metrics: metrics.map((m) => ({
+      name: m.name,
+      description: m.description,
+      parameters: Object.keys(m.parameters),
+      minRows: m.minRows,
+    })),
+  };
 }

@@ -15,5 +15,9 @@ export function createSimilarityService(store: ArtifactStore, family: string): S
 }
 
 export function similarityServiceBinding(store: ArtifactStore, family: string): ServiceBinding {
-  return { name: 'prune.v1.SimilarityService', definition: SimilarityServiceService, implementation: createSimilarityService(store, family) };
+  return {
+    name: 'prune.v1.SimilarityService',
+    definition: SimilarityServiceService,
+    implementation: createSimilarityService(store, family),
+  };
 }

@@ -25,7 +25,13 @@ const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).
 
 /** A directory's digest: every file's name and content (the name a stored directory gets). */
 function directoryDigest(dir: string): string {
-  return sha256(fs.readdirSync(dir).sort().map((name) => `${name}\0${sha256(fs.readFileSync(path.join(dir, name)))}\n`).join(''));
+  return sha256(
+    fs
+      .readdirSync(dir)
+      .sort()
+      .map((name) => `${name}\0${sha256(fs.readFileSync(path.join(dir, name)))}\n`)
+      .join(''),
+  );
 }
 
 export class ArtifactStore {
@@ -64,9 +70,13 @@ export class ArtifactStore {
   resolve(ref: ArtifactRef | string, field = 'uri'): string {
     const { uri, sha256: expected } = typeof ref === 'string' ? { uri: ref, sha256: '' } : ref;
     const match = URI.exec(uri);
-    if (!match) throw new ArtifactError(`${field}: "${uri}" is not an artifact URI (store://files/<sha256> or store://dirs/<sha256>)`);
+    if (!match)
+      throw new ArtifactError(
+        `${field}: "${uri}" is not an artifact URI (store://files/<sha256> or store://dirs/<sha256>)`,
+      );
     const [, kind, digest] = match;
-    if (expected && expected !== digest) throw new ArtifactError(`${field}: sha256 ${expected} does not match the URI's ${digest}`);
+    if (expected && expected !== digest)
+      throw new ArtifactError(`${field}: sha256 ${expected} does not match the URI's ${digest}`);
     const target = path.join(this.root, kind!, digest!);
     if (!fs.existsSync(target)) throw new NotFoundError(`${field}: artifact ${uri} not found in the store`);
     return target;
@@ -78,8 +88,10 @@ export class ArtifactStore {
    */
   verifiedDirectory(ref: ArtifactRef | string, field = 'uri'): string {
     const dir = this.resolve(ref, field);
-    if (!dir.startsWith(path.join(this.root, 'dirs'))) throw new ArtifactError(`${field}: expected a stored directory (store://dirs/<sha256>)`);
-    if (directoryDigest(dir) !== path.basename(dir)) throw new DataLossError(`${field}: stored artifact ${dir} does not match its digest (altered or corrupt)`);
+    if (!dir.startsWith(path.join(this.root, 'dirs')))
+      throw new ArtifactError(`${field}: expected a stored directory (store://dirs/<sha256>)`);
+    if (directoryDigest(dir) !== path.basename(dir))
+      throw new DataLossError(`${field}: stored artifact ${dir} does not match its digest (altered or corrupt)`);
     return dir;
   }
 
@@ -102,12 +114,16 @@ export function encodeMatrix(rows: number, columns: number, data: Float32Array):
   return out;
 }
 
-export function decodeMatrix(bytes: Uint8Array, field = 'matrix'): { rows: number; columns: number; data: Float32Array } {
+export function decodeMatrix(
+  bytes: Uint8Array,
+  field = 'matrix',
+): { rows: number; columns: number; data: Float32Array } {
   if (bytes.length < 8) throw new ArtifactError(`${field}: not a matrix artifact (${bytes.length} bytes)`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const rows = view.getUint32(0, true);
   const columns = view.getUint32(4, true);
-  if (bytes.length !== 8 + rows * columns * 4) throw new ArtifactError(`${field}: header says ${rows}x${columns} but holds ${bytes.length - 8} bytes of values`);
+  if (bytes.length !== 8 + rows * columns * 4)
+    throw new ArtifactError(`${field}: header says ${rows}x${columns} but holds ${bytes.length - 8} bytes of values`);
   const data = new Float32Array(rows * columns);
   new Uint8Array(data.buffer).set(bytes.subarray(8));
   return { rows, columns, data };

@@ -48,7 +48,9 @@ describe('ArtifactStore', () => {
     for (const change of tamper) {
       const ref = await s.putDirectory(write);
       change(s.resolve(ref));
-      expect(() => s.verifiedDirectory(ref, 'model')).toThrow(expect.objectContaining({ kind: 'data-loss', message: expect.stringContaining('model: stored artifact') }));
+      expect(() => s.verifiedDirectory(ref, 'model')).toThrow(
+        expect.objectContaining({ kind: 'data-loss', message: expect.stringContaining('model: stored artifact') }),
+      );
       fs.rmSync(s.resolve(ref), { recursive: true });
     }
     const file = s.putFile(new Uint8Array([1]));
@@ -58,7 +60,9 @@ describe('ArtifactStore', () => {
   it('refuses URIs that are not artifacts or would escape the root, and unknown ones are NOT_FOUND', () => {
     const s = store();
     for (const uri of ['store://files/../../etc/passwd', 'file:///etc/passwd', 'store://dirs/abc', '../x']) {
-      expect(() => s.resolve(uri, 'parent')).toThrow(expect.objectContaining({ kind: 'invalid-argument', message: expect.stringContaining('parent:') }));
+      expect(() => s.resolve(uri, 'parent')).toThrow(
+        expect.objectContaining({ kind: 'invalid-argument', message: expect.stringContaining('parent:') }),
+      );
     }
     expect(() => s.resolve(`store://files/${'a'.repeat(64)}`)).toThrow(expect.objectContaining({ kind: 'not-found' }));
   });
@@ -66,6 +70,8 @@ describe('ArtifactStore', () => {
   it('round-trips float32 matrices and rejects inconsistent ones', () => {
     const data = Float32Array.from([1, 2, 3, 4, 5, 6]);
     expect(decodeMatrix(encodeMatrix(2, 3, data))).toEqual({ rows: 2, columns: 3, data });
-    expect(() => decodeMatrix(encodeMatrix(2, 3, data).subarray(0, 20), 'x')).toThrow('x: header says 2x3 but holds 12 bytes of values');
+    expect(() => decodeMatrix(encodeMatrix(2, 3, data).subarray(0, 20), 'x')).toThrow(
+      'x: header says 2x3 but holds 12 bytes of values',
+    );
   });
 });

@@ -56,19 +56,27 @@ export class TrainConfigError extends InvalidArgumentError {
 
 /** `partial` with the defaults for its undefined fields, checked. */
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
-  const config = { ...DEFAULT_TRAIN_CONFIG, ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)) } as TrainConfig;
+  const config = {
+    ...DEFAULT_TRAIN_CONFIG,
+    ...Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined)),
+  } as TrainConfig;
   const check = (field: keyof TrainConfig, ok: boolean, expected: string) => {
     if (!ok) throw new TrainConfigError([field], `must be ${expected}, got ${JSON.stringify(config[field])}`);
   };
   check('epochs', Number.isInteger(config.epochs) && config.epochs >= 0, 'a non-negative integer');
   check('steps', Number.isInteger(config.steps) && config.steps >= 0, 'a non-negative integer');
-  if (config.epochs === 0 && config.steps === 0) throw new TrainConfigError(['epochs', 'steps'], 'one of them must be positive');
+  if (config.epochs === 0 && config.steps === 0)
+    throw new TrainConfigError(['epochs', 'steps'], 'one of them must be positive');
   check('batchSize', Number.isInteger(config.batchSize) && config.batchSize >= 1, 'a positive integer');
   check('learningRate', Number.isFinite(config.learningRate) && config.learningRate > 0, 'a positive number');
   check('momentum', config.momentum >= 0 && config.momentum < 1, 'in [0, 1)');
   check('weightDecay', Number.isFinite(config.weightDecay) && config.weightDecay >= 0, 'a non-negative number');
   check('schedule', (LR_SCHEDULES as readonly string[]).includes(config.schedule), `one of ${LR_SCHEDULES.join(', ')}`);
-  check('stepMilestones', config.stepMilestones.every((m) => m > 0 && m < 1), 'fractions in (0, 1)');
+  check(
+    'stepMilestones',
+    config.stepMilestones.every((m) => m > 0 && m < 1),
+    'fractions in (0, 1)',
+  );
   check('stepGamma', config.stepGamma > 0 && config.stepGamma <= 1, 'in (0, 1]');
   return config;
 }

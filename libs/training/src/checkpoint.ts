@@ -13,7 +13,13 @@ export interface CheckpointState {
   configKey: string;
 }
 
-export async function writeCheckpoint(dir: string, model: tfl.LayersModel, metadata: ModelMetadata, optimizer: tf.Optimizer, state: CheckpointState): Promise<void> {
+export async function writeCheckpoint(
+  dir: string,
+  model: tfl.LayersModel,
+  metadata: ModelMetadata,
+  optimizer: tf.Optimizer,
+  state: CheckpointState,
+): Promise<void> {
   const stepDir = path.join(dir, `step-${state.step}`);
   await saveLayersModel(stepDir, model, metadata);
   const weights = await optimizer.getWeights();
@@ -29,7 +35,8 @@ export async function writeCheckpoint(dir: string, model: tfl.LayersModel, metad
   writeFileAtomic(path.join(stepDir, 'state.json'), JSON.stringify({ ...state, optimizerShapes: shapes }));
   const previous = readLatest(dir);
   writeFileAtomic(path.join(dir, 'latest.json'), JSON.stringify({ step: state.step, dir: `step-${state.step}` }));
-  if (previous && previous.dir !== `step-${state.step}`) fs.rmSync(path.join(dir, previous.dir), { recursive: true, force: true });
+  if (previous && previous.dir !== `step-${state.step}`)
+    fs.rmSync(path.join(dir, previous.dir), { recursive: true, force: true });
 }
 
 function readLatest(dir: string): { step: number; dir: string } | undefined {
@@ -38,11 +45,17 @@ function readLatest(dir: string): { step: number; dir: string } | undefined {
 }
 
 /** Restores the latest checkpoint into `model` and `optimizer`; returns its state, or undefined. */
-export async function restoreCheckpoint(dir: string, model: tfl.LayersModel, optimizer: tf.Optimizer): Promise<CheckpointState | undefined> {
+export async function restoreCheckpoint(
+  dir: string,
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+): Promise<CheckpointState | undefined> {
   const latest = readLatest(dir);
   if (!latest) return undefined;
   const stepDir = path.join(dir, latest.dir);
-  const state = JSON.parse(fs.readFileSync(path.join(stepDir, 'state.json'), 'utf8')) as CheckpointState & { optimizerShapes: number[][] };
+  const state = JSON.parse(fs.readFileSync(path.join(stepDir, 'state.json'), 'utf8')) as CheckpointState & {
+    optimizerShapes: number[][];
+  };
   const saved = await loadLayersModel(path.join(stepDir, 'model.json'));
   model.setWeights(saved.model.getWeights());
   saved.model.dispose();

@@ -1,15 +1,31 @@
 // Evaluation (top-1 accuracy, cross-entropy) and representation extraction at a named layer.
 import { tf, tfl } from '@prune/compute';
 import type { LabeledImages } from '@prune/data';
-import { classifierInputLayer, LayerGraph, logProbabilities, outputsAreProbabilities, preprocessImages, type ModelMetadata } from '@prune/models';
+import {
+  classifierInputLayer,
+  LayerGraph,
+  logProbabilities,
+  outputsAreProbabilities,
+  preprocessImages,
+  type ModelMetadata,
+} from '@prune/models';
 import { InvalidArgumentError } from '@prune/errors';
 
 /** Runs `fn` on consecutive preprocessed batches of `data`. */
-function forEachBatch(data: LabeledImages, metadata: ModelMetadata, batchSize: number, fn: (x: tf.Tensor4D, start: number, count: number) => void): void {
+function forEachBatch(
+  data: LabeledImages,
+  metadata: ModelMetadata,
+  batchSize: number,
+  fn: (x: tf.Tensor4D, start: number, count: number) => void,
+): void {
   const size = data.height * data.width * data.channels;
   for (let start = 0; start < data.count; start += batchSize) {
     const count = Math.min(batchSize, data.count - start);
-    const x = preprocessImages(data.pixels.subarray(start * size, (start + count) * size), [count, data.height, data.width, data.channels], metadata.preprocessing);
+    const x = preprocessImages(
+      data.pixels.subarray(start * size, (start + count) * size),
+      [count, data.height, data.width, data.channels],
+      metadata.preprocessing,
+    );
     try {
       fn(x, start, count);
     } finally {
@@ -18,7 +34,12 @@ function forEachBatch(data: LabeledImages, metadata: ModelMetadata, batchSize: n
   }
 }
 
-export function evaluateModel(model: tfl.LayersModel, metadata: ModelMetadata, data: LabeledImages, batchSize = 250): { accuracy: number; loss: number; examples: number } {
+export function evaluateModel(
+  model: tfl.LayersModel,
+  metadata: ModelMetadata,
+  data: LabeledImages,
+  batchSize = 250,
+): { accuracy: number; loss: number; examples: number } {
   const probabilities = outputsAreProbabilities(LayerGraph.of(model));
   let correct = 0;
   let lossSum = 0;
@@ -38,7 +59,13 @@ export function evaluateModel(model: tfl.LayersModel, metadata: ModelMetadata, d
 }
 
 /** The n x p output of `layer` (default: the classifier's input) for every example. */
-export function extractRepresentations(model: tfl.LayersModel, metadata: ModelMetadata, data: LabeledImages, layer?: string, batchSize = 250): { rows: number; columns: number; data: Float32Array; layer: string } {
+export function extractRepresentations(
+  model: tfl.LayersModel,
+  metadata: ModelMetadata,
+  data: LabeledImages,
+  layer?: string,
+  batchSize = 250,
+): { rows: number; columns: number; data: Float32Array; layer: string } {
   const name = layer || classifierInputLayer(LayerGraph.of(model));
   const target = model.layers.find((l) => l.name === name);
   if (!target) throw new InvalidArgumentError(`layer: "${name}" is not a layer of the model`);

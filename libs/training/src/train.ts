@@ -55,13 +55,20 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const totalSteps = config.steps > 0 ? config.steps : config.epochs * stepsPerEpoch;
   // The architecture (not the initial weights: a restarted process may build them differently).
   const architecture = model.layers.map((l) => [l.name, l.getClassName(), l.outputShape]);
-  const configKey = createHash('sha256').update(JSON.stringify({ config, count: data.count, architecture })).digest('hex');
+  const configKey = createHash('sha256')
+    .update(JSON.stringify({ config, count: data.count, architecture }))
+    .digest('hex');
   const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
   const step0 = options.checkpointDir ? await restoreCheckpoint(options.checkpointDir, model, optimizer) : undefined;
   if (step0 && step0.configKey !== configKey) {
-    throw new FailedPreconditionError(`checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`);
+    throw new FailedPreconditionError(
+      `checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`,
+    );
   }
-  const trainStep = makeTrainStep(model, optimizer, { weightDecay: config.weightDecay, decayedWeights: decayedWeights(model) });
+  const trainStep = makeTrainStep(model, optimizer, {
+    weightDecay: config.weightDecay,
+    decayedWeights: decayedWeights(model),
+  });
   const started = performance.now();
   let windowStart = performance.now();
   let windowImages = 0;
@@ -92,7 +99,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const done = step + 1;
       if (options.onProgress && (done % (options.progressEverySteps ?? 10) === 0 || done === totalSteps)) {
         const now = performance.now();
-        options.onProgress({ epoch: Math.floor(step / stepsPerEpoch) + 1, step: done, totalSteps, ...last, imagesPerSecond: windowImages / ((now - windowStart) / 1000), learningRate });
+        options.onProgress({
+          epoch: Math.floor(step / stepsPerEpoch) + 1,
+          step: done,
+          totalSteps,
+          ...last,
+          imagesPerSecond: windowImages / ((now - windowStart) / 1000),
+          learningRate,
+        });
         windowStart = now;
         windowImages = 0;
       }
@@ -105,5 +119,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   } finally {
     optimizer.dispose();
   }
-  return { steps: totalSteps, resumedFromStep: step0?.step ?? 0, finalLoss: last.loss, finalAccuracy: last.accuracy, seconds: (performance.now() - started) / 1000 };
+  return {
+    steps: totalSteps,
+    resumedFromStep: step0?.step ?? 0,
+    finalLoss: last.loss,
+    finalAccuracy: last.accuracy,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

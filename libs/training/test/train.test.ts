@@ -5,11 +5,26 @@ import * as path from 'node:path';
 import { initBackend, tf } from '@prune/compute';
 import { loadCifar10Lossless4000, sharedDir, takeFirst } from '@prune/data';
 import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, loadModel } from '@prune/models';
-import { evaluateModel, extractRepresentations, learningRateAt, resolveTrainConfig, trainModel, type TrainProgress } from '@prune/training';
+import {
+  evaluateModel,
+  extractRepresentations,
+  learningRateAt,
+  resolveTrainConfig,
+  trainModel,
+  type TrainProgress,
+} from '@prune/training';
 
 const metadata = { preprocessing: CIFAR_RESNET_PREPROCESSING, source: 'test' };
 const data = takeFirst(loadCifar10Lossless4000(), 96);
-const config = { epochs: 2, batchSize: 32, learningRate: 0.05, weightDecay: 5e-4, schedule: 'cosine' as const, augment: true, seed: 3 };
+const config = {
+  epochs: 2,
+  batchSize: 32,
+  learningRate: 0.05,
+  weightDecay: 5e-4,
+  schedule: 'cosine' as const,
+  augment: true,
+  seed: 3,
+};
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'prune-train-'));
 
 describe('fine-tuning', () => {
@@ -25,7 +40,18 @@ describe('fine-tuning', () => {
     const crashed = buildCifarResNet({ depth: 8, seed: 1 });
     const controller = new AbortController();
     const stopAt4 = (p: TrainProgress) => p.step === 4 && controller.abort();
-    await expect(trainModel({ model: crashed, metadata, data, config, checkpointDir: dir, signal: controller.signal, onProgress: stopAt4, progressEverySteps: 1 })).rejects.toMatchObject({ kind: 'cancelled' });
+    await expect(
+      trainModel({
+        model: crashed,
+        metadata,
+        data,
+        config,
+        checkpointDir: dir,
+        signal: controller.signal,
+        onProgress: stopAt4,
+        progressEverySteps: 1,
+      }),
+    ).rejects.toMatchObject({ kind: 'cancelled' });
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8')).step).toBe(3); // the epoch-end checkpoint
 
     const restarted = buildCifarResNet({ depth: 8, seed: 99 }); // a new process starts from other weights
@@ -34,10 +60,13 @@ describe('fine-tuning', () => {
     expect(result.steps).toBe(6);
     const a = uninterrupted.getWeights();
     const b = restarted.getWeights();
-    for (let i = 0; i < a.length; i++) expect(tf.max(tf.abs(tf.sub(a[i]!, b[i]!))).dataSync()[0], uninterrupted.weights[i]!.name).toBe(0);
+    for (let i = 0; i < a.length; i++)
+      expect(tf.max(tf.abs(tf.sub(a[i]!, b[i]!))).dataSync()[0], uninterrupted.weights[i]!.name).toBe(0);
     expect(fs.readdirSync(dir).sort()).toEqual(['latest.json', 'step-6']); // older checkpoints are removed
 
-    await expect(trainModel({ model: restarted, metadata, data, config: { ...config, learningRate: 0.1 }, checkpointDir: dir })).rejects.toMatchObject({ kind: 'failed-precondition' });
+    await expect(
+      trainModel({ model: restarted, metadata, data, config: { ...config, learningRate: 0.1 }, checkpointDir: dir }),
+    ).rejects.toMatchObject({ kind: 'failed-precondition' });
   });
 
   it('does not leak tensors across steps, reports progress and lowers the loss', async () => {
@@ -64,8 +93,15 @@ describe('fine-tuning', () => {
   });
 
   it('schedules: step decay at milestones, cosine to zero', () => {
-    const step = resolveTrainConfig({ learningRate: 0.1, schedule: 'step', stepMilestones: [0.5, 0.75], stepGamma: 0.1 });
-    expect([0, 49, 50, 74, 75, 99].map((s) => Number(learningRateAt(step, s, 100).toPrecision(6)))).toEqual([0.1, 0.1, 0.01, 0.01, 0.001, 0.001]);
+    const step = resolveTrainConfig({
+      learningRate: 0.1,
+      schedule: 'step',
+      stepMilestones: [0.5, 0.75],
+      stepGamma: 0.1,
+    });
+    expect([0, 49, 50, 74, 75, 99].map((s) => Number(learningRateAt(step, s, 100).toPrecision(6)))).toEqual([
+      0.1, 0.1, 0.01, 0.01, 0.001, 0.001,
+    ]);
     const cosine = resolveTrainConfig({ learningRate: 0.1, schedule: 'cosine' });
     expect(learningRateAt(cosine, 0, 100)).toBeCloseTo(0.1);
     expect(learningRateAt(cosine, 50, 100)).toBeCloseTo(0.05);
@@ -75,7 +111,9 @@ describe('fine-tuning', () => {
 describe('evaluation and representations', () => {
   it('evaluates the pretrained ResNet-20 and extracts its 64-d penultimate representation', async () => {
     await initBackend(undefined, () => {});
-    const { model, metadata: meta } = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+    const { model, metadata: meta } = await loadModel(
+      path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
+    );
     const sample = takeFirst(loadCifar10Lossless4000(), 500);
     const result = evaluateModel(model, meta, sample);
     expect(result.examples).toBe(500);
@@ -85,7 +123,9 @@ describe('evaluation and representations', () => {
     const reps = extractRepresentations(model, meta, takeFirst(sample, 50));
     expect([reps.rows, reps.columns, reps.layer]).toEqual([50, 64, 'avgpool']);
     expect(reps.data.every((v) => v >= 0)).toBe(true); // after ReLU and average pooling
-    expect(() => extractRepresentations(model, meta, sample, 'nope')).toThrow('layer: "nope" is not a layer of the model');
+    expect(() => extractRepresentations(model, meta, sample, 'nope')).toThrow(
+      'layer: "nope" is not a layer of the model',
+    );
   });
 });
 
@@ -94,7 +134,9 @@ describe('pixel-mean preprocessing (the Keras models of Pons et al.)', () => {
     await initBackend(undefined, () => {});
     const { resolvePreprocessing } = await import('@prune/training');
     const { classBalancedSample, openDataset } = await import('@prune/data');
-    const { model, metadata: meta } = await loadModel(path.join(sharedDir(), 'models/keras-resnet56-pons/resnet56-pons-iter9.json'));
+    const { model, metadata: meta } = await loadModel(
+      path.join(sharedDir(), 'models/keras-resnet56-pons/resnet56-pons-iter9.json'),
+    );
     const preprocessing = await resolvePreprocessing(meta.preprocessing);
     expect(preprocessing.kind === 'pixel-mean' && preprocessing.mean!.length).toBe(3072);
     const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), 500, 0);

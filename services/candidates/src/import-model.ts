@@ -19,7 +19,11 @@ export async function importModel(store: ArtifactStore, modelRoots: string[], ur
     const relative = path.relative(path.resolve(root), file);
     return relative && !relative.startsWith('..') && !path.isAbsolute(relative);
   });
-  if (!inside) throw invalidArgument('uri', `${file} is outside the model roots (${modelRoots.join(', ')}); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`);
+  if (!inside)
+    throw invalidArgument(
+      'uri',
+      `${file} is outside the model roots (${modelRoots.join(', ')}); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`,
+    );
   if (!fs.existsSync(file)) throw notFound(`uri: ${file} not found`);
   const { model, metadata } = await loadModel(file);
   try {

@@ -19,16 +19,31 @@ export function createCandidatesService({ store, modelRoots }: CandidatesOptions
       try {
         if (request.kind === StructureKind.STRUCTURE_KIND_BLOCK) {
           if (amount.$case !== 'blocks') throw invalidArgument('budget', 'a layer candidate takes a number of blocks');
-          candidate = await makeLayerCandidate(parent, scores.map((s) => ({ id: s.structureId, score: s.score })), amount.value);
+          candidate = await makeLayerCandidate(
+            parent,
+            scores.map((s) => ({ id: s.structureId, score: s.score })),
+            amount.value,
+          );
         } else if (request.kind === StructureKind.STRUCTURE_KIND_FILTER) {
-          if (amount.$case === 'blocks') throw invalidArgument('budget', 'a filter candidate takes a number of filters or of MACs');
+          if (amount.$case === 'blocks')
+            throw invalidArgument('budget', 'a filter candidate takes a number of filters or of MACs');
           const filterScores = scores.map((s) => ({ id: s.structureId, channel: s.channel, score: s.score }));
-          candidate = await makeFilterCandidate(parent, filterScores, amount.$case === 'filters' ? { filters: amount.value } : { macs: amount.value });
+          candidate = await makeFilterCandidate(
+            parent,
+            filterScores,
+            amount.$case === 'filters' ? { filters: amount.value } : { macs: amount.value },
+          );
         } else {
           throw invalidArgument('kind', 'must be STRUCTURE_KIND_BLOCK or STRUCTURE_KIND_FILTER');
         }
         const model = await putModelArtifact(store, candidate.model, { ...metadata, source: request.parent!.uri });
-        return { model, cost: inspectModel(candidate.model).cost, parentCost: inspectModel(parent).cost, removed: candidate.removed, removedFilters: candidate.removedFilters };
+        return {
+          model,
+          cost: inspectModel(candidate.model).cost,
+          parentCost: inspectModel(parent).cost,
+          removed: candidate.removed,
+          removedFilters: candidate.removedFilters,
+        };
       } finally {
         parent.dispose();
       }
@@ -46,5 +61,9 @@ export function createCandidatesService({ store, modelRoots }: CandidatesOptions
 }
 
 export function candidatesBinding(options: CandidatesOptions): ServiceBinding {
-  return { name: 'prune.v1.CandidatesService', definition: CandidatesServiceService, implementation: createCandidatesService(options) };
+  return {
+    name: 'prune.v1.CandidatesService',
+    definition: CandidatesServiceService,
+    implementation: createCandidatesService(options),
+  };
 }

@@ -4,9 +4,22 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
-import { CandidatesServiceClient, ImportModelRequest, InspectRequest, MakeCandidateRequest, StructureKind } from '@prune/contracts';
+import {
+  CandidatesServiceClient,
+  ImportModelRequest,
+  InspectRequest,
+  MakeCandidateRequest,
+  StructureKind,
+} from '@prune/contracts';
 import { sharedDir } from '@prune/data';
-import { findFilterGroups, findResidualBlocks, LayerGraph, loadModel, loadModelArtifact, putModelArtifact } from '@prune/models';
+import {
+  findFilterGroups,
+  findResidualBlocks,
+  LayerGraph,
+  loadModel,
+  loadModelArtifact,
+  putModelArtifact,
+} from '@prune/models';
 import { callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, type ArtifactRef } from '@prune/store';
 import { candidatesBinding } from '../src/service.js';
@@ -25,10 +38,27 @@ describe('CandidatesService', () => {
     const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     parent = await putModelArtifact(store, loaded.model, loaded.metadata);
     const graph = LayerGraph.of(loaded.model);
-    blockScores = findResidualBlocks(graph).map((b, i) => ({ kind: StructureKind.STRUCTURE_KIND_BLOCK, structureId: b.id, channel: 0, score: 10 - i }));
-    filterScores = findFilterGroups(graph).flatMap((g) => Array.from({ length: g.channels }, (_, c) => ({ kind: StructureKind.STRUCTURE_KIND_FILTER, structureId: g.id, channel: c, score: c })));
+    blockScores = findResidualBlocks(graph).map((b, i) => ({
+      kind: StructureKind.STRUCTURE_KIND_BLOCK,
+      structureId: b.id,
+      channel: 0,
+      score: 10 - i,
+    }));
+    filterScores = findFilterGroups(graph).flatMap((g) =>
+      Array.from({ length: g.channels }, (_, c) => ({
+        kind: StructureKind.STRUCTURE_KIND_FILTER,
+        structureId: g.id,
+        channel: c,
+        score: c,
+      })),
+    );
     const binding = candidatesBinding({ store, modelRoots: [path.join(sharedDir(), 'models')] });
-    server = await serve({ address: '127.0.0.1:0', services: [binding], protoFiles: ['prune/v1/candidates.proto'], log: () => {} });
+    server = await serve({
+      address: '127.0.0.1:0',
+      services: [binding],
+      protoFiles: ['prune/v1/candidates.proto'],
+      log: () => {},
+    });
     client = new CandidatesServiceClient(server.address, grpc.credentials.createInsecure());
   });
   afterAll(async () => {
@@ -36,30 +66,69 @@ describe('CandidatesService', () => {
     await server?.shutdown();
   });
 
-  const make = (request: Partial<MakeCandidateRequest>) => callUnary(client, client.makeCandidate, MakeCandidateRequest.fromPartial(request));
+  const make = (request: Partial<MakeCandidateRequest>) =>
+    callUnary(client, client.makeCandidate, MakeCandidateRequest.fromPartial(request));
   const inspect = (model: ArtifactRef) => callUnary(client, client.inspect, InspectRequest.fromPartial({ model }));
   const importModel = (uri: string) => callUnary(client, client.importModel, ImportModelRequest.fromPartial({ uri }));
 
   it('makes the layer candidate and a filter candidate matching its MACs, as stored models', async () => {
-    const layer = await make({ parent, kind: StructureKind.STRUCTURE_KIND_BLOCK, scores: blockScores, budget: { amount: { $case: 'blocks', value: 1 } } });
+    const layer = await make({
+      parent,
+      kind: StructureKind.STRUCTURE_KIND_BLOCK,
+      scores: blockScores,
+      budget: { amount: { $case: 'blocks', value: 1 } },
+    });
     expect(layer.removed).toEqual(['layer3.2.add']);
     expect(layer.removedFilters).toBe(128); // two 64-filter convolutions
     const saved = layer.parentCost!.macs - layer.cost!.macs;
     expect(saved).toBe(4_718_592);
-    const filter = await make({ parent, kind: StructureKind.STRUCTURE_KIND_FILTER, scores: filterScores, budget: { amount: { $case: 'macs', value: saved } } });
+    const filter = await make({
+      parent,
+      kind: StructureKind.STRUCTURE_KIND_FILTER,
+      scores: filterScores,
+      budget: { amount: { $case: 'macs', value: saved } },
+    });
     expect(layer.parentCost!.macs - filter.cost!.macs).toBeGreaterThanOrEqual(saved);
     expect(filter.removed.every((r) => /^layer\d\.\d\.conv1:\d+$/.test(r))).toBe(true);
     const child = await loadModelArtifact(store, filter.model, 'model');
     expect(child.model.countParams()).toBeLessThan(layer.parentCost!.params);
-    const byCount = await make({ parent, kind: StructureKind.STRUCTURE_KIND_FILTER, scores: filterScores, budget: { amount: { $case: 'filters', value: 32 } } });
+    const byCount = await make({
+      parent,
+      kind: StructureKind.STRUCTURE_KIND_FILTER,
+      scores: filterScores,
+      budget: { amount: { $case: 'filters', value: 32 } },
+    });
     expect(byCount.removed).toHaveLength(32);
   });
 
   it('rejects impossible budgets and mismatched requests', async () => {
-    await expect(make({ parent, kind: StructureKind.STRUCTURE_KIND_BLOCK, scores: blockScores, budget: { amount: { $case: 'blocks', value: 8 } } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('budget.blocks') });
-    await expect(make({ parent, kind: StructureKind.STRUCTURE_KIND_FILTER, scores: filterScores })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('budget:') });
-    await expect(make({ parent, kind: StructureKind.STRUCTURE_KIND_FILTER, scores: filterScores, budget: { amount: { $case: 'blocks', value: 1 } } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
-    await expect(make({ parent: { uri: 'store://dirs/zz', sha256: '' }, kind: StructureKind.STRUCTURE_KIND_BLOCK, scores: blockScores, budget: { amount: { $case: 'blocks', value: 1 } } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('parent:') });
+    await expect(
+      make({
+        parent,
+        kind: StructureKind.STRUCTURE_KIND_BLOCK,
+        scores: blockScores,
+        budget: { amount: { $case: 'blocks', value: 8 } },
+      }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('budget.blocks') });
+    await expect(
+      make({ parent, kind: StructureKind.STRUCTURE_KIND_FILTER, scores: filterScores }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('budget:') });
+    await expect(
+      make({
+        parent,
+        kind: StructureKind.STRUCTURE_KIND_FILTER,
+        scores: filterScores,
+        budget: { amount: { $case: 'blocks', value: 1 } },
+      }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(
+      make({
+        parent: { uri: 'store://dirs/zz', sha256: '' },
+        kind: StructureKind.STRUCTURE_KIND_BLOCK,
+        scores: blockScores,
+        budget: { amount: { $case: 'blocks', value: 1 } },
+      }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('parent:') });
   });
 
   it('inspects a stored model: cost, removable blocks and widths; a candidate inspects to the cost MakeCandidate reported', async () => {
@@ -68,27 +137,56 @@ describe('CandidatesService', () => {
     expect(facts.removableBlocks).toEqual(blockScores.map((s) => s.structureId));
     expect(facts.widths).toHaveLength(19);
     expect(facts.widths[0]).toEqual({ layer: expect.any(String), filters: 16 });
-    const layer = await make({ parent, kind: StructureKind.STRUCTURE_KIND_BLOCK, scores: blockScores, budget: { amount: { $case: 'blocks', value: 1 } } });
+    const layer = await make({
+      parent,
+      kind: StructureKind.STRUCTURE_KIND_BLOCK,
+      scores: blockScores,
+      budget: { amount: { $case: 'blocks', value: 1 } },
+    });
     expect(layer.parentCost).toEqual(facts.cost);
     const child = await inspect(layer.model!);
     expect(child.cost).toEqual(layer.cost);
     expect(child.removableBlocks).toEqual(facts.removableBlocks.filter((id) => id !== 'layer3.2.add'));
     expect(child.widths).toHaveLength(17);
-    await expect(inspect({ uri: 'store://dirs/zz', sha256: '' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('model:') });
-    await expect(inspect({ uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('model:') });
+    await expect(inspect({ uri: 'store://dirs/zz', sha256: '' })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('model:'),
+    });
+    await expect(inspect({ uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' })).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
+      details: expect.stringContaining('model:'),
+    });
   });
 
   it('imports a model file under its model roots into the store, and checks store references', async () => {
-    const imported = (await importModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'))).model!;
+    const imported = (
+      await importModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'))
+    ).model!;
     expect(imported.uri).toMatch(/^store:\/\/dirs\/[0-9a-f]{64}$/);
     expect(imported.sha256).toBe(imported.uri.slice(-64));
     expect((await inspect(imported)).cost).toMatchObject({ macs: 40_551_040 });
     expect((await importModel(parent.uri)).model).toEqual({ uri: parent.uri, sha256: parent.uri.slice(-64) });
-    const refused = (uri: string) => importModel(uri).then(() => ({ code: -1, details: 'imported' }), (e: grpc.ServiceError) => e);
-    expect(await refused('')).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringMatching(/^uri: a model is required/) });
-    expect(await refused('/etc/passwd')).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('/etc/passwd is outside the model roots') });
-    expect(await refused(path.join(sharedDir(), 'models/missing.manifest.json'))).toMatchObject({ code: grpc.status.NOT_FOUND, details: expect.stringContaining('missing.manifest.json not found') });
-    expect(await refused(store.putFile(new Uint8Array([1, 2, 3])).uri)).toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('is not a stored model') });
+    const refused = (uri: string) =>
+      importModel(uri).then(
+        () => ({ code: -1, details: 'imported' }),
+        (e: grpc.ServiceError) => e,
+      );
+    expect(await refused('')).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(/^uri: a model is required/),
+    });
+    expect(await refused('/etc/passwd')).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('/etc/passwd is outside the model roots'),
+    });
+    expect(await refused(path.join(sharedDir(), 'models/missing.manifest.json'))).toMatchObject({
+      code: grpc.status.NOT_FOUND,
+      details: expect.stringContaining('missing.manifest.json not found'),
+    });
+    expect(await refused(store.putFile(new Uint8Array([1, 2, 3])).uri)).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('is not a stored model'),
+    });
     expect(await refused(`store://dirs/${'0'.repeat(64)}`)).toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 });

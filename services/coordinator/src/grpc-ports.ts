@@ -65,7 +65,9 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
   const inspected = new AsyncCache<InspectResponse>();
   const inspect = (model: ArtifactRef) =>
-    inspected.get(model.uri, () => retry(() => candidates.next((c) => callUnary(c, c.inspect, InspectRequest.fromPartial({ model }), deadline))));
+    inspected.get(model.uri, () =>
+      retry(() => candidates.next((c) => callUnary(c, c.inspect, InspectRequest.fromPartial({ model }), deadline))),
+    );
   // Costs MakeCandidate reported, of its candidates and their parents, by model URI.
   const reported = new Map<string, Cost>();
   const makeCandidate = async (request: MakeCandidateRequest): Promise<MakeCandidateResponse> => {
@@ -75,29 +77,60 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
     return made;
   };
   const score = async (model: ArtifactRef, kind: StructureKind) =>
-    (await retry(() => criteria.next((c) => callUnary(c, c.score, ScoreRequest.fromPartial({ model, criterion: o.criterionName, kind, calibration: split('train', o.calibrationExamples), seed: o.seed, parameters: o.criterionParameters }), deadline)))).scores;
+    (
+      await retry(() =>
+        criteria.next((c) =>
+          callUnary(
+            c,
+            c.score,
+            ScoreRequest.fromPartial({
+              model,
+              criterion: o.criterionName,
+              kind,
+              calibration: split('train', o.calibrationExamples),
+              seed: o.seed,
+              parameters: o.criterionParameters,
+            }),
+            deadline,
+          ),
+        ),
+      )
+    ).scores;
   const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
     retry(
       () =>
         new Promise<ArtifactRef>((resolve, reject) => {
           let result: ArtifactRef | undefined;
-          const stream = trainers.pick().train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config }), { deadline: Date.now() + deadline });
+          const stream = trainers
+            .pick()
+            .train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config }), {
+              deadline: Date.now() + deadline,
+            });
           const cancel = () => stream.cancel();
           o.signal?.addEventListener('abort', cancel, { once: true });
           stream.on('data', (event: TrainResponse) => {
             if (event.event?.$case === 'result') result = event.event.value.model;
             if (event.event?.$case === 'progress') {
               const p = event.event.value;
-              o.onProgress?.(jobId, p.totalSteps ? p.step / p.totalSteps : 0, `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s`);
+              o.onProgress?.(
+                jobId,
+                p.totalSteps ? p.step / p.totalSteps : 0,
+                `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s`,
+              );
             }
           });
           stream.on('error', reject);
           stream.on('close', () => o.signal?.removeEventListener('abort', cancel));
-          stream.on('end', () => (result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`))));
+          stream.on('end', () =>
+            result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`)),
+          );
         }),
     );
   const representation = async (model: ArtifactRef) => {
-    const request = ExtractRepresentationsRequest.fromPartial({ model, data: split('validation', o.validationExamples) });
+    const request = ExtractRepresentationsRequest.fromPartial({
+      model,
+      data: split('validation', o.validationExamples),
+    });
     const response = await retry(() => trainers.next((t) => callUnary(t, t.extractRepresentations, request, deadline)));
     return response.representation!;
   };
@@ -110,8 +143,14 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
     widths: async (model) => (await inspect(model)).widths,
     removableBlocks: async (model) => (await inspect(model)).removableBlocks.length,
     removableFilters: async (model) => (await inspect(model)).removableFilters,
-    scoreBlocks: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_BLOCK)).map((s) => ({ id: s.structureId, score: s.score })),
-    scoreFilters: async (model) => (await score(model, StructureKind.STRUCTURE_KIND_FILTER)).map((s) => ({ id: s.structureId, channel: s.channel, score: s.score })),
+    scoreBlocks: async (model) =>
+      (await score(model, StructureKind.STRUCTURE_KIND_BLOCK)).map((s) => ({ id: s.structureId, score: s.score })),
+    scoreFilters: async (model) =>
+      (await score(model, StructureKind.STRUCTURE_KIND_FILTER)).map((s) => ({
+        id: s.structureId,
+        channel: s.channel,
+        score: s.score,
+      })),
     layerCandidate: async (parent, scores, blocks) => {
       const request = MakeCandidateRequest.fromPartial({
         parent,
@@ -126,20 +165,33 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
       const request = MakeCandidateRequest.fromPartial({
         parent,
         kind: StructureKind.STRUCTURE_KIND_FILTER,
-        scores: scores.map((s) => ({ kind: StructureKind.STRUCTURE_KIND_FILTER, structureId: s.id, channel: s.channel, score: s.score })),
-        budget: { amount: 'filters' in budget ? { $case: 'filters', value: budget.filters } : { $case: 'macs', value: budget.macs } },
+        scores: scores.map((s) => ({
+          kind: StructureKind.STRUCTURE_KIND_FILTER,
+          structureId: s.id,
+          channel: s.channel,
+          score: s.score,
+        })),
+        budget: {
+          amount:
+            'filters' in budget ? { $case: 'filters', value: budget.filters } : { $case: 'macs', value: budget.macs },
+        },
       });
       const made = await makeCandidate(request);
       return { model: made.model!, removed: made.removed };
     },
-    fineTune: (model, phase, jobId) => train(model, phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune, jobId),
+    fineTune: (model, phase, jobId) =>
+      train(model, phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune, jobId),
     similarity: async (parent, child) => {
       const [x, y] = await Promise.all([representation(parent), representation(child)]);
       return (await o.similarity.compare(o.metric, x, y, o.metricParameters)).similarity;
     },
     accuracy: async (model, which) => {
       const data = which === 'validation' ? split('validation', o.validationExamples) : split('test', o.testExamples);
-      return (await retry(() => trainers.next((t) => callUnary(t, t.evaluate, EvaluateRequest.fromPartial({ model, data }), deadline)))).accuracy;
+      return (
+        await retry(() =>
+          trainers.next((t) => callUnary(t, t.evaluate, EvaluateRequest.fromPartial({ model, data }), deadline)),
+        )
+      ).accuracy;
     },
     close: () => [trainers, criteria, candidates].forEach((replicas) => replicas.close()),
   };

@@ -8,10 +8,17 @@ import type { Replicas } from './replicas.js';
 
 const FIELD = 'config.model.uri';
 
-export async function importRunModel(candidates: Replicas<CandidatesServiceClient>, uri: string, options: { retry?: RetryOptions; deadlineMs?: number } = {}): Promise<ArtifactRef> {
+export async function importRunModel(
+  candidates: Replicas<CandidatesServiceClient>,
+  uri: string,
+  options: { retry?: RetryOptions; deadlineMs?: number } = {},
+): Promise<ArtifactRef> {
   const request = ImportModelRequest.fromPartial({ uri });
   try {
-    const imported = await withRetry(() => candidates.next((c) => callUnary(c, c.importModel, request, options.deadlineMs ?? 600_000)), options.retry);
+    const imported = await withRetry(
+      () => candidates.next((c) => callUnary(c, c.importModel, request, options.deadlineMs ?? 600_000)),
+      options.retry,
+    );
     return imported.model!;
   } catch (error) {
     const { code, details } = error as { code?: unknown; details?: unknown };

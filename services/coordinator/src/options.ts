@@ -13,12 +13,16 @@ import { similarityRegistryFromEnv } from './similarity-registry.js';
 import { defaultStoreRoot } from '@prune/store';
 import type { CoordinatorOptions } from './service.js';
 
-const addresses = (env: NodeJS.ProcessEnv, name: string, fallback: string) => parseAddressList(env[name] ?? fallback, name);
+const addresses = (env: NodeJS.ProcessEnv, name: string, fallback: string) =>
+  parseAddressList(env[name] ?? fallback, name);
 
 export function coordinatorOptionsFromEnv(env = process.env): CoordinatorOptions {
   const log = (line: string) => process.stderr.write(`[prune] coordinator: ${line}\n`);
   const deadline = Number(env['PRUNE_CALL_DEADLINE_MS'] ?? 3_600_000);
-  if (!(deadline > 0)) throw new Error(`PRUNE_CALL_DEADLINE_MS: expected a positive number of milliseconds, got "${env['PRUNE_CALL_DEADLINE_MS']}"`);
+  if (!(deadline > 0))
+    throw new Error(
+      `PRUNE_CALL_DEADLINE_MS: expected a positive number of milliseconds, got "${env['PRUNE_CALL_DEADLINE_MS']}"`,
+    );
   return {
     runsDir: env['PRUNE_RUNS_DIR'] ?? path.join(defaultStoreRoot(env), 'runs'),
     trainers: addresses(env, 'PRUNE_TRAINER_ADDRESSES', '127.0.0.1:50051'),
@@ -26,7 +30,10 @@ export function coordinatorOptionsFromEnv(env = process.env): CoordinatorOptions
     candidates: addresses(env, 'PRUNE_CANDIDATES_ADDRESSES', '127.0.0.1:50053'),
     similarity: similarityRegistryFromEnv(env),
     deadlineMs: deadline,
-    retry: { onRetry: (attempt, error) => log(`call failed (${(error as Error).message}); retry ${attempt} on the next replica`) },
+    retry: {
+      onRetry: (attempt, error) =>
+        log(`call failed (${(error as Error).message}); retry ${attempt} on the next replica`),
+    },
     log,
   };
 }

@@ -17,9 +17,20 @@ export function rotation<C extends { close(): void }>(all: C[], service = 'servi
   return { all, pick, next: (call) => call(pick()), close: () => all.forEach((client) => client.close()) };
 }
 
-type ClientClass<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: Partial<grpc.ClientOptions>) => C;
+type ClientClass<C> = new (
+  address: string,
+  credentials: grpc.ChannelCredentials,
+  options?: Partial<grpc.ClientOptions>,
+) => C;
 
 /** A generated client of `service` for each address, in rotation (plaintext, the shared client options). */
-export function replicasOf<C extends { close(): void }>(Client: ClientClass<C>, addresses: string[], service: string): Replicas<C> {
-  return rotation(addresses.map((address) => new Client(address, grpc.credentials.createInsecure(), CLIENT_OPTIONS)), service);
+export function replicasOf<C extends { close(): void }>(
+  Client: ClientClass<C>,
+  addresses: string[],
+  service: string,
+): Replicas<C> {
+  return rotation(
+    addresses.map((address) => new Client(address, grpc.credentials.createInsecure(), CLIENT_OPTIONS)),
+    service,
+  );
 }

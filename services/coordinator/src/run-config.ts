@@ -2,7 +2,15 @@
 // INVALID_ARGUMENT naming the field for anything the walk cannot run with. Criteria and metrics
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
 import { DATASET_URIS } from '@prune/data';
-import { FilterMatch, resolveTrainConfigMessage, RunConfig, SELECTION_POLICY_NAMES, SelectionPolicy, TrainConfig, trainConfigMessage } from '@prune/contracts';
+import {
+  FilterMatch,
+  resolveTrainConfigMessage,
+  RunConfig,
+  SELECTION_POLICY_NAMES,
+  SelectionPolicy,
+  TrainConfig,
+  trainConfigMessage,
+} from '@prune/contracts';
 import { FINE_TUNE_STEPS, type FineTunePhase, type WalkConfig } from '@prune/pruning';
 import { invalidArgument } from '@prune/service-kit';
 import type { Offering } from './discovered.js';
@@ -34,7 +42,10 @@ export interface Offered {
 function checkParameters(field: string, plugin: string, given: Record<string, number>, declared: string[]): void {
   for (const [name, value] of Object.entries(given)) {
     if (!declared.includes(name)) {
-      throw invalidArgument(`${field}.${name}`, `${plugin} has ${declared.length ? `parameters ${declared.join(', ')}` : 'no parameters'}`);
+      throw invalidArgument(
+        `${field}.${name}`,
+        `${plugin} has ${declared.length ? `parameters ${declared.join(', ')}` : 'no parameters'}`,
+      );
     }
     if (!Number.isFinite(value)) throw invalidArgument(`${field}.${name}`, `must be a finite number, got ${value}`);
   }
@@ -52,33 +63,66 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     filterMatch: given.filterMatch || FilterMatch.FILTER_MATCH_COUNT,
     validationExamples: given.validationExamples || 1000,
   });
-  if (!config.model?.uri) throw invalidArgument('config.model.uri', 'a model is required (a store:// URI or a path the coordinator can read)');
+  if (!config.model?.uri)
+    throw invalidArgument(
+      'config.model.uri',
+      'a model is required (a store:// URI or a path the coordinator can read)',
+    );
   if (!config.dataset) throw invalidArgument('config.dataset', 'a dataset is required, e.g. "cifar10-jpeg"');
   if (!config.dataset.endsWith('.tar.gz') && !DATASET_URIS.includes(`${config.dataset}:train`)) {
-    const families = [...new Set(DATASET_URIS.filter((u) => u.endsWith(':train')).map((u) => u.replace(/:train$/, '')))];
-    throw invalidArgument('config.dataset', `"${config.dataset}" is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`);
+    const families = [
+      ...new Set(DATASET_URIS.filter((u) => u.endsWith(':train')).map((u) => u.replace(/:train$/, ''))),
+    ];
+    throw invalidArgument(
+      'config.dataset',
+      `"${config.dataset}" is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`,
+    );
   }
   const criteria = Object.keys(offered.criteria);
   if (!criteria.includes(config.criterion)) {
-    throw invalidArgument('config.criterion', `"${config.criterion}" is not offered by the criterion service; offered: ${criteria.join(', ') || 'none'}`);
+    throw invalidArgument(
+      'config.criterion',
+      `"${config.criterion}" is not offered by the criterion service; offered: ${criteria.join(', ') || 'none'}`,
+    );
   }
-  checkParameters('config.criterion_parameters', config.criterion, config.criterionParameters, offered.criteria[config.criterion]!);
+  checkParameters(
+    'config.criterion_parameters',
+    config.criterion,
+    config.criterionParameters,
+    offered.criteria[config.criterion]!,
+  );
   const policy = SELECTION_POLICY_NAMES.name(config.policy);
-  if (!policy) throw invalidArgument('config.policy', `${config.policy} is not a selection policy; valid: ${SELECTION_POLICY_NAMES.names.join(', ')}`);
+  if (!policy)
+    throw invalidArgument(
+      'config.policy',
+      `${config.policy} is not a selection policy; valid: ${SELECTION_POLICY_NAMES.names.join(', ')}`,
+    );
   if (policy === 'similarity') {
     const metrics = Object.keys(offered.metrics);
     if (!metrics.includes(config.metric)) {
-      throw invalidArgument('config.metric', `"${config.metric}" is not offered by any registered similarity service; offered: ${metrics.join(', ') || 'none'}`);
+      throw invalidArgument(
+        'config.metric',
+        `"${config.metric}" is not offered by any registered similarity service; offered: ${metrics.join(', ') || 'none'}`,
+      );
     }
-    checkParameters('config.metric_parameters', config.metric, config.metricParameters, offered.metrics[config.metric]!);
+    checkParameters(
+      'config.metric_parameters',
+      config.metric,
+      config.metricParameters,
+      offered.metrics[config.metric]!,
+    );
   }
   if (config.maxIterations === 0 && config.targetMacsReduction === 0) {
     throw invalidArgument('config.max_iterations', 'set max_iterations (at least 1) or a target_macs_reduction');
   }
-  if (!(config.targetMacsReduction >= 0 && config.targetMacsReduction < 1)) throw invalidArgument('config.target_macs_reduction', `must be in [0, 1), got ${config.targetMacsReduction}`);
-  if (!(config.accuracyFloor >= 0 && config.accuracyFloor <= 1)) throw invalidArgument('config.accuracy_floor', `must be in [0, 1], got ${config.accuracyFloor}`);
-  if (!(config.layerEpsilon >= 0)) throw invalidArgument('config.layer_epsilon', `must not be negative, got ${config.layerEpsilon}`);
-  if (!FilterMatch[config.filterMatch] || config.filterMatch < 0) throw invalidArgument('config.filter_match', `${config.filterMatch} is not a filter match`);
+  if (!(config.targetMacsReduction >= 0 && config.targetMacsReduction < 1))
+    throw invalidArgument('config.target_macs_reduction', `must be in [0, 1), got ${config.targetMacsReduction}`);
+  if (!(config.accuracyFloor >= 0 && config.accuracyFloor <= 1))
+    throw invalidArgument('config.accuracy_floor', `must be in [0, 1], got ${config.accuracyFloor}`);
+  if (!(config.layerEpsilon >= 0))
+    throw invalidArgument('config.layer_epsilon', `must not be negative, got ${config.layerEpsilon}`);
+  if (!FilterMatch[config.filterMatch] || config.filterMatch < 0)
+    throw invalidArgument('config.filter_match', `${config.filterMatch} is not a filter match`);
   config.candidateFinetune = fineTune(given.candidateFinetune, 'candidate', 'config.candidate_finetune', config.seed);
   config.selectedFinetune = fineTune(given.selectedFinetune, 'selected', 'config.selected_finetune', config.seed);
   const walk: WalkConfig = {

@@ -1,13 +1,35 @@
 // Domain run records (libs/pruning) as CoordinatorService messages.
-import { CHOICE_NAMES, PHASE_NAMES, RUN_STATE_NAMES, RunConfig, StructureKind, type ArtifactRef, type Candidate, type Iteration, type Run, type WatchRunResponse } from '@prune/contracts';
+import {
+  CHOICE_NAMES,
+  PHASE_NAMES,
+  RUN_STATE_NAMES,
+  RunConfig,
+  StructureKind,
+  type ArtifactRef,
+  type Candidate,
+  type Iteration,
+  type Run,
+  type WatchRunResponse,
+} from '@prune/contracts';
 import { costOf, type CandidateRecord, type IterationRecord, type RunEvent, type RunRecord } from '@prune/pruning';
 
-/** The coordinator's run record (similarity and candidate accuracy are NaN where the policy did not measure them): models are store references, the config is RunConfig as JSON. */
+/**
+ * The coordinator's run record: models are store references, the config is RunConfig as JSON
+ * (similarity and candidate accuracy are NaN where the policy did not measure them).
+ */
 export type CoordinatorRun = RunRecord<ArtifactRef, unknown>;
 
 function candidateMessage(kind: StructureKind, c: CandidateRecord<ArtifactRef> | undefined): Candidate | undefined {
   if (!c) return undefined;
-  return { kind, model: c.model, cost: costOf(c), similarity: c.similarity, validationAccuracy: c.validationAccuracy, removed: c.removed, removedScores: c.removedScores };
+  return {
+    kind,
+    model: c.model,
+    cost: costOf(c),
+    similarity: c.similarity,
+    validationAccuracy: c.validationAccuracy,
+    removed: c.removed,
+    removedScores: c.removedScores,
+  };
 }
 
 export function iterationMessage(r: IterationRecord<ArtifactRef>): Iteration {
@@ -44,7 +66,17 @@ export function runMessage(run: CoordinatorRun): Run {
 export function watchEventMessage(event: RunEvent<ArtifactRef, unknown>): WatchRunResponse {
   switch (event.type) {
     case 'phase':
-      return { event: { $case: 'phase', value: { iteration: event.iteration, phase: PHASE_NAMES.value(event.name), progress: event.progress, detail: event.detail } } };
+      return {
+        event: {
+          $case: 'phase',
+          value: {
+            iteration: event.iteration,
+            phase: PHASE_NAMES.value(event.name),
+            progress: event.progress,
+            detail: event.detail,
+          },
+        },
+      };
     case 'iteration':
       return { event: { $case: 'iteration', value: iterationMessage(event.record) } };
     case 'run':

@@ -14,14 +14,7 @@ import {
   type CriterionInfo,
 } from '@prune/contracts';
 import { RunManager, type WalkPorts } from '@prune/pruning';
-import {
-  callUnary,
-  serverStream,
-  unary,
-  withRetry,
-  type RetryOptions,
-  type ServiceBinding,
-} from '@prune/service-kit';
+import { callUnary, serverStream, unary, withRetry, type RetryOptions, type ServiceBinding } from '@prune/service-kit';
 import { SimilarityRegistry, type RegistryEntry } from './similarity-registry.js';
 import { Discovered, offering } from './discovered.js';
 import { grpcWalkPorts } from './grpc-ports.js';
@@ -53,12 +46,22 @@ export class Coordinator {
   private readonly candidatesClients: Replicas<CandidatesServiceClient>;
 
   constructor(private readonly o: CoordinatorOptions) {
-    this.runs = new RunManager<ArtifactRef, unknown>(o.runsDir, (run, context) => this.portsFor(run, context.signal, context.progress), o.log);
+    this.runs = new RunManager<ArtifactRef, unknown>(
+      o.runsDir,
+      (run, context) => this.portsFor(run, context.signal, context.progress),
+      o.log,
+    );
     this.criterionClients = replicasOf(CriterionServiceClient, o.criterion, 'criterion');
     this.candidatesClients = replicasOf(CandidatesServiceClient, o.candidates, 'candidates');
-    this.metrics = new Discovered(() => SimilarityRegistry.discover(o.similarity, { retry: o.retry, deadlineMs: o.deadlineMs }));
+    this.metrics = new Discovered(() =>
+      SimilarityRegistry.discover(o.similarity, { retry: o.retry, deadlineMs: o.deadlineMs }),
+    );
     const criteria = this.criterionClients;
-    this.criteria = new Discovered(async () => (await withRetry(() => criteria.next((c) => callUnary(c, c.listCriteria, {}, DISCOVERY_DEADLINE_MS)), o.retry)).criteria);
+    this.criteria = new Discovered(
+      async () =>
+        (await withRetry(() => criteria.next((c) => callUnary(c, c.listCriteria, {}, DISCOVERY_DEADLINE_MS)), o.retry))
+          .criteria,
+    );
   }
 
   async startRun(given: RunConfig | undefined, runId: string): Promise<CoordinatorRun> {
@@ -70,22 +73,33 @@ export class Coordinator {
     const needsMetric = !given?.policy || given.policy === SelectionPolicy.SELECTION_POLICY_SIMILARITY;
     const [criteria, metrics] = await Promise.all([
       this.criteria.offered(offering, given?.criterion ?? ''),
-      needsMetric ? this.metrics.offered((registry) => offering(registry.metrics().map((m) => m.info)), given?.metric ?? '') : {},
+      needsMetric
+        ? this.metrics.offered((registry) => offering(registry.metrics().map((m) => m.info)), given?.metric ?? '')
+        : {},
     ]);
     const { config, walk } = validateRunConfig(given, { criteria, metrics });
-    config.model = await importRunModel(this.candidatesClients, config.model!.uri, { retry: this.o.retry, deadlineMs: this.o.deadlineMs });
+    config.model = await importRunModel(this.candidatesClients, config.model!.uri, {
+      retry: this.o.retry,
+      deadlineMs: this.o.deadlineMs,
+    });
     const id = runId || `run-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
     return this.runs.start(id, { config: RunConfig.toJSON(config), walk, initialModel: config.model });
   }
 
-  private portsFor(run: CoordinatorRun, signal: AbortSignal, progress: (fraction: number, detail: string) => void): WalkPorts<ArtifactRef> & { close(): void } {
+  private portsFor(
+    run: CoordinatorRun,
+    signal: AbortSignal,
+    progress: (fraction: number, detail: string) => void,
+  ): WalkPorts<ArtifactRef> & { close(): void } {
     const config = RunConfig.fromJSON(run.config);
     return grpcWalkPorts({
       trainers: this.o.trainers,
       criterion: this.o.criterion,
       candidates: this.o.candidates,
       // Resolved per call, so a run resumed at start-up does not need the similarity services up yet.
-      similarity: { compare: async (metric, x, y, parameters) => (await this.metrics.get()).compare(metric, x, y, parameters) },
+      similarity: {
+        compare: async (metric, x, y, parameters) => (await this.metrics.get()).compare(metric, x, y, parameters),
+      },
       dataset: config.dataset,
       criterionName: config.criterion,
       criterionParameters: config.criterionParameters,
@@ -115,7 +129,9 @@ export class Coordinator {
 export function createCoordinatorService(coordinator: Coordinator): CoordinatorServiceServer {
   const runs = coordinator.runs;
   return {
-    startRun: unary(async (request) => ({ run: runMessage(await coordinator.startRun(request.config, request.runId)) })),
+    startRun: unary(async (request) => ({
+      run: runMessage(await coordinator.startRun(request.config, request.runId)),
+    })),
     getRun: unary(async (request) => ({ run: runMessage(runs.get(request.runId)) })),
     watchRun: serverStream(async (request, write, call) => {
       runs.get(request.runId); // NOT_FOUND before the stream starts
@@ -129,5 +145,9 @@ export function createCoordinatorService(coordinator: Coordinator): CoordinatorS
 }
 
 export function coordinatorBinding(coordinator: Coordinator): ServiceBinding {
-  return { name: 'prune.v1.CoordinatorService', definition: CoordinatorServiceService, implementation: createCoordinatorService(coordinator) };
+  return {
+    name: 'prune.v1.CoordinatorService',
+    definition: CoordinatorServiceService,
+    implementation: createCoordinatorService(coordinator),
+  };
 }

@@ -3,7 +3,13 @@
 // from its Describe. Adding a similarity service is a new process and one registry entry.
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
-import { CompareRequest, SimilarityServiceClient, type ArtifactRef, type CompareResponse, type MetricInfo } from '@prune/contracts';
+import {
+  CompareRequest,
+  SimilarityServiceClient,
+  type ArtifactRef,
+  type CompareResponse,
+  type MetricInfo,
+} from '@prune/contracts';
 import { callUnary, isServiceAddress, StatusError, withRetry, type RetryOptions } from '@prune/service-kit';
 import { replicasOf, type Replicas } from './replicas.js';
 
@@ -20,17 +26,27 @@ export function parseSimilarityRegistry(text: string, source = 'similarity regis
   const trimmed = text.trim();
   const entries: RegistryEntry[] = trimmed.startsWith('{')
     ? ((JSON.parse(trimmed) as { services?: RegistryEntry[] }).services ?? [])
-    : trimmed.split(';').filter(Boolean).map((part) => {
-        const [name, list] = part.split('=');
-        return { name: (name ?? '').trim(), addresses: (list ?? '').split(',').map((a) => a.trim()).filter(Boolean) };
-      });
+    : trimmed
+        .split(';')
+        .filter(Boolean)
+        .map((part) => {
+          const [name, list] = part.split('=');
+          return {
+            name: (name ?? '').trim(),
+            addresses: (list ?? '')
+              .split(',')
+              .map((a) => a.trim())
+              .filter(Boolean),
+          };
+        });
   if (entries.length === 0) throw new Error(`${source}: no similarity services configured`);
   for (const entry of entries) {
     if (!entry.name || !Array.isArray(entry.addresses) || entry.addresses.length === 0) {
       throw new Error(`${source}: entry "${entry.name ?? ''}" needs a name and at least one host:port address`);
     }
     for (const address of entry.addresses) {
-      if (!isServiceAddress(address)) throw new Error(`${source}: service ${entry.name}: "${address}" is not host:port or dns:///host:port`);
+      if (!isServiceAddress(address))
+        throw new Error(`${source}: service ${entry.name}: "${address}" is not host:port or dns:///host:port`);
     }
   }
   return entries;
@@ -40,7 +56,10 @@ export function parseSimilarityRegistry(text: string, source = 'similarity regis
 export function similarityRegistryFromEnv(env = process.env): RegistryEntry[] {
   const file = env['PRUNE_SIMILARITY_REGISTRY'];
   if (file) return parseSimilarityRegistry(fs.readFileSync(file, 'utf8'), file);
-  return parseSimilarityRegistry(env['PRUNE_SIMILARITY_SERVICES'] ?? 'cka=127.0.0.1:50054', 'PRUNE_SIMILARITY_SERVICES');
+  return parseSimilarityRegistry(
+    env['PRUNE_SIMILARITY_SERVICES'] ?? 'cka=127.0.0.1:50054',
+    'PRUNE_SIMILARITY_SERVICES',
+  );
 }
 
 interface Route {
@@ -53,18 +72,28 @@ export class SimilarityRegistry {
   private readonly routes = new Map<string, Route>();
   private readonly services: Replicas<SimilarityServiceClient>[] = [];
 
-  private constructor(private readonly retry: RetryOptions, private readonly deadlineMs: number) {}
+  private constructor(
+    private readonly retry: RetryOptions,
+    private readonly deadlineMs: number,
+  ) {}
 
   /** Asks every configured service what it offers. A metric offered twice is an error. */
-  static async discover(entries: RegistryEntry[], options: { retry?: RetryOptions; deadlineMs?: number } = {}): Promise<SimilarityRegistry> {
+  static async discover(
+    entries: RegistryEntry[],
+    options: { retry?: RetryOptions; deadlineMs?: number } = {},
+  ): Promise<SimilarityRegistry> {
     const registry = new SimilarityRegistry(options.retry ?? {}, options.deadlineMs ?? 600_000);
     for (const entry of entries) {
       const replicas = replicasOf(SimilarityServiceClient, entry.addresses, entry.name);
       registry.services.push(replicas);
-      const described = await withRetry(() => replicas.next((c) => callUnary(c, c.describe, {}, 10_000)), registry.retry);
+      const described = await withRetry(
+        () => replicas.next((c) => callUnary(c, c.describe, {}, 10_000)),
+        registry.retry,
+      );
       for (const info of described.metrics) {
         const taken = registry.routes.get(info.name);
-        if (taken) throw new Error(`similarity metric "${info.name}" is offered by both ${taken.service} and ${entry.name}`);
+        if (taken)
+          throw new Error(`similarity metric "${info.name}" is offered by both ${taken.service} and ${entry.name}`);
         registry.routes.set(info.name, { service: entry.name, info, replicas });
       }
     }
@@ -76,9 +105,18 @@ export class SimilarityRegistry {
   }
 
   /** Compares two stored representations with `metric`, on the service that offers it. */
-  compare(metric: string, x: ArtifactRef, y: ArtifactRef, parameters: Record<string, number> = {}): Promise<CompareResponse> {
+  compare(
+    metric: string,
+    x: ArtifactRef,
+    y: ArtifactRef,
+    parameters: Record<string, number> = {},
+  ): Promise<CompareResponse> {
     const route = this.routes.get(metric);
-    if (!route) throw new StatusError(grpc.status.INVALID_ARGUMENT, `metric: "${metric}" is not offered by any configured similarity service; available: ${[...this.routes.keys()].join(', ')}`);
+    if (!route)
+      throw new StatusError(
+        grpc.status.INVALID_ARGUMENT,
+        `metric: "${metric}" is not offered by any configured similarity service; available: ${[...this.routes.keys()].join(', ')}`,
+      );
     const request = CompareRequest.fromPartial({ metric, x, y, parameters });
     return withRetry(() => route.replicas.next((c) => callUnary(c, c.compare, request, this.deadlineMs)), this.retry);
   }

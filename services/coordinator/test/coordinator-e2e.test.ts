@@ -12,7 +12,6 @@ import { sharedDir } from '@prune/data';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
 
-
 const servicesDir = path.resolve(import.meta.dirname, '../..');
 const tiny = { steps: 1, batchSize: 16, learningRate: 0.001 };
 const smallRun = (): RunConfigInput => ({
@@ -61,15 +60,42 @@ describe('coordinator end to end', () => {
 
   it('refuses bad requests with the field named', async () => {
     const client = await startCoordinator();
-    const refused = (config: RunConfigInput, runId = '') => client.start(config, runId).then(() => ({ code: -1, details: 'accepted' }), (e: { code: number; details: string }) => e);
-    expect(await refused({ ...smallRun(), dataset: '' })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('config.dataset') });
-    expect(await refused({ ...smallRun(), metric: 'no_such_metric' })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('config.metric: "no_such_metric" is not offered') });
-    expect(await refused({ ...smallRun(), criterion: 'taylor' })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('config.criterion') });
-    expect(await refused({ ...smallRun(), maxIterations: 0 })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('config.max_iterations') });
-    expect(await refused({ ...smallRun(), model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('outside the model roots') });
-    expect(await refused({ ...smallRun(), model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' } })).toMatchObject({ code: status.NOT_FOUND });
-    expect(await refused(smallRun(), 'Not An Id')).toMatchObject({ code: status.INVALID_ARGUMENT, details: expect.stringContaining('run_id') });
-    await expect(client.get('missing')).rejects.toMatchObject({ code: status.NOT_FOUND, details: expect.stringContaining('run_id') });
+    const refused = (config: RunConfigInput, runId = '') =>
+      client.start(config, runId).then(
+        () => ({ code: -1, details: 'accepted' }),
+        (e: { code: number; details: string }) => e,
+      );
+    expect(await refused({ ...smallRun(), dataset: '' })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('config.dataset'),
+    });
+    expect(await refused({ ...smallRun(), metric: 'no_such_metric' })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('config.metric: "no_such_metric" is not offered'),
+    });
+    expect(await refused({ ...smallRun(), criterion: 'taylor' })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('config.criterion'),
+    });
+    expect(await refused({ ...smallRun(), maxIterations: 0 })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('config.max_iterations'),
+    });
+    expect(await refused({ ...smallRun(), model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('outside the model roots'),
+    });
+    expect(
+      await refused({ ...smallRun(), model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' } }),
+    ).toMatchObject({ code: status.NOT_FOUND });
+    expect(await refused(smallRun(), 'Not An Id')).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining('run_id'),
+    });
+    await expect(client.get('missing')).rejects.toMatchObject({
+      code: status.NOT_FOUND,
+      details: expect.stringContaining('run_id'),
+    });
   });
 
   it('cancels a run in flight', async () => {
@@ -85,9 +111,13 @@ describe('coordinator end to end', () => {
     const started = await client.start(smallRun(), 'e2e');
     expect(started.state).toBeLessThanOrEqual(RunState.RUN_STATE_RUNNING);
     // kill -9 once both candidates are fine-tuned (their steps are in the journal)
-    for await (const event of client.watch('e2e')) if (event?.$case === 'phase' && event.value.phase === Phase.PHASE_COMPARE) break;
+    for await (const event of client.watch('e2e'))
+      if (event?.$case === 'phase' && event.value.phase === Phase.PHASE_COMPARE) break;
     await coordinator!.stop('SIGKILL');
-    const journal = fs.readFileSync(path.join(storeDir, 'runs/e2e/steps.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+    const journal = fs
+      .readFileSync(path.join(storeDir, 'runs/e2e/steps.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean).length;
     expect(journal).toBeGreaterThanOrEqual(8);
 
     client = await startCoordinator();
@@ -112,11 +142,24 @@ describe('coordinator end to end', () => {
     expect((await client.list()).map((r) => r.id).sort()).toEqual(['cancel-me', 'e2e']);
 
     // the user's side: `prune report` and `prune list` against this coordinator
-    const prune = (...args: string[]) => spawnSync(process.execPath, [path.join(servicesDir, '../tools/cli/bin/prune.js'), ...args, '--coordinator', coordinator!.address], { encoding: 'utf8' });
+    const prune = (...args: string[]) =>
+      spawnSync(
+        process.execPath,
+        [path.join(servicesDir, '../tools/cli/bin/prune.js'), ...args, '--coordinator', coordinator!.address],
+        { encoding: 'utf8' },
+      );
     const report = prune('report', 'e2e', '--json');
     expect(report.status).toBe(0);
-    expect(JSON.parse(report.stdout)).toMatchObject({ id: 'e2e', state: 'succeeded', decisions: iteration!.choice === Choice.CHOICE_LAYER ? 'L' : 'F', initial: { macs: 40_551_040 } });
+    expect(JSON.parse(report.stdout)).toMatchObject({
+      id: 'e2e',
+      state: 'succeeded',
+      decisions: iteration!.choice === Choice.CHOICE_LAYER ? 'L' : 'F',
+      initial: { macs: 40_551_040 },
+    });
     expect(prune('list').stdout).toMatch(/^cancel-me +cancelled/m);
-    expect(prune('report', 'nope')).toMatchObject({ status: 1, stderr: expect.stringContaining('run_id: no run "nope"') });
+    expect(prune('report', 'nope')).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('run_id: no run "nope"'),
+    });
   });
 });

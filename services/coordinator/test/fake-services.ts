@@ -46,10 +46,18 @@ export async function fakeCandidatesService(): Promise<FakeCandidates> {
       const stored = files.get(request.uri);
       if (stored) return { model: stored };
       if (request.uri.startsWith('/models/')) throw notFound(`uri: ${request.uri} not found`);
-      throw invalidArgument('uri', `${request.uri} is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`);
+      throw invalidArgument(
+        'uri',
+        `${request.uri} is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`,
+      );
     }),
   };
-  const server = await serve({ address: '127.0.0.1:0', services: [{ name: 'prune.v1.CandidatesService', definition: CandidatesServiceService, implementation }], protoFiles: ['prune/v1/candidates.proto'], log: () => {} });
+  const server = await serve({
+    address: '127.0.0.1:0',
+    services: [{ name: 'prune.v1.CandidatesService', definition: CandidatesServiceService, implementation }],
+    protoFiles: ['prune/v1/candidates.proto'],
+    log: () => {},
+  });
   return { server, inspected, facts, files };
 }
 
@@ -67,9 +75,19 @@ export async function fakeCriterionService(names: string[]): Promise<FakeCriteri
   let listed = 0;
   const scored: ScoreRequest[] = [];
   const implementation: CriterionServiceServer = {
-    listCriteria: unary(async () => (listed++, { criteria: names.map((name) => ({ name, description: `${name} (test)`, needsData: false, parameters: [] })) })),
+    listCriteria: unary(
+      async () => (
+        listed++,
+        { criteria: names.map((name) => ({ name, description: `${name} (test)`, needsData: false, parameters: [] })) }
+      ),
+    ),
     score: unary(async (request) => (scored.push(request), { criterion: request.criterion, scores: [], seconds: 0 })),
   };
-  const server = await serve({ address: '127.0.0.1:0', services: [{ name: 'prune.v1.CriterionService', definition: CriterionServiceService, implementation }], protoFiles: ['prune/v1/criterion.proto'], log: () => {} });
+  const server = await serve({
+    address: '127.0.0.1:0',
+    services: [{ name: 'prune.v1.CriterionService', definition: CriterionServiceService, implementation }],
+    protoFiles: ['prune/v1/criterion.proto'],
+    log: () => {},
+  });
   return { server, names, listed: () => listed, scored };
 }

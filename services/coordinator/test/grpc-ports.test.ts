@@ -9,13 +9,26 @@ import { fakeCandidatesService, fakeCriterionService, ref, type FakeCandidates }
 describe('grpcWalkPorts: model facts', () => {
   let candidates: FakeCandidates;
   const parent = ref('parent');
-  const widths = [{ layer: 'conv1', filters: 16 }, { layer: 'block1.conv', filters: 16 }];
+  const widths = [
+    { layer: 'conv1', filters: 16 },
+    { layer: 'block1.conv', filters: 16 },
+  ];
 
   beforeAll(async () => {
     candidates = await fakeCandidatesService();
-    candidates.facts.set(parent.uri, { cost: { macs: 1000, flops: 2100, params: 50 }, removableBlocks: ['block1', 'block2'], removableFilters: 30, widths });
+    candidates.facts.set(parent.uri, {
+      cost: { macs: 1000, flops: 2100, params: 50 },
+      removableBlocks: ['block1', 'block2'],
+      removableFilters: 30,
+      widths,
+    });
     // Inspect's cost of the layer child differs from MakeCandidate's on purpose: the test sees which one was used.
-    candidates.facts.set(ref('layerchild').uri, { cost: { macs: 1, flops: 1, params: 1 }, removableBlocks: ['block2'], removableFilters: 14, widths: widths.slice(0, 1) });
+    candidates.facts.set(ref('layerchild').uri, {
+      cost: { macs: 1, flops: 1, params: 1 },
+      removableBlocks: ['block2'],
+      removableFilters: 14,
+      widths: widths.slice(0, 1),
+    });
   });
   afterAll(async () => {
     await candidates?.server.shutdown();
@@ -23,24 +36,24 @@ describe('grpcWalkPorts: model facts', () => {
 
   const ports = () => grpcWalkPorts(options());
   const options = (): GrpcPortsOptions => ({
-      // never called here: nothing listens on port 1
-      trainers: ['127.0.0.1:1'],
-      criterion: ['127.0.0.1:1'],
-      candidates: [candidates.server.address],
-      similarity: { compare: () => Promise.reject(new Error('not used')) },
-      dataset: 'cifar10-jpeg',
-      criterionName: 'kl',
-      metric: 'linear_cka',
-      calibrationExamples: 16,
-      validationExamples: 16,
-      testExamples: 16,
-      candidateFineTune: {},
-      selectedFineTune: {},
-      seed: 0,
+    // never called here: nothing listens on port 1
+    trainers: ['127.0.0.1:1'],
+    criterion: ['127.0.0.1:1'],
+    candidates: [candidates.server.address],
+    similarity: { compare: () => Promise.reject(new Error('not used')) },
+    dataset: 'cifar10-jpeg',
+    criterionName: 'kl',
+    metric: 'linear_cka',
+    calibrationExamples: 16,
+    validationExamples: 16,
+    testExamples: 16,
+    candidateFineTune: {},
+    selectedFineTune: {},
+    seed: 0,
     retry: { attempts: 1 },
   });
 
-  it('asks Inspect once per model, and takes candidates\' costs from MakeCandidate', async () => {
+  it("asks Inspect once per model, and takes candidates' costs from MakeCandidate", async () => {
     const walk = ports();
     try {
       candidates.inspected.length = 0;
@@ -50,7 +63,14 @@ describe('grpcWalkPorts: model facts', () => {
       expect(await walk.widths(parent)).toEqual(widths);
       expect(candidates.inspected).toEqual([parent.uri]);
 
-      const layer = await walk.layerCandidate(parent, [{ id: 'block1', score: 0 }, { id: 'block2', score: 1 }], 1);
+      const layer = await walk.layerCandidate(
+        parent,
+        [
+          { id: 'block1', score: 0 },
+          { id: 'block2', score: 1 },
+        ],
+        1,
+      );
       const filter = await walk.filterCandidate(parent, [{ id: 'conv1', channel: 0, score: 0 }], { filters: 8 });
       expect(layer).toEqual({ model: ref('layerchild'), removed: ['x'], removedFilters: 8 });
       // the fake's MakeCandidate reports 400 fewer MACs than the parent's
@@ -67,12 +87,20 @@ describe('grpcWalkPorts: model facts', () => {
     }
   });
 
-  it('passes Inspect\'s refusal on, and asks again after a failure', async () => {
+  it("passes Inspect's refusal on, and asks again after a failure", async () => {
     const walk = ports();
     try {
       const missing = ref('missing');
-      await expect(walk.cost(missing)).rejects.toMatchObject({ code: status.NOT_FOUND, details: expect.stringContaining(`model: artifact ${missing.uri}`) });
-      candidates.facts.set(missing.uri, { cost: { macs: 1, flops: 2, params: 3 }, removableBlocks: [], removableFilters: 0, widths: [] });
+      await expect(walk.cost(missing)).rejects.toMatchObject({
+        code: status.NOT_FOUND,
+        details: expect.stringContaining(`model: artifact ${missing.uri}`),
+      });
+      candidates.facts.set(missing.uri, {
+        cost: { macs: 1, flops: 2, params: 3 },
+        removableBlocks: [],
+        removableFilters: 0,
+        widths: [],
+      });
       expect(await walk.cost(missing)).toEqual({ macs: 1, flops: 2, params: 3 });
       expect(await walk.removableBlocks(missing)).toBe(0);
     } finally {
@@ -80,9 +108,14 @@ describe('grpcWalkPorts: model facts', () => {
     }
   });
 
-  it('hands the run\'s criterion parameters and calibration size (0: the service\'s default) to every Score call', async () => {
+  it("hands the run's criterion parameters and calibration size (0: the service's default) to every Score call", async () => {
     const criterion = await fakeCriterionService(['kl']);
-    const walk = grpcWalkPorts({ ...options(), criterion: [criterion.server.address], criterionParameters: { depth: 3 }, calibrationExamples: 0 });
+    const walk = grpcWalkPorts({
+      ...options(),
+      criterion: [criterion.server.address],
+      criterionParameters: { depth: 3 },
+      calibrationExamples: 0,
+    });
     try {
       await walk.scoreBlocks(parent);
       await walk.scoreFilters(parent);

@@ -56,7 +56,8 @@ it('a run survives losing one of two trainers mid fine-tune', async () => {
       // both candidates report progress: one fine-tune runs on each trainer; kill trainer A
       if (event?.$case === 'phase' && event.value.phase === Phase.PHASE_FINE_TUNE_CANDIDATES && event.value.detail) {
         jobs.add(event.value.detail.split(':')[0]!);
-        if (jobs.size === 2 && trainerA!.child.exitCode === null && trainerA!.child.signalCode === null) await trainerA!.stop('SIGKILL');
+        if (jobs.size === 2 && trainerA!.child.exitCode === null && trainerA!.child.signalCode === null)
+          await trainerA!.stop('SIGKILL');
       }
     }
     expect(trainerA!.child.signalCode).toBe('SIGKILL');

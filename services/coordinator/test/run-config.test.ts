@@ -2,20 +2,48 @@
 // (including an explicit false for the optional booleans), and errors that name the field.
 import { describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { FilterMatch, LrSchedule, resolveTrainConfigMessage, RunConfig, SelectionPolicy, TrainConfig } from '@prune/contracts';
+import {
+  FilterMatch,
+  LrSchedule,
+  resolveTrainConfigMessage,
+  RunConfig,
+  SelectionPolicy,
+  TrainConfig,
+} from '@prune/contracts';
 import { toServiceError } from '@prune/service-kit';
 import { validateRunConfig } from '../src/run-config.js';
 
-const minimal = (extra: Partial<RunConfig> = {}) => RunConfig.fromPartial({ model: { uri: 'store://dirs/abc' }, dataset: 'cifar10-jpeg', maxIterations: 2, ...extra });
+const minimal = (extra: Partial<RunConfig> = {}) =>
+  RunConfig.fromPartial({ model: { uri: 'store://dirs/abc' }, dataset: 'cifar10-jpeg', maxIterations: 2, ...extra });
 // What the services answer to ListCriteria and Describe in this test; `my_criterion` stands for one
 // added to the criterion service only.
-const offered = { criteria: { kl: [], l1: [], my_criterion: ['depth'] }, metrics: { linear_cka: [], rbf_cka_like: ['threshold'] } };
+const offered = {
+  criteria: { kl: [], l1: [], my_criterion: ['depth'] },
+  metrics: { linear_cka: [], rbf_cka_like: ['threshold'] },
+};
 
 describe('validateRunConfig', () => {
   it('fills the defaults of unset fields: the paper setting with step-counted fine-tunes', () => {
     const { config, walk } = validateRunConfig(minimal(), offered);
-    expect(config).toMatchObject({ criterion: 'kl', metric: 'linear_cka', policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY, blocksPerIteration: 1, filterMatch: FilterMatch.FILTER_MATCH_COUNT, validationExamples: 1000 });
-    const fineTune = { epochs: 0, batchSize: 128, learningRate: 0.01, momentum: 0.9, nesterov: true, weightDecay: 5e-4, augment: true, schedule: LrSchedule.LR_SCHEDULE_COSINE, seed: 0 };
+    expect(config).toMatchObject({
+      criterion: 'kl',
+      metric: 'linear_cka',
+      policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY,
+      blocksPerIteration: 1,
+      filterMatch: FilterMatch.FILTER_MATCH_COUNT,
+      validationExamples: 1000,
+    });
+    const fineTune = {
+      epochs: 0,
+      batchSize: 128,
+      learningRate: 0.01,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 5e-4,
+      augment: true,
+      schedule: LrSchedule.LR_SCHEDULE_COSINE,
+      seed: 0,
+    };
     expect(config.candidateFinetune).toMatchObject({ ...fineTune, steps: 50 });
     expect(config.selectedFinetune).toMatchObject({ ...fineTune, steps: 200 });
     // the criterion service's own default (DEFAULT_CALIBRATION_EXAMPLES of @prune/criteria)
@@ -31,7 +59,7 @@ describe('validateRunConfig', () => {
     }
   });
 
-  it('translates every selection policy to the walk\'s, unset meaning similarity', () => {
+  it("translates every selection policy to the walk's, unset meaning similarity", () => {
     const policy = (p: SelectionPolicy) => validateRunConfig(minimal({ policy: p }), offered).walk.policy;
     expect(policy(SelectionPolicy.SELECTION_POLICY_UNSPECIFIED)).toBe('similarity');
     expect(policy(SelectionPolicy.SELECTION_POLICY_RANDOM)).toBe('random');
@@ -41,40 +69,78 @@ describe('validateRunConfig', () => {
 
   it('keeps what the request set, including augmentation and Nesterov turned off', () => {
     const { config } = validateRunConfig(
-      minimal({ selectedFinetune: { steps: 30, learningRate: 0.05, augment: false, nesterov: false } as RunConfig['selectedFinetune'], candidateFinetune: { epochs: 1 } as RunConfig['candidateFinetune'] }),
+      minimal({
+        selectedFinetune: {
+          steps: 30,
+          learningRate: 0.05,
+          augment: false,
+          nesterov: false,
+        } as RunConfig['selectedFinetune'],
+        candidateFinetune: { epochs: 1 } as RunConfig['candidateFinetune'],
+      }),
       offered,
     );
-    expect(config.selectedFinetune).toMatchObject({ steps: 30, learningRate: 0.05, augment: false, nesterov: false, batchSize: 128 });
+    expect(config.selectedFinetune).toMatchObject({
+      steps: 30,
+      learningRate: 0.05,
+      augment: false,
+      nesterov: false,
+      batchSize: 128,
+    });
     // epochs set and steps not: train by epochs, not by the default step count
     expect(config.candidateFinetune).toMatchObject({ epochs: 1, steps: 0, augment: true });
   });
 
   it('takes the criteria and metrics the services offer, and checks the metric only when the policy compares', () => {
     expect(validateRunConfig(minimal({ criterion: 'my_criterion' }), offered).config.criterion).toBe('my_criterion');
-    expect(() => validateRunConfig(minimal(), { ...offered, criteria: {} })).toThrow('config.criterion: "kl" is not offered by the criterion service; offered: none');
+    expect(() => validateRunConfig(minimal(), { ...offered, criteria: {} })).toThrow(
+      'config.criterion: "kl" is not offered by the criterion service; offered: none',
+    );
     const random = minimal({ policy: SelectionPolicy.SELECTION_POLICY_RANDOM, metric: 'not_deployed' });
     expect(validateRunConfig(random, { ...offered, metrics: {} }).walk.policy).toBe('random');
   });
 
   it('passes the parameters a plug-in declares, refusing others by name before the run starts', () => {
-    const run = minimal({ criterion: 'my_criterion', criterionParameters: { depth: 3 }, metric: 'rbf_cka_like', metricParameters: { threshold: 0.5 } });
-    expect(validateRunConfig(run, offered).config).toMatchObject({ criterionParameters: { depth: 3 }, metricParameters: { threshold: 0.5 } });
-    expect(() => validateRunConfig(minimal({ criterionParameters: { depth: 3 } }), offered)).toThrow('config.criterion_parameters.depth: kl has no parameters');
-    expect(() => validateRunConfig(minimal({ metric: 'rbf_cka_like', metricParameters: { sigma: 1 } }), offered)).toThrow(
-      'config.metric_parameters.sigma: rbf_cka_like has parameters threshold',
+    const run = minimal({
+      criterion: 'my_criterion',
+      criterionParameters: { depth: 3 },
+      metric: 'rbf_cka_like',
+      metricParameters: { threshold: 0.5 },
+    });
+    expect(validateRunConfig(run, offered).config).toMatchObject({
+      criterionParameters: { depth: 3 },
+      metricParameters: { threshold: 0.5 },
+    });
+    expect(() => validateRunConfig(minimal({ criterionParameters: { depth: 3 } }), offered)).toThrow(
+      'config.criterion_parameters.depth: kl has no parameters',
     );
+    expect(() =>
+      validateRunConfig(minimal({ metric: 'rbf_cka_like', metricParameters: { sigma: 1 } }), offered),
+    ).toThrow('config.metric_parameters.sigma: rbf_cka_like has parameters threshold');
   });
 
   it('names the field of a bad value with INVALID_ARGUMENT', () => {
     const bad: [Partial<RunConfig>, RegExp][] = [
       [{ dataset: 'imagenet' }, /^config\.dataset: "imagenet" is unknown/],
-      [{ criterion: 'taylor' }, /^config\.criterion: "taylor" is not offered by the criterion service; offered: kl, l1, my_criterion$/],
+      [
+        { criterion: 'taylor' },
+        /^config\.criterion: "taylor" is not offered by the criterion service; offered: kl, l1, my_criterion$/,
+      ],
       [{ metric: 'rbf_cka' }, /^config\.metric: "rbf_cka" is not offered/],
       [{ maxIterations: 0 }, /^config\.max_iterations:/],
       [{ targetMacsReduction: 1 }, /^config\.target_macs_reduction: must be in \[0, 1\)/],
-      [{ selectedFinetune: { learningRate: -1 } as RunConfig['selectedFinetune'] }, /^config\.selected_finetune\.learning_rate: must be a positive number, got -1$/],
-      [{ candidateFinetune: { momentum: 1.5 } as RunConfig['candidateFinetune'] }, /^config\.candidate_finetune\.momentum: must be in \[0, 1\)/],
-      [{ policy: 9 as SelectionPolicy }, /^config\.policy: 9 is not a selection policy; valid: similarity, random, layers-only, filters-only$/],
+      [
+        { selectedFinetune: { learningRate: -1 } as RunConfig['selectedFinetune'] },
+        /^config\.selected_finetune\.learning_rate: must be a positive number, got -1$/,
+      ],
+      [
+        { candidateFinetune: { momentum: 1.5 } as RunConfig['candidateFinetune'] },
+        /^config\.candidate_finetune\.momentum: must be in \[0, 1\)/,
+      ],
+      [
+        { policy: 9 as SelectionPolicy },
+        /^config\.policy: 9 is not a selection policy; valid: similarity, random, layers-only, filters-only$/,
+      ],
     ];
     for (const [extra, message] of bad) {
       let error: ReturnType<typeof toServiceError> | undefined;

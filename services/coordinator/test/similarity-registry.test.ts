@@ -7,7 +7,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SimilarityServiceService, type SimilarityServiceServer } from '@prune/contracts';
-import { serve, spawnServiceProcess, unary, withRetry, type RunningServer, type ServiceProcess } from '@prune/service-kit';
+import {
+  serve,
+  spawnServiceProcess,
+  unary,
+  withRetry,
+  type RunningServer,
+  type ServiceProcess,
+} from '@prune/service-kit';
 import { parseSimilarityRegistry, SimilarityRegistry } from '../src/similarity-registry.js';
 import { ArtifactStore, decodeMatrix, encodeMatrix } from '@prune/store';
 
@@ -28,16 +35,25 @@ describe('similarity registry', () => {
     ]);
     // A test-only metric: cosine similarity of the flattened representations.
     const implementation: SimilarityServiceServer = {
-      describe: unary(async () => ({ metrics: [{ name: 'test_flat_cosine', description: 'test only', parameters: [], minRows: 1 }] })),
+      describe: unary(async () => ({
+        metrics: [{ name: 'test_flat_cosine', description: 'test only', parameters: [], minRows: 1 }],
+      })),
       compare: unary(async (request) => {
         const x = decodeMatrix(store.readFile(request.x!)).data;
         const y = decodeMatrix(store.readFile(request.y!)).data;
-        let dot = 0, nx = 0, ny = 0;
+        let dot = 0,
+          nx = 0,
+          ny = 0;
         x.forEach((v, i) => ((dot += v * y[i]!), (nx += v * v), (ny += y[i]! * y[i]!)));
         return { metric: request.metric, similarity: dot / Math.sqrt(nx * ny), rows: 0 };
       }),
     };
-    testOnly = await serve({ address: '127.0.0.1:0', services: [{ name: 'prune.v1.SimilarityService', definition: SimilarityServiceService, implementation }], protoFiles: ['prune/v1/similarity.proto'], log: () => {} });
+    testOnly = await serve({
+      address: '127.0.0.1:0',
+      services: [{ name: 'prune.v1.SimilarityService', definition: SimilarityServiceService, implementation }],
+      protoFiles: ['prune/v1/similarity.proto'],
+      log: () => {},
+    });
   });
   afterAll(async () => {
     await Promise.all([cka?.stop(), procrustes?.stop(), testOnly?.shutdown()]);
@@ -58,20 +74,35 @@ describe('similarity registry', () => {
       ]);
       const values = Float32Array.from({ length: 40 }, (_, i) => Math.cos(i));
       const x = store.putFile(encodeMatrix(10, 4, values));
-      const y = store.putFile(encodeMatrix(10, 4, values.map((v) => 3 * v)));
+      const y = store.putFile(
+        encodeMatrix(
+          10,
+          4,
+          values.map((v) => 3 * v),
+        ),
+      );
       expect((await registry.compare('test_flat_cosine', x, y)).similarity).toBeCloseTo(1, 6);
       expect((await registry.compare('linear_cka', x, y)).similarity).toBeCloseTo(1, 6);
       expect((await registry.compare('procrustes', x, y)).similarity).toBeCloseTo(1, 6);
-      expect(() => registry.compare('nope', x, y)).toThrow('metric: "nope" is not offered by any configured similarity service');
+      expect(() => registry.compare('nope', x, y)).toThrow(
+        'metric: "nope" is not offered by any configured similarity service',
+      );
     } finally {
       registry.close();
     }
   });
 
   it('parses both registry forms and rejects bad entries', () => {
-    expect(parseSimilarityRegistry('cka=a:1,b:2;p=c:3')).toEqual([{ name: 'cka', addresses: ['a:1', 'b:2'] }, { name: 'p', addresses: ['c:3'] }]);
-    expect(parseSimilarityRegistry('{"services":[{"name":"cka","addresses":["svc:50054"]}]}')).toEqual([{ name: 'cka', addresses: ['svc:50054'] }]);
-    expect(() => parseSimilarityRegistry('cka=')).toThrow('entry "cka" needs a name and at least one host:port address');
+    expect(parseSimilarityRegistry('cka=a:1,b:2;p=c:3')).toEqual([
+      { name: 'cka', addresses: ['a:1', 'b:2'] },
+      { name: 'p', addresses: ['c:3'] },
+    ]);
+    expect(parseSimilarityRegistry('{"services":[{"name":"cka","addresses":["svc:50054"]}]}')).toEqual([
+      { name: 'cka', addresses: ['svc:50054'] },
+    ]);
+    expect(() => parseSimilarityRegistry('cka=')).toThrow(
+      'entry "cka" needs a name and at least one host:port address',
+    );
     expect(() => parseSimilarityRegistry('cka=nohost')).toThrow('"nohost" is not host:port');
   });
 
@@ -81,7 +112,9 @@ describe('similarity registry', () => {
     expect(await withRetry(flaky, { baseDelayMs: 1 })).toBe('ok');
     expect(calls).toBe(3);
     let other = 0;
-    await expect(withRetry(() => (other++, Promise.reject({ code: grpc.status.INVALID_ARGUMENT })), { baseDelayMs: 1 })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(
+      withRetry(() => (other++, Promise.reject({ code: grpc.status.INVALID_ARGUMENT })), { baseDelayMs: 1 }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
     expect(other).toBe(1);
   });
 });

@@ -8,7 +8,13 @@ import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { RunConfig, SelectionPolicy } from '@prune/contracts';
 import { Coordinator } from '../src/service.js';
-import { fakeCandidatesService, fakeCriterionService, ref, type FakeCandidates, type FakeCriterion } from './fake-services.js';
+import {
+  fakeCandidatesService,
+  fakeCriterionService,
+  ref,
+  type FakeCandidates,
+  type FakeCriterion,
+} from './fake-services.js';
 
 describe('StartRun', () => {
   let candidates: FakeCandidates;
@@ -35,8 +41,18 @@ describe('StartRun', () => {
   });
 
   const config = (extra: Partial<RunConfig>) =>
-    RunConfig.fromPartial({ model: { uri: '/models/resnet.json' }, dataset: 'cifar10-jpeg', maxIterations: 1, policy: SelectionPolicy.SELECTION_POLICY_RANDOM, ...extra });
-  const refused = (extra: Partial<RunConfig>) => coordinator.startRun(config(extra), '').then(() => ({ code: -1, details: 'started' }), (e: { code: number; message: string }) => ({ code: e.code, details: e.message }));
+    RunConfig.fromPartial({
+      model: { uri: '/models/resnet.json' },
+      dataset: 'cifar10-jpeg',
+      maxIterations: 1,
+      policy: SelectionPolicy.SELECTION_POLICY_RANDOM,
+      ...extra,
+    });
+  const refused = (extra: Partial<RunConfig>) =>
+    coordinator.startRun(config(extra), '').then(
+      () => ({ code: -1, details: 'started' }),
+      (e: { code: number; message: string }) => ({ code: e.code, details: e.message }),
+    );
 
   it('validates the criterion against what ListCriteria offers, asking again for one it did not list', async () => {
     expect(await refused({ criterion: 'taylor' })).toEqual({
@@ -45,18 +61,26 @@ describe('StartRun', () => {
     });
     expect(criterion.listed()).toBe(2); // the first answer lacked it, so it asked once more
     criterion.names.push('taylor'); // the criterion service is redeployed with a new criterion
-    expect(await refused({ criterion: 'taylor', model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({ details: expect.stringMatching(/^config\.model\.uri:/) });
+    expect(await refused({ criterion: 'taylor', model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({
+      details: expect.stringMatching(/^config\.model\.uri:/),
+    });
     expect(criterion.listed()).toBe(3);
-    expect(await refused({ criterion: 'l1', model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({ details: expect.stringMatching(/^config\.model\.uri:/) });
+    expect(await refused({ criterion: 'l1', model: { uri: '/etc/passwd', sha256: '' } })).toMatchObject({
+      details: expect.stringMatching(/^config\.model\.uri:/),
+    });
     expect(criterion.listed()).toBe(3); // known names are not asked again
   });
 
   it('imports the model through ImportModel; its refusals name config.model.uri', async () => {
     expect(await refused({ model: { uri: '/etc/passwd', sha256: '' } })).toEqual({
       code: status.INVALID_ARGUMENT,
-      details: 'config.model.uri: /etc/passwd is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI',
+      details:
+        'config.model.uri: /etc/passwd is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI',
     });
-    expect(await refused({ model: { uri: '/models/missing.json', sha256: '' } })).toEqual({ code: status.NOT_FOUND, details: 'config.model.uri: /models/missing.json not found' });
+    expect(await refused({ model: { uri: '/models/missing.json', sha256: '' } })).toEqual({
+      code: status.NOT_FOUND,
+      details: 'config.model.uri: /models/missing.json not found',
+    });
     const run = await coordinator.startRun(config({}), 'imported');
     expect(RunConfig.fromJSON(run.config).model).toEqual(ref('imported'));
     expect(run.initialModel).toEqual(ref('imported'));

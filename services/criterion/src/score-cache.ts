@@ -12,8 +12,21 @@ import type { ScoreRequest } from '@prune/contracts';
  */
 export function scoreCacheKey(request: ScoreRequest, parameters: Record<string, number>): string | undefined {
   if (!request.model?.uri.startsWith('store://')) return undefined;
-  const calibration = request.calibration?.uri ? [request.calibration.uri, request.calibration.maxExamples || DEFAULT_CALIBRATION_EXAMPLES, request.calibration.seed] : [];
+  const calibration = request.calibration?.uri
+    ? [
+        request.calibration.uri,
+        request.calibration.maxExamples || DEFAULT_CALIBRATION_EXAMPLES,
+        request.calibration.seed,
+      ]
+    : [];
   if (calibration.length && !DATASET_URIS.includes(request.calibration!.uri)) return undefined;
   const sortedParameters = Object.entries(parameters).sort(([a], [b]) => a.localeCompare(b));
-  return JSON.stringify([request.model.uri, request.criterion, request.kind, request.seed, sortedParameters, ...calibration]);
+  return JSON.stringify([
+    request.model.uri,
+    request.criterion,
+    request.kind,
+    request.seed,
+    sortedParameters,
+    ...calibration,
+  ]);
 }

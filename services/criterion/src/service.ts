@@ -1,6 +1,18 @@
 // The criterion service: scores the blocks or filters of a stored model with a named criterion.
-import { CriterionServiceService, StructureKind, type CriterionServiceServer, type ScoreRequest, type StructureScore } from '@prune/contracts';
-import { criteria, criterionByName, criterionParameters, DEFAULT_CALIBRATION_EXAMPLES, type Criterion } from '@prune/criteria';
+import {
+  CriterionServiceService,
+  StructureKind,
+  type CriterionServiceServer,
+  type ScoreRequest,
+  type StructureScore,
+} from '@prune/contracts';
+import {
+  criteria,
+  criterionByName,
+  criterionParameters,
+  DEFAULT_CALIBRATION_EXAMPLES,
+  type Criterion,
+} from '@prune/criteria';
 import { openDatasetSample } from '@prune/data';
 import { loadModelArtifact, preprocessImages } from '@prune/models';
 import { AsyncCache, invalidArgument, unary, type ServiceBinding } from '@prune/service-kit';
@@ -9,10 +21,18 @@ import { resolvePreprocessing } from '@prune/training';
 import { scoreCacheKey } from './score-cache.js';
 
 /** `cache`: answers kept for identical requests (see scoreCacheKey); 64 answers are a few hundred kilobytes. */
-export function createCriterionService(store: ArtifactStore, cache = new AsyncCache<StructureScore[]>(64)): CriterionServiceServer {
+export function createCriterionService(
+  store: ArtifactStore,
+  cache = new AsyncCache<StructureScore[]>(64),
+): CriterionServiceServer {
   return {
     listCriteria: unary(async () => ({
-      criteria: criteria().map((c) => ({ name: c.name, description: c.description, needsData: c.needsData, parameters: Object.keys(c.parameters ?? {}) })),
+      criteria: criteria().map((c) => ({
+        name: c.name,
+        description: c.description,
+        needsData: c.needsData,
+        parameters: Object.keys(c.parameters ?? {}),
+      })),
     })),
     score: unary(async (request) => {
       const started = performance.now();
@@ -20,26 +40,49 @@ export function createCriterionService(store: ArtifactStore, cache = new AsyncCa
       if (request.kind !== StructureKind.STRUCTURE_KIND_BLOCK && request.kind !== StructureKind.STRUCTURE_KIND_FILTER) {
         throw invalidArgument('kind', 'must be STRUCTURE_KIND_BLOCK or STRUCTURE_KIND_FILTER');
       }
-      if (criterion.needsData && !request.calibration?.uri) throw invalidArgument('calibration.uri', `the ${criterion.name} criterion needs calibration data (e.g. cifar10-jpeg:train)`);
+      if (criterion.needsData && !request.calibration?.uri)
+        throw invalidArgument(
+          'calibration.uri',
+          `the ${criterion.name} criterion needs calibration data (e.g. cifar10-jpeg:train)`,
+        );
       const parameters = criterionParameters(criterion, request.parameters);
-      const scores = await cache.get(scoreCacheKey(request, parameters), () => score(store, criterion, request, parameters));
+      const scores = await cache.get(scoreCacheKey(request, parameters), () =>
+        score(store, criterion, request, parameters),
+      );
       return { criterion: criterion.name, scores, seconds: (performance.now() - started) / 1000 };
     }),
   };
 }
 
-async function score(store: ArtifactStore, criterion: Criterion, request: ScoreRequest, parameters: Record<string, number>): Promise<StructureScore[]> {
+async function score(
+  store: ArtifactStore,
+  criterion: Criterion,
+  request: ScoreRequest,
+  parameters: Record<string, number>,
+): Promise<StructureScore[]> {
   const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
   let calibration;
   try {
     if (criterion.needsData) {
-      const data = await openDatasetSample(request.calibration!.uri, request.calibration!.maxExamples || DEFAULT_CALIBRATION_EXAMPLES, request.calibration!.seed);
+      const data = await openDatasetSample(
+        request.calibration!.uri,
+        request.calibration!.maxExamples || DEFAULT_CALIBRATION_EXAMPLES,
+        request.calibration!.seed,
+      );
       const preprocessing = await resolvePreprocessing(metadata.preprocessing);
       calibration = preprocessImages(data.pixels, [data.count, data.height, data.width, data.channels], preprocessing);
     }
     const context = { calibration, seed: Number(request.seed), parameters };
-    const scores = request.kind === StructureKind.STRUCTURE_KIND_BLOCK ? criterion.scoreBlocks(model, context) : criterion.scoreFilters(model, context);
-    return scores.map((s) => ({ kind: request.kind, structureId: s.id, channel: s.kind === 'filter' ? s.channel : 0, score: s.score }));
+    const scores =
+      request.kind === StructureKind.STRUCTURE_KIND_BLOCK
+        ? criterion.scoreBlocks(model, context)
+        : criterion.scoreFilters(model, context);
+    return scores.map((s) => ({
+      kind: request.kind,
+      structureId: s.id,
+      channel: s.kind === 'filter' ? s.channel : 0,
+      score: s.score,
+    }));
   } finally {
     calibration?.dispose();
     model.dispose();
@@ -47,5 +90,9 @@ async function score(store: ArtifactStore, criterion: Criterion, request: ScoreR
 }
 
 export function criterionBinding(store: ArtifactStore, cache?: AsyncCache<StructureScore[]>): ServiceBinding {
-  return { name: 'prune.v1.CriterionService', definition: CriterionServiceService, implementation: createCriterionService(store, cache) };
+  return {
+    name: 'prune.v1.CriterionService',
+    definition: CriterionServiceService,
+    implementation: createCriterionService(store, cache),
+  };
 }

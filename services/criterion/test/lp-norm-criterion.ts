@@ -13,19 +13,25 @@ function lpPerOutputChannel(kernel: tf.Tensor, p: number): Float32Array {
 
 export const lpNormCriterion: Criterion = {
   name: 'lp-norm',
-  description: 'Lp norm of each filter (parameter p); blocks: their first convolution\'s norms summed',
+  description: "Lp norm of each filter (parameter p); blocks: their first convolution's norms summed",
   needsData: false,
   parameters: { p: 2 },
   scoreFilters(model, { parameters }) {
     return findFilterGroups(LayerGraph.of(model)).flatMap((group) =>
-      Array.from(lpPerOutputChannel(model.getLayer(group.producer).getWeights()[0]!, parameters!['p']!), (score, channel): StructureScore => ({ kind: 'filter', id: group.id, channel, score })),
+      Array.from(
+        lpPerOutputChannel(model.getLayer(group.producer).getWeights()[0]!, parameters!['p']!),
+        (score, channel): StructureScore => ({ kind: 'filter', id: group.id, channel, score }),
+      ),
     );
   },
   scoreBlocks(model, { parameters }) {
     return findResidualBlocks(LayerGraph.of(model)).map((block): StructureScore => ({
       kind: 'block',
       id: block.id,
-      score: lpPerOutputChannel(model.getLayer(block.branch[0]!).getWeights()[0]!, parameters!['p']!).reduce((a, b) => a + b, 0),
+      score: lpPerOutputChannel(model.getLayer(block.branch[0]!).getWeights()[0]!, parameters!['p']!).reduce(
+        (a, b) => a + b,
+        0,
+      ),
     }));
   },
 };

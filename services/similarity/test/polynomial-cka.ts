@@ -21,5 +21,6 @@ export const polynomialCka: SimilarityMetric = {
   description: 'CKA over the polynomial kernel (a.b / p + offset)^degree',
   parameters: { degree: 2, offset: 1 },
   minRows: 2,
-  compute: (x, y, { degree, offset }) => kernelCka(polynomialGram(x, degree!, offset!), polynomialGram(y, degree!, offset!), x.rows),
+  compute: (x, y, { degree, offset }) =>
+    kernelCka(polynomialGram(x, degree!, offset!), polynomialGram(y, degree!, offset!), x.rows),
 };

@@ -16,11 +16,17 @@ describe('SimilarityService (CKA)', () => {
   let server: RunningServer;
   let client: InstanceType<typeof SimilarityServiceClient>;
   let store: ArtifactStore;
-  const values = (n: number, p: number, seed: number) => Float32Array.from({ length: n * p }, (_, i) => Math.sin(i * seed + seed));
+  const values = (n: number, p: number, seed: number) =>
+    Float32Array.from({ length: n * p }, (_, i) => Math.sin(i * seed + seed));
 
   beforeAll(async () => {
     store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'similarity-')));
-    server = await serve({ address: '127.0.0.1:0', services: [similarityBinding(store)], protoFiles: ['prune/v1/similarity.proto'], log: () => {} });
+    server = await serve({
+      address: '127.0.0.1:0',
+      services: [similarityBinding(store)],
+      protoFiles: ['prune/v1/similarity.proto'],
+      log: () => {},
+    });
     client = new SimilarityServiceClient(server.address, grpc.credentials.createInsecure());
   });
   afterAll(async () => {
@@ -29,10 +35,14 @@ describe('SimilarityService (CKA)', () => {
   });
 
   const compare = (request: Partial<CompareRequest>) =>
-    new Promise<{ similarity: number; rows: number; metric: string }>((resolve, reject) => client.compare(CompareRequest.fromPartial(request), (e, r) => (e ? reject(e) : resolve(r))));
+    new Promise<{ similarity: number; rows: number; metric: string }>((resolve, reject) =>
+      client.compare(CompareRequest.fromPartial(request), (e, r) => (e ? reject(e) : resolve(r))),
+    );
 
   const describeMetrics = () =>
-    new Promise<{ metrics: { name: string; parameters: string[]; minRows: number }[] }>((resolve, reject) => client.describe({}, (e, r) => (e ? reject(e) : resolve(r))));
+    new Promise<{ metrics: { name: string; parameters: string[]; minRows: number }[] }>((resolve, reject) =>
+      client.describe({}, (e, r) => (e ? reject(e) : resolve(r))),
+    );
 
   it('every metric it describes compares a representation with itself as 1, with its parameters', async () => {
     const described = await describeMetrics();
@@ -47,7 +57,10 @@ describe('SimilarityService (CKA)', () => {
   it('serves a CKA-family metric with parameters registered from one file, without a restart', async () => {
     registerSimilarityMetric('cka', polynomialCka);
     const described = await describeMetrics();
-    expect(described.metrics.find((m) => m.name === 'polynomial_cka')).toMatchObject({ parameters: ['degree', 'offset'], minRows: 2 });
+    expect(described.metrics.find((m) => m.name === 'polynomial_cka')).toMatchObject({
+      parameters: ['degree', 'offset'],
+      minRows: 2,
+    });
     const xv = values(30, 5, 1);
     const yv = values(30, 3, 2);
     const [x, y] = [store.putFile(encodeMatrix(30, 5, xv)), store.putFile(encodeMatrix(30, 3, yv))];
@@ -76,10 +89,23 @@ describe('SimilarityService (CKA)', () => {
   it('answers bad requests with INVALID_ARGUMENT naming the field, missing artifacts with NOT_FOUND', async () => {
     const x = store.putFile(encodeMatrix(50, 6, values(50, 6, 1)));
     const short = store.putFile(encodeMatrix(40, 6, values(40, 6, 3)));
-    await expect(compare({ metric: 'cosine', x, y: x })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('metric: "cosine" is not offered here') });
-    await expect(compare({ metric: 'linear_cka', x, y: short })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('same number of rows') });
-    await expect(compare({ metric: 'linear_cka', x, y: { uri: `store://files/${'1'.repeat(64)}`, sha256: '' } })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(compare({ metric: 'linear_cka', x, y: { uri: '../../etc/passwd', sha256: '' } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('y:') });
-    await expect(compare({ metric: 'rbf_cka', x, y: x, parameters: { bandwidth: 1 } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('parameters.bandwidth') });
+    await expect(compare({ metric: 'cosine', x, y: x })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('metric: "cosine" is not offered here'),
+    });
+    await expect(compare({ metric: 'linear_cka', x, y: short })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('same number of rows'),
+    });
+    await expect(
+      compare({ metric: 'linear_cka', x, y: { uri: `store://files/${'1'.repeat(64)}`, sha256: '' } }),
+    ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(
+      compare({ metric: 'linear_cka', x, y: { uri: '../../etc/passwd', sha256: '' } }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('y:') });
+    await expect(compare({ metric: 'rbf_cka', x, y: x, parameters: { bandwidth: 1 } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('parameters.bandwidth'),
+    });
   });
 });

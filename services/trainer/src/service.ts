@@ -1,7 +1,12 @@
 // The trainer service: gRPC handlers over TrainerService. Thin: requests become calls into
 // libs/training; models, data and representations travel as references.
 import * as path from 'node:path';
-import { resolveTrainConfigMessage, TrainerServiceService, type DatasetRef, type TrainerServiceServer } from '@prune/contracts';
+import {
+  resolveTrainConfigMessage,
+  TrainerServiceService,
+  type DatasetRef,
+  type TrainerServiceServer,
+} from '@prune/contracts';
 import { openDatasetSample, type LabeledImages } from '@prune/data';
 import { loadModelArtifact, putModelArtifact } from '@prune/models';
 import { invalidArgument, serverStream, unary, type ServiceBinding } from '@prune/service-kit';
@@ -16,7 +21,8 @@ function openDatasetRef(ref: DatasetRef | undefined, field: string): Promise<Lab
 export function createTrainerService(store: ArtifactStore): TrainerServiceServer {
   return {
     train: serverStream(async (request, write, call) => {
-      if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.jobId)) throw invalidArgument('job_id', 'must be 1-128 characters of letters, digits, ".", "_" or "-"');
+      if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.jobId))
+        throw invalidArgument('job_id', 'must be 1-128 characters of letters, digits, ".", "_" or "-"');
       if (!request.config) throw invalidArgument('config', 'a training configuration is required');
       // Unset fields take the defaults a run's fine-tunes take too; a bad value is refused here, naming its field.
       const config = resolveTrainConfigMessage(request.config, 'config');
@@ -36,7 +42,18 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       });
       const ref = await putModelArtifact(store, model, metadata);
       model.dispose();
-      write({ event: { $case: 'result', value: { model: ref, finalLoss: result.finalLoss, finalAccuracy: result.finalAccuracy, steps: result.steps, seconds: result.seconds } } });
+      write({
+        event: {
+          $case: 'result',
+          value: {
+            model: ref,
+            finalLoss: result.finalLoss,
+            finalAccuracy: result.finalAccuracy,
+            steps: result.steps,
+            seconds: result.seconds,
+          },
+        },
+      });
     }),
     evaluate: unary(async (request) => {
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
@@ -53,7 +70,13 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       const data = await openDatasetRef(request.data, 'data');
       const preprocessing = await resolvePreprocessing(metadata.preprocessing);
       try {
-        const reps = extractRepresentations(model, { ...metadata, preprocessing }, data, request.layer || undefined, request.batchSize || 250);
+        const reps = extractRepresentations(
+          model,
+          { ...metadata, preprocessing },
+          data,
+          request.layer || undefined,
+          request.batchSize || 250,
+        );
         const representation = store.putFile(encodeMatrix(reps.rows, reps.columns, reps.data));
         return { representation, rows: reps.rows, columns: reps.columns, layer: reps.layer };
       } finally {
@@ -64,5 +87,9 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
 }
 
 export function trainerBinding(store: ArtifactStore): ServiceBinding {
-  return { name: 'prune.v1.TrainerService', definition: TrainerServiceService, implementation: createTrainerService(store) };
+  return {
+    name: 'prune.v1.TrainerService',
+    definition: TrainerServiceService,
+    implementation: createTrainerService(store),
+  };
 }

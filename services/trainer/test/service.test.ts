@@ -5,7 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
-import { EvaluateRequest, ExtractRepresentationsRequest, LrSchedule, TrainerServiceClient, TrainRequest, type TrainResponse } from '@prune/contracts';
+import {
+  EvaluateRequest,
+  ExtractRepresentationsRequest,
+  LrSchedule,
+  TrainerServiceClient,
+  TrainRequest,
+  type TrainResponse,
+} from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
 import { callUnary, serve, type RunningServer } from '@prune/service-kit';
@@ -24,7 +31,12 @@ describe('TrainerService', () => {
     store = new ArtifactStore(fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-store-')));
     const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     model = await putModelArtifact(store, loaded.model, loaded.metadata);
-    server = await serve({ address: '127.0.0.1:0', services: [trainerBinding(store)], protoFiles: ['prune/v1/trainer.proto'], log: () => {} });
+    server = await serve({
+      address: '127.0.0.1:0',
+      services: [trainerBinding(store)],
+      protoFiles: ['prune/v1/trainer.proto'],
+      log: () => {},
+    });
     client = new TrainerServiceClient(server.address, grpc.credentials.createInsecure());
   });
   afterAll(async () => {
@@ -41,15 +53,30 @@ describe('TrainerService', () => {
       stream.on('end', () => resolve(events));
     });
   // Requests are written partially; fromPartial fills proto3 defaults.
-  const evaluate = (request: object) => callUnary(client, client.evaluate, EvaluateRequest.fromPartial(request as never));
-  const extract = (request: object) => callUnary(client, client.extractRepresentations, ExtractRepresentationsRequest.fromPartial(request as never));
+  const evaluate = (request: object) =>
+    callUnary(client, client.evaluate, EvaluateRequest.fromPartial(request as never));
+  const extract = (request: object) =>
+    callUnary(client, client.extractRepresentations, ExtractRepresentationsRequest.fromPartial(request as never));
 
   it('fine-tunes a stored model, streaming progress, and stores the result', async () => {
     const events = await train({
       jobId: 'test-job-1',
       model,
       trainData: { uri: 'cifar10-lossless-4000', maxExamples: 64, seed: 1 },
-      config: { epochs: 0, steps: 4, batchSize: 16, learningRate: 0.001, momentum: 0.9, nesterov: true, weightDecay: 5e-4, schedule: LrSchedule.LR_SCHEDULE_COSINE, stepMilestones: [], stepGamma: 0, augment: true, seed: 0 },
+      config: {
+        epochs: 0,
+        steps: 4,
+        batchSize: 16,
+        learningRate: 0.001,
+        momentum: 0.9,
+        nesterov: true,
+        weightDecay: 5e-4,
+        schedule: LrSchedule.LR_SCHEDULE_COSINE,
+        stepMilestones: [],
+        stepGamma: 0,
+        augment: true,
+        seed: 0,
+      },
     });
     const progress = events.filter((e) => e.event?.$case === 'progress');
     expect(progress.length).toBeGreaterThan(0);
@@ -60,33 +87,72 @@ describe('TrainerService', () => {
     expect(result.value.model!.uri).toMatch(/^store:\/\/dirs\/[0-9a-f]{64}$/);
     expect(result.value.model!.uri).not.toBe(model.uri);
 
-    const evaluation = await evaluate({ model: result.value.model, data: { uri: 'cifar10-lossless-4000', maxExamples: 200, seed: 2 }, batchSize: 100 });
+    const evaluation = await evaluate({
+      model: result.value.model,
+      data: { uri: 'cifar10-lossless-4000', maxExamples: 200, seed: 2 },
+      batchSize: 100,
+    });
     expect(evaluation.examples).toBe(200);
     expect(evaluation.accuracy).toBeGreaterThan(0.9);
 
-    const reps = await extract({ model, data: { uri: 'cifar10-lossless-4000', maxExamples: 40, seed: 0 }, layer: '', batchSize: 0 });
+    const reps = await extract({
+      model,
+      data: { uri: 'cifar10-lossless-4000', maxExamples: 40, seed: 0 },
+      layer: '',
+      batchSize: 0,
+    });
     expect([reps.rows, reps.columns, reps.layer]).toEqual([40, 64, 'avgpool']);
     expect(decodeMatrix(store.readFile(reps.representation!))).toMatchObject({ rows: 40, columns: 64 });
   });
 
   it('trains a request that sets only its length with the defaults every fine-tune shares (a cosine schedule)', async () => {
-    const events = await train({ jobId: 'test-defaults', model, trainData: { uri: 'cifar10-lossless-4000', maxExamples: 32, seed: 1 }, config: { steps: 2 } });
+    const events = await train({
+      jobId: 'test-defaults',
+      model,
+      trainData: { uri: 'cifar10-lossless-4000', maxExamples: 32, seed: 1 },
+      config: { steps: 2 },
+    });
     const last = events.filter((e) => e.event?.$case === 'progress').at(-1)!.event;
     // step 2 of 2 trains at half of the cosine schedule (a step schedule would be at a tenth)
-    expect(last?.$case === 'progress' && last.value).toMatchObject({ step: 2, totalSteps: 2, learningRate: 0.5 * DEFAULT_TRAIN_CONFIG.learningRate });
+    expect(last?.$case === 'progress' && last.value).toMatchObject({
+      step: 2,
+      totalSteps: 2,
+      learningRate: 0.5 * DEFAULT_TRAIN_CONFIG.learningRate,
+    });
   });
 
   it('answers bad requests with a status code and the field', async () => {
-    await expect(train({ jobId: 'bad-lr', model, trainData: { uri: 'cifar10-lossless-4000', maxExamples: 32, seed: 0 }, config: { steps: 2, learningRate: -1 } })).rejects.toMatchObject({
+    await expect(
+      train({
+        jobId: 'bad-lr',
+        model,
+        trainData: { uri: 'cifar10-lossless-4000', maxExamples: 32, seed: 0 },
+        config: { steps: 2, learningRate: -1 },
+      }),
+    ).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: 'config.learning_rate: must be a positive number, got -1',
     });
-    await expect(train({ jobId: '../etc', model, trainData: { uri: 'cifar10-lossless-4000', maxExamples: 0, seed: 0 }, config: undefined })).rejects.toMatchObject({
+    await expect(
+      train({
+        jobId: '../etc',
+        model,
+        trainData: { uri: 'cifar10-lossless-4000', maxExamples: 0, seed: 0 },
+        config: undefined,
+      }),
+    ).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: expect.stringContaining('job_id:'),
     });
-    await expect(evaluate({ model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' }, data: { uri: 'cifar10-jpeg:test' } })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(evaluate({ model, data: { uri: 'imagenet:test' } })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('dataset "imagenet:test" is unknown') });
-    await expect(extract({ model, data: { uri: 'cifar10-lossless-4000', maxExamples: 8 }, layer: 'nope' })).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(
+      evaluate({ model: { uri: `store://dirs/${'0'.repeat(64)}`, sha256: '' }, data: { uri: 'cifar10-jpeg:test' } }),
+    ).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+    await expect(evaluate({ model, data: { uri: 'imagenet:test' } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('dataset "imagenet:test" is unknown'),
+    });
+    await expect(
+      extract({ model, data: { uri: 'cifar10-lossless-4000', maxExamples: 8 }, layer: 'nope' }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
   });
 });

@@ -21,7 +21,9 @@ const { values } = parseArgs({
   },
 });
 const backend = await initBackend();
-const { model, metadata } = await loadModel(path.join(sharedDir(), `models/resnet-cifar10/${values.model}.manifest.json`));
+const { model, metadata } = await loadModel(
+  path.join(sharedDir(), `models/resnet-cifar10/${values.model}.manifest.json`),
+);
 const count = Number(values.calibration);
 const sample = classBalancedSample(await loadCifar10Jpeg('train'), count, 0);
 const x = preprocessImages(sample.pixels, [count, 32, 32, 3], metadata.preprocessing);
@@ -41,8 +43,19 @@ for (const kind of ['block', 'filter'] as const) {
   const maxDiff = Math.max(...naive.map((s) => Math.abs(s.score - fastByKey.get(key(s))!)));
   const fastRate = fast.length / fastSeconds;
   const naiveRate = naive.length / naiveSeconds;
-  rows.push([kind === 'block' ? 'blocks' : 'filters', String(fast.length), fastRate.toFixed(2), `${naiveRate.toFixed(2)} (${naive.length} sampled)`, `${(fastRate / naiveRate).toFixed(2)}x`, maxDiff.toExponential(1)]);
-  console.error(`  ${kind}: fast ${fastSeconds.toFixed(1)} s for ${fast.length}, naive ${naiveSeconds.toFixed(1)} s for ${naive.length}`);
+  rows.push([
+    kind === 'block' ? 'blocks' : 'filters',
+    String(fast.length),
+    fastRate.toFixed(2),
+    `${naiveRate.toFixed(2)} (${naive.length} sampled)`,
+    `${(fastRate / naiveRate).toFixed(2)}x`,
+    maxDiff.toExponential(1),
+  ]);
+  console.error(
+    `  ${kind}: fast ${fastSeconds.toFixed(1)} s for ${fast.length}, naive ${naiveSeconds.toFixed(1)} s for ${naive.length}`,
+  );
 }
-console.log(`KL scores of ${values.model} with ${count} class-balanced training images; backend ${backend.name} (${backend.detail}); ${os.cpus().length} cores; tensors left ${tf.memory().numTensors}`);
+console.log(
+  `KL scores of ${values.model} with ${count} class-balanced training images; backend ${backend.name} (${backend.detail}); ${os.cpus().length} cores; tensors left ${tf.memory().numTensors}`,
+);
 printTable(['structures', 'count', 'fast struct/s', 'naive struct/s', 'speed-up', 'max |fast - naive|'], rows);

@@ -35,11 +35,23 @@ interface Measurement {
 
 const common = ['--depths', values.depths, '--batches', values.batches, '--steps', values.steps];
 
-function measure(label: string, command: string, args: string[], env: NodeJS.ProcessEnv, threads: number): Measurement[] {
+function measure(
+  label: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  threads: number,
+): Measurement[] {
   console.error(`measuring ${label} ...`);
-  const result = spawnSync(command, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (result.status !== 0) {
-    console.error(`  ${label} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}): left out`);
+    console.error(
+      `  ${label} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}): left out`,
+    );
     return [];
   }
   return result.stdout
@@ -49,7 +61,13 @@ function measure(label: string, command: string, args: string[], env: NodeJS.Pro
 }
 
 const tfjs = (env: NodeJS.ProcessEnv, threads: number, label: string) =>
-  measure(label, process.execPath, ['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json', ...common], env, threads);
+  measure(
+    label,
+    process.execPath,
+    ['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json', ...common],
+    env,
+    threads,
+  );
 
 const engines = new Set(values.engines.split(','));
 const threadCounts = values.threads.split(',').map(Number);
@@ -57,7 +75,13 @@ const results: Measurement[] = [];
 if (engines.has('wasm')) results.push(...tfjs({ PRUNE_BACKEND: 'wasm' }, 1, 'tfjs wasm'));
 for (const threads of threadCounts) {
   if (engines.has('tensorflow')) {
-    results.push(...tfjs({ PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: String(threads) }, threads, `tfjs tensorflow, ${threads} threads`));
+    results.push(
+      ...tfjs(
+        { PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: String(threads) },
+        threads,
+        `tfjs tensorflow, ${threads} threads`,
+      ),
+    );
   }
 }
 /**
@@ -67,20 +91,37 @@ for (const threads of threadCounts) {
 function pythonWithTorch(): string | undefined {
   const candidates = process.env['PRUNE_PYTHON']
     ? [process.env['PRUNE_PYTHON']]
-    : [...new Set((process.env['PATH'] ?? '').split(':').map((dir) => path.join(dir, 'python3')))].filter((p) => fs.existsSync(p));
+    : [...new Set((process.env['PATH'] ?? '').split(':').map((dir) => path.join(dir, 'python3')))].filter((p) =>
+        fs.existsSync(p),
+      );
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
 const python = engines.has('pytorch') ? pythonWithTorch() : undefined;
-if (engines.has('pytorch') && !python) console.error('PyTorch: no python3 on PATH imports torch, left out (pip install torch to compare)');
+if (engines.has('pytorch') && !python)
+  console.error('PyTorch: no python3 on PATH imports torch, left out (pip install torch to compare)');
 for (const threads of threadCounts) {
   if (!python) break;
-  results.push(...measure(`PyTorch, ${threads} threads`, python, [path.join(here, 'torch_resnet.py'), ...common, '--threads', String(threads)], {}, threads));
+  results.push(
+    ...measure(
+      `PyTorch, ${threads} threads`,
+      python,
+      [path.join(here, 'torch_resnet.py'), ...common, '--threads', String(threads)],
+      {},
+      threads,
+    ),
+  );
 }
 
 const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : '-');
 const find = (m: Measurement, engine: (e: string) => boolean, threads?: number) =>
-  results.find((r) => r.model === m.model && r.batch === m.batch && engine(r.engine) && (threads === undefined || r.threads === threads));
+  results.find(
+    (r) =>
+      r.model === m.model &&
+      r.batch === m.batch &&
+      engine(r.engine) &&
+      (threads === undefined || r.threads === threads),
+  );
 const rows = results.map((m) => {
   const torch = find(m, (e) => e.startsWith('PyTorch'), m.threads);
   const wasm = find(m, (e) => e === 'tfjs wasm');
@@ -98,8 +139,21 @@ const rows = results.map((m) => {
   ];
 });
 rows.sort((a, b) => a[0]!.localeCompare(b[0]!, undefined, { numeric: true }) || Number(a[1]) - Number(b[1]));
-console.log(`${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); median of ${values.steps} timed steps after 2 warm-up; random images, Nesterov SGD with weight decay`);
+console.log(
+  `${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); median of ${values.steps} timed steps after 2 warm-up; random images, Nesterov SGD with weight decay`,
+);
 printTable(
-  ['model', 'batch', 'engine', 'threads', 'train img/s', 'infer img/s', 'train vs PyTorch', 'infer vs PyTorch', 'train vs wasm', 'infer vs wasm'],
+  [
+    'model',
+    'batch',
+    'engine',
+    'threads',
+    'train img/s',
+    'infer img/s',
+    'train vs PyTorch',
+    'infer vs PyTorch',
+    'train vs wasm',
+    'infer vs wasm',
+  ],
   rows,
 );

@@ -32,7 +32,14 @@ for (const p of [64, 4096]) {
   rows.push(['linear CKA', String(n), String(p), 'float32 matmul (TF.js)', tensor.seconds.toFixed(3), '']);
   if (p === 64) {
     const exact = secondsPerCall(() => linearCkaFloat64(x, y), 3);
-    rows.push(['linear CKA', String(n), String(p), 'float64 loops', exact.seconds.toFixed(3), `tensor path ${(exact.seconds / tensor.seconds).toFixed(1)}x faster; |diff| ${Math.abs(exact.value - tensor.value).toExponential(1)}`]);
+    rows.push([
+      'linear CKA',
+      String(n),
+      String(p),
+      'float64 loops',
+      exact.seconds.toFixed(3),
+      `tensor path ${(exact.seconds / tensor.seconds).toFixed(1)}x faster; |diff| ${Math.abs(exact.value - tensor.value).toExponential(1)}`,
+    ]);
   }
   const minibatch = secondsPerCall(() => minibatchLinearCka(x, y, { batchSize: 32 }), 1);
   rows.push(['minibatch CKA (batch 32)', String(n), String(p), 'float64 loops', minibatch.seconds.toFixed(3), '']);

@@ -50,7 +50,9 @@ async function printKernelProfile(title: string, run: () => void): Promise<void>
   const total = [...byKernel.values()].reduce((a, b) => a + b, 0);
   console.error(`  ${title}: ${total.toFixed(0)} ms in kernels`);
   for (const [name, ms] of [...byKernel].sort((a, b) => b[1] - a[1]).slice(0, 12)) {
-    console.error(`    ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%`);
+    console.error(
+      `    ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms  ${((100 * ms) / total).toFixed(1).padStart(5)}%`,
+    );
   }
 }
 
@@ -59,13 +61,19 @@ for (const depth of list(values.depths)) {
   for (const batch of list(values.batches)) {
     const model = buildCifarResNet({ depth, seed: 0 });
     const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-    const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+    const y = tf.tensor1d(
+      Array.from({ length: batch }, (_, i) => i % 10),
+      'int32',
+    );
     const infer = imagesPerSecond(batch, () => {
       const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
       out.dataSync();
       out.dispose();
     });
-    const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), { weightDecay: 1e-4, decayedWeights: decayedWeights(model) });
+    const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), {
+      weightDecay: 1e-4,
+      decayedWeights: decayedWeights(model),
+    });
     const train = imagesPerSecond(batch, () => step(x, y));
     if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
     rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
@@ -80,6 +88,8 @@ for (const depth of list(values.depths)) {
 }
 
 if (!values.json) {
-  console.log(`backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, median of ${steps} timed steps after 2 warm-up`);
+  console.log(
+    `backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, median of ${steps} timed steps after 2 warm-up`,
+  );
   printTable(['model', 'batch', 'inference img/s', 'train step img/s'], rows);
 }

@@ -9,7 +9,10 @@ const source = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 // From a clone, the contracts' TypeScript is generated (git-ignored): generate it once if missing.
 const generated = fileURLToPath(new URL('../../../libs/contracts/src/gen', import.meta.url));
 if (existsSync(source) && !existsSync(generated)) {
-  const nx = spawnSync('npx', ['nx', 'run', 'contracts:generate', '--outputStyle=static'], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'] });
+  const nx = spawnSync('npx', ['nx', 'run', 'contracts:generate', '--outputStyle=static'], {
+    cwd: fileURLToPath(new URL('../../..', import.meta.url)),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   if (nx.status !== 0) process.exit(nx.status ?? 1);
 }
 const args = existsSync(source)

@@ -32,22 +32,35 @@ try {
   // Two trainers: the two candidates of an iteration fine-tune in parallel, one per core.
   services = await startLocalServices(path.join(repo, 'services'), { env, trainers: 2, log: console.log });
   const { config } = runConfigFromFlags([
-    '--model', path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
-    '--data', 'cifar10-jpeg',
-    '--iterations', values.iterations!,
-    '--policy', values.policy!,
-    '--candidate-steps', values['candidate-steps']!,
-    '--selected-steps', values['selected-steps']!,
-    '--batch-size', '64',
-    '--calibration', '128',
-    '--validation-examples', '1000',
-    '--test-examples', '2000',
-    '--seed', values.seed!,
+    '--model',
+    path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
+    '--data',
+    'cifar10-jpeg',
+    '--iterations',
+    values.iterations!,
+    '--policy',
+    values.policy!,
+    '--candidate-steps',
+    values['candidate-steps']!,
+    '--selected-steps',
+    values['selected-steps']!,
+    '--batch-size',
+    '64',
+    '--calibration',
+    '128',
+    '--validation-examples',
+    '1000',
+    '--test-examples',
+    '2000',
+    '--seed',
+    values.seed!,
   ]);
   const client = new CoordinatorClient(services.coordinator);
   try {
     const run = await client.start(config);
-    console.log(`run ${run.id} started; in another terminal: npx prune watch ${run.id} --coordinator ${services.coordinator}\n`);
+    console.log(
+      `run ${run.id} started; in another terminal: npx prune watch ${run.id} --coordinator ${services.coordinator}\n`,
+    );
     const finished = await followRun(client, run.id, process.stdout);
     const summary = summarizeRun(finished);
     console.log(`\n${formatRunReport(summary)}`);

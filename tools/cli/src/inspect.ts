@@ -19,9 +19,14 @@ export class UsageError extends Error {
 /** Parses "group=0,3,7" into [group, [0, 3, 7]]. */
 export function parseFilterRemoval(spec: string): [string, number[]] {
   const eq = spec.lastIndexOf('=');
-  const channels = spec.slice(eq + 1).split(',').map((c) => Number(c.trim()));
+  const channels = spec
+    .slice(eq + 1)
+    .split(',')
+    .map((c) => Number(c.trim()));
   if (eq <= 0 || channels.some((c) => !Number.isInteger(c) || c < 0)) {
-    throw new UsageError(`--remove-filters: expected <group>=<channel>,<channel>,... (e.g. layer1.0.conv1=0,5), got "${spec}"`);
+    throw new UsageError(
+      `--remove-filters: expected <group>=<channel>,<channel>,... (e.g. layer1.0.conv1=0,5), got "${spec}"`,
+    );
   }
   return [spec.slice(0, eq), channels];
 }
@@ -35,8 +40,17 @@ function describe(model: tfl.LayersModel, withLayers: boolean) {
     flops: cost.flops,
     params: cost.params,
     trainableParams: cost.trainableParams,
-    removableBlocks: findResidualBlocks(graph).map((b) => ({ id: b.id, input: b.input, layers: [...b.branch, b.add, ...(b.trailingActivation ? [b.trailingActivation] : [])] })),
-    filterGroups: findFilterGroups(graph).map((g) => ({ id: g.id, channels: g.channels, passthrough: g.passthrough, consumers: g.consumers.map((c) => c.name) })),
+    removableBlocks: findResidualBlocks(graph).map((b) => ({
+      id: b.id,
+      input: b.input,
+      layers: [...b.branch, b.add, ...(b.trailingActivation ? [b.trailingActivation] : [])],
+    })),
+    filterGroups: findFilterGroups(graph).map((g) => ({
+      id: g.id,
+      channels: g.channels,
+      passthrough: g.passthrough,
+      consumers: g.consumers.map((c) => c.name),
+    })),
     ...(withLayers ? { layers: cost.layers } : {}),
   };
 }
@@ -52,9 +66,16 @@ export async function inspectCommand(argv: string[]): Promise<object> {
       layers: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('usage: prune inspect <model.json | keras.json | x.manifest.json> [--remove-blocks id,id] [--remove-filters group=c,c ...] [--out dir] [--layers]');
+  if (positionals.length !== 1)
+    throw new UsageError(
+      'usage: prune inspect <model.json | keras.json | x.manifest.json> [--remove-blocks id,id] [--remove-filters group=c,c ...] [--out dir] [--layers]',
+    );
   const { model, metadata } = await loadModel(positionals[0]!);
-  const blocks = values['remove-blocks']?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+  const blocks =
+    values['remove-blocks']
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? [];
   const filters = Object.fromEntries((values['remove-filters'] ?? []).map(parseFilterRemoval));
   if (blocks.length === 0 && Object.keys(filters).length === 0) {
     if (values.out) throw new UsageError('--out needs --remove-blocks or --remove-filters');
@@ -63,7 +84,10 @@ export async function inspectCommand(argv: string[]): Promise<object> {
   // Filters first: group ids of blocks that are removed would otherwise disappear.
   let child = await removeFilters(model, filters);
   if (blocks.length) child = await removeResidualBlocks(child, blocks);
-  const result: Record<string, unknown> = { parent: { macs: modelCost(model).macs, params: modelCost(model).params }, ...describe(child, values.layers) };
+  const result: Record<string, unknown> = {
+    parent: { macs: modelCost(model).macs, params: modelCost(model).params },
+    ...describe(child, values.layers),
+  };
   if (values.out) {
     result['saved'] = await saveLayersModel(values.out, child, { ...metadata, source: positionals[0]! });
   }

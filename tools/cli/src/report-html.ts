@@ -3,7 +3,8 @@
 import type { RunSummary } from './report.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const pct = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–');
+const pct = (x: number | undefined, digits = 1) =>
+  x !== undefined && Number.isFinite(x) ? `${(100 * x).toFixed(digits)}%` : '–';
 const fixed = (x: number | undefined, digits = 3) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : '–');
 
 export interface Series {
@@ -13,7 +14,17 @@ export interface Series {
 }
 
 /** A line chart as SVG: one polyline with markers per series, linear axes with ticks and labels. */
-export function lineChartSvg(series: Series[], options: { xLabel: string; yLabel: string; width?: number; height?: number; xFormat?: (x: number) => string; yFormat?: (y: number) => string }): string {
+export function lineChartSvg(
+  series: Series[],
+  options: {
+    xLabel: string;
+    yLabel: string;
+    width?: number;
+    height?: number;
+    xFormat?: (x: number) => string;
+    yFormat?: (y: number) => string;
+  },
+): string {
   const width = options.width ?? 640;
   const height = options.height ?? 360;
   const margin = { left: 64, right: 150, top: 16, bottom: 48 };
@@ -33,21 +44,35 @@ export function lineChartSvg(series: Series[], options: { xLabel: string; yLabel
   const xf = options.xFormat ?? ((x: number) => x.toFixed(2));
   const yf = options.yFormat ?? ((y: number) => y.toFixed(2));
   const parts: string[] = [];
-  for (const t of ticks(x0, x1)) parts.push(`<line x1="${sx(t)}" x2="${sx(t)}" y1="${margin.top}" y2="${height - margin.bottom}" class="grid"/><text x="${sx(t)}" y="${height - margin.bottom + 16}" text-anchor="middle">${escape(xf(t))}</text>`);
-  for (const t of ticks(y0, y1)) parts.push(`<line x1="${margin.left}" x2="${width - margin.right}" y1="${sy(t)}" y2="${sy(t)}" class="grid"/><text x="${margin.left - 6}" y="${sy(t) + 4}" text-anchor="end">${escape(yf(t))}</text>`);
+  for (const t of ticks(x0, x1))
+    parts.push(
+      `<line x1="${sx(t)}" x2="${sx(t)}" y1="${margin.top}" y2="${height - margin.bottom}" class="grid"/><text x="${sx(t)}" y="${height - margin.bottom + 16}" text-anchor="middle">${escape(xf(t))}</text>`,
+    );
+  for (const t of ticks(y0, y1))
+    parts.push(
+      `<line x1="${margin.left}" x2="${width - margin.right}" y1="${sy(t)}" y2="${sy(t)}" class="grid"/><text x="${margin.left - 6}" y="${sy(t) + 4}" text-anchor="end">${escape(yf(t))}</text>`,
+    );
   series.forEach((s, i) => {
     const path = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2" class="series"/>`);
-    for (const [x, y] of s.points) parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
+    for (const [x, y] of s.points)
+      parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
     const ly = margin.top + 14 + i * 18;
-    parts.push(`<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/><text x="${width - margin.right + 38}" y="${ly}">${escape(s.name)}</text>`);
+    parts.push(
+      `<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/><text x="${width - margin.right + 38}" y="${ly}">${escape(s.name)}</text>`,
+    );
   });
-  parts.push(`<text x="${(margin.left + width - margin.right) / 2}" y="${height - 8}" text-anchor="middle" class="label">${escape(options.xLabel)}</text>`);
-  parts.push(`<text transform="translate(14 ${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle" class="label">${escape(options.yLabel)}</text>`);
+  parts.push(
+    `<text x="${(margin.left + width - margin.right) / 2}" y="${height - 8}" text-anchor="middle" class="label">${escape(options.xLabel)}</text>`,
+  );
+  parts.push(
+    `<text transform="translate(14 ${(margin.top + height - margin.bottom) / 2}) rotate(-90)" text-anchor="middle" class="label">${escape(options.yLabel)}</text>`,
+  );
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" class="chart">${CHART_STYLE}${parts.join('')}</svg>`;
 }
 
-const CHART_STYLE = '<style>.chart text{font:11px sans-serif;fill:#333}.chart .label{font-size:12px}.chart .grid{stroke:#e3e3e3}</style>';
+const CHART_STYLE =
+  '<style>.chart text{font:11px sans-serif;fill:#333}.chart .label{font-size:12px}.chart .grid{stroke:#e3e3e3}</style>';
 
 /** The walk as a tree: each iteration branches into its two candidates; the kept one continues the path. */
 function decisionTreeSvg(summary: RunSummary): string {
@@ -62,7 +87,15 @@ function decisionTreeSvg(summary: RunSummary): string {
     lines.map((l, i) => `<text x="${x + 8}" y="${y + 31 + 13 * i}">${escape(l)}</text>`).join('') +
     '</g>';
   const middle = 12 + (height - 24 - box.h) / 2;
-  parts.push(node(8, middle, 'parent', [`MACs ${(summary.initial.macs / 1e6).toFixed(2)}M`, `test ${pct(summary.initial.testAccuracy)}`], 'root'));
+  parts.push(
+    node(
+      8,
+      middle,
+      'parent',
+      [`MACs ${(summary.initial.macs / 1e6).toFixed(2)}M`, `test ${pct(summary.initial.testAccuracy)}`],
+      'root',
+    ),
+  );
   let from = { x: 8 + box.w, y: middle + box.h / 2 };
   summary.iterations.forEach((it, i) => {
     const x = 8 + (i + 1) * (box.w + box.gapX);
@@ -71,9 +104,17 @@ function decisionTreeSvg(summary: RunSummary): string {
       const c = kind === 'L' ? it.layer : it.filter;
       const kept = it.choice === kind;
       const y = ys[kind];
-      parts.push(`<path d="M${from.x},${from.y} C${from.x + box.gapX / 2},${from.y} ${x - box.gapX / 2},${y + box.h / 2} ${x},${y + box.h / 2}" class="edge ${kept ? 'kept' : 'dropped'}"/>`);
+      parts.push(
+        `<path d="M${from.x},${from.y} C${from.x + box.gapX / 2},${from.y} ${x - box.gapX / 2},${y + box.h / 2} ${x},${y + box.h / 2}" class="edge ${kept ? 'kept' : 'dropped'}"/>`,
+      );
       const lines = c
-        ? [`sim ${fixed(c.similarity, 4)}  val ${pct(c.validationAccuracy)}`, kept ? `MACs ${(it.macs / 1e6).toFixed(2)}M  test ${pct(it.testAccuracy)}` : `MACs ${(c.macs / 1e6).toFixed(2)}M`, `removed ${c.removed.length === 1 ? c.removed[0] : `${c.removed.length} ${kind === 'L' ? 'blocks' : 'filters'}`}`]
+        ? [
+            `sim ${fixed(c.similarity, 4)}  val ${pct(c.validationAccuracy)}`,
+            kept
+              ? `MACs ${(it.macs / 1e6).toFixed(2)}M  test ${pct(it.testAccuracy)}`
+              : `MACs ${(c.macs / 1e6).toFixed(2)}M`,
+            `removed ${c.removed.length === 1 ? c.removed[0] : `${c.removed.length} ${kind === 'L' ? 'blocks' : 'filters'}`}`,
+          ]
         : ['not built by this policy'];
       parts.push(node(x, y, `${i + 1}${kind}${kept ? ' ✓ kept' : ''}`, lines, kept ? 'kept' : 'dropped'));
     }
@@ -92,8 +133,12 @@ function widthsTable(summary: RunSummary): string {
   const max = Math.max(1, ...summary.initial.widths.map((w) => w.filters));
   const rows = summary.initial.widths.map((w) => {
     const after = final.get(w.layer);
-    const bar = (filters: number, cls: string) => `<div class="bar ${cls}" style="width:${((100 * filters) / max).toFixed(1)}%"></div>`;
-    const status = after === undefined ? '<td class="removed">block removed</td>' : `<td>${after}${after < w.filters ? ` (−${w.filters - after})` : ''}</td>`;
+    const bar = (filters: number, cls: string) =>
+      `<div class="bar ${cls}" style="width:${((100 * filters) / max).toFixed(1)}%"></div>`;
+    const status =
+      after === undefined
+        ? '<td class="removed">block removed</td>'
+        : `<td>${after}${after < w.filters ? ` (−${w.filters - after})` : ''}</td>`;
     return `<tr><td><code>${escape(w.layer)}</code></td><td>${w.filters}</td>${status}<td class="bars">${bar(w.filters, 'parent')}${after === undefined ? '' : bar(after, 'final')}</td></tr>`;
   });
   const depth = (widths: { layer: string }[]) => widths.length;
@@ -108,10 +153,18 @@ export function renderRunHtml(summary: RunSummary, config: Record<string, unknow
     {
       name: 'this run',
       color: '#2e7d32',
-      points: [[0, summary.initial.testAccuracy] as [number, number], ...summary.iterations.map((i): [number, number] => [1 - i.macs / summary.initial.macs, i.testAccuracy])],
+      points: [
+        [0, summary.initial.testAccuracy] as [number, number],
+        ...summary.iterations.map((i): [number, number] => [1 - i.macs / summary.initial.macs, i.testAccuracy]),
+      ],
     },
   ];
-  const chart = lineChartSvg(curve, { xLabel: 'MACs reduction', yLabel: 'test accuracy', xFormat: (x) => pct(x, 0), yFormat: (y) => pct(y, 1) });
+  const chart = lineChartSvg(curve, {
+    xLabel: 'MACs reduction',
+    yLabel: 'test accuracy',
+    xFormat: (x) => pct(x, 0),
+    yFormat: (y) => pct(y, 1),
+  });
   const settings = Object.entries(config)
     .filter(([, v]) => v !== undefined && typeof v !== 'object')
     .map(([k, v]) => `<code>${escape(k)}=${escape(String(v))}</code>`)

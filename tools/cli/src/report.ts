@@ -1,6 +1,14 @@
 // A run as a report: the decision path, one row per iteration, and the final reductions against
 // the initial model (MACs, params, test accuracy). Text for people, JSON for scripts.
-import { CHOICE_NAMES, RUN_STATE_NAMES, type Choice, type RunState, type Candidate, type LayerWidth, type Run } from '@prune/contracts';
+import {
+  CHOICE_NAMES,
+  RUN_STATE_NAMES,
+  type Choice,
+  type RunState,
+  type Candidate,
+  type LayerWidth,
+  type Run,
+} from '@prune/contracts';
 
 export interface RunSummary {
   id: string;
@@ -45,15 +53,35 @@ export const stateName = (state: RunState): string => RUN_STATE_NAMES.name(state
 export const choiceLetter = (choice: Choice): 'L' | 'F' => CHOICE_NAMES.name(choice) ?? 'F';
 
 const candidate = (c: Candidate | undefined): CandidateSummary | undefined =>
-  c && { similarity: c.similarity, validationAccuracy: c.validationAccuracy, macs: c.cost?.macs ?? 0, params: c.cost?.params ?? 0, removed: c.removed, removedScores: c.removedScores };
+  c && {
+    similarity: c.similarity,
+    validationAccuracy: c.validationAccuracy,
+    macs: c.cost?.macs ?? 0,
+    params: c.cost?.params ?? 0,
+    removed: c.removed,
+    removedScores: c.removedScores,
+  };
 
 export function summarizeRun(run: Run): RunSummary {
-  const initial = { macs: run.initialCost?.macs ?? 0, params: run.initialCost?.params ?? 0, testAccuracy: run.initialTestAccuracy, widths: run.initialWidths };
+  const initial = {
+    macs: run.initialCost?.macs ?? 0,
+    params: run.initialCost?.params ?? 0,
+    testAccuracy: run.initialTestAccuracy,
+    widths: run.initialWidths,
+  };
   const last = run.iterations.at(-1);
   // The result is the last model above the accuracy floor: not always the last iteration's.
-  const resultIteration = run.iterations.find((i) => i.model?.uri && i.model.uri === run.resultModel?.uri) ?? (run.resultModel ? undefined : last);
+  const resultIteration =
+    run.iterations.find((i) => i.model?.uri && i.model.uri === run.resultModel?.uri) ??
+    (run.resultModel ? undefined : last);
   const final = resultIteration
-    ? { macs: resultIteration.cost?.macs ?? 0, params: resultIteration.cost?.params ?? 0, testAccuracy: resultIteration.testAccuracy, model: resultIteration.model?.uri ?? '', widths: resultIteration.widths }
+    ? {
+        macs: resultIteration.cost?.macs ?? 0,
+        params: resultIteration.cost?.params ?? 0,
+        testAccuracy: resultIteration.testAccuracy,
+        model: resultIteration.model?.uri ?? '',
+        widths: resultIteration.widths,
+      }
     : { ...initial, model: run.resultModel?.uri ?? run.config?.model?.uri ?? '' };
   const reduction = (before: number, after: number) => (before > 0 ? 1 - after / before : 0);
   return {
@@ -100,7 +128,11 @@ export function formatRunReport(summary: RunSummary): string {
     pct(i.testAccuracy),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => cells.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => cell.padEnd(widths[c]!))
+      .join('  ')
+      .trimEnd();
   const { initial, final } = summary;
   return [
     `run ${summary.id}: ${summary.state}${summary.stopReason ? ` (${summary.stopReason})` : ''}${summary.error ? `: ${summary.error}` : ''}`,

@@ -20,7 +20,8 @@ function number(values: Record<string, unknown>, name: string): number | undefin
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name}: expected a non-negative number, got "${String(raw)}"`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name}: expected a non-negative number, got "${String(raw)}"`);
   return value;
 }
 
@@ -37,7 +38,12 @@ function parameters(flag: string, given: string[] | undefined): Record<string, n
 }
 
 /** Builds a run configuration from flags; unset flags take the coordinator's defaults. */
-export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; runId: string; detach: boolean; coordinator?: string } {
+export function runConfigFromFlags(argv: string[]): {
+  config: RunConfigInput;
+  runId: string;
+  detach: boolean;
+  coordinator?: string;
+} {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -68,12 +74,24 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
       detach: { type: 'boolean', default: false },
     },
   });
-  if (!values.model) throw new UsageError('--model: a model file (manifest, Keras .h5/.json, TF.js model.json) or a store:// URI is required');
+  if (!values.model)
+    throw new UsageError(
+      '--model: a model file (manifest, Keras .h5/.json, TF.js model.json) or a store:// URI is required',
+    );
   if (!values.data) throw new UsageError('--data: a dataset is required, e.g. cifar10-jpeg');
   const policy = values.policy === undefined ? undefined : SELECTION_POLICY_NAMES.parse(values.policy);
-  if (values.policy !== undefined && policy === undefined) throw new UsageError(`--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${values.policy}"`);
-  if (values['filter-match'] !== undefined && !['count', 'macs'].includes(values['filter-match'])) throw new UsageError(`--filter-match: expected count or macs, got "${values['filter-match']}"`);
-  const fineTune = (steps: number | undefined) => ({ steps, batchSize: number(values, 'batch-size'), learningRate: number(values, 'learning-rate'), augment: values['no-augment'] ? false : undefined });
+  if (values.policy !== undefined && policy === undefined)
+    throw new UsageError(
+      `--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${values.policy}"`,
+    );
+  if (values['filter-match'] !== undefined && !['count', 'macs'].includes(values['filter-match']))
+    throw new UsageError(`--filter-match: expected count or macs, got "${values['filter-match']}"`);
+  const fineTune = (steps: number | undefined) => ({
+    steps,
+    batchSize: number(values, 'batch-size'),
+    learningRate: number(values, 'learning-rate'),
+    augment: values['no-augment'] ? false : undefined,
+  });
   const config: RunConfigInput = {
     model: { uri: values.model.startsWith('store://') ? values.model : path.resolve(values.model) },
     dataset: values.data,
@@ -86,7 +104,12 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
     targetMacsReduction: number(values, 'target-macs-reduction'),
     accuracyFloor: number(values, 'accuracy-floor'),
     blocksPerIteration: number(values, 'blocks-per-iteration'),
-    filterMatch: values['filter-match'] === 'macs' ? FilterMatch.FILTER_MATCH_MACS : values['filter-match'] === 'count' ? FilterMatch.FILTER_MATCH_COUNT : undefined,
+    filterMatch:
+      values['filter-match'] === 'macs'
+        ? FilterMatch.FILTER_MATCH_MACS
+        : values['filter-match'] === 'count'
+          ? FilterMatch.FILTER_MATCH_COUNT
+          : undefined,
     layerEpsilon: number(values, 'layer-epsilon'),
     candidateFinetune: fineTune(number(values, 'candidate-steps')),
     selectedFinetune: fineTune(number(values, 'selected-steps')),
@@ -99,18 +122,24 @@ export function runConfigFromFlags(argv: string[]): { config: RunConfigInput; ru
 }
 
 /** Follows a run: one progress line per phase (redrawn in place on a terminal), a row per iteration. */
-export async function followRun(client: CoordinatorClient, runId: string, out: NodeJS.WriteStream = process.stderr): Promise<Run> {
+export async function followRun(
+  client: CoordinatorClient,
+  runId: string,
+  out: NodeJS.WriteStream = process.stderr,
+): Promise<Run> {
   let run = await client.get(runId);
   let phase = '';
   const tty = out.isTTY;
-  const bar = (fraction: number) => `[${'#'.repeat(Math.round(20 * fraction)).padEnd(20, '-')}] ${(100 * fraction).toFixed(0).padStart(3)}%`;
+  const bar = (fraction: number) =>
+    `[${'#'.repeat(Math.round(20 * fraction)).padEnd(20, '-')}] ${(100 * fraction).toFixed(0).padStart(3)}%`;
   for await (const event of client.watch(runId)) {
     if (!event) continue;
     if (event.$case === 'run') run = event.value;
     else if (event.$case === 'phase') {
       const name = `iteration ${event.value.iteration + 1}: ${PHASE_NAMES.name(event.value.phase) ?? 'a step this client does not know'}`;
       const text = `${name.padEnd(36)} ${bar(event.value.progress)} ${event.value.detail}`;
-      if (tty) out.write(`\r\x1b[2K${text.slice(0, (out.columns || 120) - 1)}`); // one line, redrawn in place
+      if (tty)
+        out.write(`\r\x1b[2K${text.slice(0, (out.columns || 120) - 1)}`); // one line, redrawn in place
       else if (name !== phase) out.write(`${name}\n`);
       phase = name;
     } else {
@@ -126,7 +155,10 @@ export async function followRun(client: CoordinatorClient, runId: string, out: N
   return run;
 }
 
-async function withClient<T>(values: { coordinator?: string }, use: (client: CoordinatorClient) => Promise<T>): Promise<T> {
+async function withClient<T>(
+  values: { coordinator?: string },
+  use: (client: CoordinatorClient) => Promise<T>,
+): Promise<T> {
   const client = connect(values);
   try {
     return await use(client);
@@ -161,7 +193,9 @@ export async function listCommand(argv: string[]): Promise<void> {
   await withClient(values, async (client) => {
     for (const run of await client.list()) {
       const s = summarizeRun(run);
-      console.log(`${run.id.padEnd(28)} ${s.state.padEnd(10)} ${String(run.iterations.length).padStart(3)} it  ${(s.decisions || '-').padEnd(12)} MACs -${(100 * s.macsReduction).toFixed(1)}%  ${run.createdAt}`);
+      console.log(
+        `${run.id.padEnd(28)} ${s.state.padEnd(10)} ${String(run.iterations.length).padStart(3)} it  ${(s.decisions || '-').padEnd(12)} MACs -${(100 * s.macsReduction).toFixed(1)}%  ${run.createdAt}`,
+      );
     }
   });
 }
@@ -173,14 +207,21 @@ export async function cancelCommand(argv: string[]): Promise<void> {
 }
 
 export async function reportCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { ...COORDINATOR, json: { type: 'boolean', default: false }, html: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { ...COORDINATOR, json: { type: 'boolean', default: false }, html: { type: 'string' } },
+    allowPositionals: true,
+  });
   const id = runIdArgument(positionals, 'report');
   await withClient(values, async (client) => {
     const run = await client.get(id);
     const summary = summarizeRun(run);
     console.log(values.json ? JSON.stringify(summary, null, 2) : formatRunReport(summary));
     if (values.html) {
-      writeFileAtomic(values.html, renderRunHtml(summary, run.config ? (RunConfig.toJSON(run.config) as Record<string, unknown>) : {}));
+      writeFileAtomic(
+        values.html,
+        renderRunHtml(summary, run.config ? (RunConfig.toJSON(run.config) as Record<string, unknown>) : {}),
+      );
       console.error(`HTML report written to ${values.html}`);
     }
   });
@@ -188,8 +229,13 @@ export async function reportCommand(argv: string[]): Promise<void> {
 
 /** `prune health <host:port> [--service name]`: exit 0 when the service answers SERVING (image health checks). */
 export async function healthCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: { service: { type: 'string', default: '' } }, allowPositionals: true });
-  if (positionals.length !== 1) throw new UsageError('usage: prune health <host:port> [--service prune.v1.TrainerService]');
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { service: { type: 'string', default: '' } },
+    allowPositionals: true,
+  });
+  if (positionals.length !== 1)
+    throw new UsageError('usage: prune health <host:port> [--service prune.v1.TrainerService]');
   const state = await checkHealth(positionals[0]!, values.service);
   console.log(state);
   if (state !== 'SERVING') process.exitCode = 1;

@@ -4,16 +4,40 @@ import { Choice, Run, RunState } from '@prune/contracts';
 
 const resnet20Widths = () => [
   { layer: 'conv1', filters: 16 },
-  ...[1, 2, 3].flatMap((stage) => [0, 1, 2].flatMap((block) => ['conv1', 'conv2'].map((conv) => ({ layer: `layer${stage}.${block}.${conv}`, filters: 8 * 2 ** stage })))),
+  ...[1, 2, 3].flatMap((stage) =>
+    [0, 1, 2].flatMap((block) =>
+      ['conv1', 'conv2'].map((conv) => ({ layer: `layer${stage}.${block}.${conv}`, filters: 8 * 2 ** stage })),
+    ),
+  ),
 ];
 
 export const ITERATION_1_WIDTHS = resnet20Widths().filter((w) => !w.layer.startsWith('layer2.1.'));
 
-const iteration = (index: number, choice: Choice, macs: number, params: number, testAccuracy: number, uri: string, widths = ITERATION_1_WIDTHS) => ({
+const iteration = (
+  index: number,
+  choice: Choice,
+  macs: number,
+  params: number,
+  testAccuracy: number,
+  uri: string,
+  widths = ITERATION_1_WIDTHS,
+) => ({
   index,
   choice,
-  layerCandidate: { similarity: 0.95, validationAccuracy: 0.8, cost: { macs: 36_000_000, flops: 2, params: 3 }, removed: ['layer2.1'], removedScores: [0.01] },
-  filterCandidate: { similarity: 0.9, validationAccuracy: NaN, cost: { macs: 35_000_000, flops: 2, params: 3 }, removed: ['layer1.0.conv1:3'], removedScores: [0.2] },
+  layerCandidate: {
+    similarity: 0.95,
+    validationAccuracy: 0.8,
+    cost: { macs: 36_000_000, flops: 2, params: 3 },
+    removed: ['layer2.1'],
+    removedScores: [0.01],
+  },
+  filterCandidate: {
+    similarity: 0.9,
+    validationAccuracy: NaN,
+    cost: { macs: 35_000_000, flops: 2, params: 3 },
+    removed: ['layer1.0.conv1:3'],
+    removedScores: [0.2],
+  },
   model: { uri, sha256: '' },
   cost: { macs, flops: 2 * macs, params },
   validationAccuracy: 0.85,
@@ -31,7 +55,15 @@ export const finishedRun = () =>
     initialWidths: resnet20Widths(),
     iterations: [
       iteration(0, Choice.CHOICE_LAYER, 36_000_000, 260_000, 0.91, 'store://dirs/a'),
-      iteration(1, Choice.CHOICE_FILTER, 30_000_000, 200_000, 0.5, 'store://dirs/b', ITERATION_1_WIDTHS.map((w) => (w.layer === 'conv1' ? { ...w, filters: 12 } : w))),
+      iteration(
+        1,
+        Choice.CHOICE_FILTER,
+        30_000_000,
+        200_000,
+        0.5,
+        'store://dirs/b',
+        ITERATION_1_WIDTHS.map((w) => (w.layer === 'conv1' ? { ...w, filters: 12 } : w)),
+      ),
     ],
     resultModel: { uri: 'store://dirs/a', sha256: '' },
   });

@@ -11,7 +11,8 @@ const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f
 
 // libtensorflow 2.21 prints these two lines when it loads (absl logging before initialization,
 // not governed by TF_CPP_MIN_LOG_LEVEL); anything else on stderr is ours and must not be there.
-const TENSORFLOW_LOAD_BANNER = /^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR|I\d{4} [\d:. ]+\d+ port\.cc:\d+\] oneDNN custom operations are on\..*)$/;
+const TENSORFLOW_LOAD_BANNER =
+  /^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR|I\d{4} [\d:. ]+\d+ port\.cc:\d+\] oneDNN custom operations are on\..*)$/;
 const ownLines = (stderr: string) => stderr.split('\n').filter((line) => line && !TENSORFLOW_LOAD_BANNER.test(line));
 
 function prune(...args: string[]) {
@@ -32,7 +33,16 @@ describe('npx prune inspect', () => {
 
   it('writes a pruned model that inspects as smaller', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-cli-'));
-    const { code, stdout, stderr } = prune('inspect', RESNET20, '--remove-blocks', 'layer1.1.add,layer3.2.add', '--remove-filters', 'layer2.0.conv1=0,1,2,3', '--out', out);
+    const { code, stdout, stderr } = prune(
+      'inspect',
+      RESNET20,
+      '--remove-blocks',
+      'layer1.1.add,layer3.2.add',
+      '--remove-filters',
+      'layer2.0.conv1=0,1,2,3',
+      '--out',
+      out,
+    );
     expect(ownLines(stderr)).toEqual([]);
     expect(code).toBe(0);
     const result = JSON.parse(stdout);

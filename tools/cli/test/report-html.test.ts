@@ -11,12 +11,26 @@ import { finishedRun } from './fixtures.js';
 
 const outDir = path.resolve(import.meta.dirname, '../../../tmp/report-html-test');
 const chromium = (...args: string[]) =>
-  execFileSync('chromium', ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--user-data-dir=' + path.join(outDir, 'profile'), ...args], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(
+    'chromium',
+    [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--hide-scrollbars',
+      '--user-data-dir=' + path.join(outDir, 'profile'),
+      ...args,
+    ],
+    { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
 
 it('renders the decision tree, the accuracy-vs-MACs curve and the widths in headless Chromium', () => {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'report.html');
-  fs.writeFileSync(file, renderRunHtml(summarizeRun(finishedRun()), { policy: 'SELECTION_POLICY_SIMILARITY', metric: 'linear_cka' }));
+  fs.writeFileSync(
+    file,
+    renderRunHtml(summarizeRun(finishedRun()), { policy: 'SELECTION_POLICY_SIMILARITY', metric: 'linear_cka' }),
+  );
 
   const dom = chromium('--dump-dom', `file://${file}`);
   expect(dom).toContain('Run r1: succeeded');
@@ -34,6 +48,7 @@ it('renders the decision tree, the accuracy-vs-MACs curve and the widths in head
   expect([png.width, png.height]).toEqual([1200, 1400]);
   // not blank: the page paints text, boxes and lines in several colours
   const colours = new Set<number>();
-  for (let i = 0; i < png.data.length; i += 4 * 97) colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
+  for (let i = 0; i < png.data.length; i += 4 * 97)
+    colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
   expect(colours.size).toBeGreaterThan(20);
 });

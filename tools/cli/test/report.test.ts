@@ -29,22 +29,74 @@ describe('run report', () => {
   });
 
   it('a run with no iterations reports the initial model', () => {
-    const summary = summarizeRun(Run.fromPartial({ id: 'r0', state: RunState.RUN_STATE_RUNNING, initialCost: { macs: 10, params: 5 }, initialTestAccuracy: 0.9 }));
-    expect(summary).toMatchObject({ decisions: '', macsReduction: 0, paramsReduction: 0, testAccuracyDelta: 0, state: 'running' });
+    const summary = summarizeRun(
+      Run.fromPartial({
+        id: 'r0',
+        state: RunState.RUN_STATE_RUNNING,
+        initialCost: { macs: 10, params: 5 },
+        initialTestAccuracy: 0.9,
+      }),
+    );
+    expect(summary).toMatchObject({
+      decisions: '',
+      macsReduction: 0,
+      paramsReduction: 0,
+      testAccuracyDelta: 0,
+      state: 'running',
+    });
   });
 });
 
 describe('prune run flags', () => {
   it('maps flags onto the run configuration and leaves the rest to the coordinator', () => {
-    const { config, runId } = runConfigFromFlags(['--model', 'm.json', '--data', 'cifar10-jpeg', '--policy', 'filters-only', '--iterations', '4', '--selected-steps', '300', '--run-id', 'x1']);
-    expect(config).toMatchObject({ dataset: 'cifar10-jpeg', policy: 4, maxIterations: 4, selectedFinetune: { steps: 300 }, metric: undefined });
+    const { config, runId } = runConfigFromFlags([
+      '--model',
+      'm.json',
+      '--data',
+      'cifar10-jpeg',
+      '--policy',
+      'filters-only',
+      '--iterations',
+      '4',
+      '--selected-steps',
+      '300',
+      '--run-id',
+      'x1',
+    ]);
+    expect(config).toMatchObject({
+      dataset: 'cifar10-jpeg',
+      policy: 4,
+      maxIterations: 4,
+      selectedFinetune: { steps: 300 },
+      metric: undefined,
+    });
     expect(config.model!.uri).toMatch(/^\/.*m\.json$/);
     expect(runId).toBe('x1');
     expect(config.selectedFinetune!.augment).toBeUndefined(); // the coordinator's default: on
-    expect(runConfigFromFlags(['--model', 'm', '--data', 'd', '--no-augment']).config.candidateFinetune).toMatchObject({ augment: false });
-    const withParameters = runConfigFromFlags(['--model', 'm', '--data', 'd', '--metric', 'rbf_cka', '--metric-param', 'threshold=0.5', '--criterion-param', 'p=1', '--criterion-param', 'q=2']);
-    expect(withParameters.config).toMatchObject({ metricParameters: { threshold: 0.5 }, criterionParameters: { p: 1, q: 2 } });
-    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--metric-param', 'threshold'])).toThrow('--metric-param: expected name=number, got "threshold"');
+    expect(runConfigFromFlags(['--model', 'm', '--data', 'd', '--no-augment']).config.candidateFinetune).toMatchObject({
+      augment: false,
+    });
+    const withParameters = runConfigFromFlags([
+      '--model',
+      'm',
+      '--data',
+      'd',
+      '--metric',
+      'rbf_cka',
+      '--metric-param',
+      'threshold=0.5',
+      '--criterion-param',
+      'p=1',
+      '--criterion-param',
+      'q=2',
+    ]);
+    expect(withParameters.config).toMatchObject({
+      metricParameters: { threshold: 0.5 },
+      criterionParameters: { p: 1, q: 2 },
+    });
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--metric-param', 'threshold'])).toThrow(
+      '--metric-param: expected name=number, got "threshold"',
+    );
   });
 
   it('sends each policy as the one the coordinator walks by that name', () => {
@@ -56,9 +108,13 @@ describe('prune run flags', () => {
 
   it('refuses what the coordinator could not run, naming the flag', () => {
     expect(() => runConfigFromFlags(['--data', 'cifar10-jpeg'])).toThrow(/--model/);
-    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', 'greedy'])).toThrow('--policy: expected one of similarity, random, layers-only, filters-only, got "greedy"');
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', 'greedy'])).toThrow(
+      '--policy: expected one of similarity, random, layers-only, filters-only, got "greedy"',
+    );
     expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', 'greedy'])).toThrow(UsageError);
-    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--iterations=-1'])).toThrow(/--iterations: expected a non-negative number/);
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--iterations=-1'])).toThrow(
+      /--iterations: expected a non-negative number/,
+    );
   });
 });
 
@@ -66,10 +122,18 @@ describe('following a run', () => {
   it('shows each phase and state by the name people read', async () => {
     const events: WatchRunResponse['event'][] = [
       { $case: 'phase', value: { iteration: 0, phase: Phase.PHASE_SCORE, progress: 0, detail: '' } },
-      { $case: 'phase', value: { iteration: 0, phase: Phase.PHASE_FINE_TUNE_CANDIDATES, progress: 0.5, detail: 'step 25/50' } },
+      {
+        $case: 'phase',
+        value: { iteration: 0, phase: Phase.PHASE_FINE_TUNE_CANDIDATES, progress: 0.5, detail: 'step 25/50' },
+      },
       { $case: 'run', value: Run.fromPartial({ id: 'r', state: RunState.RUN_STATE_SUCCEEDED }) },
     ];
-    const client = { get: async () => Run.fromPartial({ id: 'r', state: RunState.RUN_STATE_RUNNING }), watch: async function* () { yield* events; } };
+    const client = {
+      get: async () => Run.fromPartial({ id: 'r', state: RunState.RUN_STATE_RUNNING }),
+      watch: async function* () {
+        yield* events;
+      },
+    };
     const written: string[] = [];
     const out = { isTTY: false, write: (text: string) => written.push(text) };
     const run = await followRun(client as unknown as CoordinatorClient, 'r', out as unknown as NodeJS.WriteStream);

@@ -50,13 +50,18 @@ fs.mkdirSync(outDir, { recursive: true });
 const policy = SELECTION_POLICY_NAMES.value;
 const POLICIES: { name: string; policy: SelectionPolicy; seed: number }[] = [
   { name: 'similarity', policy: policy('similarity'), seed: 0 },
-  ...values['random-seeds']!.split(',').map((s) => ({ name: `random (seed ${s})`, policy: policy('random'), seed: Number(s) })),
+  ...values['random-seeds']!.split(',').map((s) => ({
+    name: `random (seed ${s})`,
+    policy: policy('random'),
+    seed: Number(s),
+  })),
   { name: 'layers-only', policy: policy('layers-only'), seed: 0 },
   { name: 'filters-only', policy: policy('filters-only'), seed: 0 },
 ];
 /** The runs' fine-tunes: batch 64 to fit the budget, every other hyper-parameter a run's default. */
 const RUN_BATCH_SIZE = 64;
-const describeFineTune = (c: { batchSize: number; schedule: string; learningRate: number }) => `batch ${c.batchSize}, ${c.schedule} from ${c.learningRate}`;
+const describeFineTune = (c: { batchSize: number; schedule: string; learningRate: number }) =>
+  `batch ${c.batchSize}, ${c.schedule} from ${c.learningRate}`;
 const COLORS = ['#2e7d32', '#9e9e9e', '#b0b0b0', '#c8c8c8', '#1f5fbf', '#d9822b'];
 
 /** The baseline: the pretrained model fine-tuned on the training split, stored, with its test accuracy. */
@@ -66,12 +71,22 @@ async function baseline(name: string) {
   const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
   const pretrained = evaluateModel(model, metadata, test).accuracy;
   const config = resolveTrainConfig({ steps: n('baseline-steps'), seed: 0 });
-  await trainModel({ model, metadata, data: train, config, checkpointDir: path.join(storeDir, 'baselines', `${name}-${config.steps}-steps`), progressEverySteps: 50, onProgress: (p) => console.error(`  baseline ${name}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`) });
+  await trainModel({
+    model,
+    metadata,
+    data: train,
+    config,
+    checkpointDir: path.join(storeDir, 'baselines', `${name}-${config.steps}-steps`),
+    progressEverySteps: 50,
+    onProgress: (p) => console.error(`  baseline ${name}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`),
+  });
   const accuracy = evaluateModel(model, metadata, test).accuracy;
   const ref = await putModelArtifact(store, model, metadata);
   const { macs, params } = modelCost(model);
   model.dispose();
-  console.log(`${name}: pretrained ${(100 * pretrained).toFixed(2)}% -> baseline ${(100 * accuracy).toFixed(2)}% on ${test.count} JPEG test images (${config.steps} steps, ${((performance.now() - started) / 60_000).toFixed(1)} min)`);
+  console.log(
+    `${name}: pretrained ${(100 * pretrained).toFixed(2)}% -> baseline ${(100 * accuracy).toFixed(2)}% on ${test.count} JPEG test images (${config.steps} steps, ${((performance.now() - started) / 60_000).toFixed(1)} min)`,
+  );
   return { ref, pretrained, accuracy, macs, params, config };
 }
 
@@ -85,7 +100,11 @@ interface PolicyResult {
 async function comparePolicies(name: string) {
   const started = performance.now();
   const base = await baseline(name);
-  const services = await startLocalServices(path.join(repo, 'services'), { env: { PRUNE_STORE_DIR: storeDir }, trainers: 2, log: console.error });
+  const services = await startLocalServices(path.join(repo, 'services'), {
+    env: { PRUNE_STORE_DIR: storeDir },
+    trainers: 2,
+    log: console.error,
+  });
   const client = new CoordinatorClient(services.coordinator);
   const results: PolicyResult[] = [];
   try {
@@ -113,13 +132,23 @@ async function comparePolicies(name: string) {
         let run = await client.get(runId);
         for await (const event of client.watch(runId)) {
           if (event?.$case === 'run') run = event.value;
-          if (event?.$case === 'iteration') console.error(`  ${next.name}: iteration ${event.value.index + 1} chose ${choiceLetter(event.value.choice)}, test ${(100 * event.value.testAccuracy).toFixed(2)}%`);
+          if (event?.$case === 'iteration')
+            console.error(
+              `  ${next.name}: iteration ${event.value.index + 1} chose ${choiceLetter(event.value.choice)}, test ${(100 * event.value.testAccuracy).toFixed(2)}%`,
+            );
         }
         const summary = summarizeRun(run);
         if (summary.state !== 'succeeded') throw new Error(`run ${runId} ${summary.state}: ${summary.error}`);
         // From the run's own timestamps, so that a resumed run counts its whole life.
-        results.push({ policy: next.name, runId, wallMinutes: (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 60_000, summary });
-        console.log(`${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`);
+        results.push({
+          policy: next.name,
+          runId,
+          wallMinutes: (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 60_000,
+          summary,
+        });
+        console.log(
+          `${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`,
+        );
       }
     };
     await Promise.all(Array.from({ length: n('concurrency') }, worker));
@@ -127,7 +156,9 @@ async function comparePolicies(name: string) {
     client.close();
     await services.stop();
   }
-  results.sort((a, b) => POLICIES.findIndex((p) => p.name === a.policy) - POLICIES.findIndex((p) => p.name === b.policy));
+  results.sort(
+    (a, b) => POLICIES.findIndex((p) => p.name === a.policy) - POLICIES.findIndex((p) => p.name === b.policy),
+  );
   write(name, base, results, (performance.now() - started) / 60_000);
 }
 
@@ -154,8 +185,25 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
     backend: `${backend.name} (${backend.detail})`,
     hardware,
     wallMinutes: Number(wallMinutes.toFixed(1)),
-    budget: { iterations: n('iterations'), blocksPerIteration: n('blocks-per-iteration'), baselineSteps: n('baseline-steps'), candidateSteps: n('candidate-steps'), selectedSteps: n('selected-steps'), batchSize: RUN_BATCH_SIZE, criterion: `kl (${n('calibration')} calibration images)`, metric: 'linear_cka (1,000 validation images)', test: '10,000 JPEG test images' },
-    baseline: { model: base.ref.uri, pretrainedTestAccuracy: base.pretrained, testAccuracy: base.accuracy, macs: base.macs, params: base.params, fineTune: base.config },
+    budget: {
+      iterations: n('iterations'),
+      blocksPerIteration: n('blocks-per-iteration'),
+      baselineSteps: n('baseline-steps'),
+      candidateSteps: n('candidate-steps'),
+      selectedSteps: n('selected-steps'),
+      batchSize: RUN_BATCH_SIZE,
+      criterion: `kl (${n('calibration')} calibration images)`,
+      metric: 'linear_cka (1,000 validation images)',
+      test: '10,000 JPEG test images',
+    },
+    baseline: {
+      model: base.ref.uri,
+      pretrainedTestAccuracy: base.pretrained,
+      testAccuracy: base.accuracy,
+      macs: base.macs,
+      params: base.params,
+      fineTune: base.config,
+    },
   };
   const pct = (x: number) => `${(100 * x).toFixed(2)}`;
   const signed = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)}`;
@@ -168,8 +216,22 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
     }),
   ].join('\n');
   const svg = lineChartSvg(
-    rows.map((r, i) => ({ name: r.policy, color: COLORS[i % COLORS.length]!, points: [[0, 0] as [number, number], ...r.iterations.map((it): [number, number] => [it.macsReduction, 100 * it.testAccuracyDelta])] })),
-    { xLabel: 'MACs reduction vs baseline', yLabel: 'test accuracy Δ vs baseline (pts)', xFormat: (x) => `${(100 * x).toFixed(0)}%`, yFormat: (y) => y.toFixed(1), width: 760, height: 400 },
+    rows.map((r, i) => ({
+      name: r.policy,
+      color: COLORS[i % COLORS.length]!,
+      points: [
+        [0, 0] as [number, number],
+        ...r.iterations.map((it): [number, number] => [it.macsReduction, 100 * it.testAccuracyDelta]),
+      ],
+    })),
+    {
+      xLabel: 'MACs reduction vs baseline',
+      yLabel: 'test accuracy Δ vs baseline (pts)',
+      xFormat: (x) => `${(100 * x).toFixed(0)}%`,
+      yFormat: (y) => y.toFixed(1),
+      width: 760,
+      height: 400,
+    },
   );
   const base_ = path.join(outDir, `${name.split('-')[0]}-policies`);
   writeFileAtomic(`${base_}.json`, JSON.stringify({ ...meta, results: rows }, null, 2) + '\n');

@@ -32,12 +32,19 @@ const { values } = parseArgs({
   },
 });
 const n = (key: keyof typeof values) => Number(values[key]);
-if (SELECTION_POLICY_NAMES.parse(values.policy!) === undefined) throw new Error(`--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${values.policy}"`);
+if (SELECTION_POLICY_NAMES.parse(values.policy!) === undefined)
+  throw new Error(`--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${values.policy}"`);
 const backend = await initBackend();
 const started = performance.now();
-const { model, metadata } = await loadModel(path.join(sharedDir(), `models/resnet-cifar10/${values.model}.manifest.json`));
+const { model, metadata } = await loadModel(
+  path.join(sharedDir(), `models/resnet-cifar10/${values.model}.manifest.json`),
+);
 const train = await openDataset('cifar10-jpeg:train');
-const validation = classBalancedSample(await openDataset('cifar10-jpeg:validation'), n('validation-examples'), n('seed'));
+const validation = classBalancedSample(
+  await openDataset('cifar10-jpeg:validation'),
+  n('validation-examples'),
+  n('seed'),
+);
 const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), n('test-examples'), 0);
 const calibration = classBalancedSample(train, n('calibration'), n('seed'));
 const metric = [...CKA_METRICS, ...PROCRUSTES_METRICS].find((m) => m.name === values.metric);
@@ -73,7 +80,9 @@ for await (const event of greedyWalk(model, config, ports)) {
   last = event;
   if (event.type === 'start') {
     ({ testAccuracy: initialTest, ...initialCost } = event);
-    console.log(`${values.model}: ${initialCost.macs} MACs, ${initialCost.params} params, test accuracy ${(100 * initialTest).toFixed(2)}% (${test.count} images)`);
+    console.log(
+      `${values.model}: ${initialCost.macs} MACs, ${initialCost.params} params, test accuracy ${(100 * initialTest).toFixed(2)}% (${test.count} images)`,
+    );
   }
   if (event.type === 'phase') console.error(`  iteration ${event.iteration + 1}: ${event.name}`);
   if (event.type === 'iteration') {
@@ -87,9 +96,20 @@ for await (const event of greedyWalk(model, config, ports)) {
 }
 if (last?.type === 'done') {
   const path_ = last.iterations.map((r) => r.choice).join(' ');
-  console.log(`decisions: ${path_}; stop: ${last.stopReason}; backend ${backend.name} (${backend.detail}), ${os.cpus().length} cores; ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(
+    `decisions: ${path_}; stop: ${last.stopReason}; backend ${backend.name} (${backend.detail}), ${os.cpus().length} cores; ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
   if (values.out) {
-    const summary = { config, model: values.model, initial: { ...initialCost, testAccuracy: initialTest }, iterations: last.iterations.map(({ model: _m, layer, filter, ...r }) => ({ ...r, layer: layer && { ...layer, model: undefined }, filter: filter && { ...filter, model: undefined } })) };
+    const summary = {
+      config,
+      model: values.model,
+      initial: { ...initialCost, testAccuracy: initialTest },
+      iterations: last.iterations.map(({ model: _m, layer, filter, ...r }) => ({
+        ...r,
+        layer: layer && { ...layer, model: undefined },
+        filter: filter && { ...filter, model: undefined },
+      })),
+    };
     fs.writeFileSync(values.out, JSON.stringify(summary, null, 2));
   }
 }

@@ -1,4 +1,10 @@
-export { DEFAULT_TENSORFLOW_WHEEL, SetupError, cacheDir, libtensorflowFromDir, libtensorflowFromWheel } from './libtensorflow.js';
+export {
+  DEFAULT_TENSORFLOW_WHEEL,
+  SetupError,
+  cacheDir,
+  libtensorflowFromDir,
+  libtensorflowFromWheel,
+} from './libtensorflow.js';
 export type { Libtensorflow } from './libtensorflow.js';
 export { TFJS_NODE_PACKAGES, ensureNativeTensorflow, verifyBinding } from './native-binding.js';
 export type { NativeSetupOptions, NativeSetupResult, TfjsNodePackage } from './native-binding.js';

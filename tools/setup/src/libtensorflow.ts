@@ -81,9 +81,7 @@ function linkLibraryNames(libDir: string, cc: string, framework: string): void {
 export function libtensorflowFromDir(userDir: string, cache: string): Libtensorflow {
   const root = path.resolve(userDir);
   const find = (names: string[]): string | undefined =>
-    [path.join(root, 'lib'), root]
-      .flatMap((d) => names.map((n) => path.join(d, n)))
-      .find((p) => fs.existsSync(p));
+    [path.join(root, 'lib'), root].flatMap((d) => names.map((n) => path.join(d, n))).find((p) => fs.existsSync(p));
   const cc = find(['libtensorflow_cc.so.2', 'libtensorflow.so.2']);
   const framework = find(['libtensorflow_framework.so.2']);
   const include = path.join(root, 'include');
@@ -159,7 +157,18 @@ export function libtensorflowFromWheel(requirement: string, cache: string, pytho
   try {
     const pip = run(
       python,
-      ['-m', 'pip', 'download', '--no-deps', '--only-binary=:all:', '--disable-pip-version-check', '-q', '-d', download, requirement],
+      [
+        '-m',
+        'pip',
+        'download',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--disable-pip-version-check',
+        '-q',
+        '-d',
+        download,
+        requirement,
+      ],
       15 * 60_000,
     );
     const wheel = fs.readdirSync(download).find((f) => f.endsWith('.whl'));
@@ -170,9 +179,16 @@ export function libtensorflowFromWheel(requirement: string, cache: string, pytho
       );
     }
     materialize(dir, (tmp) => {
-      const extract = run(python, ['-c', EXTRACT_PY, path.join(download, wheel), tmp, HEADER_DIRS.join(',')], 10 * 60_000);
+      const extract = run(
+        python,
+        ['-c', EXTRACT_PY, path.join(download, wheel), tmp, HEADER_DIRS.join(',')],
+        10 * 60_000,
+      );
       if (!extract.ok) {
-        throw new SetupError(`${wheel}: ${lastLine(extract.output)}`, `use a TensorFlow 2.x wheel for ${process.platform}-${process.arch}`);
+        throw new SetupError(
+          `${wheel}: ${lastLine(extract.output)}`,
+          `use a TensorFlow 2.x wheel for ${process.platform}-${process.arch}`,
+        );
       }
       const lib = path.join(tmp, 'lib');
       linkLibraryNames(lib, 'libtensorflow_cc.so.2', 'libtensorflow_framework.so.2');

@@ -71,7 +71,11 @@ function packageInfo(root: string, packageName: string): PackageInfo | undefined
 }
 
 /** Loads the package in a fresh process and runs one op; the error line when it cannot. */
-export function verifyBinding(root: string, packageName: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function verifyBinding(
+  root: string,
+  packageName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   const script = `const tf = require(${JSON.stringify(packageName)});
 if (tf.getBackend() !== 'tensorflow') throw new Error('backend is ' + tf.getBackend());
 const sum = tf.add(tf.tensor1d([1, 2]), 1).dataSync();
@@ -105,7 +109,13 @@ function linkDeps(pkg: PackageInfo, lib: Libtensorflow): void {
 function compileBinding(pkg: PackageInfo, env: NodeJS.ProcessEnv): void {
   const headers = nodedir(env);
   const args = [pkg.nodePreGyp, 'install', '--build-from-source', ...(headers ? [`--nodedir=${headers}`] : [])];
-  const result = spawnSync(process.execPath, args, { cwd: pkg.dir, encoding: 'utf8', env, maxBuffer: 64 << 20, timeout: 15 * 60_000 });
+  const result = spawnSync(process.execPath, args, {
+    cwd: pkg.dir,
+    encoding: 'utf8',
+    env,
+    maxBuffer: 64 << 20,
+    timeout: 15 * 60_000,
+  });
   if (result.status !== 0) {
     const output = `${result.stdout}${result.stderr}`;
     const cause = output.split('\n').find((l) => /error:|Error:/.test(l) && !/node-pre-gyp ERR!|gyp ERR!/.test(l));
@@ -120,14 +130,19 @@ function compileBinding(pkg: PackageInfo, env: NodeJS.ProcessEnv): void {
 function resolveLibtensorflow(env: NodeJS.ProcessEnv, cache: string): Libtensorflow {
   const userDir = env['PRUNE_LIBTENSORFLOW_DIR'];
   if (userDir) return libtensorflowFromDir(userDir, cache);
-  return libtensorflowFromWheel(env['PRUNE_TENSORFLOW_WHEEL'] || DEFAULT_TENSORFLOW_WHEEL, cache, env['PRUNE_PYTHON'] || 'python3');
+  return libtensorflowFromWheel(
+    env['PRUNE_TENSORFLOW_WHEEL'] || DEFAULT_TENSORFLOW_WHEEL,
+    cache,
+    env['PRUNE_PYTHON'] || 'python3',
+  );
 }
 
 /** Runs the package's own installer (downloads libtensorflow and a prebuilt binding): machines with internet. */
 function runPackageInstaller(pkg: PackageInfo, packageName: string, env: NodeJS.ProcessEnv): void {
   const args = [path.join(pkg.dir, 'scripts/install.js'), ...(packageName.endsWith('-gpu') ? ['gpu', 'download'] : [])];
   const result = spawnSync(process.execPath, args, { cwd: pkg.dir, encoding: 'utf8', env, timeout: 10 * 60_000 });
-  if (result.status !== 0) throw new Error(lastLine(`${result.stdout}${result.stderr}`) || `exit code ${result.status}`);
+  if (result.status !== 0)
+    throw new Error(lastLine(`${result.stdout}${result.stderr}`) || `exit code ${result.status}`);
 }
 
 export function ensureNativeTensorflow(options: NativeSetupOptions): NativeSetupResult {
@@ -140,7 +155,13 @@ export function ensureNativeTensorflow(options: NativeSetupOptions): NativeSetup
     return fail(`${packageName} is not in node_modules`, 'run npm ci (it is an optional dependency of @prune/compute)');
   }
   if (fs.existsSync(pkg.bindingPath) && !verifyBinding(options.root, packageName, env)) {
-    return { ok: true, packageName, libtensorflow: fs.realpathSync(path.join(pkg.dir, 'deps/lib')), binding: pkg.bindingPath, reused: true };
+    return {
+      ok: true,
+      packageName,
+      libtensorflow: fs.realpathSync(path.join(pkg.dir, 'deps/lib')),
+      binding: pkg.bindingPath,
+      reused: true,
+    };
   }
   const cache = cacheDir(env);
   let lib: Libtensorflow;
@@ -153,15 +174,28 @@ export function ensureNativeTensorflow(options: NativeSetupOptions): NativeSetup
     try {
       runPackageInstaller(pkg, packageName, env);
     } catch (installError) {
-      return fail(`${error.message}; ${packageName}'s downloader failed too: ${(installError as Error).message}`, error.remedy);
+      return fail(
+        `${error.message}; ${packageName}'s downloader failed too: ${(installError as Error).message}`,
+        error.remedy,
+      );
     }
     const problem = verifyBinding(options.root, packageName, env);
-    if (problem) return fail(`${packageName}'s own install did not produce a working binding: ${problem}`, error.remedy);
+    if (problem)
+      return fail(`${packageName}'s own install did not produce a working binding: ${problem}`, error.remedy);
     return { ok: true, packageName, libtensorflow: 'downloaded by tfjs-node', binding: pkg.bindingPath, reused: false };
   }
   linkDeps(pkg, lib);
   const key = createHash('sha256')
-    .update(JSON.stringify([packageName, pkg.version, path.relative(pkg.dir, pkg.bindingPath), process.platform, process.arch, lib.dir]))
+    .update(
+      JSON.stringify([
+        packageName,
+        pkg.version,
+        path.relative(pkg.dir, pkg.bindingPath),
+        process.platform,
+        process.arch,
+        lib.dir,
+      ]),
+    )
     .digest('hex')
     .slice(0, 16);
   const cached = path.join(cache, 'bindings', key, path.basename(pkg.bindingPath));
@@ -180,7 +214,10 @@ export function ensureNativeTensorflow(options: NativeSetupOptions): NativeSetup
   if (problem) {
     fs.rmSync(pkg.bindingPath, { force: true }); // a binding that does not load must not be picked at run time
     if (reused) fs.rmSync(cached, { force: true });
-    return fail(`the ${packageName} binding built against ${lib.description} does not load: ${problem}`, 'rerun npm ci; if it persists, set PRUNE_LIBTENSORFLOW_DIR to another libtensorflow');
+    return fail(
+      `the ${packageName} binding built against ${lib.description} does not load: ${problem}`,
+      'rerun npm ci; if it persists, set PRUNE_LIBTENSORFLOW_DIR to another libtensorflow',
+    );
   }
   return { ok: true, packageName, libtensorflow: lib.description, binding: pkg.bindingPath, reused };
 }

@@ -11,7 +11,10 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 function packageFromEnv(value: string | undefined): TfjsNodePackage {
   if (!value) return '@tensorflow/tfjs-node';
   if ((TFJS_NODE_PACKAGES as readonly string[]).includes(value)) return value as TfjsNodePackage;
-  throw new SetupError(`PRUNE_TFJS_NODE_PACKAGE="${value}" is not one of ${TFJS_NODE_PACKAGES.join(', ')}`, 'unset it or name one of those');
+  throw new SetupError(
+    `PRUNE_TFJS_NODE_PACKAGE="${value}" is not one of ${TFJS_NODE_PACKAGES.join(', ')}`,
+    'unset it or name one of those',
+  );
 }
 
 if (process.env['PRUNE_BACKEND'] === 'wasm' || process.env['PRUNE_SKIP_NATIVE'] === '1') {
@@ -19,16 +22,26 @@ if (process.env['PRUNE_BACKEND'] === 'wasm' || process.env['PRUNE_SKIP_NATIVE'] 
 } else {
   const started = Date.now();
   try {
-    const result = ensureNativeTensorflow({ root, packageName: packageFromEnv(process.env['PRUNE_TFJS_NODE_PACKAGE']), log });
+    const result = ensureNativeTensorflow({
+      root,
+      packageName: packageFromEnv(process.env['PRUNE_TFJS_NODE_PACKAGE']),
+      log,
+    });
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
     if (result.ok) {
-      log(`[prune setup] native TensorFlow ready: ${result.packageName} on ${result.libtensorflow}` +
-        `${result.reused ? ' (cached binding)' : ''}, ${seconds} s`);
+      log(
+        `[prune setup] native TensorFlow ready: ${result.packageName} on ${result.libtensorflow}` +
+          `${result.reused ? ' (cached binding)' : ''}, ${seconds} s`,
+      );
     } else {
-      log(`[prune setup] native TensorFlow unavailable, the wasm backend will compute: ${result.reason}. To fix: ${result.remedy}, then npm ci.`);
+      log(
+        `[prune setup] native TensorFlow unavailable, the wasm backend will compute: ${result.reason}. To fix: ${result.remedy}, then npm ci.`,
+      );
     }
   } catch (error) {
     const remedy = error instanceof SetupError ? ` To fix: ${error.remedy}, then npm ci.` : '';
-    log(`[prune setup] native TensorFlow unavailable, the wasm backend will compute: ${(error as Error).message}.${remedy}`);
+    log(
+      `[prune setup] native TensorFlow unavailable, the wasm backend will compute: ${(error as Error).message}.${remedy}`,
+    );
   }
 }

@@ -46,10 +46,16 @@ export function ensureSystemPackages(log: (line: string) => void, packages = SYS
   }
   log(`[prune setup] installing ${list} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  for (const args of [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((p) => p.name)]]) {
+  for (const args of [
+    ['update', '-qq'],
+    ['install', '-y', '-qq', '--no-install-recommends', ...missing.map((p) => p.name)],
+  ]) {
     const result = spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env });
-    if (result.status !== 0) return `apt-get ${args[0]} failed (exit ${result.status}); run: ${installCommand(missing)}`;
+    if (result.status !== 0)
+      return `apt-get ${args[0]} failed (exit ${result.status}); run: ${installCommand(missing)}`;
   }
   const still = missingSystemPackages(packages);
-  return still.length ? `apt-get installed but these are still missing: ${still.map((p) => p.name).join(', ')}` : undefined;
+  return still.length
+    ? `apt-get installed but these are still missing: ${still.map((p) => p.name).join(', ')}`
+    : undefined;
 }

@@ -82,10 +82,14 @@ describe('the tfjs-node binding', () => {
     const result = ensureNativeTensorflow({ root, log: (l) => lines.push(l) });
     expect(result).toMatchObject({ ok: true, packageName: '@tensorflow/tfjs-node', reused: true });
     expect(lines).toEqual([]); // nothing compiled or downloaded the second time
-    const probe = spawnSync(process.execPath, ['-e', "const tf = require('@tensorflow/tfjs-node'); console.log(tf.getBackend())"], {
-      cwd: root,
-      encoding: 'utf8',
-    });
+    const probe = spawnSync(
+      process.execPath,
+      ['-e', "const tf = require('@tensorflow/tfjs-node'); console.log(tf.getBackend())"],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
     expect(probe.stdout.trim()).toBe('tensorflow');
   });
 });

@@ -22,11 +22,24 @@ export function undeclaredWorkspaceImports(root = WORKSPACE_ROOT): string[] {
       const dir = path.join(root, group, name);
       const manifest = path.join(dir, 'package.json');
       if (!fs.existsSync(manifest)) continue;
-      const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name: string; dependencies?: object; devDependencies?: object };
-      const declared = new Set([...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {}), pkg.name]);
+      const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as {
+        name: string;
+        dependencies?: object;
+        devDependencies?: object;
+      };
+      const declared = new Set([
+        ...Object.keys(pkg.dependencies ?? {}),
+        ...Object.keys(pkg.devDependencies ?? {}),
+        pkg.name,
+      ]);
       for (const file of [...tsFiles(path.join(dir, 'src')), ...tsFiles(path.join(dir, 'test'))]) {
-        for (const [, imported] of fs.readFileSync(file, 'utf8').matchAll(/^(?:import |export |\} )[^\n]*from '(@prune\/[a-z-]+)'/gm)) {
-          if (!declared.has(imported!)) problems.push(`${pkg.name}: ${imported} imported by ${path.relative(dir, file)} but not declared in package.json`);
+        for (const [, imported] of fs
+          .readFileSync(file, 'utf8')
+          .matchAll(/^(?:import |export |\} )[^\n]*from '(@prune\/[a-z-]+)'/gm)) {
+          if (!declared.has(imported!))
+            problems.push(
+              `${pkg.name}: ${imported} imported by ${path.relative(dir, file)} but not declared in package.json`,
+            );
         }
       }
     }

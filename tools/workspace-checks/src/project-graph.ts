@@ -37,8 +37,10 @@ export function boundaryViolations(graph: ProjectGraph): string[] {
     for (const { target } of edges) {
       const to = kindOf(graph, target);
       if (to === undefined) continue; // npm packages
-      if (from === 'lib' && to !== 'lib') violations.push(`${source} -> ${target}: a library may depend only on libraries`);
-      if (from === 'service' && to === 'service') violations.push(`${source} -> ${target}: services talk through gRPC contracts, not imports`);
+      if (from === 'lib' && to !== 'lib')
+        violations.push(`${source} -> ${target}: a library may depend only on libraries`);
+      if (from === 'service' && to === 'service')
+        violations.push(`${source} -> ${target}: services talk through gRPC contracts, not imports`);
     }
   }
   for (const [name] of Object.entries(graph.nodes)) {

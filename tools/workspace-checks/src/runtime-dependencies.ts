@@ -26,7 +26,9 @@ function workspacePackages(root: string): Map<string, string> {
     const parent = path.join(root, pattern.slice(0, -2));
     return fs.existsSync(parent) ? fs.readdirSync(parent).map((name) => path.join(parent, name)) : [];
   });
-  return new Map(dirs.filter((dir) => fs.existsSync(path.join(dir, 'package.json'))).map((dir) => [readManifest(dir).name, dir]));
+  return new Map(
+    dirs.filter((dir) => fs.existsSync(path.join(dir, 'package.json'))).map((dir) => [readManifest(dir).name, dir]),
+  );
 }
 
 function sourceFiles(dir: string): string[] {
@@ -49,7 +51,9 @@ function packageOf(specifier: string): string | undefined {
 function importedPackages(packageDir: string): Map<string, string> {
   const found = new Map<string, string>();
   for (const file of sourceFiles(path.join(packageDir, 'src'))) {
-    for (const [, specifier] of fs.readFileSync(file, 'utf8').matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm)) {
+    for (const [, specifier] of fs
+      .readFileSync(file, 'utf8')
+      .matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm)) {
       const name = packageOf(specifier!);
       if (name && !found.has(name)) found.set(name, path.relative(packageDir, file));
     }
@@ -71,7 +75,11 @@ function npmPackageDir(root: string, from: string, name: string): string | undef
  * "@prune/s -> @prune/a (src/index.ts) -> @prune/models": a link that comes from a source import
  * names the file, one from package.json is bare. A forbidden package is not followed further.
  */
-export function forbiddenDependencies(project: string, forbidden: (name: string) => boolean, root = WORKSPACE_ROOT): string[] {
+export function forbiddenDependencies(
+  project: string,
+  forbidden: (name: string) => boolean,
+  root = WORKSPACE_ROOT,
+): string[] {
   const workspace = workspacePackages(root);
   const start = workspace.get(project);
   if (!start) throw new Error(`${project}: not a workspace package of ${root}`);
@@ -87,9 +95,14 @@ export function forbiddenDependencies(project: string, forbidden: (name: string)
     const manifest = readManifest(dir);
     const isWorkspace = workspace.get(name) === dir;
     const links = new Map<string, string>();
-    const declared = { ...manifest.dependencies, ...(isWorkspace ? {} : { ...manifest.optionalDependencies, ...manifest.peerDependencies }) };
+    const declared = {
+      ...manifest.dependencies,
+      ...(isWorkspace ? {} : { ...manifest.optionalDependencies, ...manifest.peerDependencies }),
+    };
     for (const dependency of Object.keys(declared)) links.set(dependency, '');
-    if (isWorkspace) for (const [dependency, file] of importedPackages(dir)) if (!links.has(dependency)) links.set(dependency, ` (${file})`);
+    if (isWorkspace)
+      for (const [dependency, file] of importedPackages(dir))
+        if (!links.has(dependency)) links.set(dependency, ` (${file})`);
     for (const [dependency, why] of links) {
       const target = workspace.get(dependency) ?? npmPackageDir(root, dir, dependency);
       if (!target) continue; // not installed (an optional dependency for another platform)
@@ -104,4 +117,5 @@ export function forbiddenDependencies(project: string, forbidden: (name: string)
 }
 
 /** The packages that compute: the models library, the backend, TensorFlow.js itself. */
-export const computesWithTensorFlow = (name: string): boolean => name === '@prune/models' || name === '@prune/compute' || name.startsWith('@tensorflow/');
+export const computesWithTensorFlow = (name: string): boolean =>
+  name === '@prune/models' || name === '@prune/compute' || name.startsWith('@tensorflow/');

@@ -14,6 +14,8 @@ it('reports an undeclared import', () => {
   fs.mkdirSync(path.join(root, 'services'));
   fs.mkdirSync(path.join(root, 'tools'));
   fs.writeFileSync(path.join(root, 'libs/a/package.json'), JSON.stringify({ name: '@prune/a', dependencies: {} }));
-  fs.writeFileSync(path.join(root, "libs/a/src/index.ts"), "import {\n  x,\n} from '@prune/b';\n"); // a multi-line import
-  expect(undeclaredWorkspaceImports(root)).toEqual(['@prune/a: @prune/b imported by src/index.ts but not declared in package.json']);
+  fs.writeFileSync(path.join(root, 'libs/a/src/index.ts'), "import {\n  x,\n} from '@prune/b';\n"); // a multi-line import
+  expect(undeclaredWorkspaceImports(root)).toEqual([
+    '@prune/a: @prune/b imported by src/index.ts but not declared in package.json',
+  ]);
 });

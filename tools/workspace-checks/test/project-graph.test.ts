@@ -6,7 +6,19 @@ describe('Nx project graph', () => {
 
   it('lists the libraries and the five services', () => {
     const projects = Object.keys(graph.nodes);
-    for (const name of ['contracts', 'compute', 'models', 'data', 'service-kit', 'trainer', 'criterion', 'candidates', 'similarity', 'coordinator', 'bench']) {
+    for (const name of [
+      'contracts',
+      'compute',
+      'models',
+      'data',
+      'service-kit',
+      'trainer',
+      'criterion',
+      'candidates',
+      'similarity',
+      'coordinator',
+      'bench',
+    ]) {
       expect(projects).toContain(name);
     }
   });
@@ -24,7 +36,11 @@ describe('Nx project graph', () => {
         s: { name: 's', type: 'app', data: { root: 'services/s', tags: ['type:service'] } },
         t: { name: 't', type: 'app', data: { root: 'services/t', tags: ['type:service'] } },
       },
-      dependencies: { a: [{ source: 'a', target: 's', type: 'static' }], s: [{ source: 's', target: 't', type: 'static' }], t: [] },
+      dependencies: {
+        a: [{ source: 'a', target: 's', type: 'static' }],
+        s: [{ source: 's', target: 't', type: 'static' }],
+        t: [],
+      },
     };
     expect(boundaryViolations(bad)).toEqual([
       'a -> s: a library may depend only on libraries',

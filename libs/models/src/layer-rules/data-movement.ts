@@ -8,7 +8,12 @@ export const zeroPadding2dRule: LayerRule = { className: 'ZeroPadding2D', role: 
 export const dropoutRule: LayerRule = { className: 'Dropout', role: () => 'passthrough', cost: free };
 
 /** Flatten spreads each channel over the positions: its consumer's rows follow the channel. */
-export const flattenRule: LayerRule = { className: 'Flatten', role: () => 'passthrough', cost: free, flattenSpread: true };
+export const flattenRule: LayerRule = {
+  className: 'Flatten',
+  role: () => 'passthrough',
+  cost: free,
+  flattenSpread: true,
+};
 
 /** The model's input: its channels are the data's and never pruned. */
 export const inputLayerRule: LayerRule = { className: 'InputLayer', role: () => 'blocker', cost: free };

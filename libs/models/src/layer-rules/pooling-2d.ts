@@ -6,7 +6,11 @@ const windowCost = (node: RuleNode) => {
   return { macs: 0, flops: sizeOf(node.outputShape) * ph * pw };
 };
 
-export const averagePooling2dRule: LayerRule = { className: 'AveragePooling2D', role: () => 'passthrough', cost: windowCost };
+export const averagePooling2dRule: LayerRule = {
+  className: 'AveragePooling2D',
+  role: () => 'passthrough',
+  cost: windowCost,
+};
 
 export const maxPooling2dRule: LayerRule = { className: 'MaxPooling2D', role: () => 'passthrough', cost: windowCost };
 
