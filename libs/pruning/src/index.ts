@@ -19,3 +19,4 @@ export type { LayerWidth } from './layer-width.js';
 export { isTerminal, RunManager, RunNotFoundError } from './run-manager.js';
 export type { PortsFactory, RunContext, RunEvent, RunRecord, RunState } from './run-manager.js';
 export { journaledPorts, StepJournal } from './step-journal.js';
+export { RUN_DEFAULTS } from './run-defaults.js';

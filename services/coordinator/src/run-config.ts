@@ -11,7 +11,7 @@ import {
   TrainConfig,
   trainConfigMessage,
 } from '@prune/contracts';
-import { FINE_TUNE_STEPS, type FineTunePhase, type WalkConfig } from '@prune/pruning';
+import { FINE_TUNE_STEPS, RUN_DEFAULTS, type FineTunePhase, type WalkConfig } from '@prune/pruning';
 import { invalidArgument } from '@prune/service-kit';
 import type { Offering } from './discovered.js';
 
@@ -56,12 +56,12 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
   if (!given) throw invalidArgument('config', 'a run configuration is required');
   const config = RunConfig.fromPartial({
     ...given,
-    criterion: given.criterion || 'kl',
-    metric: given.metric || 'linear_cka',
+    criterion: given.criterion || RUN_DEFAULTS.criterion,
+    metric: given.metric || RUN_DEFAULTS.metric,
     policy: given.policy || SelectionPolicy.SELECTION_POLICY_SIMILARITY,
-    blocksPerIteration: given.blocksPerIteration || 1,
+    blocksPerIteration: given.blocksPerIteration || RUN_DEFAULTS.blocksPerIteration,
     filterMatch: given.filterMatch || FilterMatch.FILTER_MATCH_COUNT,
-    validationExamples: given.validationExamples || 1000,
+    validationExamples: given.validationExamples || RUN_DEFAULTS.validationExamples,
   });
   if (!config.model?.uri)
     throw invalidArgument(

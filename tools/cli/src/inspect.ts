@@ -1,5 +1,4 @@
 // `prune inspect <model> [--remove-blocks a,b] [--remove-filters group=0,3,7 ...] [--out dir]`
-import { parseArgs } from 'node:util';
 import {
   findFilterGroups,
   findResidualBlocks,
@@ -11,10 +10,9 @@ import {
   saveLayersModel,
 } from '@prune/models';
 import type { tfl } from '@prune/compute';
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+import { INSPECT } from './command-specs.js';
+import { booleanFlag, parseFlags, stringFlag, stringsFlag } from './flags.js';
+import { UsageError } from './usage-error.js';
 
 /** Parses "group=0,3,7" into [group, [0, 3, 7]]. */
 export function parseFilterRemoval(spec: string): [string, number[]] {
@@ -56,40 +54,29 @@ function describe(model: tfl.LayersModel, withLayers: boolean) {
 }
 
 export async function inspectCommand(argv: string[]): Promise<object> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      'remove-blocks': { type: 'string' },
-      'remove-filters': { type: 'string', multiple: true },
-      out: { type: 'string' },
-      layers: { type: 'boolean', default: false },
-    },
-  });
+  const { values, positionals } = parseFlags(INSPECT, argv);
   if (positionals.length !== 1)
-    throw new UsageError(
-      'usage: prune inspect <model.json | keras.json | x.manifest.json> [--remove-blocks id,id] [--remove-filters group=c,c ...] [--out dir] [--layers]',
-    );
+    throw new UsageError(`usage: prune inspect ${INSPECT.arguments} (see prune inspect --help)`);
   const { model, metadata } = await loadModel(positionals[0]!);
+  const out = stringFlag(values, 'out');
+  const withLayers = booleanFlag(values, 'layers');
   const blocks =
-    values['remove-blocks']
+    stringFlag(values, 'remove-blocks')
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean) ?? [];
-  const filters = Object.fromEntries((values['remove-filters'] ?? []).map(parseFilterRemoval));
+  const filters = Object.fromEntries(stringsFlag(values, 'remove-filters').map(parseFilterRemoval));
+  let result: Record<string, unknown>;
+  let kept = model;
   if (blocks.length === 0 && Object.keys(filters).length === 0) {
-    if (values.out) throw new UsageError('--out needs --remove-blocks or --remove-filters');
-    return describe(model, values.layers);
+    result = describe(model, withLayers); // with --out alone: a conversion to the TF.js layers format
+  } else {
+    // Filters first: group ids of blocks that are removed would otherwise disappear.
+    kept = await removeFilters(model, filters);
+    if (blocks.length) kept = await removeResidualBlocks(kept, blocks);
+    const parent = modelCost(model);
+    result = { parent: { macs: parent.macs, params: parent.params }, ...describe(kept, withLayers) };
   }
-  // Filters first: group ids of blocks that are removed would otherwise disappear.
-  let child = await removeFilters(model, filters);
-  if (blocks.length) child = await removeResidualBlocks(child, blocks);
-  const result: Record<string, unknown> = {
-    parent: { macs: modelCost(model).macs, params: modelCost(model).params },
-    ...describe(child, values.layers),
-  };
-  if (values.out) {
-    result['saved'] = await saveLayersModel(values.out, child, { ...metadata, source: positionals[0]! });
-  }
+  if (out) result['saved'] = await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
   return result;
 }

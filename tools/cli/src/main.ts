@@ -1,29 +1,64 @@
-// The `prune` command line.
+// The `prune` command line. Exit codes: 0 done (or help shown), 1 an error or a failed run,
+// 2 a usage error, 3 a cancelled run, 130 interrupted (the run goes on on the coordinator).
 import { initBackend } from '@prune/compute';
-import { inspectCommand, UsageError } from './inspect.js';
+import { CANCEL, HEALTH, INSPECT, LIST, REPORT, RUN, WATCH } from './command-specs.js';
+import { closest, commandHelp, type CommandSpec } from './flags.js';
+import { inspectCommand } from './inspect.js';
 import { cancelCommand, healthCommand, listCommand, reportCommand, runCommand, watchCommand } from './run-commands.js';
+import { HelpRequested, UsageError } from './usage-error.js';
 
-const COMMANDS: Record<string, (argv: string[]) => Promise<void>> = {
-  inspect: async (argv) => {
-    await initBackend(undefined, () => {});
-    console.log(JSON.stringify(await inspectCommand(argv), null, 2));
-  },
-  run: runCommand,
-  watch: watchCommand,
-  list: listCommand,
-  cancel: cancelCommand,
-  report: reportCommand,
-  health: healthCommand,
-};
+const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = [
+  [
+    INSPECT,
+    async (argv) => {
+      await initBackend(undefined, () => {});
+      console.log(JSON.stringify(await inspectCommand(argv), null, 2));
+    },
+  ],
+  [RUN, runCommand],
+  [WATCH, watchCommand],
+  [LIST, listCommand],
+  [CANCEL, cancelCommand],
+  [REPORT, reportCommand],
+  [HEALTH, healthCommand],
+];
+
+function toolHelp(): string {
+  return [
+    'prune: prune a trained network by removing layers and filters, keeping what stays most similar to it',
+    '',
+    'usage: prune <command> [arguments] [flags]      prune <command> --help: its flags, defaults and examples',
+    '',
+    'commands:',
+    ...COMMANDS.map(([spec]) => `  ${spec.name.padEnd(10)}${spec.summary}`),
+    '',
+    'exit codes: 0 done, 1 error or failed run, 2 usage error, 3 cancelled run, 130 interrupted',
+    'the whole system on this machine, pruning the shared ResNet-20: npm run demo',
+  ].join('\n');
+}
 
 const [command, ...rest] = process.argv.slice(2);
 try {
-  const run = COMMANDS[command ?? ''];
-  if (!run) throw new UsageError(`usage: prune <${Object.keys(COMMANDS).join('|')}> ...`);
-  await run(rest);
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    const asked = COMMANDS.find(([spec]) => spec.name === rest[0]); // `prune help run`
+    console.log(asked ? commandHelp(asked[0]) : toolHelp());
+    process.exit(command === undefined ? 2 : 0);
+  }
+  const entry = COMMANDS.find(([spec]) => spec.name === command);
+  if (!entry) {
+    const guess = closest(
+      command,
+      COMMANDS.map(([spec]) => spec.name),
+    );
+    throw new UsageError(`unknown command "${command}"${guess ? `; did you mean ${guess}?` : ''} (see prune --help)`);
+  }
+  await entry[1](rest);
 } catch (error) {
+  if (error instanceof HelpRequested) {
+    console.log(error.message);
+    process.exit(0);
+  }
   const e = error as Error & { details?: string };
   console.error(`prune ${command ?? ''}: ${e.details ?? e.message}`);
-  const usage = error instanceof UsageError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS');
-  process.exit(usage ? 2 : 1);
+  process.exit(error instanceof UsageError ? 2 : 1);
 }

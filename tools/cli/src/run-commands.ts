@@ -1,22 +1,27 @@
 // `prune run|watch|list|cancel|report`: the coordinator's client side. The coordinator is found
 // with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050.
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
-import { FilterMatch, PHASE_NAMES, RunConfig, SELECTION_POLICY_NAMES, type Run } from '@prune/contracts';
+import {
+  FilterMatch,
+  PHASE_NAMES,
+  RUN_STATE_NAMES,
+  RunConfig,
+  SELECTION_POLICY_NAMES,
+  type Run,
+} from '@prune/contracts';
 import { writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { checkHealth } from '@prune/service-kit';
-import { UsageError } from './inspect.js';
+import { CANCEL, HEALTH, LIST, REPORT, RUN, WATCH } from './command-specs.js';
+import { booleanFlag, parseFlags, stringFlag, stringsFlag, type FlagValues } from './flags.js';
+import { UsageError } from './usage-error.js';
 import { renderRunHtml } from './report-html.js';
 import { choiceLetter, formatRunReport, stateName, summarizeRun } from './report.js';
 
-const COORDINATOR = { coordinator: { type: 'string' } } as const;
+const coordinatorAddress = (values: FlagValues) =>
+  stringFlag(values, 'coordinator') ?? process.env['PRUNE_COORDINATOR'] ?? '127.0.0.1:50050';
 
-function connect(values: { coordinator?: string }): CoordinatorClient {
-  return new CoordinatorClient(values.coordinator ?? process.env['PRUNE_COORDINATOR'] ?? '127.0.0.1:50050');
-}
-
-function number(values: Record<string, unknown>, name: string): number | undefined {
+function number(values: FlagValues, name: string): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -26,9 +31,9 @@ function number(values: Record<string, unknown>, name: string): number | undefin
 }
 
 /** `--<flag> name=value` (repeatable) as a plug-in's parameters; the services check the names. */
-function parameters(flag: string, given: string[] | undefined): Record<string, number> {
+function parameters(flag: string, given: string[]): Record<string, number> {
   return Object.fromEntries(
-    (given ?? []).map((pair) => {
+    given.map((pair) => {
       const match = /^([A-Za-z_][\w-]*)=(.+)$/.exec(pair);
       const value = Number(match?.[2]);
       if (!match || !Number.isFinite(value)) throw new UsageError(`--${flag}: expected name=number, got "${pair}"`);
@@ -44,70 +49,43 @@ export function runConfigFromFlags(argv: string[]): {
   detach: boolean;
   coordinator?: string;
 } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      ...COORDINATOR,
-      model: { type: 'string' },
-      data: { type: 'string' },
-      'run-id': { type: 'string' },
-      iterations: { type: 'string' },
-      policy: { type: 'string' },
-      criterion: { type: 'string' },
-      'criterion-param': { type: 'string', multiple: true },
-      metric: { type: 'string' },
-      'metric-param': { type: 'string', multiple: true },
-      'target-macs-reduction': { type: 'string' },
-      'accuracy-floor': { type: 'string' },
-      'blocks-per-iteration': { type: 'string' },
-      'filter-match': { type: 'string' },
-      'layer-epsilon': { type: 'string' },
-      'candidate-steps': { type: 'string' },
-      'selected-steps': { type: 'string' },
-      'batch-size': { type: 'string' },
-      'learning-rate': { type: 'string' },
-      'no-augment': { type: 'boolean', default: false },
-      calibration: { type: 'string' },
-      'validation-examples': { type: 'string' },
-      'test-examples': { type: 'string' },
-      seed: { type: 'string' },
-      detach: { type: 'boolean', default: false },
-    },
-  });
-  if (!values.model)
+  const { values } = parseFlags(RUN, argv);
+  const model = stringFlag(values, 'model');
+  const data = stringFlag(values, 'data');
+  const policyName = stringFlag(values, 'policy');
+  const filterMatch = stringFlag(values, 'filter-match');
+  if (!model)
     throw new UsageError(
       '--model: a model file (manifest, Keras .h5/.json, TF.js model.json) or a store:// URI is required',
     );
-  if (!values.data) throw new UsageError('--data: a dataset is required, e.g. cifar10-jpeg');
-  const policy = values.policy === undefined ? undefined : SELECTION_POLICY_NAMES.parse(values.policy);
-  if (values.policy !== undefined && policy === undefined)
-    throw new UsageError(
-      `--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${values.policy}"`,
-    );
-  if (values['filter-match'] !== undefined && !['count', 'macs'].includes(values['filter-match']))
-    throw new UsageError(`--filter-match: expected count or macs, got "${values['filter-match']}"`);
+  if (!data) throw new UsageError('--data: a dataset is required, e.g. cifar10-jpeg');
+  const policy = policyName === undefined ? undefined : SELECTION_POLICY_NAMES.parse(policyName);
+  if (policyName !== undefined && policy === undefined)
+    throw new UsageError(`--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${policyName}"`);
+  if (filterMatch !== undefined && !['count', 'macs'].includes(filterMatch))
+    throw new UsageError(`--filter-match: expected count or macs, got "${filterMatch}"`);
   const fineTune = (steps: number | undefined) => ({
     steps,
     batchSize: number(values, 'batch-size'),
     learningRate: number(values, 'learning-rate'),
-    augment: values['no-augment'] ? false : undefined,
+    augment: booleanFlag(values, 'no-augment') ? false : undefined,
   });
   const config: RunConfigInput = {
-    model: { uri: values.model.startsWith('store://') ? values.model : path.resolve(values.model) },
-    dataset: values.data,
-    criterion: values.criterion,
-    criterionParameters: parameters('criterion-param', values['criterion-param']),
-    metric: values.metric,
-    metricParameters: parameters('metric-param', values['metric-param']),
+    model: { uri: model.startsWith('store://') ? model : path.resolve(model) },
+    dataset: data,
+    criterion: stringFlag(values, 'criterion'),
+    criterionParameters: parameters('criterion-param', stringsFlag(values, 'criterion-param')),
+    metric: stringFlag(values, 'metric'),
+    metricParameters: parameters('metric-param', stringsFlag(values, 'metric-param')),
     policy,
     maxIterations: number(values, 'iterations'),
     targetMacsReduction: number(values, 'target-macs-reduction'),
     accuracyFloor: number(values, 'accuracy-floor'),
     blocksPerIteration: number(values, 'blocks-per-iteration'),
     filterMatch:
-      values['filter-match'] === 'macs'
+      filterMatch === 'macs'
         ? FilterMatch.FILTER_MATCH_MACS
-        : values['filter-match'] === 'count'
+        : filterMatch === 'count'
           ? FilterMatch.FILTER_MATCH_COUNT
           : undefined,
     layerEpsilon: number(values, 'layer-epsilon'),
@@ -118,7 +96,12 @@ export function runConfigFromFlags(argv: string[]): {
     testExamples: number(values, 'test-examples'),
     seed: number(values, 'seed'),
   };
-  return { config, runId: values['run-id'] ?? '', detach: values.detach, coordinator: values.coordinator };
+  return {
+    config,
+    runId: stringFlag(values, 'run-id') ?? '',
+    detach: booleanFlag(values, 'detach'),
+    coordinator: stringFlag(values, 'coordinator'),
+  };
 }
 
 /** Follows a run: one progress line per phase (redrawn in place on a terminal), a row per iteration. */
@@ -155,21 +138,56 @@ export async function followRun(
   return run;
 }
 
-async function withClient<T>(
-  values: { coordinator?: string },
-  use: (client: CoordinatorClient) => Promise<T>,
-): Promise<T> {
-  const client = connect(values);
+/** Exit code of a finished run: 0 succeeded, 1 failed, 3 cancelled (2 is a usage error). */
+export function exitCodeOf(run: Run): number {
+  const state = RUN_STATE_NAMES.name(run.state);
+  return state === 'failed' ? 1 : state === 'cancelled' ? 3 : 0;
+}
+
+/** Runs `use` with a client of the coordinator; an unreachable coordinator gets an error saying what to do. */
+async function withClient<T>(values: FlagValues, use: (client: CoordinatorClient) => Promise<T>): Promise<T> {
+  const address = coordinatorAddress(values);
+  const client = new CoordinatorClient(address);
   try {
     return await use(client);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 14) throw error; // 14: UNAVAILABLE
+    throw new Error(
+      `cannot reach the coordinator at ${address}: is it running? Start the whole system on this machine with ` +
+        '`npm run demo`, or a coordinator with `npx nx serve coordinator`; name another with --coordinator host:port ' +
+        `or PRUNE_COORDINATOR. (${(error as { details?: string }).details ?? (error as Error).message})`,
+    );
   } finally {
     client.close();
   }
 }
 
 function runIdArgument(positionals: string[], command: string): string {
-  if (positionals.length !== 1) throw new UsageError(`usage: prune ${command} <run-id> [--coordinator host:port]`);
+  if (positionals.length !== 1) throw new UsageError(`usage: prune ${command} <run-id> (see prune ${command} --help)`);
   return positionals[0]!;
+}
+
+/**
+ * Follows a run to its end and prints its report; Ctrl-C leaves the run going on the coordinator
+ * and says how to follow or cancel it. Sets the exit code from the run's final state.
+ */
+async function followToEnd(client: CoordinatorClient, runId: string): Promise<void> {
+  const interrupted = () => {
+    console.error(
+      `\nrun ${runId} goes on on the coordinator: follow it with \`npx prune watch ${runId}\`, ` +
+        `cancel it with \`npx prune cancel ${runId}\``,
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    const run = await followRun(client, runId);
+    console.log(formatRunReport(summarizeRun(run)));
+    if (run.error) console.error(`run ${runId} failed: ${run.error}`);
+    process.exitCode = exitCodeOf(run);
+  } finally {
+    process.removeListener('SIGINT', interrupted);
+  }
 }
 
 export async function runCommand(argv: string[]): Promise<void> {
@@ -177,66 +195,58 @@ export async function runCommand(argv: string[]): Promise<void> {
   await withClient({ coordinator }, async (client) => {
     const run = await client.start(config, runId);
     console.log(`run ${run.id}: ${stateName(run.state)}`);
-    if (detach) return;
-    console.log(formatRunReport(summarizeRun(await followRun(client, run.id))));
+    if (!detach) await followToEnd(client, run.id);
   });
 }
 
 export async function watchCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: COORDINATOR, allowPositionals: true });
+  const { values, positionals } = parseFlags(WATCH, argv);
   const id = runIdArgument(positionals, 'watch');
-  await withClient(values, async (client) => console.log(formatRunReport(summarizeRun(await followRun(client, id)))));
+  await withClient(values, (client) => followToEnd(client, id));
 }
 
 export async function listCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: COORDINATOR });
+  const { values } = parseFlags(LIST, argv);
   await withClient(values, async (client) => {
     for (const run of await client.list()) {
       const s = summarizeRun(run);
       console.log(
-        `${run.id.padEnd(28)} ${s.state.padEnd(10)} ${String(run.iterations.length).padStart(3)} it  ${(s.decisions || '-').padEnd(12)} MACs -${(100 * s.macsReduction).toFixed(1)}%  ${run.createdAt}`,
+        `${run.id.padEnd(28)} ${s.state.padEnd(10)} ${String(run.iterations.length).padStart(3)} it  ` +
+          `${(s.decisions || '-').padEnd(12)} MACs -${(100 * s.macsReduction).toFixed(1)}%  ${run.createdAt}`,
       );
     }
   });
 }
 
 export async function cancelCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, options: COORDINATOR, allowPositionals: true });
+  const { values, positionals } = parseFlags(CANCEL, argv);
   const id = runIdArgument(positionals, 'cancel');
   await withClient(values, async (client) => console.log(`run ${id}: ${stateName((await client.cancel(id)).state)}`));
 }
 
 export async function reportCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { ...COORDINATOR, json: { type: 'boolean', default: false }, html: { type: 'string' } },
-    allowPositionals: true,
-  });
+  const { values, positionals } = parseFlags(REPORT, argv);
   const id = runIdArgument(positionals, 'report');
+  const html = stringFlag(values, 'html');
   await withClient(values, async (client) => {
     const run = await client.get(id);
     const summary = summarizeRun(run);
-    console.log(values.json ? JSON.stringify(summary, null, 2) : formatRunReport(summary));
-    if (values.html) {
+    console.log(booleanFlag(values, 'json') ? JSON.stringify(summary, null, 2) : formatRunReport(summary));
+    if (html) {
       writeFileAtomic(
-        values.html,
+        html,
         renderRunHtml(summary, run.config ? (RunConfig.toJSON(run.config) as Record<string, unknown>) : {}),
       );
-      console.error(`HTML report written to ${values.html}`);
+      console.error(`HTML report written to ${html}`);
     }
   });
 }
 
 /** `prune health <host:port> [--service name]`: exit 0 when the service answers SERVING (image health checks). */
 export async function healthCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { service: { type: 'string', default: '' } },
-    allowPositionals: true,
-  });
-  if (positionals.length !== 1)
-    throw new UsageError('usage: prune health <host:port> [--service prune.v1.TrainerService]');
-  const state = await checkHealth(positionals[0]!, values.service);
+  const { values, positionals } = parseFlags(HEALTH, argv);
+  if (positionals.length !== 1) throw new UsageError('usage: prune health <host:port> (see prune health --help)');
+  const state = await checkHealth(positionals[0]!, stringFlag(values, 'service') ?? '');
   console.log(state);
   if (state !== 'SERVING') process.exitCode = 1;
 }

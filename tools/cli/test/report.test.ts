@@ -4,7 +4,7 @@ import type { CoordinatorClient } from '@prune/coordinator-client';
 import { finishedRun, ITERATION_1_WIDTHS } from './fixtures.js';
 import { formatRunReport, stateName, summarizeRun } from '../src/report.js';
 import { followRun, runConfigFromFlags } from '../src/run-commands.js';
-import { UsageError } from '../src/inspect.js';
+import { UsageError } from '../src/usage-error.js';
 
 describe('run report', () => {
   const run = finishedRun();

@@ -14,6 +14,7 @@ import { SELECTION_POLICY_NAMES, type SelectionPolicy } from '@prune/contracts';
 import { openDataset, sharedDir } from '@prune/data';
 import { loadModel, modelCost, putModelArtifact } from '@prune/models';
 import { CoordinatorClient } from '@prune/coordinator-client';
+import { RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { DEFAULT_TRAIN_CONFIG, evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
@@ -122,7 +123,7 @@ async function comparePolicies(name: string) {
             blocksPerIteration: n('blocks-per-iteration'),
             seed: next.seed,
             calibrationExamples: n('calibration'),
-            validationExamples: 1000,
+            validationExamples: RUN_DEFAULTS.validationExamples,
             testExamples: 10_000,
             candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE },
             selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },

@@ -11,7 +11,7 @@ import { criterionByName, DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
 import { classBalancedSample, openDataset, sharedDir } from '@prune/data';
 import { localWalkPorts } from '@prune/local-ports';
 import { loadModel, preprocessImages } from '@prune/models';
-import { FINE_TUNE_STEPS, greedyWalk, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
+import { FINE_TUNE_STEPS, greedyWalk, RUN_DEFAULTS, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
 import { CKA_METRICS, PROCRUSTES_METRICS } from '@prune/similarity-metrics';
 
 const { values } = parseArgs({
@@ -19,12 +19,12 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'resnet20-12fca82f' },
     iterations: { type: 'string', default: '3' },
     policy: { type: 'string', default: 'similarity' },
-    criterion: { type: 'string', default: 'kl' },
-    metric: { type: 'string', default: 'linear_cka' },
+    criterion: { type: 'string', default: RUN_DEFAULTS.criterion },
+    metric: { type: 'string', default: RUN_DEFAULTS.metric },
     'filter-match': { type: 'string', default: 'count' },
     'candidate-steps': { type: 'string', default: String(FINE_TUNE_STEPS.candidate) },
     'selected-steps': { type: 'string', default: String(FINE_TUNE_STEPS.selected) },
-    'validation-examples': { type: 'string', default: '1000' },
+    'validation-examples': { type: 'string', default: String(RUN_DEFAULTS.validationExamples) },
     'test-examples': { type: 'string', default: '10000' },
     calibration: { type: 'string', default: String(DEFAULT_CALIBRATION_EXAMPLES) },
     seed: { type: 'string', default: '0' },

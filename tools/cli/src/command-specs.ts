@@ -1,0 +1,194 @@
+// Every `prune` command's flags, with what they do and their defaults: parsing and --help both
+// read these. Defaults come from where the system keeps them, never retyped here.
+import { DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
+import { FINE_TUNE_STEPS, RUN_DEFAULTS } from '@prune/pruning';
+import { DEFAULT_TRAIN_CONFIG } from '@prune/train-config';
+import type { CommandSpec, FlagSpec } from './flags.js';
+
+const MODEL_EXAMPLE = '../shared/models/resnet-cifar10/resnet20-12fca82f.manifest.json';
+
+const COORDINATOR: Record<string, FlagSpec> = {
+  coordinator: {
+    type: 'string',
+    value: 'host:port',
+    description: 'the coordinator to talk to',
+    default: '$PRUNE_COORDINATOR, else 127.0.0.1:50050',
+  },
+};
+
+export const INSPECT: CommandSpec = {
+  name: 'inspect',
+  summary: "print a model's cost and the structures that can be pruned (JSON); optionally prune it by hand",
+  arguments: '<model.json | keras.json | x.manifest.json>',
+  flags: {
+    'remove-blocks': { type: 'string', value: 'id,id', description: 'remove these residual blocks (ids as listed)' },
+    'remove-filters': {
+      type: 'string',
+      value: 'group=c,c',
+      multiple: true,
+      description: 'remove these channels of a filter group',
+    },
+    out: { type: 'string', value: 'dir', description: 'write the (pruned) model there in the TF.js layers format' },
+    layers: { type: 'boolean', description: "include every layer's cost" },
+  },
+  examples: [
+    `npx prune inspect ${MODEL_EXAMPLE}`,
+    `npx prune inspect ${MODEL_EXAMPLE} --remove-blocks layer1.1.add --remove-filters layer2.0.conv1=0,1 --out pruned/`,
+  ],
+};
+
+export const RUN: CommandSpec = {
+  name: 'run',
+  summary: 'start a pruning run on the coordinator and follow it until it ends (exit 1 if it fails, 3 if cancelled)',
+  flags: {
+    ...COORDINATOR,
+    model: {
+      type: 'string',
+      value: 'file',
+      description: 'the model to prune (required): a manifest, Keras .json+.h5, TF.js model.json or store:// URI',
+    },
+    data: { type: 'string', value: 'dataset', description: 'the dataset (required), e.g. cifar10-jpeg' },
+    'run-id': { type: 'string', value: 'id', description: 'name the run (starting an existing id follows it)' },
+    iterations: {
+      type: 'string',
+      value: 'N',
+      description: 'iterations of the walk (required unless --target-macs-reduction)',
+    },
+    policy: {
+      type: 'string',
+      value: 'similarity|random|layers-only|filters-only',
+      description: 'how to choose between the layer and the filter candidate',
+      default: 'similarity',
+    },
+    criterion: { type: 'string', value: 'name', description: 'importance criterion', default: RUN_DEFAULTS.criterion },
+    'criterion-param': {
+      type: 'string',
+      value: 'name=value',
+      multiple: true,
+      description: "one of the criterion's own parameters",
+    },
+    metric: { type: 'string', value: 'name', description: 'similarity metric', default: RUN_DEFAULTS.metric },
+    'metric-param': {
+      type: 'string',
+      value: 'name=value',
+      multiple: true,
+      description: "one of the metric's own parameters, e.g. threshold=0.5",
+    },
+    'target-macs-reduction': { type: 'string', value: '0..1', description: 'stop once MACs fall by this fraction' },
+    'accuracy-floor': { type: 'string', value: '0..1', description: 'stop when validation accuracy falls below' },
+    'blocks-per-iteration': {
+      type: 'string',
+      value: 'N',
+      description: 'blocks the layer candidate removes',
+      default: String(RUN_DEFAULTS.blocksPerIteration),
+    },
+    'filter-match': {
+      type: 'string',
+      value: 'count|macs',
+      description: "size the filter candidate by the layer candidate's filters or MACs",
+      default: 'count',
+    },
+    'layer-epsilon': {
+      type: 'string',
+      value: 'x',
+      description: 'prefer layers unless filters are more similar by more',
+      default: '0',
+    },
+    'candidate-steps': {
+      type: 'string',
+      value: 'N',
+      description: 'fine-tune steps of each candidate before comparing',
+      default: String(FINE_TUNE_STEPS.candidate),
+    },
+    'selected-steps': {
+      type: 'string',
+      value: 'N',
+      description: 'fine-tune steps of the kept candidate',
+      default: String(FINE_TUNE_STEPS.selected),
+    },
+    'batch-size': {
+      type: 'string',
+      value: 'N',
+      description: 'fine-tune batch size',
+      default: String(DEFAULT_TRAIN_CONFIG.batchSize),
+    },
+    'learning-rate': {
+      type: 'string',
+      value: 'x',
+      description: 'fine-tune learning rate (cosine schedule)',
+      default: String(DEFAULT_TRAIN_CONFIG.learningRate),
+    },
+    'no-augment': { type: 'boolean', description: 'fine-tune without flips and crops' },
+    calibration: {
+      type: 'string',
+      value: 'N',
+      description: 'calibration images of a data-driven criterion',
+      default: String(DEFAULT_CALIBRATION_EXAMPLES),
+    },
+    'validation-examples': {
+      type: 'string',
+      value: 'N',
+      description: 'validation images candidates are compared on',
+      default: String(RUN_DEFAULTS.validationExamples),
+    },
+    'test-examples': { type: 'string', value: 'N', description: 'test images accuracy is reported on', default: 'all' },
+    seed: {
+      type: 'string',
+      value: 'N',
+      description: 'seed of sampling, augmentation and the random policy',
+      default: '0',
+    },
+    detach: { type: 'boolean', description: 'start the run and return; follow it later with prune watch' },
+  },
+  examples: [
+    `npx prune run --model ${MODEL_EXAMPLE} --data cifar10-jpeg --iterations 3`,
+    `npx prune run --model my-model.json --data cifar10-jpeg --target-macs-reduction 0.5 --metric rbf_cka --metric-param threshold=0.5`,
+  ],
+};
+
+const RUN_ID = '<run-id>';
+
+export const WATCH: CommandSpec = {
+  name: 'watch',
+  summary: 'follow a run until it ends, then print its report (exit 1 if it failed, 3 if cancelled)',
+  arguments: RUN_ID,
+  flags: COORDINATOR,
+  examples: ['npx prune watch run-2026-11-25-1a2b3c4d'],
+};
+
+export const LIST: CommandSpec = {
+  name: 'list',
+  summary: "list the coordinator's runs: state, iterations, decisions, MACs reduction",
+  flags: COORDINATOR,
+  examples: ['npx prune list --coordinator 10.0.0.5:50050'],
+};
+
+export const CANCEL: CommandSpec = {
+  name: 'cancel',
+  summary: 'cancel a run (the step in flight stops, finished steps are kept)',
+  arguments: RUN_ID,
+  flags: COORDINATOR,
+  examples: ['npx prune cancel run-2026-11-25-1a2b3c4d'],
+};
+
+export const REPORT: CommandSpec = {
+  name: 'report',
+  summary: "print a run's report: decisions, MACs, parameters and accuracy per iteration",
+  arguments: RUN_ID,
+  flags: {
+    ...COORDINATOR,
+    json: { type: 'boolean', description: 'print the report as JSON' },
+    html: { type: 'string', value: 'file', description: 'also write a self-contained HTML report' },
+  },
+  examples: ['npx prune report run-2026-11-25-1a2b3c4d --html report.html'],
+};
+
+export const HEALTH: CommandSpec = {
+  name: 'health',
+  summary: 'ask a service whether it is SERVING (exit 0) or not (exit 1); what image health checks run',
+  arguments: '<host:port>',
+  flags: {
+    service: { type: 'string', value: 'name', description: 'a service of that server', default: 'the whole server' },
+  },
+  examples: ['npx prune health 127.0.0.1:50051 --service prune.v1.TrainerService'],
+};
