@@ -11,8 +11,8 @@ import * as path from 'node:path';
 import { cacheDir } from './cache-dir.js';
 import { loadCifar10Jpeg, loadJpegArchive } from './cifar10-jpeg.js';
 import { loadCifar10Lossless4000 } from './cifar10-lossless.js';
-import { loadFashionMnist } from './fashion-mnist.js';
-import { classBalancedIndices, selectExamples, type LabeledImages } from './labeled-images.js';
+import { FASHION_MNIST_CLASSES, loadFashionMnist } from './fashion-mnist.js';
+import { CIFAR10_CLASSES, classBalancedIndices, selectExamples, type LabeledImages } from './labeled-images.js';
 import { InvalidArgumentError, NotFoundError } from '@prune/errors';
 
 export const VALIDATION_SEED = 20250101;
@@ -26,6 +26,16 @@ const DATASETS: Record<string, (split: 'train' | 'test') => Promise<LabeledImage
   'cifar10-jpeg': (split) => loadCifar10Jpeg(split),
   'fashion-mnist': (split) => loadFashionMnist(split),
 };
+
+/**
+ * How many classes a dataset family (what a run names: "cifar10-jpeg", or an archive path in the
+ * CIFAR-10 JPEG layout) has; undefined when unknown.
+ */
+export function datasetClassCount(family: string): number | undefined {
+  if (family.endsWith('.tar.gz') || family.startsWith('cifar10')) return CIFAR10_CLASSES.length;
+  if (family === 'fashion-mnist') return FASHION_MNIST_CLASSES.length;
+  return undefined;
+}
 
 export const DATASET_URIS = [
   ...Object.keys(DATASETS).flatMap((name) => ['train', 'validation', 'test', 'train-full'].map((s) => `${name}:${s}`)),

@@ -9,6 +9,7 @@ export { classBalancedIndices } from './labeled-images.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
 export {
   DATASET_URIS,
+  datasetClassCount,
   DatasetUriError,
   openDataset,
   openDatasetSample,

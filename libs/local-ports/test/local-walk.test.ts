@@ -43,6 +43,7 @@ describe('greedy walk on the pretrained ResNet-20, in process', () => {
       policy: 'similarity',
       layerEpsilon: 0,
       seed: 0,
+      chanceAccuracy: 0.1,
     };
     const events: WalkEvent<tfl.LayersModel>[] = [];
     for await (const event of greedyWalk(model, config, ports)) events.push(event);

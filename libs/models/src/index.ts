@@ -11,7 +11,7 @@ export type { LoadedModel } from './layers-format.js';
 export { loadKerasModel } from './keras-format.js';
 export { loadPytorchManifestModel } from './pytorch-manifest.js';
 export { loadModel } from './load-model.js';
-export { assertFiniteWeights } from './finite-weights.js';
+export { assertFiniteWeights, firstNonFiniteWeight } from './finite-weights.js';
 export { LayerGraph } from './layer-graph.js';
 export type { LayerConfigJson, LayerNode, ModelConfigJson } from './layer-graph.js';
 export { hasLayerRule, layerRule, registerLayerRule, supportedLayerClasses } from './layer-rules/registry.js';

@@ -6,6 +6,7 @@ import { seededRandom } from '@prune/data';
 import { costOf, type ModelCost } from './cost.js';
 import type { LayerWidth } from './layer-width.js';
 import type { FilterBudget, ScoredBlock, ScoredFilter } from './candidates.js';
+import { FailedPreconditionError } from '@prune/errors';
 
 export type SelectionPolicy = 'similarity' | 'random' | 'layers-only' | 'filters-only';
 export type Choice = 'L' | 'F';
@@ -36,7 +37,18 @@ export interface WalkConfig {
   /** Prefer the layer candidate unless the filter candidate is more similar by more than this. */
   layerEpsilon: number;
   seed: number;
+  /**
+   * The accuracy of guessing (1 / classes). A parent, or a kept model, within 1.5x of it fails the
+   * run: its preprocessing, data or fine-tune is broken, and a "pruned" result would mean nothing.
+   * 0: no check.
+   */
+  chanceAccuracy: number;
 }
+
+/** Validation accuracy at or below this is "at chance level" for `chanceAccuracy`. */
+const atChance = (accuracy: number, chanceAccuracy: number) => chanceAccuracy > 0 && accuracy <= 1.5 * chanceAccuracy;
+
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export interface CandidateRecord<M> extends ModelCost {
   model: M;
@@ -120,6 +132,15 @@ export async function* greedyWalk<M>(
 ): AsyncGenerator<WalkEvent<M>> {
   const random = seededRandom(config.seed);
   const initialCost = costOf(await ports.cost(initial));
+  if (config.chanceAccuracy > 0) {
+    const accuracy = await ports.accuracy(initial, 'validation');
+    if (atChance(accuracy, config.chanceAccuracy)) {
+      throw new FailedPreconditionError(
+        `the parent model scores ${pct(accuracy)} on validation data, chance level is ${pct(config.chanceAccuracy)}: ` +
+          'its preprocessing or the dataset is probably wrong for it; nothing was pruned',
+      );
+    }
+  }
   yield {
     type: 'start',
     ...initialCost,
@@ -230,6 +251,13 @@ export async function* greedyWalk<M>(
     if (config.accuracyFloor > 0 && record.validationAccuracy < config.accuracyFloor) {
       stopReason = `validation accuracy ${record.validationAccuracy.toFixed(4)} fell below the floor ${config.accuracyFloor}`;
       break;
+    }
+    if (atChance(record.validationAccuracy, config.chanceAccuracy)) {
+      throw new FailedPreconditionError(
+        `iteration ${index + 1}'s model scores ${pct(record.validationAccuracy)} on validation data, chance level is ` +
+          `${pct(config.chanceAccuracy)}: fine-tuning broke it (lower the learning rate) or the cut was too deep; ` +
+          'set an accuracy floor to stop before such a model instead',
+      );
     }
     parent = model;
     result = model;

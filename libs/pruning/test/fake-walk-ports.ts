@@ -83,6 +83,7 @@ export const baseConfig: WalkConfig = {
   policy: 'similarity',
   layerEpsilon: 0,
   seed: 0,
+  chanceAccuracy: 0,
 };
 
 export type Done = Extract<WalkEvent<string>, { type: 'done' }>;

@@ -40,6 +40,25 @@ describe('the walk stops', () => {
     expect(summary(events).slice(-2)).toEqual(['iteration 2 L', 'done']);
   });
 
+  it('never, but fails, when the parent is at chance level: nothing is scored or pruned', async () => {
+    const { ports, calls } = fakeWalkPorts({ accuracy: () => 0.11 });
+    await expect(walk('b9.f64', { chanceAccuracy: 0.1 }, ports)).rejects.toMatchObject({
+      kind: 'failed-precondition',
+      message: expect.stringContaining('the parent model scores 11.00% on validation data, chance level is 10.00%'),
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('never, but fails, when a kept model falls to chance level without an accuracy floor', async () => {
+    const accuracy = (m: string) => (parse(m).blocks >= 8 ? 0.9 : 0.12); // the second iteration breaks it
+    await expect(
+      walk('b9.f64', { maxIterations: 5, chanceAccuracy: 0.1 }, fakeWalkPorts({ accuracy }).ports),
+    ).rejects.toMatchObject({
+      kind: 'failed-precondition',
+      message: expect.stringContaining("iteration 2's model scores 12.00% on validation data, chance level is 10.00%"),
+    });
+  });
+
   it('below the accuracy floor: that iteration is recorded, the model kept before it is the result', async () => {
     const accuracy = (m: string) => 0.5 + 0.05 * parse(m).blocks; // b8: 0.90, b7: 0.85, b6: 0.80
     const { events, done } = await walk(

@@ -66,6 +66,7 @@ const walk: WalkConfig = {
   policy: 'similarity',
   layerEpsilon: 0,
   seed: 7,
+  chanceAccuracy: 0,
 };
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'runs-'));
 const strip = (run: RunRecord<string, object>) => ({ ...run, createdAt: '', updatedAt: '' });

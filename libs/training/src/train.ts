@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { makeTrainStep, tf, type tfl } from '@prune/compute';
 import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
-import { decayedWeights, preprocessImages, type ModelMetadata } from '@prune/models';
+import { decayedWeights, firstNonFiniteWeight, preprocessImages, type ModelMetadata } from '@prune/models';
 import { resolveTrainConfig, type TrainConfig } from '@prune/train-config';
 import { learningRateAt } from './learning-rate.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -95,6 +95,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const y = tf.tensor1d(labels, 'int32');
       last = trainStep(x, y);
       tf.dispose([x, y]);
+      if (!Number.isFinite(last.loss)) {
+        throw new FailedPreconditionError(
+          `training diverged: the loss is ${last.loss} at step ${step + 1} of ${totalSteps} (learning rate ${learningRate}); lower the learning rate`,
+        );
+      }
       windowImages += indices.length;
       const done = step + 1;
       if (options.onProgress && (done % (options.progressEverySteps ?? 10) === 0 || done === totalSteps)) {
@@ -116,6 +121,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         await writeCheckpoint(options.checkpointDir, model, options.metadata, optimizer, { step: done, configKey });
       }
     }
+    const bad = firstNonFiniteWeight(model);
+    if (bad)
+      throw new FailedPreconditionError(`training diverged: after ${totalSteps} steps ${bad}; lower the learning rate`);
   } finally {
     optimizer.dispose();
   }

@@ -92,6 +92,15 @@ describe('fine-tuning', () => {
     expect(result.finalLoss).toBeLessThan(progress[0]!.loss);
   });
 
+  it('a fine-tune that diverges fails with a clear error instead of returning NaN weights', async () => {
+    const model = buildCifarResNet({ depth: 8, seed: 2 });
+    const diverging = { steps: 3, batchSize: 32, learningRate: 1e30, augment: false };
+    await expect(trainModel({ model, metadata, data, config: diverging })).rejects.toMatchObject({
+      kind: 'failed-precondition',
+      message: expect.stringMatching(/^training diverged: .*lower the learning rate$/),
+    });
+  });
+
   it('schedules: step decay at milestones, cosine to zero', () => {
     const step = resolveTrainConfig({
       learningRate: 0.1,

@@ -1,7 +1,7 @@
 // A StartRun request's configuration: defaults for unset (proto3 zero) fields, and a clear
 // INVALID_ARGUMENT naming the field for anything the walk cannot run with. Criteria and metrics
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
-import { DATASET_URIS } from '@prune/data';
+import { DATASET_URIS, datasetClassCount } from '@prune/data';
 import {
   FilterMatch,
   resolveTrainConfigMessage,
@@ -135,6 +135,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     policy,
     layerEpsilon: config.layerEpsilon,
     seed: config.seed,
+    chanceAccuracy: 1 / (datasetClassCount(config.dataset) ?? Infinity),
   };
   return { config, walk };
 }

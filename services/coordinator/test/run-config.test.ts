@@ -49,6 +49,7 @@ describe('validateRunConfig', () => {
     // the criterion service's own default (DEFAULT_CALIBRATION_EXAMPLES of @prune/criteria)
     expect(config.calibrationExamples).toBe(0);
     expect(walk).toMatchObject({ maxIterations: 2, policy: 'similarity', filterMatch: 'count', blocksPerIteration: 1 });
+    expect(walk.chanceAccuracy).toBe(0.1); // CIFAR-10: a parent at chance level fails the run
   });
 
   it('fine-tunes as the trainer fine-tunes a request that sets only the length and seed', () => {
