@@ -9,7 +9,7 @@ import { costOf, type ModelCost } from './cost.js';
 import { greedyWalk, type IterationRecord, type WalkConfig, type WalkPhase, type WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
 import type { LayerWidth } from './layer-width.js';
-import { CancelledError, InvalidArgumentError, NotFoundError } from '@prune/errors';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@prune/errors';
 import { journaledPorts, StepJournal } from './step-journal.js';
 
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -47,6 +47,23 @@ export class RunNotFoundError extends NotFoundError {
   override name = 'RunNotFoundError';
 }
 
+/** What a run whose run.json cannot be read is listed as. */
+function quarantinedRecord<M, C>(id: string, file: string, error: Error): RunRecord<M, C> {
+  const when = fs.statSync(file).mtime.toISOString();
+  return {
+    id,
+    state: 'failed',
+    config: {} as C,
+    walk: {} as WalkConfig,
+    initialModel: undefined as M,
+    iterations: [],
+    stopReason: '',
+    error: `quarantined: ${file} is unreadable (${error.message.slice(0, 200)}); the run's files are kept as they are`,
+    createdAt: when,
+    updatedAt: when,
+  };
+}
+
 const TERMINAL: RunState[] = ['succeeded', 'failed', 'cancelled'];
 export const isTerminal = (state: RunState) => TERMINAL.includes(state);
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -55,6 +72,7 @@ export class RunManager<M, C> {
   private readonly runs = new Map<string, RunRecord<M, C>>();
   private readonly active = new Map<string, { controller: AbortController; finished: Promise<void> }>();
   private readonly events = new EventEmitter();
+  private readonly quarantined = new Set<string>();
   private stopping = false;
 
   constructor(
@@ -66,8 +84,16 @@ export class RunManager<M, C> {
     this.events.setMaxListeners(0);
     for (const id of fs.readdirSync(dir)) {
       const file = path.join(dir, id, 'run.json');
-      if (fs.existsSync(file))
+      if (!fs.existsSync(file)) continue;
+      try {
         this.runs.set(id, JSON.parse(fs.readFileSync(file, 'utf8'), numberReviver) as RunRecord<M, C>);
+      } catch (error) {
+        // One unreadable run must not take the others down: it is listed as failed, never resumed,
+        // and its files are left as they are for inspection (nothing rewrites them).
+        this.quarantined.add(id);
+        this.runs.set(id, quarantinedRecord<M, C>(id, file, error as Error));
+        this.log(`run ${id} quarantined: ${file} is unreadable (${(error as Error).message})`);
+      }
     }
   }
 
@@ -197,6 +223,11 @@ export class RunManager<M, C> {
     try {
       ports = this.portsFor(run, context);
       const replayed = journal.size;
+      if (journal.rejected > 0) {
+        this.log(
+          `run ${run.id}: ${journal.rejected} journal lines were torn, corrupt or edited; those steps run again`,
+        );
+      }
       run.state = 'running';
       run.iterations = [];
       this.update(run);
@@ -232,7 +263,15 @@ export class RunManager<M, C> {
     } finally {
       ports?.close?.();
     }
-    this.update(run);
+    try {
+      this.update(run);
+    } catch (error) {
+      // The state cannot be written (a full disk): the run is reported failed by this process; the
+      // service stays up, and a restart resumes the run from its journal.
+      run.state = 'failed';
+      run.error = `${run.error ? `${run.error}; ` : ''}${(error as Error).message}`;
+      this.emit(run.id, { type: 'run', run });
+    }
   }
 
   private update(run: RunRecord<M, C>): void {
@@ -242,8 +281,14 @@ export class RunManager<M, C> {
   }
 
   private save(run: RunRecord<M, C>): void {
-    fs.mkdirSync(path.join(this.dir, run.id), { recursive: true });
-    writeFileAtomic(path.join(this.dir, run.id, 'run.json'), JSON.stringify(run, finiteReplacer, 2));
+    if (this.quarantined.has(run.id)) return;
+    try {
+      fs.mkdirSync(path.join(this.dir, run.id), { recursive: true });
+      writeFileAtomic(path.join(this.dir, run.id, 'run.json'), JSON.stringify(run, finiteReplacer, 2));
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? (error as Error).message;
+      throw new FailedPreconditionError(`run ${run.id}: its state cannot be written in ${this.dir} (${code})`);
+    }
   }
 
   private emit(id: string, event: RunEvent<M, C>): void {

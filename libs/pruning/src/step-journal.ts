@@ -1,27 +1,37 @@
 // An append-only journal of the walk's finished steps, so a run killed mid-way resumes from its
 // last completed step: the walk is replayed over journaled ports, which answer finished steps
 // from the journal and only call the real ports for the rest. Each line is one step, written
-// with a single append and fsync; a line torn by a crash is ignored (that step runs again).
+// with a single append and fsync, and carries a checksum of its content: a line torn by a crash,
+// corrupted or edited is not used (that step runs again) and is counted in `rejected`.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type { WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
 import { CancelledError } from '@prune/errors';
 
+const checksum = (body: string) => createHash('sha256').update(body).digest('hex').slice(0, 16);
+
 export class StepJournal {
   private readonly steps = new Map<string, unknown>();
+  /** Lines that were not used: torn by a crash, corrupted or edited. */
+  readonly rejected: number = 0;
 
   constructor(readonly file: string) {
     if (!fs.existsSync(file)) return;
+    let rejected = 0;
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       if (!line) continue;
+      // "<checksum> <json>": the checksum covers the JSON exactly as written.
+      const body = line.slice(17);
       try {
-        const { key, value } = JSON.parse(line, numberReviver) as { key: string; value: unknown };
+        if (line[16] !== ' ' || checksum(body) !== line.slice(0, 16)) throw new Error('checksum');
+        const { key, value } = JSON.parse(body, numberReviver) as { key: string; value: unknown };
         this.steps.set(key, value);
       } catch {
-        // torn final line from a crash mid-append
+        rejected++;
       }
     }
+    this.rejected = rejected;
   }
 
   get size(): number {
@@ -40,7 +50,8 @@ export class StepJournal {
     const fd = fs.openSync(this.file, 'a');
     try {
       // A torn line left by a crash would otherwise swallow this one.
-      const line = `\n${JSON.stringify({ key, value }, finiteReplacer)}\n`;
+      const body = JSON.stringify({ key, value }, finiteReplacer);
+      const line = `\n${checksum(body)} ${body}\n`;
       fs.writeSync(fd, line);
       fs.fsyncSync(fd);
     } finally {

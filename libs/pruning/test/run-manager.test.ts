@@ -185,7 +185,66 @@ describe('RunManager', () => {
   });
 });
 
+describe('durable state', () => {
+  it('a corrupt run.json is quarantined: listed as failed, never resumed, never rewritten; the others go on', async () => {
+    const dir = tempDir();
+    const first = new RunManager<string, object>(dir, () => fakePorts([]));
+    first.start('good', { config: {}, walk, initialModel: 'b9.f64' });
+    await first.finished('good');
+    fs.mkdirSync(path.join(dir, 'bad'));
+    fs.writeFileSync(path.join(dir, 'bad/run.json'), '{"id": "bad", "state": "runn');
+    const logs: string[] = [];
+    const manager = new RunManager<string, object>(
+      dir,
+      () => fakePorts([]),
+      (line) => logs.push(line),
+    );
+    expect(manager.get('good').state).toBe('succeeded');
+    expect(manager.get('bad')).toMatchObject({
+      state: 'failed',
+      error: expect.stringMatching(/^quarantined: .*bad\/run\.json is unreadable/),
+    });
+    expect(
+      manager
+        .list()
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['bad', 'good']);
+    expect(manager.resumeUnfinished()).toEqual([]);
+    expect(fs.readFileSync(path.join(dir, 'bad/run.json'), 'utf8')).toBe('{"id": "bad", "state": "runn');
+    expect(logs[0]).toMatch(/^run bad quarantined/);
+  });
+
+  it('state that cannot be written fails the run with a clear error; the manager stays up', async () => {
+    const dir = tempDir();
+    const manager = new RunManager<string, object>(dir, () => fakePorts([]));
+    manager.start('r', { config: {}, walk, initialModel: 'b9.f64' });
+    // What a full disk does to the next write: run.json cannot be replaced.
+    fs.rmSync(path.join(dir, 'r'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'r'), 'not a directory');
+    const run = await manager.finished('r');
+    expect(run).toMatchObject({
+      state: 'failed',
+      error: expect.stringContaining('run r: its state cannot be written'),
+    });
+    expect(() => manager.start('other', { config: {}, walk, initialModel: 'b9.f64' })).not.toThrow();
+    expect((await manager.finished('other')).state).toBe('succeeded');
+  });
+});
+
 describe('StepJournal', () => {
+  it('does not use a line that was edited or corrupted, and counts it', () => {
+    const file = path.join(tempDir(), 'steps.jsonl');
+    const journal = new StepJournal(file);
+    journal.append('similarity:a', 0.728);
+    journal.append('similarity:b', 0.5);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('0.728', '0.999')); // valid JSON, edited
+    const reread = new StepJournal(file);
+    expect(reread.has('similarity:a')).toBe(false); // runs again instead of flipping a decision
+    expect(reread.get('similarity:b')).toBe(0.5);
+    expect(reread.rejected).toBe(1);
+  });
+
   it('keeps non-finite numbers and ignores a torn line', () => {
     const file = path.join(tempDir(), 'steps.jsonl');
     const journal = new StepJournal(file);
