@@ -43,7 +43,7 @@ describe('TrainConfig messages', () => {
 
   it('are refused naming the message field and what it must be', () => {
     expect(() => read({ steps: 5, learningRate: -1 })).toThrow(
-      'config.learning_rate: must be a positive number, got -1',
+      'config.learning_rate: must be a positive number up to 10, got -1',
     );
     expect(() => read({ steps: 5, schedule: 9 as LrSchedule })).toThrow(
       'config.schedule: must be one of constant, step, cosine, got 9',

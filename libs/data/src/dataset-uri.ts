@@ -27,13 +27,20 @@ const DATASETS: Record<string, (split: 'train' | 'test') => Promise<LabeledImage
   'fashion-mnist': (split) => loadFashionMnist(split),
 };
 
+export interface DatasetInfo {
+  classes: number;
+  /** One image: height, width, channels. */
+  imageShape: [number, number, number];
+}
+
 /**
- * How many classes a dataset family (what a run names: "cifar10-jpeg", or an archive path in the
- * CIFAR-10 JPEG layout) has; undefined when unknown.
+ * The classes and image shape of a dataset family (what a run names: "cifar10-jpeg", or an
+ * archive path in the CIFAR-10 JPEG layout); undefined when unknown.
  */
-export function datasetClassCount(family: string): number | undefined {
-  if (family.endsWith('.tar.gz') || family.startsWith('cifar10')) return CIFAR10_CLASSES.length;
-  if (family === 'fashion-mnist') return FASHION_MNIST_CLASSES.length;
+export function datasetInfo(family: string): DatasetInfo | undefined {
+  if (family.endsWith('.tar.gz') || family.startsWith('cifar10'))
+    return { classes: CIFAR10_CLASSES.length, imageShape: [32, 32, 3] };
+  if (family === 'fashion-mnist') return { classes: FASHION_MNIST_CLASSES.length, imageShape: [28, 28, 1] };
   return undefined;
 }
 

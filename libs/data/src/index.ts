@@ -9,7 +9,7 @@ export { classBalancedIndices } from './labeled-images.js';
 export { FASHION_MNIST_CLASSES, FASHION_MNIST_DIR, loadFashionMnist } from './fashion-mnist.js';
 export {
   DATASET_URIS,
-  datasetClassCount,
+  datasetInfo,
   DatasetUriError,
   openDataset,
   openDatasetSample,
@@ -17,4 +17,5 @@ export {
   VALIDATION_SEED,
   VALIDATION_SIZE,
 } from './dataset-uri.js';
+export type { DatasetInfo } from './dataset-uri.js';
 export { epochOrder, gatherBatch } from './augment.js';

@@ -54,6 +54,12 @@ export class TrainConfigError extends InvalidArgumentError {
   }
 }
 
+/**
+ * Upper bounds of a fine-tune's numbers: far beyond any sensible value, they keep one request
+ * from exhausting a trainer (a 2^32 batch) or running for years.
+ */
+export const TRAIN_LIMITS = { epochs: 10_000, steps: 10_000_000, batchSize: 4096, learningRate: 10 } as const;
+
 /** `partial` with the defaults for its undefined fields, checked. */
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   const config = {
@@ -63,12 +69,20 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   const check = (field: keyof TrainConfig, ok: boolean, expected: string) => {
     if (!ok) throw new TrainConfigError([field], `must be ${expected}, got ${JSON.stringify(config[field])}`);
   };
-  check('epochs', Number.isInteger(config.epochs) && config.epochs >= 0, 'a non-negative integer');
-  check('steps', Number.isInteger(config.steps) && config.steps >= 0, 'a non-negative integer');
+  const count = (field: keyof TrainConfig, min: number, max: number) => {
+    const value = config[field] as number;
+    check(field, Number.isInteger(value) && value >= min && value <= max, `an integer in [${min}, ${max}]`);
+  };
+  count('epochs', 0, TRAIN_LIMITS.epochs);
+  count('steps', 0, TRAIN_LIMITS.steps);
   if (config.epochs === 0 && config.steps === 0)
     throw new TrainConfigError(['epochs', 'steps'], 'one of them must be positive');
-  check('batchSize', Number.isInteger(config.batchSize) && config.batchSize >= 1, 'a positive integer');
-  check('learningRate', Number.isFinite(config.learningRate) && config.learningRate > 0, 'a positive number');
+  count('batchSize', 1, TRAIN_LIMITS.batchSize);
+  check(
+    'learningRate',
+    config.learningRate > 0 && config.learningRate <= TRAIN_LIMITS.learningRate,
+    `a positive number up to ${TRAIN_LIMITS.learningRate}`,
+  );
   check('momentum', config.momentum >= 0 && config.momentum < 1, 'in [0, 1)');
   check('weightDecay', Number.isFinite(config.weightDecay) && config.weightDecay >= 0, 'a non-negative number');
   check('schedule', (LR_SCHEDULES as readonly string[]).includes(config.schedule), `one of ${LR_SCHEDULES.join(', ')}`);

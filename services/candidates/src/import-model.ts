@@ -1,34 +1,86 @@
 // ImportModel's work: a store:// reference is checked to hold a saved model; a path must lie under
 // one of the model roots (so a client cannot make the service read any file it can), and is
 // loaded (layer classes are allow-listed, no code from the file runs) and saved into the store.
+// With a dataset named, the model must fit it: its input shape and classes are the dataset's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadModel, putModelArtifact } from '@prune/models';
+import type { tfl } from '@prune/compute';
+import { datasetInfo } from '@prune/data';
+import { loadModel, loadModelArtifact, putModelArtifact } from '@prune/models';
 import { invalidArgument, notFound } from '@prune/service-kit';
 import type { ArtifactRef, ArtifactStore } from '@prune/store';
 
-export async function importModel(store: ArtifactStore, modelRoots: string[], uri: string): Promise<ArtifactRef> {
+export async function importModel(
+  store: ArtifactStore,
+  modelRoots: string[],
+  uri: string,
+  dataset = '',
+): Promise<ArtifactRef> {
   if (!uri) throw invalidArgument('uri', 'a model is required (a store:// URI or the path of a model file)');
   if (uri.startsWith('store://')) {
     const dir = store.resolve(uri, 'uri');
     if (!fs.existsSync(path.join(dir, 'model.json'))) throw invalidArgument('uri', `${uri} is not a stored model`);
+    if (dataset) {
+      const { model } = await loadModelArtifact(store, { uri, sha256: '' }, 'uri');
+      try {
+        assertFitsDataset(model, dataset);
+      } finally {
+        model.dispose();
+      }
+    }
     return { uri, sha256: uri.slice(-64) };
   }
   const file = path.resolve(uri.replace(/^file:\/\//, ''));
-  const inside = modelRoots.some((root) => {
-    const relative = path.relative(path.resolve(root), file);
-    return relative && !relative.startsWith('..') && !path.isAbsolute(relative);
-  });
-  if (!inside)
-    throw invalidArgument(
+  const outside = () =>
+    invalidArgument(
       'uri',
       `${file} is outside the model roots (${modelRoots.join(', ')}); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`,
     );
+  // By name first (so whether a path outside exists is never revealed), then by real path: a
+  // symbolic link inside a root that points outside it is outside.
+  if (
+    !underRoots(
+      file,
+      modelRoots.map((root) => path.resolve(root)),
+    )
+  )
+    throw outside();
   if (!fs.existsSync(file)) throw notFound(`uri: ${file} not found`);
-  const { model, metadata } = await loadModel(file);
+  const real = fs.realpathSync(file);
+  if (
+    !underRoots(
+      real,
+      modelRoots.filter((root) => fs.existsSync(root)).map((root) => fs.realpathSync(root)),
+    )
+  )
+    throw outside();
+  const { model, metadata } = await loadModel(real);
   try {
+    if (dataset) assertFitsDataset(model, dataset);
     return await putModelArtifact(store, model, metadata);
   } finally {
     model.dispose();
+  }
+}
+
+function underRoots(file: string, roots: string[]): boolean {
+  return roots.some((root) => {
+    const relative = path.relative(root, file);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  });
+}
+
+/** The model takes the dataset's images and predicts its classes, or INVALID_ARGUMENT naming both. */
+function assertFitsDataset(model: tfl.LayersModel, dataset: string): void {
+  const info = datasetInfo(dataset);
+  if (!info) return; // an unknown family is refused where the run's dataset is checked
+  const input = (model.inputs[0]!.shape as (number | null)[]).slice(1);
+  const classes = (model.outputs[0]!.shape as (number | null)[]).at(-1);
+  if (input.join('x') !== info.imageShape.join('x') || classes !== info.classes) {
+    throw invalidArgument(
+      'uri',
+      `the model takes ${input.join('x')} images and predicts ${classes} classes, but dataset "${dataset}" has ` +
+        `${info.imageShape.join('x')} images in ${info.classes} classes: choose a model trained on it`,
+    );
   }
 }

@@ -56,7 +56,9 @@ export function createCandidatesService({ store, modelRoots }: CandidatesOptions
         model.dispose();
       }
     }),
-    importModel: unary(async (request) => ({ model: await importModel(store, modelRoots, request.uri) })),
+    importModel: unary(async (request) => ({
+      model: await importModel(store, modelRoots, request.uri, request.dataset),
+    })),
   };
 }
 

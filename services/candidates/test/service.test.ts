@@ -69,7 +69,8 @@ describe('CandidatesService', () => {
   const make = (request: Partial<MakeCandidateRequest>) =>
     callUnary(client, client.makeCandidate, MakeCandidateRequest.fromPartial(request));
   const inspect = (model: ArtifactRef) => callUnary(client, client.inspect, InspectRequest.fromPartial({ model }));
-  const importModel = (uri: string) => callUnary(client, client.importModel, ImportModelRequest.fromPartial({ uri }));
+  const importModel = (uri: string, dataset = '') =>
+    callUnary(client, client.importModel, ImportModelRequest.fromPartial({ uri, dataset }));
 
   it('makes the layer candidate and a filter candidate matching its MACs, as stored models', async () => {
     const layer = await make({
@@ -188,5 +189,45 @@ describe('CandidatesService', () => {
       details: expect.stringContaining('is not a stored model'),
     });
     expect(await refused(`store://dirs/${'0'.repeat(64)}`)).toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+
+  it('refuses a model that does not fit the dataset, naming both', async () => {
+    const resnet20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
+    expect((await importModel(resnet20, 'cifar10-jpeg')).model!.uri).toMatch(/^store:\/\/dirs\//);
+    const mismatch = {
+      code: grpc.status.INVALID_ARGUMENT,
+      details:
+        'uri: the model takes 32x32x3 images and predicts 10 classes, but dataset "fashion-mnist" has 28x28x1 ' +
+        'images in 10 classes: choose a model trained on it',
+    };
+    await expect(importModel(resnet20, 'fashion-mnist')).rejects.toMatchObject(mismatch);
+    await expect(importModel(parent.uri, 'fashion-mnist')).rejects.toMatchObject(mismatch); // a store reference too
+  });
+
+  it('does not follow a symbolic link out of the model roots', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'model-root-'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'elsewhere-'));
+    fs.copyFileSync(
+      path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
+      path.join(outside, 'm.manifest.json'),
+    );
+    fs.symlinkSync(path.join(outside, 'm.manifest.json'), path.join(root, 'm.manifest.json'));
+    const service = await serve({
+      address: '127.0.0.1:0',
+      services: [candidatesBinding({ store, modelRoots: [root] })],
+      protoFiles: ['prune/v1/candidates.proto'],
+      log: () => {},
+    });
+    const other = new CandidatesServiceClient(service.address, grpc.credentials.createInsecure());
+    try {
+      const request = ImportModelRequest.fromPartial({ uri: path.join(root, 'm.manifest.json') });
+      await expect(callUnary(other, other.importModel, request)).rejects.toMatchObject({
+        code: grpc.status.INVALID_ARGUMENT,
+        details: expect.stringContaining('is outside the model roots'),
+      });
+    } finally {
+      other.close();
+      await service.shutdown();
+    }
   });
 });

@@ -11,9 +11,10 @@ const FIELD = 'config.model.uri';
 export async function importRunModel(
   candidates: Replicas<CandidatesServiceClient>,
   uri: string,
+  dataset: string,
   options: { retry?: RetryOptions; deadlineMs?: number } = {},
 ): Promise<ArtifactRef> {
-  const request = ImportModelRequest.fromPartial({ uri });
+  const request = ImportModelRequest.fromPartial({ uri, dataset });
   try {
     const imported = await withRetry(
       () => candidates.next((c) => callUnary(c, c.importModel, request, options.deadlineMs ?? 600_000)),

@@ -1,7 +1,7 @@
 // A StartRun request's configuration: defaults for unset (proto3 zero) fields, and a clear
 // INVALID_ARGUMENT naming the field for anything the walk cannot run with. Criteria and metrics
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
-import { DATASET_URIS, datasetClassCount } from '@prune/data';
+import { DATASET_URIS, datasetInfo } from '@prune/data';
 import {
   FilterMatch,
   resolveTrainConfigMessage,
@@ -50,6 +50,9 @@ function checkParameters(field: string, plugin: string, given: Record<string, nu
     if (!Number.isFinite(value)) throw invalidArgument(`${field}.${name}`, `must be a finite number, got ${value}`);
   }
 }
+
+/** Upper bounds of a run's counts, far beyond sensible values: one request cannot tie up the system for years. */
+export const RUN_LIMITS = { iterations: 1000, blocksPerIteration: 100, examples: 100_000 } as const;
 
 /** Validates and completes a run configuration (the model reference is checked by the caller). */
 export function validateRunConfig(given: RunConfig | undefined, offered: Offered): ValidatedRun {
@@ -112,6 +115,15 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
       offered.metrics[config.metric]!,
     );
   }
+  for (const [field, value, max] of [
+    ['max_iterations', config.maxIterations, RUN_LIMITS.iterations],
+    ['blocks_per_iteration', config.blocksPerIteration, RUN_LIMITS.blocksPerIteration],
+    ['calibration_examples', config.calibrationExamples, RUN_LIMITS.examples],
+    ['validation_examples', config.validationExamples, RUN_LIMITS.examples],
+    ['test_examples', config.testExamples, RUN_LIMITS.examples],
+  ] as const) {
+    if (value > max) throw invalidArgument(`config.${field}`, `must be at most ${max}, got ${value}`);
+  }
   if (config.maxIterations === 0 && config.targetMacsReduction === 0) {
     throw invalidArgument('config.max_iterations', 'set max_iterations (at least 1) or a target_macs_reduction');
   }
@@ -135,7 +147,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     policy,
     layerEpsilon: config.layerEpsilon,
     seed: config.seed,
-    chanceAccuracy: 1 / (datasetClassCount(config.dataset) ?? Infinity),
+    chanceAccuracy: 1 / (datasetInfo(config.dataset)?.classes ?? Infinity),
   };
   return { config, walk };
 }

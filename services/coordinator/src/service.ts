@@ -78,7 +78,7 @@ export class Coordinator {
         : {},
     ]);
     const { config, walk } = validateRunConfig(given, { criteria, metrics });
-    config.model = await importRunModel(this.candidatesClients, config.model!.uri, {
+    config.model = await importRunModel(this.candidatesClients, config.model!.uri, config.dataset, {
       retry: this.o.retry,
       deadlineMs: this.o.deadlineMs,
     });

@@ -129,10 +129,16 @@ describe('validateRunConfig', () => {
       ],
       [{ metric: 'rbf_cka' }, /^config\.metric: "rbf_cka" is not offered/],
       [{ maxIterations: 0 }, /^config\.max_iterations:/],
+      [{ maxIterations: 4294967295 }, /^config\.max_iterations: must be at most 1000, got 4294967295$/],
+      [{ validationExamples: 4294967295 }, /^config\.validation_examples: must be at most 100000/],
+      [
+        { candidateFinetune: { steps: 1, batchSize: 4294967295 } as RunConfig['candidateFinetune'] },
+        /^config\.candidate_finetune\.batch_size: must be an integer in \[1, 4096\]/,
+      ],
       [{ targetMacsReduction: 1 }, /^config\.target_macs_reduction: must be in \[0, 1\)/],
       [
         { selectedFinetune: { learningRate: -1 } as RunConfig['selectedFinetune'] },
-        /^config\.selected_finetune\.learning_rate: must be a positive number, got -1$/,
+        /^config\.selected_finetune\.learning_rate: must be a positive number up to 10, got -1$/,
       ],
       [
         { candidateFinetune: { momentum: 1.5 } as RunConfig['candidateFinetune'] },

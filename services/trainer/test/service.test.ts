@@ -131,7 +131,7 @@ describe('TrainerService', () => {
       }),
     ).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
-      details: 'config.learning_rate: must be a positive number, got -1',
+      details: 'config.learning_rate: must be a positive number up to 10, got -1',
     });
     await expect(
       train({

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, type tfl } from '@prune/compute';
 import { SELECTION_POLICY_NAMES } from '@prune/contracts';
 import { criterionByName, DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
-import { classBalancedSample, datasetClassCount, openDataset, sharedDir } from '@prune/data';
+import { classBalancedSample, datasetInfo, openDataset, sharedDir } from '@prune/data';
 import { localWalkPorts } from '@prune/local-ports';
 import { loadModel, preprocessImages } from '@prune/models';
 import { FINE_TUNE_STEPS, greedyWalk, RUN_DEFAULTS, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
@@ -74,7 +74,7 @@ const config = {
   policy: values.policy as SelectionPolicy,
   layerEpsilon: 0,
   seed: n('seed'),
-  chanceAccuracy: 1 / (datasetClassCount('cifar10-jpeg') ?? Infinity),
+  chanceAccuracy: 1 / datasetInfo('cifar10-jpeg')!.classes,
 };
 let last: WalkEvent<tfl.LayersModel> | undefined;
 for await (const event of greedyWalk(model, config, ports)) {
