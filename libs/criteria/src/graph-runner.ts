@@ -52,8 +52,8 @@ export class GraphRunner {
       beforeLayer?.(i, live);
       const node = this.graph.get(this.order[i]!);
       let out: tf.Tensor;
-      if (node.className === 'InputLayer') {
-        out = live.get(node.name)!;
+      if (node.inputs.length === 0) {
+        out = live.get(node.name)!; // a model input, fed by the caller
       } else {
         const inputs = node.inputs.map((name) => live.get(name)!);
         out = this.model.getLayer(node.name).apply(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor;

@@ -4,22 +4,24 @@ import { InvalidArgumentError } from './domain-error.js';
 
 /**
  * `given` checked against the `declared` defaults of plug-in `owner` (unknown names and
- * non-finite values are refused, naming the parameter), with the defaults filled in.
+ * non-finite values are refused, naming the parameter as `<field>.<name>`), with the defaults
+ * filled in.
  */
 export function resolveParameters(
   owner: string,
   declared: Record<string, number>,
   given: Record<string, number> = {},
+  field = 'parameters',
 ): Record<string, number> {
   const names = Object.keys(declared);
   for (const [name, value] of Object.entries(given)) {
     if (!(name in declared)) {
       throw new InvalidArgumentError(
-        `parameters.${name}: ${owner} has ${names.length ? `parameters ${names.join(', ')}` : 'no parameters'}`,
+        `${field}.${name}: ${owner} has ${names.length ? `parameters ${names.join(', ')}` : 'no parameters'}`,
       );
     }
     if (!Number.isFinite(value))
-      throw new InvalidArgumentError(`parameters.${name}: must be a finite number, got ${value}`);
+      throw new InvalidArgumentError(`${field}.${name}: must be a finite number, got ${value}`);
   }
   return { ...declared, ...given };
 }

@@ -1,7 +1,7 @@
 // The walk's operations done in this process with the libraries (no network): used by tests,
 // scripts, and as the reference the coordinator's gRPC ports must agree with.
 import type { tf, tfl } from '@prune/compute';
-import type { Criterion } from '@prune/criteria';
+import { criterionParameters, type Criterion } from '@prune/criteria';
 import type { LabeledImages } from '@prune/data';
 import type { ModelMetadata } from '@prune/models';
 import type { ScoredBlock, ScoredFilter, WalkPorts } from '@prune/pruning';
@@ -18,6 +18,8 @@ export interface LocalPortsOptions {
   /** Preprocessed calibration images (class-balanced, from the training split). */
   calibration: tf.Tensor4D;
   criterion: Criterion;
+  /** The criterion's own parameters (its defaults fill the rest). */
+  criterionParameters?: Record<string, number>;
   metric: SimilarityMetric;
   metricParameters?: Record<string, number>;
   candidateFineTune: Partial<TrainConfig>;
@@ -26,6 +28,11 @@ export interface LocalPortsOptions {
 }
 
 export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel> {
+  const context = {
+    calibration: o.calibration,
+    seed: o.seed,
+    parameters: criterionParameters(o.criterion, o.criterionParameters),
+  };
   const representation = (model: tfl.LayersModel) => {
     const r = extractRepresentations(model, o.metadata, o.validation);
     return matrix(r.rows, r.columns, r.data);
@@ -36,12 +43,10 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     removableBlocks: async (model) => inspectModel(model).removableBlocks.length,
     removableFilters: async (model) => inspectModel(model).removableFilters,
     scoreBlocks: async (model) =>
-      o.criterion
-        .scoreBlocks(model, { calibration: o.calibration, seed: o.seed })
-        .map((s): ScoredBlock => ({ id: s.id, score: s.score })),
+      o.criterion.scoreBlocks(model, context).map((s): ScoredBlock => ({ id: s.id, score: s.score })),
     scoreFilters: async (model) =>
       o.criterion
-        .scoreFilters(model, { calibration: o.calibration, seed: o.seed })
+        .scoreFilters(model, context)
         .flatMap((s): ScoredFilter[] =>
           s.kind === 'filter' ? [{ id: s.id, channel: s.channel, score: s.score }] : [],
         ),

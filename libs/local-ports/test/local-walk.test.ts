@@ -8,7 +8,7 @@ import { classBalancedSample, loadCifar10Lossless4000, selectExamples, sharedDir
 import { localWalkPorts } from '@prune/local-ports';
 import { loadModel, modelCost, preprocessImages } from '@prune/models';
 import { greedyWalk, type WalkConfig, type WalkEvent } from '@prune/pruning';
-import { CKA_METRICS } from '@prune/similarity-metrics';
+import { similarityMetricByName } from '@prune/similarity-metrics';
 
 describe('greedy walk on the pretrained ResNet-20, in process', () => {
   it('runs an iteration: KL scores, matched candidates, CKA on validation data, a record of the choice', async () => {
@@ -30,7 +30,7 @@ describe('greedy walk on the pretrained ResNet-20, in process', () => {
       test: split(2000, 64),
       calibration: preprocessImages(calibration.pixels, [20, 32, 32, 3], metadata.preprocessing),
       criterion: klCriterion,
-      metric: CKA_METRICS[0]!,
+      metric: similarityMetricByName('linear_cka'),
       candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },
       selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001 },
     });

@@ -32,16 +32,18 @@ export interface FilterGroup {
   consumers: { name: string; spread: number }[];
 }
 
+const ruleOf = (node: LayerNode) => layerRule(node.className, node.name);
+
 export function roleOf(node: LayerNode): ChannelRole {
-  return layerRule(node.className, node.name).role(node);
+  return ruleOf(node).role(node);
 }
 
-const isRelu = (node: LayerNode) => layerRule(node.className, node.name).isRelu?.(node) ?? false;
+const isRelu = (node: LayerNode) => ruleOf(node).isRelu?.(node) ?? false;
 
 export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
   const blocks: ResidualBlock[] = [];
   for (const add of graph.ordered()) {
-    if (add.className !== 'Add' || add.inputs.length !== 2) continue;
+    if (!ruleOf(add).sumsInputs || add.inputs.length !== 2) continue;
     for (const [input, tip] of [add.inputs, [...add.inputs].reverse()] as [string, string][]) {
       const branch = branchBetween(graph, input, tip);
       if (!branch) continue;
@@ -52,7 +54,7 @@ export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
       if (graph.outputs.includes(add.name)) continue;
       const filters = branch
         .map((name) => graph.get(name))
-        .filter((node) => layerRule(node.className, node.name).filters)
+        .filter((node) => ruleOf(node).filters)
         .reduce((sum, node) => sum + node.outputShape.at(-1)!, 0);
       blocks.push({
         id: add.name,
@@ -74,7 +76,7 @@ function branchBetween(graph: LayerGraph, input: string, tip: string): string[] 
   let current = tip;
   while (current !== input) {
     const node = graph.get(current);
-    if (node.inputs.length !== 1 || node.consumers.length !== 1 || node.className === 'InputLayer') return null;
+    if (node.inputs.length !== 1 || node.consumers.length !== 1) return null; // also stops at the input layer
     path.push(current);
     current = node.inputs[0]!;
     if (path.length > graph.nodes.size) return null;
@@ -111,7 +113,7 @@ function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | n
       }
       if (passthrough.includes(consumerName)) continue;
       passthrough.push(consumerName);
-      const spreadHere = layerRule(consumer.className).flattenSpread ? consumer.outputShape.at(-1)! / channels : 1;
+      const spreadHere = ruleOf(consumer).flattenSpread ? consumer.outputShape.at(-1)! / channels : 1;
       frontier.push({ name: consumerName, spread: spread * spreadHere });
     }
   }
@@ -122,10 +124,7 @@ function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | n
 /** Whether the model already ends in a softmax (its outputs must then not be softmaxed again). */
 export function outputsAreProbabilities(graph: LayerGraph): boolean {
   const out = graph.get(graph.outputs[0]!);
-  return (
-    out.className === 'Softmax' ||
-    ((out.className === 'Dense' || out.className === 'Activation') && out.config['activation'] === 'softmax')
-  );
+  return ruleOf(out).isSoftmax?.(out) ?? false;
 }
 
 /**
@@ -138,12 +137,12 @@ export function logProbabilities(output: tf.Tensor, probabilities: boolean): tf.
 
 /**
  * The layer whose output feeds the classifier (the penultimate representation): the input of
- * the last Dense layer, looking through a final softmax Activation.
+ * the final classifier layer (Dense), looking through a final softmax activation.
  */
 export function classifierInputLayer(graph: LayerGraph): string {
   let node = graph.get(graph.outputs[0]!);
-  if (node.className === 'Activation' || node.className === 'Softmax') node = graph.get(node.inputs[0]!);
-  if (node.className !== 'Dense' || node.inputs.length !== 1) {
+  if (!ruleOf(node).classifier && ruleOf(node).isSoftmax?.(node)) node = graph.get(node.inputs[0]!);
+  if (!ruleOf(node).classifier || node.inputs.length !== 1) {
     throw new InvalidArgumentError(
       `the model does not end in a Dense classifier (last layer: ${node.name}, ${node.className}); name a layer`,
     );

@@ -161,7 +161,7 @@ export async function* greedyWalk<M>(
     const wantFilter = config.policy !== 'layers-only';
     const blocks = Math.min(config.blocksPerIteration, await ports.removableBlocks(parent));
     const filtersLeft = wantFilter ? await ports.removableFilters(parent) : 0;
-    if (blocks === 0 && filtersLeft === 0) {
+    if ((!wantLayer || blocks === 0) && filtersLeft === 0) {
       stopReason = wantFilter ? 'nothing removable left' : 'no removable block left';
       break;
     }

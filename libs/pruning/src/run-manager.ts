@@ -47,6 +47,20 @@ export class RunNotFoundError extends NotFoundError {
   override name = 'RunNotFoundError';
 }
 
+/** A run.json's record, or an error when it is not JSON or not shaped like a run. */
+function parseRunRecord<M, C>(text: string): RunRecord<M, C> {
+  const run = JSON.parse(text, numberReviver) as Partial<RunRecord<M, C>> | null;
+  const shaped =
+    run !== null &&
+    typeof run === 'object' &&
+    typeof run.id === 'string' &&
+    typeof run.state === 'string' &&
+    typeof run.createdAt === 'string' &&
+    Array.isArray(run.iterations);
+  if (!shaped) throw new Error('not a run record (id, state, createdAt, iterations)');
+  return run as RunRecord<M, C>;
+}
+
 /** What a run whose run.json cannot be read is listed as. */
 function quarantinedRecord<M, C>(id: string, file: string, error: Error): RunRecord<M, C> {
   const when = fs.statSync(file).mtime.toISOString();
@@ -86,7 +100,7 @@ export class RunManager<M, C> {
       const file = path.join(dir, id, 'run.json');
       if (!fs.existsSync(file)) continue;
       try {
-        this.runs.set(id, JSON.parse(fs.readFileSync(file, 'utf8'), numberReviver) as RunRecord<M, C>);
+        this.runs.set(id, parseRunRecord<M, C>(fs.readFileSync(file, 'utf8')));
       } catch (error) {
         // One unreadable run must not take the others down: it is listed as failed, never resumed,
         // and its files are left as they are for inspection (nothing rewrites them).
@@ -97,7 +111,7 @@ export class RunManager<M, C> {
     }
   }
 
-  /** Throws INVALID_ARGUMENT naming `run_id` unless `id` can name a run (and its directory). */
+  /** Throws an invalid-argument error unless `id` can name a run (and its directory). */
   static assertRunId(id: string): void {
     if (!RUN_ID.test(id))
       throw new InvalidArgumentError(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`);
@@ -119,8 +133,8 @@ export class RunManager<M, C> {
       createdAt: now,
       updatedAt: now,
     };
+    this.save(run); // first: a run whose state cannot be written is not started at all
     this.runs.set(id, run);
-    this.save(run);
     this.launch(run);
     return run;
   }

@@ -21,10 +21,12 @@ export class StepJournal {
     let rejected = 0;
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       if (!line) continue;
-      // "<checksum> <json>": the checksum covers the JSON exactly as written.
-      const body = line.slice(17);
+      // "<checksum> <json>": the checksum covers the JSON exactly as written. Lines of journals
+      // written before checksums ("<json>") are read as they are.
+      const legacy = line.startsWith('{');
+      const body = legacy ? line : line.slice(17);
       try {
-        if (line[16] !== ' ' || checksum(body) !== line.slice(0, 16)) throw new Error('checksum');
+        if (!legacy && (line[16] !== ' ' || checksum(body) !== line.slice(0, 16))) throw new Error('checksum');
         const { key, value } = JSON.parse(body, numberReviver) as { key: string; value: unknown };
         this.steps.set(key, value);
       } catch {

@@ -193,6 +193,8 @@ describe('durable state', () => {
     await first.finished('good');
     fs.mkdirSync(path.join(dir, 'bad'));
     fs.writeFileSync(path.join(dir, 'bad/run.json'), '{"id": "bad", "state": "runn');
+    fs.mkdirSync(path.join(dir, 'odd'));
+    fs.writeFileSync(path.join(dir, 'odd/run.json'), 'null'); // valid JSON, not a run
     const logs: string[] = [];
     const manager = new RunManager<string, object>(
       dir,
@@ -204,12 +206,13 @@ describe('durable state', () => {
       state: 'failed',
       error: expect.stringMatching(/^quarantined: .*bad\/run\.json is unreadable/),
     });
+    expect(manager.get('odd')).toMatchObject({ state: 'failed', error: expect.stringContaining('not a run record') });
     expect(
       manager
         .list()
         .map((r) => r.id)
         .sort(),
-    ).toEqual(['bad', 'good']);
+    ).toEqual(['bad', 'good', 'odd']);
     expect(manager.resumeUnfinished()).toEqual([]);
     expect(fs.readFileSync(path.join(dir, 'bad/run.json'), 'utf8')).toBe('{"id": "bad", "state": "runn');
     expect(logs[0]).toMatch(/^run bad quarantined/);
@@ -229,6 +232,12 @@ describe('durable state', () => {
     });
     expect(() => manager.start('other', { config: {}, walk, initialModel: 'b9.f64' })).not.toThrow();
     expect((await manager.finished('other')).state).toBe('succeeded');
+    // A run whose first state cannot be written is refused, and not left behind as pending.
+    fs.writeFileSync(path.join(dir, 'blocked'), 'a file where its directory would go');
+    expect(() => manager.start('blocked', { config: {}, walk, initialModel: 'b9.f64' })).toThrow(
+      expect.objectContaining({ kind: 'failed-precondition' }),
+    );
+    expect(manager.find('blocked')).toBeUndefined();
   });
 });
 
@@ -243,6 +252,14 @@ describe('StepJournal', () => {
     expect(reread.has('similarity:a')).toBe(false); // runs again instead of flipping a decision
     expect(reread.get('similarity:b')).toBe(0.5);
     expect(reread.rejected).toBe(1);
+  });
+
+  it('reads the lines of a journal written before checksums', () => {
+    const file = path.join(tempDir(), 'steps.jsonl');
+    fs.writeFileSync(file, '\n{"key":"similarity:a","value":0.728}\n');
+    const journal = new StepJournal(file);
+    expect(journal.get('similarity:a')).toBe(0.728);
+    expect(journal.rejected).toBe(0);
   });
 
   it('keeps non-finite numbers and ignores a torn line', () => {

@@ -84,7 +84,7 @@ export class ArtifactStore {
 
   /**
    * The local path of a stored directory, after verifying its files against its name: a changed,
-   * added or removed file is DATA_LOSS, never a silently different model.
+   * added or removed file is a data-loss error, never a silently different model.
    */
   verifiedDirectory(ref: ArtifactRef | string, field = 'uri'): string {
     const dir = this.resolve(ref, field);

@@ -3,7 +3,8 @@
 // files into the store. Handlers only translate messages; the work is in @prune/local-ports.
 import { CandidatesServiceService, StructureKind, type CandidatesServiceServer } from '@prune/contracts';
 import { inspectModel, makeFilterCandidate, makeLayerCandidate, type Candidate } from '@prune/local-ports';
-import { loadModelArtifact, putModelArtifact } from '@prune/models';
+import { loadModelArtifact, modelCost, putModelArtifact } from '@prune/models';
+import { costOf } from '@prune/pruning';
 import { invalidArgument, unary, type ServiceBinding } from '@prune/service-kit';
 import { importModel } from './import-model.js';
 import type { CandidatesOptions } from './options.js';
@@ -36,14 +37,18 @@ export function createCandidatesService({ store, modelRoots }: CandidatesOptions
         } else {
           throw invalidArgument('kind', 'must be STRUCTURE_KIND_BLOCK or STRUCTURE_KIND_FILTER');
         }
-        const model = await putModelArtifact(store, candidate.model, { ...metadata, source: request.parent!.uri });
-        return {
-          model,
-          cost: inspectModel(candidate.model).cost,
-          parentCost: inspectModel(parent).cost,
-          removed: candidate.removed,
-          removedFilters: candidate.removedFilters,
-        };
+        try {
+          const model = await putModelArtifact(store, candidate.model, { ...metadata, source: request.parent!.uri });
+          return {
+            model,
+            cost: costOf(modelCost(candidate.model)),
+            parentCost: costOf(modelCost(parent)),
+            removed: candidate.removed,
+            removedFilters: candidate.removedFilters,
+          };
+        } finally {
+          candidate.model.dispose();
+        }
       } finally {
         parent.dispose();
       }

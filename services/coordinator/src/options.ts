@@ -2,7 +2,7 @@
 //   PRUNE_TRAINER_ADDRESSES     host:port[,host:port...] or dns:///name:port (default 127.0.0.1:50051)
 //   PRUNE_CRITERION_ADDRESSES   host:port[,...]            (default 127.0.0.1:50052)
 //   PRUNE_CANDIDATES_ADDRESSES  host:port[,...]            (default 127.0.0.1:50053)
-//   PRUNE_SIMILARITY_SERVICES / PRUNE_SIMILARITY_REGISTRY  (see service-kit similarity-registry)
+//   PRUNE_SIMILARITY_SERVICES / PRUNE_SIMILARITY_REGISTRY  (see similarity-registry.ts)
 //   PRUNE_RUNS_DIR              run records and journals   (default <store>/runs, the store being
 //                               PRUNE_STORE_DIR or <repo>/artifacts)
 //   PRUNE_CALL_DEADLINE_MS      deadline of each outbound call (default 3,600,000)

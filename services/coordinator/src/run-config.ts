@@ -12,6 +12,7 @@ import {
   trainConfigMessage,
 } from '@prune/contracts';
 import { FINE_TUNE_STEPS, RUN_DEFAULTS, type FineTunePhase, type WalkConfig } from '@prune/pruning';
+import { resolveParameters } from '@prune/errors';
 import { invalidArgument } from '@prune/service-kit';
 import type { Offering } from './discovered.js';
 
@@ -38,17 +39,9 @@ export interface Offered {
   metrics: Offering;
 }
 
-/** Refuses parameters the plug-in does not declare, naming the field and what it accepts. */
+/** Refuses parameters the plug-in does not declare (by name: the service holds their defaults). */
 function checkParameters(field: string, plugin: string, given: Record<string, number>, declared: string[]): void {
-  for (const [name, value] of Object.entries(given)) {
-    if (!declared.includes(name)) {
-      throw invalidArgument(
-        `${field}.${name}`,
-        `${plugin} has ${declared.length ? `parameters ${declared.join(', ')}` : 'no parameters'}`,
-      );
-    }
-    if (!Number.isFinite(value)) throw invalidArgument(`${field}.${name}`, `must be a finite number, got ${value}`);
-  }
+  resolveParameters(plugin, Object.fromEntries(declared.map((name) => [name, 0])), given, field);
 }
 
 /** Upper bounds of a run's counts, far beyond sensible values: one request cannot tie up the system for years. */
@@ -69,7 +62,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
   if (!config.model?.uri)
     throw invalidArgument(
       'config.model.uri',
-      'a model is required (a store:// URI or a path the coordinator can read)',
+      "a model is required (a store:// URI, or a model file under the candidates service's PRUNE_MODEL_ROOTS)",
     );
   if (!config.dataset) throw invalidArgument('config.dataset', 'a dataset is required, e.g. "cifar10-jpeg"');
   if (!config.dataset.endsWith('.tar.gz') && !DATASET_URIS.includes(`${config.dataset}:train`)) {

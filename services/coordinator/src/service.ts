@@ -14,7 +14,15 @@ import {
   type CriterionInfo,
 } from '@prune/contracts';
 import { RunManager, type WalkPorts } from '@prune/pruning';
-import { callUnary, serverStream, unary, withRetry, type RetryOptions, type ServiceBinding } from '@prune/service-kit';
+import {
+  callUnary,
+  serverStream,
+  StatusError,
+  unary,
+  withRetry,
+  type RetryOptions,
+  type ServiceBinding,
+} from '@prune/service-kit';
 import { SimilarityRegistry, type RegistryEntry } from './similarity-registry.js';
 import { Discovered, offering } from './discovered.js';
 import { grpcWalkPorts } from './grpc-ports.js';
@@ -72,9 +80,12 @@ export class Coordinator {
     }
     const needsMetric = !given?.policy || given.policy === SelectionPolicy.SELECTION_POLICY_SIMILARITY;
     const [criteria, metrics] = await Promise.all([
-      this.criteria.offered(offering, given?.criterion ?? ''),
+      asked('the criterion service', this.criteria.offered(offering, given?.criterion ?? '')),
       needsMetric
-        ? this.metrics.offered((registry) => offering(registry.metrics().map((m) => m.info)), given?.metric ?? '')
+        ? asked(
+            'the similarity services',
+            this.metrics.offered((registry) => offering(registry.metrics().map((m) => m.info)), given?.metric ?? ''),
+          )
         : {},
     ]);
     const { config, walk } = validateRunConfig(given, { criteria, metrics });
@@ -150,4 +161,18 @@ export function coordinatorBinding(coordinator: Coordinator): ServiceBinding {
     definition: CoordinatorServiceService,
     implementation: createCoordinatorService(coordinator),
   };
+}
+
+/**
+ * A question to another service during StartRun: its failure keeps the other service's status
+ * (UNAVAILABLE stays UNAVAILABLE, so clients can retry) and says which service did not answer.
+ */
+async function asked<T>(service: string, answer: Promise<T>): Promise<T> {
+  try {
+    return await answer;
+  } catch (error) {
+    const { code, details } = error as { code?: unknown; details?: unknown };
+    if (typeof code !== 'number' || error instanceof StatusError) throw error;
+    throw new StatusError(code, `${service} did not answer (${typeof details === 'string' ? details : String(error)})`);
+  }
 }

@@ -85,4 +85,27 @@ describe('StartRun', () => {
     expect(RunConfig.fromJSON(run.config).model).toEqual(ref('imported'));
     expect(run.initialModel).toEqual(ref('imported'));
   });
+
+  it('says which service did not answer, keeping its status (UNAVAILABLE: retry later)', async () => {
+    const lonely = new Coordinator({
+      runsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'start-run-')),
+      trainers: ['127.0.0.1:1'],
+      criterion: ['127.0.0.1:1'], // nothing listens here
+      candidates: [candidates.server.address],
+      similarity: [{ name: 'cka', addresses: ['127.0.0.1:1'] }],
+      retry: { attempts: 1 },
+    });
+    try {
+      const answer = await lonely.startRun(config({}), '').then(
+        () => ({ code: -1, message: 'started' }),
+        (e: { code: number; message: string }) => e,
+      );
+      expect(answer).toMatchObject({
+        code: status.UNAVAILABLE,
+        message: expect.stringMatching(/^the criterion service did not answer/),
+      });
+    } finally {
+      await lonely.close();
+    }
+  });
 });

@@ -10,7 +10,7 @@ import {
 import { openDatasetSample, type LabeledImages } from '@prune/data';
 import { loadModelArtifact, putModelArtifact } from '@prune/models';
 import { invalidArgument, serverStream, unary, type ServiceBinding } from '@prune/service-kit';
-import { encodeMatrix, type ArtifactStore } from '@prune/store';
+import { encodeMatrix, type ArtifactRef, type ArtifactStore } from '@prune/store';
 import { evaluateModel, extractRepresentations, resolvePreprocessing, trainModel } from '@prune/training';
 
 function openDatasetRef(ref: DatasetRef | undefined, field: string): Promise<LabeledImages> {
@@ -27,21 +27,26 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       // Unset fields take the defaults a run's fine-tunes take too; a bad value is refused here, naming its field.
       const config = resolveTrainConfigMessage(request.config, 'config');
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
-      const data = await openDatasetRef(request.trainData, 'train_data');
-      const resolved = { ...metadata, preprocessing: await resolvePreprocessing(metadata.preprocessing) };
-      const controller = new AbortController();
-      call.on('cancelled', () => controller.abort());
-      const result = await trainModel({
-        model,
-        metadata: resolved,
-        data,
-        config,
-        checkpointDir: path.join(store.root, 'jobs', request.jobId),
-        signal: controller.signal,
-        onProgress: (p) => write({ event: { $case: 'progress', value: p } }),
-      });
-      const ref = await putModelArtifact(store, model, metadata);
-      model.dispose();
+      let ref: ArtifactRef;
+      let result: Awaited<ReturnType<typeof trainModel>>;
+      try {
+        const data = await openDatasetRef(request.trainData, 'train_data');
+        const resolved = { ...metadata, preprocessing: await resolvePreprocessing(metadata.preprocessing) };
+        const controller = new AbortController();
+        call.on('cancelled', () => controller.abort());
+        result = await trainModel({
+          model,
+          metadata: resolved,
+          data,
+          config,
+          checkpointDir: path.join(store.root, 'jobs', request.jobId),
+          signal: controller.signal,
+          onProgress: (p) => write({ event: { $case: 'progress', value: p } }),
+        });
+        ref = await putModelArtifact(store, model, metadata);
+      } finally {
+        model.dispose(); // also when training fails or is cancelled: the service lives on
+      }
       write({
         event: {
           $case: 'result',

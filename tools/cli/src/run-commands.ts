@@ -151,7 +151,11 @@ async function withClient<T>(values: FlagValues, use: (client: CoordinatorClient
   try {
     return await use(client);
   } catch (error) {
-    if ((error as { code?: unknown }).code !== 14) throw error; // 14: UNAVAILABLE
+    // UNAVAILABLE (14) from the channel itself; the coordinator's own answers (e.g. that another
+    // service did not answer) are passed on as they are.
+    const { code, details } = error as { code?: unknown; details?: string };
+    if (code !== 14 || !/No connection established|ECONNREFUSED|Name resolution failed/.test(details ?? ''))
+      throw error;
     throw new Error(
       `cannot reach the coordinator at ${address}: is it running? Start the whole system on this machine with ` +
         '`npm run demo`, or a coordinator with `npx nx serve coordinator`; name another with --coordinator host:port ' +

@@ -12,7 +12,7 @@ import { classBalancedSample, datasetInfo, openDataset, sharedDir } from '@prune
 import { localWalkPorts } from '@prune/local-ports';
 import { loadModel, preprocessImages } from '@prune/models';
 import { FINE_TUNE_STEPS, greedyWalk, RUN_DEFAULTS, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
-import { CKA_METRICS, PROCRUSTES_METRICS } from '@prune/similarity-metrics';
+import { similarityMetricByName } from '@prune/similarity-metrics';
 
 const { values } = parseArgs({
   options: {
@@ -47,8 +47,7 @@ const validation = classBalancedSample(
 );
 const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), n('test-examples'), 0);
 const calibration = classBalancedSample(train, n('calibration'), n('seed'));
-const metric = [...CKA_METRICS, ...PROCRUSTES_METRICS].find((m) => m.name === values.metric);
-if (!metric) throw new Error(`--metric: unknown ${values.metric}`);
+const metric = similarityMetricByName(values.metric!);
 // Every other hyper-parameter is the default a run's fine-tunes take too (DEFAULT_TRAIN_CONFIG).
 const fineTune = (steps: number) => ({ steps, seed: n('seed') });
 const ports = localWalkPorts({

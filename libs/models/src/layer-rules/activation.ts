@@ -9,6 +9,7 @@ export const activationRule: LayerRule = {
   role: (node) => (node.config['activation'] === 'softmax' ? 'blocker' : 'passthrough'),
   cost: elementwiseCost,
   isRelu: (node) => node.config['activation'] === 'relu',
+  isSoftmax: (node) => node.config['activation'] === 'softmax',
 };
 
 /** `ReLU(max_value?)`: exactly max(x, 0) only without a cap. */

@@ -5,5 +5,6 @@ import { sizeOf } from './weights.js';
 export const addRule: LayerRule = {
   className: 'Add',
   role: () => 'blocker',
+  sumsInputs: true,
   cost: (node) => ({ macs: 0, flops: sizeOf(node.outputShape) * (node.inputs.length - 1) }),
 };

@@ -14,5 +14,7 @@ export const denseRule: LayerRule = {
   slice: sliceKernelAndBias(0, 1),
   decayedWeights: [0],
   outputChannelL1: kernelL1PerOutputChannel,
+  classifier: true,
+  isSoftmax: (node) => node.config['activation'] === 'softmax',
   torchWeights: [{ suffix: 'weight', permutation: [1, 0] }, { suffix: 'bias' }],
 };

@@ -47,6 +47,12 @@ export interface LayerRule {
   outputChannelL1?(weights: tf.Tensor[]): Float32Array;
   /** Whether the layer computes max(x, 0) exactly (a ReLU after an Add goes with its block). */
   isRelu?(node: RuleNode): boolean;
+  /** Whether its output is a softmax (a model ending in one outputs probabilities). */
+  isSoftmax?(node: RuleNode): boolean;
+  /** It sums its inputs elementwise: the merge of a residual block. */
+  sumsInputs?: boolean;
+  /** A fully connected layer: the classifier when it ends the model. */
+  classifier?: boolean;
   /**
    * How the layer's weights appear in a PyTorch state dict, in getWeights() order: the tensor
    * name after `<layer>.` and the permutation from PyTorch's layout to TF.js's.
