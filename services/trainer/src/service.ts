@@ -1,5 +1,6 @@
 // The trainer service: gRPC handlers over TrainerService. Thin: requests become calls into
 // libs/training; models, data and representations travel as references.
+import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import {
   resolveTrainConfigMessage,
@@ -18,11 +19,20 @@ function openDatasetRef(ref: DatasetRef | undefined, field: string): Promise<Lab
   return openDatasetSample(ref.uri, ref.maxExamples, ref.seed);
 }
 
+/**
+ * Where a job's checkpoints live: keyed by the job id and its starting model, so a job id reused
+ * with another model starts fresh instead of resuming someone else's weights (the configuration
+ * is checked against the checkpoint by trainModel).
+ */
+function checkpointDir(store: ArtifactStore, jobId: string, modelUri: string): string {
+  return path.join(store.root, 'jobs', jobId, createHash('sha256').update(modelUri).digest('hex').slice(0, 16));
+}
+
 export function createTrainerService(store: ArtifactStore): TrainerServiceServer {
   return {
     train: serverStream(async (request, write, call) => {
-      if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.jobId))
-        throw invalidArgument('job_id', 'must be 1-128 characters of letters, digits, ".", "_" or "-"');
+      if (!/^[A-Za-z0-9._-]{1,128}$/.test(request.jobId) || /^\.+$/.test(request.jobId))
+        throw invalidArgument('job_id', 'must be 1-128 characters of letters, digits, ".", "_" or "-", not only dots');
       if (!request.config) throw invalidArgument('config', 'a training configuration is required');
       // Unset fields take the defaults a run's fine-tunes take too; a bad value is refused here, naming its field.
       const config = resolveTrainConfigMessage(request.config, 'config');
@@ -39,7 +49,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
           metadata: resolved,
           data,
           config,
-          checkpointDir: path.join(store.root, 'jobs', request.jobId),
+          checkpointDir: checkpointDir(store, request.jobId, request.model!.uri),
           signal: controller.signal,
           onProgress: (p) => write({ event: { $case: 'progress', value: p } }),
         });

@@ -121,6 +121,24 @@ describe('TrainerService', () => {
     });
   });
 
+  it("a job id reused with another starting model starts fresh, never returning the other job's weights", async () => {
+    const job = (start: typeof model) =>
+      train({
+        jobId: 'reused',
+        model: start,
+        trainData: { uri: 'cifar10-lossless-4000', maxExamples: 32 },
+        config: { steps: 2, batchSize: 16 },
+      });
+    const resultOf = (events: TrainResponse[]) => {
+      const last = events.at(-1)!.event;
+      return last?.$case === 'result' ? last.value.model! : undefined;
+    };
+    const first = resultOf(await job(model))!;
+    expect(resultOf(await job(model))).toEqual(first); // the same job again: resumed, same answer
+    const fromOther = resultOf(await job(first))!;
+    expect(fromOther.uri).not.toBe(first.uri);
+  });
+
   it('answers bad requests with a status code and the field', async () => {
     await expect(
       train({
@@ -133,6 +151,9 @@ describe('TrainerService', () => {
       code: grpc.status.INVALID_ARGUMENT,
       details: 'config.learning_rate: must be a positive number up to 10, got -1',
     });
+    await expect(
+      train({ jobId: '..', model, trainData: { uri: 'cifar10-lossless-4000' }, config: { steps: 1 } }),
+    ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('job_id:') });
     await expect(
       train({
         jobId: '../etc',
