@@ -99,7 +99,7 @@ describe('fine-tuning', () => {
     conv.setWeights(conv.getWeights().map((w) => tf.fill(w.shape, 3e38)));
     await expect(trainModel({ model, metadata, data, config: { steps: 3, batchSize: 32 } })).rejects.toMatchObject({
       kind: 'failed-precondition',
-      message: expect.stringMatching(/^training diverged: the loss is NaN at step 1 of 3 .*lower the learning rate$/),
+      message: expect.stringMatching(/^training diverged: .*lower the learning rate$/),
     });
   });
 
