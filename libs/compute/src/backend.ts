@@ -164,3 +164,19 @@ export async function initBackend(
   if (tf.getBackend() !== backend.name) await tf.setBackend(backend.name);
   return backend;
 }
+
+/**
+ * Throws when the active backend can no longer compute (e.g. a wasm heap left corrupted by a
+ * failed allocation): a small matrix product must come back exact. Compute workers run it after
+ * an unexpected failure and are replaced when it throws.
+ */
+export function checkBackend(): void {
+  const product = tf.tidy(() => tf.sum(tf.matMul(tf.ones([4, 4]), tf.ones([4, 4]))));
+  try {
+    const value = product.dataSync()[0];
+    if (value !== 64)
+      throw new BackendError(`${tf.getBackend()} backend self-check: 4x4 ones squared summed to ${value}, not 64`);
+  } finally {
+    product.dispose();
+  }
+}

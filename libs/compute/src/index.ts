@@ -1,6 +1,6 @@
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
-export { BACKEND_NAMES, BackendError, initBackend, parseBackendName, parseThreads } from './backend.js';
+export { BACKEND_NAMES, BackendError, checkBackend, initBackend, parseBackendName, parseThreads } from './backend.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export { makeTrainStep } from './train-step.js';

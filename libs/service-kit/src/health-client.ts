@@ -31,3 +31,32 @@ export async function checkHealth(address: string, service = '', deadlineMs = 50
     client.close();
   }
 }
+
+export interface HealthProbe {
+  /** Stops polling; resolves with every answer so far (latency in ms, or the error). */
+  stop(): Promise<{ ms: number; status: string }[]>;
+}
+
+/**
+ * Asks `address` for `service`'s health every `intervalMs` until stopped: how tests show that
+ * a service answers health while it computes.
+ */
+export function pollHealth(address: string, service = '', intervalMs = 100): HealthProbe {
+  const answers: { ms: number; status: string }[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const started = performance.now();
+      const status = await checkHealth(address, service).catch((error: Error) => `error: ${error.message}`);
+      answers.push({ ms: performance.now() - started, status });
+      await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return answers;
+    },
+  };
+}

@@ -1,8 +1,9 @@
 export { StatusError, failedPrecondition, invalidArgument, notFound, toServiceError, unimplemented } from './errors.js';
 export { serverStream, unary } from './handlers.js';
-export { listenAddress, serve } from './server.js';
+export { listenAddress, serve, serveComputeService } from './server.js';
 export type { RunningServer, ServeOptions, ServiceBinding } from './server.js';
-export { checkHealth } from './health-client.js';
+export { checkHealth, pollHealth } from './health-client.js';
+export type { HealthProbe } from './health-client.js';
 export { probeServiceProcess, spawnServiceProcess } from './process.js';
 export { startLocalServices, threadsPerService } from './local-services.js';
 export type { LocalServices, LocalServicesOptions } from './local-services.js';
@@ -12,3 +13,7 @@ export { CLIENT_OPTIONS, isServiceAddress, parseAddressList } from './addresses.
 export { AsyncCache } from './async-cache.js';
 export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
+export { ComputeWorker, serviceNameOf } from './compute-worker.js';
+export type { ComputeWorkerOptions } from './compute-worker.js';
+export { hostInWorker } from './worker-host.js';
+export type { WorkerHostOptions } from './worker-host.js';

@@ -5,6 +5,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_ROOT } from '@prune/contracts';
+import { ComputeWorker } from './compute-worker.js';
 
 export interface ServiceBinding {
   /** Fully qualified service name, e.g. "prune.v1.TrainerService" (health and reflection). */
@@ -24,6 +25,11 @@ export interface ServeOptions {
   shutdownGraceSeconds?: number;
   /** Install SIGTERM/SIGINT handlers (true for processes, false in tests). */
   handleSignals?: boolean;
+  /**
+   * Workers computing for these services: health follows them (NOT_SERVING while one is being
+   * replaced) and shutdown stops them after the last call.
+   */
+  workers?: ComputeWorker[];
 }
 
 export interface RunningServer {
@@ -44,6 +50,16 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     health.setStatus(service.name, 'SERVING');
   }
   health.addToServer(server);
+  let stopping: Promise<void> | undefined;
+  const setServing = (serving: boolean) => {
+    for (const name of ['', ...options.services.map((s) => s.name)]) {
+      health.setStatus(name, serving ? 'SERVING' : 'NOT_SERVING');
+    }
+  };
+  const workers = options.workers ?? [];
+  for (const worker of workers) {
+    worker.onServingChange(() => setServing(!stopping && workers.every((w) => w.serving)));
+  }
   const packageDefinition = protoLoader.loadSync([...options.protoFiles, healthProtoPath], {
     includeDirs: [PROTO_ROOT],
     keepCase: true,
@@ -60,16 +76,15 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const names = options.services.map((s) => s.name).join(', ');
   log(`[prune] ${names} listening on ${address}`);
 
-  let stopping: Promise<void> | undefined;
   const shutdown = () => {
     stopping ??= new Promise<void>((resolve) => {
-      health.setStatus('', 'NOT_SERVING');
-      for (const service of options.services) health.setStatus(service.name, 'NOT_SERVING');
+      setServing(false);
+      const stopWorkers = () => void Promise.all(workers.map((w) => w.close())).then(() => resolve());
       const grace = setTimeout(
         () => {
           log(`[prune] ${names}: grace period over, cancelling in-flight calls`);
           server.forceShutdown();
-          resolve();
+          stopWorkers();
         },
         (options.shutdownGraceSeconds ?? 30) * 1000,
       );
@@ -77,7 +92,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       server.tryShutdown(() => {
         clearTimeout(grace);
         log(`[prune] ${names} stopped`);
-        resolve();
+        stopWorkers();
       });
     });
     return stopping;
@@ -91,6 +106,17 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
     }
   }
   return { server, port, address, health, shutdown };
+}
+
+/**
+ * Serves one service whose handlers run in a worker thread (`worker`, see ComputeWorker), so
+ * this thread stays free for health and progress while it computes.
+ */
+export async function serveComputeService(
+  options: Omit<ServeOptions, 'services' | 'workers'> & { definition: grpc.ServiceDefinition; worker: URL },
+): Promise<RunningServer> {
+  const worker = await ComputeWorker.start({ definition: options.definition, entry: options.worker, log: options.log });
+  return serve({ ...options, services: [worker.binding], workers: [worker] });
 }
 
 /**

@@ -18,6 +18,8 @@ export interface TrainProgress {
   accuracy: number;
   imagesPerSecond: number;
   learningRate: number;
+  /** Seconds left at the pace of the steps so far in this process. */
+  etaSeconds: number;
 }
 
 export interface TrainOptions {
@@ -78,6 +80,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { height: h, width: w, channels: c } = data;
   try {
     for (let step = step0?.step ?? 0; step < totalSteps; step++) {
+      // Lets a cancel (a gRPC event, a message to a compute worker) arrive between steps.
+      if (options.signal) await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw new TrainingAborted(`training stopped at step ${step} of ${totalSteps}`);
       const epoch = Math.floor(step / stepsPerEpoch);
       if (epoch !== orderEpoch) {
@@ -111,6 +115,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           ...last,
           imagesPerSecond: windowImages / ((now - windowStart) / 1000),
           learningRate,
+          etaSeconds: (((now - started) / 1000) * (totalSteps - done)) / (done - (step0?.step ?? 0)),
         });
         windowStart = now;
         windowImages = 0;

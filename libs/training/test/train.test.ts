@@ -88,7 +88,8 @@ describe('fine-tuning', () => {
     expect(progress.map((p) => p.step)).toEqual([...Array(12).keys()].map((i) => i + 1));
     expect(progress[0]).toMatchObject({ epoch: 1, totalSteps: 12, learningRate: 0.05 });
     expect(progress.at(-1)!.epoch).toBe(4);
-    expect(progress.every((p) => p.imagesPerSecond > 0 && Number.isFinite(p.loss))).toBe(true);
+    expect(progress.every((p) => p.imagesPerSecond > 0 && Number.isFinite(p.loss) && p.etaSeconds >= 0)).toBe(true);
+    expect(progress.at(-1)!.etaSeconds).toBe(0);
     expect(result.finalLoss).toBeLessThan(progress[0]!.loss);
   });
 

@@ -1,15 +1,13 @@
 // Process entry point: `npx nx serve candidates`, or `node dist/main.js` in an image.
-// Listens on --address host:port, else CANDIDATES_ADDRESS, else 0.0.0.0:50053; the store and
-// the model roots come from the environment (see candidatesOptionsFromEnv).
-import { initBackend } from '@prune/compute';
-import { listenAddress, serve } from '@prune/service-kit';
-import { candidatesOptionsFromEnv } from './options.js';
-import { candidatesBinding } from './service.js';
+// Listens on --address host:port, else CANDIDATES_ADDRESS, else 0.0.0.0:50053. It computes in a worker thread
+// (worker.ts), so this thread answers health and relays progress while a request computes.
+import { CandidatesServiceService } from '@prune/contracts';
+import { listenAddress, serveComputeService } from '@prune/service-kit';
 
-await initBackend();
-await serve({
+await serveComputeService({
   address: listenAddress('CANDIDATES_ADDRESS', 50053),
-  services: [candidatesBinding(candidatesOptionsFromEnv())],
+  definition: CandidatesServiceService,
+  worker: new URL('./worker.js', import.meta.url),
   protoFiles: ['prune/v1/candidates.proto'],
   handleSignals: true,
 });

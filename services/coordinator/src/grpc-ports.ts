@@ -56,6 +56,12 @@ export interface GrpcPortsOptions {
   signal?: AbortSignal;
 }
 
+/** A short duration for progress lines: "45s", "3m05s". */
+function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
 export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { close(): void } {
   const trainers = replicasOf(TrainerServiceClient, o.trainers, 'trainer');
   const criteria = replicasOf(CriterionServiceClient, o.criterion, 'criterion');
@@ -115,7 +121,8 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
               o.onProgress?.(
                 jobId,
                 p.totalSteps ? p.step / p.totalSteps : 0,
-                `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s`,
+                `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s ` +
+                  `~${duration(p.etaSeconds)} left`,
               );
             }
           });

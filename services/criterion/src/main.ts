@@ -1,14 +1,13 @@
 // Process entry point: `npx nx serve criterion`, or `node dist/main.js` in an image.
-// Listens on --address host:port, else CRITERION_ADDRESS, else 0.0.0.0:50052.
-import { initBackend } from '@prune/compute';
-import { listenAddress, serve } from '@prune/service-kit';
-import { ArtifactStore, defaultStoreRoot } from '@prune/store';
-import { criterionBinding } from './service.js';
+// Listens on --address host:port, else CRITERION_ADDRESS, else 0.0.0.0:50052. It computes in a worker thread
+// (worker.ts), so this thread answers health and relays progress while a request computes.
+import { CriterionServiceService } from '@prune/contracts';
+import { listenAddress, serveComputeService } from '@prune/service-kit';
 
-await initBackend();
-await serve({
+await serveComputeService({
   address: listenAddress('CRITERION_ADDRESS', 50052),
-  services: [criterionBinding(new ArtifactStore(defaultStoreRoot()))],
+  definition: CriterionServiceService,
+  worker: new URL('./worker.js', import.meta.url),
   protoFiles: ['prune/v1/criterion.proto'],
   handleSignals: true,
 });

@@ -1,12 +1,13 @@
 // Process entry point: `npx nx serve similarity-procrustes`, or `node dist/main.js` in an image.
-// Listens on --address host:port, else SIMILARITY_PROCRUSTES_ADDRESS, else 0.0.0.0:50055.
-import { listenAddress, serve } from '@prune/service-kit';
-import { ArtifactStore, defaultStoreRoot } from '@prune/store';
-import { procrustesBinding } from './service.js';
+// Listens on --address host:port, else SIMILARITY_PROCRUSTES_ADDRESS, else 0.0.0.0:50055. It computes in a worker thread
+// (worker.ts), so this thread answers health and relays progress while a request computes.
+import { SimilarityServiceService } from '@prune/contracts';
+import { listenAddress, serveComputeService } from '@prune/service-kit';
 
-await serve({
+await serveComputeService({
   address: listenAddress('SIMILARITY_PROCRUSTES_ADDRESS', 50055),
-  services: [procrustesBinding(new ArtifactStore(defaultStoreRoot()))],
+  definition: SimilarityServiceService,
+  worker: new URL('./worker.js', import.meta.url),
   protoFiles: ['prune/v1/similarity.proto'],
   handleSignals: true,
 });

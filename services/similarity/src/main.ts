@@ -1,14 +1,13 @@
 // Process entry point: `npx nx serve similarity`, or `node dist/main.js` in an image.
-// Listens on --address host:port, else SIMILARITY_ADDRESS, else 0.0.0.0:50054.
-import { initBackend } from '@prune/compute';
-import { listenAddress, serve } from '@prune/service-kit';
-import { ArtifactStore, defaultStoreRoot } from '@prune/store';
-import { similarityBinding } from './service.js';
+// Listens on --address host:port, else SIMILARITY_ADDRESS, else 0.0.0.0:50054. It computes in a worker thread
+// (worker.ts), so this thread answers health and relays progress while a request computes.
+import { SimilarityServiceService } from '@prune/contracts';
+import { listenAddress, serveComputeService } from '@prune/service-kit';
 
-await initBackend();
-await serve({
+await serveComputeService({
   address: listenAddress('SIMILARITY_ADDRESS', 50054),
-  services: [similarityBinding(new ArtifactStore(defaultStoreRoot()))],
+  definition: SimilarityServiceService,
+  worker: new URL('./worker.js', import.meta.url),
   protoFiles: ['prune/v1/similarity.proto'],
   handleSignals: true,
 });

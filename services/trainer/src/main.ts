@@ -1,14 +1,13 @@
 // Process entry point: `npx nx serve trainer`, or `node dist/main.js` in an image.
-// Listens on --address host:port, else TRAINER_ADDRESS, else 0.0.0.0:50051.
-import { initBackend } from '@prune/compute';
-import { listenAddress, serve } from '@prune/service-kit';
-import { ArtifactStore, defaultStoreRoot } from '@prune/store';
-import { trainerBinding } from './service.js';
+// Listens on --address host:port, else TRAINER_ADDRESS, else 0.0.0.0:50051. It computes in a worker thread
+// (worker.ts), so this thread answers health and relays progress while a request computes.
+import { TrainerServiceService } from '@prune/contracts';
+import { listenAddress, serveComputeService } from '@prune/service-kit';
 
-await initBackend();
-await serve({
+await serveComputeService({
   address: listenAddress('TRAINER_ADDRESS', 50051),
-  services: [trainerBinding(new ArtifactStore(defaultStoreRoot()))],
+  definition: TrainerServiceService,
+  worker: new URL('./worker.js', import.meta.url),
   protoFiles: ['prune/v1/trainer.proto'],
   handleSignals: true,
 });

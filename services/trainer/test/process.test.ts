@@ -1,12 +1,73 @@
 import { expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { probeServiceProcess } from '@prune/service-kit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as grpc from '@grpc/grpc-js';
+import { initBackend } from '@prune/compute';
+import { TrainerServiceClient, TrainRequest } from '@prune/contracts';
+import { sharedDir } from '@prune/data';
+import { loadModel, putModelArtifact } from '@prune/models';
+import { pollHealth, probeServiceProcess, spawnServiceProcess } from '@prune/service-kit';
+import { ArtifactStore } from '@prune/store';
+
+const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
 
 it('trainer: a real process serves health on its port and exits 0 on SIGTERM', async () => {
-  const probe = await probeServiceProcess(
-    path.resolve(import.meta.dirname, '../src/main.ts'),
-    'prune.v1.TrainerService',
-  );
+  const probe = await probeServiceProcess(MAIN, 'prune.v1.TrainerService');
   expect(probe).toMatchObject({ health: 'SERVING', exitCode: 0 });
   expect(probe.stderr).toContain('SIGTERM: shutting down prune.v1.TrainerService');
+});
+
+/** CPU seconds a process has used (user + system), from /proc. */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+it('trainer: while it trains, health answers within a second, progress arrives step by step, and a cancel stops the training', async () => {
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-live-'));
+  await initBackend(undefined, () => {});
+  const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+  const model = await putModelArtifact(new ArtifactStore(storeDir), loaded.model, loaded.metadata);
+  loaded.model.dispose();
+  const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1' } });
+  const client = new TrainerServiceClient(service.address, grpc.credentials.createInsecure());
+  try {
+    const health = pollHealth(service.address, 'prune.v1.TrainerService');
+    const arrivals: { step: number; at: number }[] = [];
+    const ended = new Promise<grpc.ServiceError>((resolve) => {
+      const stream = client.train(
+        TrainRequest.fromPartial({
+          jobId: 'live-progress',
+          model,
+          trainData: { uri: 'cifar10-lossless-4000', maxExamples: 512, seed: 1 },
+          config: { steps: 1000, batchSize: 32, learningRate: 0.01 },
+        }),
+      );
+      stream.on('data', (event) => {
+        if (event.event?.$case !== 'progress') return;
+        arrivals.push({ step: event.event.value.step, at: performance.now() });
+        if (arrivals.length === 3) stream.cancel();
+      });
+      stream.on('error', resolve);
+    });
+    expect((await ended).code).toBe(grpc.status.CANCELLED);
+    await sleep(1000); // the step in flight ends
+    const before = cpuSeconds(service.child.pid!);
+    await sleep(1500);
+    const idleCpu = cpuSeconds(service.child.pid!) - before;
+    const answers = await health.stop();
+
+    expect(arrivals.map((a) => a.step)).toEqual([10, 20, 30]);
+    expect(arrivals[2]!.at - arrivals[0]!.at).toBeGreaterThan(200); // ten steps apart, not one burst
+    expect(answers.length).toBeGreaterThan(10);
+    expect(answers.every((a) => a.status === 'SERVING')).toBe(true);
+    expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000);
+    expect(idleCpu).toBeLessThan(0.3); // a training that went on would use ~1.5 s of CPU here
+  } finally {
+    client.close();
+    await service.stop();
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  }
 });

@@ -1,0 +1,219 @@
+// A service's computation in a worker thread. The service's event loop only answers gRPC (health
+// included) and relays: requests go to the worker, progress events and answers come back as they
+// happen, a client's cancel reaches the handler. A worker that dies or reports its backend
+// broken is replaced, its in-flight calls fail with UNAVAILABLE (retryable), and health says
+// NOT_SERVING until the replacement is ready: one bad request cannot stall or poison the service.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  Metadata,
+  status,
+  type sendUnaryData,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type ServiceDefinition,
+  type ServiceError,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { ServiceBinding } from './server.js';
+import type { FromWorker, ToWorker, WorkerStatus } from './worker-protocol.js';
+
+export interface ComputeWorkerOptions {
+  definition: ServiceDefinition;
+  /**
+   * The worker module, named as its built file (`new URL('./worker.js', import.meta.url)`); it
+   * builds the service's binding and calls hostInWorker. Run from source, the .ts beside it runs
+   * through tsx.
+   */
+  entry: URL;
+  log?: (line: string) => void;
+  /** First delay before replacing a worker that stopped (doubles per failed start, at most 30 s). */
+  restartDelayMs?: number;
+}
+
+interface PendingCall {
+  write?(event: unknown): void;
+  respond?(response: unknown): void;
+  end?(): void;
+  fail(failure: WorkerStatus): void;
+}
+
+/** Starts the built worker module, or its TypeScript source through tsx (development, tests). */
+function createWorker(entry: URL): Worker {
+  if (existsSync(fileURLToPath(entry))) return new Worker(entry);
+  const source = new URL(entry.href.replace(/\.js$/, '.ts'));
+  if (!existsSync(fileURLToPath(source))) throw new Error(`compute worker module not found: ${fileURLToPath(entry)}`);
+  // tsx's ESM API (its CommonJS build registers with a wrong base inside workers) sits beside
+  // the CommonJS one that require.resolve finds.
+  const tsxCommonJs = createRequire(import.meta.url).resolve('tsx/esm/api');
+  const tsx = pathToFileURL(tsxCommonJs.replace(/\.cjs$/, '.mjs')).href;
+  const boot = `
+    const { workerData } = require('node:worker_threads');
+    import(workerData.tsx).then((api) => api.register()).then(() => import(workerData.entry));`;
+  return new Worker(boot, { eval: true, workerData: { tsx, entry: source.href } });
+}
+
+/** The fully qualified service name of a definition, e.g. "prune.v1.TrainerService", from its method paths. */
+export function serviceNameOf(definition: ServiceDefinition): string {
+  const first = Object.values(definition)[0];
+  if (!first) throw new Error('a service definition without methods');
+  return first.path.split('/')[1]!;
+}
+
+function toServiceError(failure: WorkerStatus): ServiceError {
+  return Object.assign(new Error(failure.details), {
+    code: failure.code,
+    details: failure.details,
+    metadata: new Metadata(),
+  });
+}
+
+export class ComputeWorker {
+  /** The binding to serve: every method of the definition, relayed to the worker. */
+  readonly binding: ServiceBinding;
+  private worker: Worker | undefined;
+  private ready = false;
+  private closed = false;
+  private nextId = 1;
+  private failedStarts = 0;
+  private readonly pending = new Map<number, PendingCall>();
+  private readonly listeners: ((serving: boolean) => void)[] = [];
+  private readonly log: (line: string) => void;
+  private readonly name: string;
+
+  /** Starts the worker and resolves once it is ready to compute (rejects if it cannot start). */
+  static async start(options: ComputeWorkerOptions): Promise<ComputeWorker> {
+    const worker = new ComputeWorker(options);
+    await worker.spawn();
+    return worker;
+  }
+
+  private constructor(private readonly options: ComputeWorkerOptions) {
+    this.log = options.log ?? ((line) => process.stderr.write(line + '\n'));
+    this.name = serviceNameOf(options.definition);
+    this.binding = { name: this.name, definition: options.definition, implementation: this.relays() };
+  }
+
+  /** Whether a worker is ready to compute. */
+  get serving(): boolean {
+    return this.ready;
+  }
+
+  /** Called with false when the worker stops and with true when its replacement is ready. */
+  onServingChange(listener: (serving: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Stops the worker; calls still in flight fail with UNAVAILABLE. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.worker?.terminate();
+  }
+
+  private spawn(): Promise<void> {
+    const worker = createWorker(this.options.entry);
+    this.worker = worker;
+    let started = false;
+    const setReady = (ready: boolean) => {
+      if (this.ready === ready) return;
+      this.ready = ready;
+      for (const listener of this.listeners) listener(ready);
+    };
+    return new Promise((resolve, reject) => {
+      worker.on('message', (message: FromWorker) => {
+        if (message.type === 'ready') {
+          started = true;
+          this.failedStarts = 0;
+          setReady(true);
+          resolve();
+        } else if (message.type === 'unhealthy') {
+          this.log(`[prune] ${this.name}: compute worker unhealthy (${message.reason}); replacing it`);
+          setReady(false); // no new calls for it; it exits on its own
+        } else {
+          this.deliver(message);
+        }
+      });
+      worker.on('error', (error) => {
+        this.log(`[prune] ${this.name}: compute worker failed: ${error.stack ?? error.message}`);
+        if (!started) reject(new Error(`${this.name}: the compute worker did not start: ${error.message}`));
+      });
+      worker.on('exit', (code) => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        setReady(false);
+        for (const [id, call] of this.pending) {
+          this.pending.delete(id);
+          call.fail({
+            code: status.UNAVAILABLE,
+            details: `${this.name}: the compute worker stopped (exit code ${code}) during this call; retry`,
+          });
+        }
+        if (this.closed) return;
+        if (!started) {
+          reject(new Error(`${this.name}: the compute worker exited with code ${code} before it was ready`));
+          this.failedStarts++;
+        }
+        this.restartLater();
+      });
+    });
+  }
+
+  private restartLater(): void {
+    const delay = Math.min(30_000, (this.options.restartDelayMs ?? 500) * 2 ** this.failedStarts);
+    setTimeout(() => {
+      if (this.closed) return;
+      this.log(`[prune] ${this.name}: starting a new compute worker`);
+      this.spawn().catch(() => {}); // its exit handler schedules the next attempt
+    }, delay).unref();
+  }
+
+  private deliver(message: Exclude<FromWorker, { type: 'ready' | 'unhealthy' }>): void {
+    const call = this.pending.get(message.id);
+    if (!call) return;
+    if (message.type === 'write') return call.write?.(message.event);
+    this.pending.delete(message.id);
+    if (message.type === 'response') call.respond?.(message.response);
+    else if (message.type === 'end') call.end?.();
+    else call.fail(message.status);
+  }
+
+  /** Sends a call to the worker; returns a function that cancels it, or fails it now when no worker is ready. */
+  private send(method: string, request: unknown, call: PendingCall): () => void {
+    const worker = this.worker;
+    if (!worker || !this.ready) {
+      call.fail({ code: status.UNAVAILABLE, details: `${this.name}: the compute worker is restarting; retry` });
+      return () => {};
+    }
+    const id = this.nextId++;
+    this.pending.set(id, call);
+    worker.postMessage({ type: 'call', id, method, request } satisfies ToWorker);
+    return () => {
+      if (this.pending.has(id)) this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
+    };
+  }
+
+  private relays(): UntypedServiceImplementation {
+    const implementation: UntypedServiceImplementation = {};
+    for (const [method, definition] of Object.entries(this.options.definition)) {
+      implementation[method] = definition.responseStream
+        ? (call: ServerWritableStream<unknown, unknown>) => {
+            const cancel = this.send(method, call.request, {
+              write: (event) => call.write(event),
+              end: () => call.end(),
+              fail: (failure) => call.emit('error', toServiceError(failure)),
+            });
+            call.on('cancelled', cancel);
+          }
+        : (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
+            const cancel = this.send(method, call.request, {
+              respond: (response) => callback(null, response),
+              fail: (failure) => callback(toServiceError(failure)),
+            });
+            call.on('cancelled', cancel);
+          };
+    }
+    return implementation;
+  }
+}
