@@ -18,6 +18,8 @@ export interface LocalServicesOptions {
   /** Cores to size compute threads to (default: this machine's). */
   cores?: number;
   log?: (line: string) => void;
+  /** Where the coordinator listens (default: a free loopback port). */
+  coordinatorAddress?: string;
 }
 
 /**
@@ -40,9 +42,10 @@ export async function startLocalServices(
   const stop = async () => {
     await Promise.all(processes.map(({ service }) => service.stop('SIGTERM')));
   };
-  const start = async (name: string, extra: NodeJS.ProcessEnv = {}) => {
+  const start = async (name: string, extra: NodeJS.ProcessEnv = {}, address?: string) => {
     const env = { ...threadsEnv(name === 'trainer' ? threads.trainer : threads.other), ...options.env, ...extra };
-    const service = await spawnServiceProcess(path.join(servicesDir, name, 'src/main.ts'), { env, timeoutMs: 120_000 });
+    const entry = path.join(servicesDir, name, 'src/main.ts');
+    const service = await spawnServiceProcess(entry, { env, address, timeoutMs: 120_000 });
     processes.push({ name, service });
     options.log?.(`  ${name.padEnd(12)} ${service.address}`);
     return service.address;
@@ -55,12 +58,16 @@ export async function startLocalServices(
     const similarity = addresses.pop()!;
     const candidates = addresses.pop()!;
     const criterion = addresses.pop()!;
-    const coordinator = await start('coordinator', {
-      PRUNE_TRAINER_ADDRESSES: addresses.join(','),
-      PRUNE_CRITERION_ADDRESSES: criterion,
-      PRUNE_CANDIDATES_ADDRESSES: candidates,
-      PRUNE_SIMILARITY_SERVICES: `cka=${similarity}`,
-    });
+    const coordinator = await start(
+      'coordinator',
+      {
+        PRUNE_TRAINER_ADDRESSES: addresses.join(','),
+        PRUNE_CRITERION_ADDRESSES: criterion,
+        PRUNE_CANDIDATES_ADDRESSES: candidates,
+        PRUNE_SIMILARITY_SERVICES: `cka=${similarity}`,
+      },
+      options.coordinatorAddress,
+    );
     return { coordinator, processes, stop };
   } catch (error) {
     await stop();

@@ -2,6 +2,8 @@
 // used by end-to-end tests and the local demo. TypeScript entries run through tsx with the
 // workspace's source condition; built .js entries run on plain node.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { checkHealth } from './health-client.js';
 
 export interface ServiceProcess {
@@ -13,12 +15,16 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** Starts `entry` listening on `address` (default: a free loopback port) and resolves once it listens. */
 export function spawnServiceProcess(
   entry: string,
-  options: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { address?: string; args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<ServiceProcess> {
-  const nodeArgs = entry.endsWith('.ts') ? ['--import', 'tsx', '--conditions=@prune/source'] : [];
-  const child = spawn(process.execPath, [...nodeArgs, entry, '--address', '127.0.0.1:0', ...(options.args ?? [])], {
+  // tsx found from here, not from the working directory (which may be anywhere).
+  const tsx = () => pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+  const nodeArgs = entry.endsWith('.ts') ? ['--import', tsx(), '--conditions=@prune/source'] : [];
+  const address = options.address ?? '127.0.0.1:0';
+  const child = spawn(process.execPath, [...nodeArgs, entry, '--address', address, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'inherit', 'pipe'],
   });

@@ -7,12 +7,15 @@ import type { CommandSpec, FlagSpec } from './flags.js';
 
 const MODEL_EXAMPLE = '../shared/models/resnet-cifar10/resnet20-12fca82f.manifest.json';
 
+/** Where `prune` looks for a coordinator when neither --coordinator nor PRUNE_COORDINATOR names one. */
+export const DEFAULT_COORDINATOR = '127.0.0.1:50050';
+
 const COORDINATOR: Record<string, FlagSpec> = {
   coordinator: {
     type: 'string',
     value: 'host:port',
     description: 'the coordinator to talk to',
-    default: '$PRUNE_COORDINATOR, else 127.0.0.1:50050',
+    default: `$PRUNE_COORDINATOR, else ${DEFAULT_COORDINATOR}`,
   },
 };
 
@@ -139,11 +142,35 @@ export const RUN: CommandSpec = {
       default: '0',
     },
     detach: { type: 'boolean', description: 'start the run and return; follow it later with prune watch' },
+    local: {
+      type: 'boolean',
+      description:
+        'start the services on this machine for this run (the default when no coordinator is configured or running)',
+    },
+    out: {
+      type: 'string',
+      value: 'dir',
+      description: 'write the pruned model there (TF.js layers format) when the run succeeds',
+    },
   },
   examples: [
-    `npx prune run --model ${MODEL_EXAMPLE} --data cifar10-jpeg --iterations 3`,
+    `npx prune run --model ${MODEL_EXAMPLE} --data cifar10-jpeg --iterations 3 --out pruned/`,
     `npx prune run --model my-model.json --data cifar10-jpeg --target-macs-reduction 0.5 --metric rbf_cka --metric-param threshold=0.5`,
   ],
+};
+
+export const SERVE: CommandSpec = {
+  name: 'serve',
+  summary: 'start every service on this machine (coordinator on --address) until Ctrl-C; runs then use it',
+  flags: {
+    address: {
+      type: 'string',
+      value: 'host:port',
+      description: 'where the coordinator listens (the other services take free loopback ports)',
+      default: DEFAULT_COORDINATOR,
+    },
+  },
+  examples: ['npx prune serve', `npx prune run --model ${MODEL_EXAMPLE} --data cifar10-jpeg --iterations 3`],
 };
 
 const RUN_ID = '<run-id>';

@@ -1,10 +1,18 @@
 // The `prune` command line. Exit codes: 0 done (or help shown), 1 an error or a failed run,
 // 2 a usage error, 3 a cancelled run, 130 interrupted (the run goes on on the coordinator).
 import { initBackend } from '@prune/compute';
-import { CANCEL, HEALTH, INSPECT, LIST, REPORT, RUN, WATCH } from './command-specs.js';
+import { CANCEL, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
 import { closest, commandHelp, type CommandSpec } from './flags.js';
 import { inspectCommand } from './inspect.js';
-import { cancelCommand, healthCommand, listCommand, reportCommand, runCommand, watchCommand } from './run-commands.js';
+import {
+  cancelCommand,
+  healthCommand,
+  listCommand,
+  reportCommand,
+  runCommand,
+  serveCommand,
+  watchCommand,
+} from './run-commands.js';
 import { HelpRequested, UsageError } from './usage-error.js';
 
 const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = [
@@ -16,6 +24,7 @@ const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = [
     },
   ],
   [RUN, runCommand],
+  [SERVE, serveCommand],
   [WATCH, watchCommand],
   [LIST, listCommand],
   [CANCEL, cancelCommand],

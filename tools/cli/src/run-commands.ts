@@ -1,5 +1,7 @@
-// `prune run|watch|list|cancel|report`: the coordinator's client side. The coordinator is found
-// with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050.
+// `prune run|serve|watch|list|cancel|report`: the coordinator's client side. The coordinator is
+// found with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050; `prune run`
+// starts the services on this machine when none is configured or running there.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   FilterMatch,
@@ -9,17 +11,20 @@ import {
   SELECTION_POLICY_NAMES,
   type Run,
 } from '@prune/contracts';
-import { writeFileAtomic } from '@prune/store';
+import { defaultStoreRoot, writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { checkHealth } from '@prune/service-kit';
-import { CANCEL, HEALTH, LIST, REPORT, RUN, WATCH } from './command-specs.js';
+import { CANCEL, DEFAULT_COORDINATOR, HEALTH, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
 import { booleanFlag, parseFlags, stringFlag, stringsFlag, type FlagValues } from './flags.js';
 import { UsageError } from './usage-error.js';
+import { exportStoredModel, startLocalSystem, type LocalSystem } from './local-system.js';
 import { renderRunHtml } from './report-html.js';
 import { choiceLetter, formatRunReport, stateName, summarizeRun } from './report.js';
 
-const coordinatorAddress = (values: FlagValues) =>
-  stringFlag(values, 'coordinator') ?? process.env['PRUNE_COORDINATOR'] ?? '127.0.0.1:50050';
+/** The coordinator the user configured (--coordinator, else PRUNE_COORDINATOR), if any. */
+const configuredCoordinator = (values: FlagValues) =>
+  stringFlag(values, 'coordinator') ?? process.env['PRUNE_COORDINATOR'];
+const coordinatorAddress = (values: FlagValues) => configuredCoordinator(values) ?? DEFAULT_COORDINATOR;
 
 function number(values: FlagValues, name: string): number | undefined {
   const raw = values[name];
@@ -47,6 +52,8 @@ export function runConfigFromFlags(argv: string[]): {
   config: RunConfigInput;
   runId: string;
   detach: boolean;
+  local: boolean;
+  out?: string;
   coordinator?: string;
 } {
   const { values } = parseFlags(RUN, argv);
@@ -100,7 +107,9 @@ export function runConfigFromFlags(argv: string[]): {
     config,
     runId: stringFlag(values, 'run-id') ?? '',
     detach: booleanFlag(values, 'detach'),
-    coordinator: stringFlag(values, 'coordinator'),
+    local: booleanFlag(values, 'local'),
+    out: stringFlag(values, 'out'),
+    coordinator: configuredCoordinator(values),
   };
 }
 
@@ -158,7 +167,7 @@ async function withClient<T>(values: FlagValues, use: (client: CoordinatorClient
       throw error;
     throw new Error(
       `cannot reach the coordinator at ${address}: is it running? Start the whole system on this machine with ` +
-        '`npm run demo`, or a coordinator with `npx nx serve coordinator`; name another with --coordinator host:port ' +
+        '`npx prune serve`, or a coordinator with `npx nx serve coordinator`; name another with --coordinator host:port ' +
         `or PRUNE_COORDINATOR. (${(error as { details?: string }).details ?? (error as Error).message})`,
     );
   } finally {
@@ -172,16 +181,25 @@ function runIdArgument(positionals: string[], command: string): string {
 }
 
 /**
- * Follows a run to its end and prints its report; Ctrl-C leaves the run going on the coordinator
- * and says how to follow or cancel it. Sets the exit code from the run's final state.
+ * Follows a run to its end, prints its report and sets the exit code from its final state.
+ * Ctrl-C leaves the run going on the coordinator and says how to follow or cancel it; with
+ * services started for this command (`local`), it stops them: the run is saved and resumes when
+ * a coordinator on the same store starts (`npx prune serve`).
  */
-async function followToEnd(client: CoordinatorClient, runId: string): Promise<void> {
+async function followToEnd(client: CoordinatorClient, runId: string, local?: LocalSystem): Promise<Run> {
   const interrupted = () => {
+    if (!local) {
+      console.error(
+        `\nrun ${runId} goes on on the coordinator: follow it with \`npx prune watch ${runId}\`, ` +
+          `cancel it with \`npx prune cancel ${runId}\``,
+      );
+      process.exit(130);
+    }
     console.error(
-      `\nrun ${runId} goes on on the coordinator: follow it with \`npx prune watch ${runId}\`, ` +
-        `cancel it with \`npx prune cancel ${runId}\``,
+      `\nstopping the services started for run ${runId}; its finished steps are saved in ${local.storeRoot}, ` +
+        `and \`npx prune serve\` resumes it (then \`npx prune watch ${runId}\`)`,
     );
-    process.exit(130);
+    void local.stop().then(() => process.exit(130));
   };
   process.once('SIGINT', interrupted);
   try {
@@ -189,24 +207,96 @@ async function followToEnd(client: CoordinatorClient, runId: string): Promise<vo
     console.log(formatRunReport(summarizeRun(run)));
     if (run.error) console.error(`run ${runId} failed: ${run.error}`);
     process.exitCode = exitCodeOf(run);
+    return run;
   } finally {
     process.removeListener('SIGINT', interrupted);
   }
 }
 
+/** Whether a coordinator answers health at `address` (within a second). */
+async function answers(address: string): Promise<boolean> {
+  return (await checkHealth(address, '', 1000).catch(() => 'unreachable')) === 'SERVING';
+}
+
+/** --out must be a new or empty folder: a run never overwrites files the user has. */
+function checkOut(out: string): void {
+  if (!fs.existsSync(out)) return;
+  if (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)
+    throw new UsageError(`--out: ${out} exists and is not an empty folder; name a new folder`);
+}
+
 export async function runCommand(argv: string[]): Promise<void> {
-  const { config, runId, detach, coordinator } = runConfigFromFlags(argv);
-  await withClient({ coordinator }, async (client) => {
-    const run = await client.start(config, runId);
-    console.log(`run ${run.id}: ${stateName(run.state)}`);
-    if (!detach) await followToEnd(client, run.id);
+  const { config, runId, detach, local, out, coordinator } = runConfigFromFlags(argv);
+  if (out) checkOut(out);
+  const startLocal = local || (!coordinator && !(await answers(DEFAULT_COORDINATOR)));
+  if (startLocal && detach)
+    throw new UsageError(
+      '--detach: a run started with its own services stops with them; start them once with `npx prune serve` ' +
+        'or name a coordinator with --coordinator host:port',
+    );
+  let system: LocalSystem | undefined;
+  if (startLocal) {
+    console.error(
+      `${local ? '--local' : `no coordinator configured or running at ${DEFAULT_COORDINATOR}`}: ` +
+        'starting the services on this machine for this run (`npx prune serve` keeps them up between runs)',
+    );
+    const uri = config.model?.uri ?? '';
+    const modelFiles = uri.startsWith('store://') ? [] : [uri];
+    system = await startLocalSystem({ modelFiles, log: (line) => console.error(line) });
+  }
+  try {
+    await withClient({ coordinator: system?.coordinator ?? coordinator }, async (client) => {
+      const run = await client.start(config, runId);
+      console.log(`run ${run.id}: ${stateName(run.state)}`);
+      if (detach) return;
+      const finished = await followToEnd(client, run.id, system);
+      const model = summarizeRun(finished).final.model;
+      if (out && stateName(finished.state) === 'succeeded') writeModel(system?.storeRoot, model, out);
+    });
+  } finally {
+    await system?.stop();
+  }
+}
+
+/** Copies the run's final model to `out` from the store on this machine. */
+function writeModel(storeRoot: string | undefined, model: string, out: string): void {
+  const root = storeRoot ?? defaultStoreRoot();
+  try {
+    const files = exportStoredModel(root, model, out);
+    console.error(`pruned model written to ${out} (${files.map((f) => path.basename(f)).join(', ')})`);
+  } catch (error) {
+    throw new Error(
+      `--out: cannot copy ${model} from the store at ${root} (${(error as Error).message}). The coordinator's ` +
+        'store is not on this machine: set PRUNE_STORE_DIR to it, or copy the folder from its store volume',
+    );
+  }
+}
+
+/** `prune serve`: every service on this machine until Ctrl-C or SIGTERM. */
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values } = parseFlags(SERVE, argv);
+  const address = stringFlag(values, 'address') ?? DEFAULT_COORDINATOR;
+  console.log('starting the services:');
+  const system = await startLocalSystem({ coordinatorAddress: address, log: console.log });
+  console.log(
+    `ready: coordinator at ${system.coordinator}, store ${system.storeRoot}. In another terminal:\n` +
+      `  npx prune run --model <model> --data cifar10-jpeg --iterations 3${address === DEFAULT_COORDINATOR ? '' : ` --coordinator ${address}`}\n` +
+      'Ctrl-C stops every service (unfinished runs resume at the next start).',
+  );
+  await new Promise((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
   });
+  console.log('stopping the services');
+  await system.stop();
 }
 
 export async function watchCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseFlags(WATCH, argv);
   const id = runIdArgument(positionals, 'watch');
-  await withClient(values, (client) => followToEnd(client, id));
+  await withClient(values, async (client) => {
+    await followToEnd(client, id);
+  });
 }
 
 export async function listCommand(argv: string[]): Promise<void> {

@@ -7,12 +7,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Run, RunState } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
-import { CANCEL, HEALTH, INSPECT, LIST, REPORT, RUN, WATCH } from '../src/command-specs.js';
+import { CANCEL, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from '../src/command-specs.js';
 import { exitCodeOf, runConfigFromFlags } from '../src/run-commands.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
-const SPECS = [INSPECT, RUN, WATCH, LIST, CANCEL, REPORT, HEALTH];
+const SPECS = [INSPECT, RUN, SERVE, WATCH, LIST, CANCEL, REPORT, HEALTH];
 
 /** Runs the CLI without blocking the test runner's event loop (each run loads TensorFlow). */
 function prune(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -81,7 +81,7 @@ describe('mistakes get a message that says what to do', () => {
     const result = await prune('list', '--coordinator', '127.0.0.1:1');
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot reach the coordinator at 127.0.0.1:1: is it running?');
-    expect(result.stderr).toContain('npm run demo');
+    expect(result.stderr).toContain('npx prune serve');
   });
 
   it('inspect --out alone converts the model to the TF.js layers format', async () => {

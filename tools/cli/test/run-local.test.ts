@@ -1,0 +1,82 @@
+// One command for a newcomer: `prune run` with no coordinator starts the services on this
+// machine, prunes, prints the report and writes the pruned model where the user asked.
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { sharedDir } from '@prune/data';
+
+const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
+const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
+
+function prune(
+  env: NodeJS.ProcessEnv,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const { PRUNE_COORDINATOR: _, ...rest } = process.env;
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { encoding: 'utf8', env: { ...rest, ...env } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('prune run --local', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-run-local-'));
+  const env = { PRUNE_STORE_DIR: path.join(dir, 'store') };
+  const tiny = ['--iterations', '1', '--candidate-steps', '3', '--selected-steps', '3', '--calibration', '16'];
+  const small = ['--validation-examples', '200', '--test-examples', '200', '--batch-size', '32'];
+
+  it('starts the services, runs, and writes a pruned model that loads to --out', async () => {
+    const out = path.join(dir, 'pruned');
+    const run = await prune(
+      env,
+      'run',
+      '--local',
+      '--model',
+      RESNET20,
+      '--data',
+      'cifar10-jpeg',
+      ...tiny,
+      ...small,
+      '--out',
+      out,
+    );
+    expect(run.stderr).toContain('--local: starting the services on this machine');
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/run run-\S+: succeeded/);
+    expect(run.stderr).toContain(`pruned model written to ${out} (model.json, weights.bin)`);
+    const inspected = await prune(env, 'inspect', path.join(out, 'model.json'));
+    expect(inspected.code, inspected.stderr).toBe(0);
+    expect(JSON.parse(inspected.stdout).macs).toBeLessThan(40_554_000); // the parent's 40.55M MACs
+  });
+
+  it('never writes into a folder that has files, and refuses --detach for services it would stop', async () => {
+    const full = path.join(dir, 'full');
+    fs.mkdirSync(full);
+    fs.writeFileSync(path.join(full, 'mine.txt'), 'keep me');
+    const refused = await prune(
+      env,
+      'run',
+      '--model',
+      RESNET20,
+      '--data',
+      'cifar10-jpeg',
+      '--iterations',
+      '1',
+      '--out',
+      full,
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`--out: ${full} exists and is not an empty folder; name a new folder`);
+    expect(fs.readFileSync(path.join(full, 'mine.txt'), 'utf8')).toBe('keep me');
+    const detached = await prune(env, 'run', '--local', '--detach', '--model', RESNET20, '--data', 'cifar10-jpeg');
+    expect(detached.code).toBe(2);
+    expect(detached.stderr).toContain('--detach: a run started with its own services stops with them');
+  });
+});
