@@ -2,7 +2,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { initBackend, tf, tfl } from '@prune/compute';
 import { classBalancedSample, loadCifar10Lossless4000, sharedDir } from '@prune/data';
-import { findFilterGroups, LayerGraph, loadModel, preprocessImages, type LoadedModel } from '@prune/models';
+import {
+  findFilterGroups,
+  LayerGraph,
+  loadModel,
+  preprocessImages,
+  requirePreprocessing,
+  type LoadedModel,
+} from '@prune/models';
 import { criterionByName, klScores, l1Criterion, randomCriterion, type StructureScore } from '@prune/criteria';
 
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
@@ -19,7 +26,7 @@ describe('KL criterion on the pretrained ResNet-20', () => {
     // class-balanced, from a training split (the lossless 4,000 are training images)
     const sample = classBalancedSample(loadCifar10Lossless4000(), 20, 3);
     expect(Array.from(sample.labels.subarray(0, 10))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    calibration = preprocessImages(sample.pixels, [20, 32, 32, 3], loaded.metadata.preprocessing);
+    calibration = preprocessImages(sample.pixels, [20, 32, 32, 3], requirePreprocessing(loaded.metadata));
   });
 
   it('the fast path (resume from cached activations, batched variants) equals one full pass per structure', () => {

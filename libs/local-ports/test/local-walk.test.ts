@@ -6,7 +6,7 @@ import { initBackend, type tfl } from '@prune/compute';
 import { klCriterion } from '@prune/criteria';
 import { classBalancedSample, loadCifar10Lossless4000, selectExamples, sharedDir } from '@prune/data';
 import { localWalkPorts } from '@prune/local-ports';
-import { loadModel, modelCost, preprocessImages } from '@prune/models';
+import { loadModel, modelCost, preprocessImages, requirePreprocessing } from '@prune/models';
 import { greedyWalk, type WalkConfig, type WalkEvent } from '@prune/pruning';
 import { similarityMetricByName } from '@prune/similarity-metrics';
 
@@ -28,7 +28,7 @@ describe('greedy walk on the pretrained ResNet-20, in process', () => {
       train: split(0, 64),
       validation: split(1000, 64),
       test: split(2000, 64),
-      calibration: preprocessImages(calibration.pixels, [20, 32, 32, 3], metadata.preprocessing),
+      calibration: preprocessImages(calibration.pixels, [20, 32, 32, 3], requirePreprocessing(metadata)),
       criterion: klCriterion,
       metric: similarityMetricByName('linear_cka'),
       candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },

@@ -2,9 +2,16 @@ export { OptionAShortcut } from './option-a-shortcut.js';
 export type { OptionAShortcutConfig } from './option-a-shortcut.js';
 export { blocksPerStage, buildCifarResNet } from './cifar-resnet.js';
 export type { CifarResNetOptions } from './cifar-resnet.js';
-export { CIFAR_RESNET_PREPROCESSING, preprocessImages } from './preprocessing.js';
+export {
+  CIFAR_RESNET_PREPROCESSING,
+  MissingPreprocessingError,
+  parsePreprocessing,
+  PREPROCESSING_PRESETS,
+  PREPROCESSING_SYNTAX,
+  preprocessImages,
+} from './preprocessing.js';
 export type { Preprocessing } from './preprocessing.js';
-export { ModelFormatError } from './metadata.js';
+export { ModelFormatError, requirePreprocessing } from './metadata.js';
 export type { ModelMetadata } from './metadata.js';
 export { loadLayersModel, saveLayersModel } from './layers-format.js';
 export type { LoadedModel } from './layers-format.js';

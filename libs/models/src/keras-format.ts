@@ -92,8 +92,8 @@ export async function loadKerasModel(
   return {
     model,
     metadata: {
-      // The models of Pons et al. were trained on RGB/255 minus the per-pixel training mean.
-      preprocessing: metadata?.preprocessing ?? { kind: 'pixel-mean', meanOf: 'cifar10:train' },
+      // Keras files do not record their preprocessing: the user declares it (never guessed).
+      preprocessing: metadata?.preprocessing,
       source: metadata?.source ?? jsonPath,
     },
   };

@@ -80,8 +80,6 @@ export async function loadLayersModel(modelJsonPath: string): Promise<LoadedMode
       userDefinedMetadata: json.userDefinedMetadata,
     }),
   );
-  const metadata = json.userDefinedMetadata as unknown as ModelMetadata | undefined;
-  if (!metadata?.preprocessing)
-    throw new ModelFormatError(`${modelJsonPath}: userDefinedMetadata.preprocessing is missing`);
-  return { model, metadata };
+  const stored = json.userDefinedMetadata as unknown as Partial<ModelMetadata> | undefined;
+  return { model, metadata: { source: modelJsonPath, ...stored } };
 }

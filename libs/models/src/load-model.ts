@@ -2,16 +2,20 @@ import * as fs from 'node:fs';
 import { loadKerasModel } from './keras-format.js';
 import { loadLayersModel, type LoadedModel } from './layers-format.js';
 import { ModelFormatError } from './metadata.js';
+import type { Preprocessing } from './preprocessing.js';
 import { assertFiniteWeights } from './finite-weights.js';
 import { loadPytorchManifestModel } from './pytorch-manifest.js';
 import { NotFoundError } from '@prune/errors';
 
 /**
  * Loads any model we accept, by path: a TF.js `model.json`, a Keras architecture `.json` (with its
- * `.h5` beside it), or a shared PyTorch `.manifest.json` (with its `.weights.bin`).
+ * `.h5` beside it), or a shared PyTorch `.manifest.json` (with its `.weights.bin`). A declared
+ * `preprocessing` replaces what the file says; without either, the model has none (inspection
+ * works; storing it for training asks for it).
  */
-export async function loadModel(file: string): Promise<LoadedModel> {
+export async function loadModel(file: string, options: { preprocessing?: Preprocessing } = {}): Promise<LoadedModel> {
   const loaded = await loadByFormat(file);
+  if (options.preprocessing) loaded.metadata = { ...loaded.metadata, preprocessing: options.preprocessing };
   try {
     assertFiniteWeights(loaded.model, file);
   } catch (error) {

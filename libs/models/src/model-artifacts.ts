@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { tfl } from '@prune/compute';
 import type { ArtifactRef, ArtifactStore } from '@prune/store';
 import { loadLayersModel, saveLayersModel, type LoadedModel } from './layers-format.js';
-import type { ModelMetadata } from './metadata.js';
+import { requirePreprocessing, type ModelMetadata } from './metadata.js';
 import { InvalidArgumentError } from '@prune/errors';
 
 export async function putModelArtifact(
@@ -11,6 +11,7 @@ export async function putModelArtifact(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
 ): Promise<ArtifactRef> {
+  requirePreprocessing(metadata); // every stored model says how its inputs are normalized
   return store.putDirectory(async (dir) => {
     await saveLayersModel(dir, model, metadata);
   });

@@ -7,8 +7,14 @@ export const SHARED_MODELS = path.join(sharedDir(), 'models');
 export const RESNET20 = path.join(SHARED_MODELS, 'resnet-cifar10/resnet20-12fca82f.manifest.json');
 export const PONS = (name: string) => path.join(SHARED_MODELS, `keras-resnet56-pons/resnet56-pons-${name}.json`);
 
-/** `count` real CIFAR-10 images, normalized the way `preprocessing` says. */
-export function realImages(count: number, preprocessing: Preprocessing): { x: tf.Tensor4D; labels: Uint8Array } {
+/**
+ * `count` real CIFAR-10 images, normalized the way `preprocessing` says (x/255 for a model that
+ * declares none: comparing two models on the same inputs needs no exact normalization).
+ */
+export function realImages(
+  count: number,
+  preprocessing: Preprocessing = { kind: 'channel-mean-std', mean: [0], std: [1] },
+): { x: tf.Tensor4D; labels: Uint8Array } {
   const data = takeFirst(loadCifar10Lossless4000(), count);
   if (preprocessing.kind === 'pixel-mean' && !preprocessing.mean) {
     // The exact training mean is not needed to compare two models on the same inputs.

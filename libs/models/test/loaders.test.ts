@@ -9,7 +9,9 @@ import {
   loadModel,
   loadModelArtifact,
   ModelFormatError,
+  parsePreprocessing,
   preprocessImages,
+  requirePreprocessing,
   putModelArtifact,
   saveLayersModel,
 } from '@prune/models';
@@ -44,7 +46,7 @@ describe('loading real models', () => {
       const x = preprocessImages(
         test.pixels.subarray(start * 3072, (start + 500) * 3072),
         [500, 32, 32, 3],
-        metadata.preprocessing,
+        requirePreprocessing(metadata),
       );
       const predicted = tf.tidy(() => tf.argMax(predict(model, x), -1).dataSync());
       x.dispose();
@@ -53,8 +55,14 @@ describe('loading real models', () => {
     expect(Math.abs((100 * correct) / test.count - 81.03)).toBeLessThanOrEqual(0.1);
   });
 
-  it('loads a Keras 2.10 functional model from JSON + HDF5 with pixel-mean preprocessing', async () => {
-    const { model, metadata } = await loadModel(PONS('iter9'));
+  it('loads a Keras 2.10 functional model from JSON + HDF5; its preprocessing is declared, never guessed', async () => {
+    const undeclared = await loadModel(PONS('iter9'));
+    expect(undeclared.metadata.preprocessing).toBeUndefined(); // Keras files do not record it
+    expect(() => requirePreprocessing(undeclared.metadata)).toThrow(
+      /the model does not say how its input pixels are normalized; declare it with --preprocessing/,
+    );
+    undeclared.model.dispose();
+    const { model, metadata } = await loadModel(PONS('iter9'), { preprocessing: parsePreprocessing('pixel-mean') });
     expect(metadata.preprocessing).toEqual({ kind: 'pixel-mean', meanOf: 'cifar10:train' });
     expect(model.layers.length).toBe(128);
     expect(model.outputs[0]!.shape).toEqual([null, 10]);

@@ -7,6 +7,7 @@ import {
   logProbabilities,
   outputsAreProbabilities,
   preprocessImages,
+  requirePreprocessing,
   type ModelMetadata,
 } from '@prune/models';
 import { InvalidArgumentError } from '@prune/errors';
@@ -19,12 +20,13 @@ function forEachBatch(
   fn: (x: tf.Tensor4D, start: number, count: number) => void,
 ): void {
   const size = data.height * data.width * data.channels;
+  const preprocessing = requirePreprocessing(metadata);
   for (let start = 0; start < data.count; start += batchSize) {
     const count = Math.min(batchSize, data.count - start);
     const x = preprocessImages(
       data.pixels.subarray(start * size, (start + count) * size),
       [count, data.height, data.width, data.channels],
-      metadata.preprocessing,
+      preprocessing,
     );
     try {
       fn(x, start, count);

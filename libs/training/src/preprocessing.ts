@@ -2,12 +2,14 @@
 // trained on RGB/255 minus the per-pixel mean of the 50,000 CIFAR-10 training images, which we
 // compute from the same (JPEG) training images rather than store 3,072 numbers in every model.
 import { openDataset } from '@prune/data';
-import type { Preprocessing } from '@prune/models';
+import { requirePreprocessing, type ModelMetadata, type Preprocessing } from '@prune/models';
 
 const MEAN_SOURCES: Record<string, string> = { 'cifar10:train': 'cifar10-jpeg:train-full' };
 const cache = new Map<string, number[]>();
 
-export async function resolvePreprocessing(preprocessing: Preprocessing): Promise<Preprocessing> {
+/** The model's preprocessing (an error says how to declare it if it has none), its mean computed if needed. */
+export async function resolvePreprocessing(metadata: ModelMetadata): Promise<Preprocessing> {
+  const preprocessing = requirePreprocessing(metadata);
   if (preprocessing.kind !== 'pixel-mean' || preprocessing.mean) return preprocessing;
   const uri = MEAN_SOURCES[preprocessing.meanOf] ?? preprocessing.meanOf;
   let mean = cache.get(uri);

@@ -3,7 +3,13 @@
 import { createHash } from 'node:crypto';
 import { makeTrainStep, tf, type tfl } from '@prune/compute';
 import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
-import { decayedWeights, firstNonFiniteWeight, preprocessImages, type ModelMetadata } from '@prune/models';
+import {
+  decayedWeights,
+  firstNonFiniteWeight,
+  preprocessImages,
+  requirePreprocessing,
+  type ModelMetadata,
+} from '@prune/models';
 import { resolveTrainConfig, type TrainConfig } from '@prune/train-config';
 import { learningRateAt } from './learning-rate.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
@@ -78,6 +84,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let order: Uint32Array | undefined;
   let orderEpoch = -1;
   const { height: h, width: w, channels: c } = data;
+  const preprocessing = requirePreprocessing(options.metadata);
   try {
     for (let step = step0?.step ?? 0; step < totalSteps; step++) {
       // Lets a cancel (a gRPC event, a message to a compute worker) arrive between steps.
@@ -95,7 +102,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const { pixels, labels } = gatherBatch(data, indices, random);
       const learningRate = learningRateAt(config, step, totalSteps);
       (optimizer as tf.MomentumOptimizer).setLearningRate(learningRate);
-      const x = preprocessImages(pixels, [indices.length, h, w, c], options.metadata.preprocessing);
+      const x = preprocessImages(pixels, [indices.length, h, w, c], preprocessing);
       const y = tf.tensor1d(labels, 'int32');
       last = trainStep(x, y);
       tf.dispose([x, y]);

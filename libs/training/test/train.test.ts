@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@prune/compute';
 import { loadCifar10Lossless4000, sharedDir, takeFirst } from '@prune/data';
-import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, loadModel } from '@prune/models';
+import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, loadModel, parsePreprocessing } from '@prune/models';
 import {
   evaluateModel,
   extractRepresentations,
@@ -148,8 +148,9 @@ describe('pixel-mean preprocessing (the Keras models of Pons et al.)', () => {
     const { classBalancedSample, openDataset } = await import('@prune/data');
     const { model, metadata: meta } = await loadModel(
       path.join(sharedDir(), 'models/keras-resnet56-pons/resnet56-pons-iter9.json'),
+      { preprocessing: parsePreprocessing('pixel-mean') },
     );
-    const preprocessing = await resolvePreprocessing(meta.preprocessing);
+    const preprocessing = await resolvePreprocessing(meta);
     expect(preprocessing.kind === 'pixel-mean' && preprocessing.mean!.length).toBe(3072);
     const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), 500, 0);
     const accuracy = evaluateModel(model, { ...meta, preprocessing }, test).accuracy;

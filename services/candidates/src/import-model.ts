@@ -2,11 +2,19 @@
 // one of the model roots (so a client cannot make the service read any file it can), and is
 // loaded (layer classes are allow-listed, no code from the file runs) and saved into the store.
 // With a dataset named, the model must fit it: its input shape and classes are the dataset's.
+// A declared preprocessing replaces the file's and is stored with the model; a model that ends up
+// with none is refused with the error that shows how to declare it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { tfl } from '@prune/compute';
 import { datasetInfo } from '@prune/data';
-import { loadModel, loadModelArtifact, putModelArtifact } from '@prune/models';
+import {
+  loadModel,
+  loadModelArtifact,
+  parsePreprocessing,
+  putModelArtifact,
+  type LoadedModel,
+  type Preprocessing,
+} from '@prune/models';
 import { invalidArgument, notFound } from '@prune/service-kit';
 import type { ArtifactRef, ArtifactStore } from '@prune/store';
 
@@ -15,20 +23,24 @@ export async function importModel(
   modelRoots: string[],
   uri: string,
   dataset = '',
+  preprocessingSpec = '',
 ): Promise<ArtifactRef> {
   if (!uri) throw invalidArgument('uri', 'a model is required (a store:// URI or the path of a model file)');
+  const preprocessing = preprocessingSpec ? parsePreprocessing(preprocessingSpec, 'preprocessing') : undefined;
   if (uri.startsWith('store://')) {
     const dir = store.resolve(uri, 'uri');
     if (!fs.existsSync(path.join(dir, 'model.json'))) throw invalidArgument('uri', `${uri} is not a stored model`);
-    if (dataset) {
-      const { model } = await loadModelArtifact(store, { uri, sha256: '' }, 'uri');
+    if (!dataset && !preprocessing) return { uri, sha256: uri.slice(-64) };
+    const loaded = await loadModelArtifact(store, { uri, sha256: '' }, 'uri');
+    if (!preprocessing) {
       try {
-        assertFitsDataset(model, dataset);
+        assertFitsDataset(loaded, dataset);
       } finally {
-        model.dispose();
+        loaded.model.dispose();
       }
+      return { uri, sha256: uri.slice(-64) };
     }
-    return { uri, sha256: uri.slice(-64) };
+    return storeFitting({ ...loaded, metadata: { ...loaded.metadata, preprocessing } }, store, dataset);
   }
   const file = path.resolve(uri.replace(/^file:\/\//, ''));
   const outside = () =>
@@ -54,12 +66,16 @@ export async function importModel(
     )
   )
     throw outside();
-  const { model, metadata } = await loadModel(real);
+  return storeFitting(await loadModel(real, { preprocessing }), store, dataset);
+}
+
+/** Stores a loaded model once it fits the dataset (and disposes of it). */
+async function storeFitting(loaded: LoadedModel, store: ArtifactStore, dataset: string): Promise<ArtifactRef> {
   try {
-    if (dataset) assertFitsDataset(model, dataset);
-    return await putModelArtifact(store, model, metadata);
+    assertFitsDataset(loaded, dataset);
+    return await putModelArtifact(store, loaded.model, loaded.metadata);
   } finally {
-    model.dispose();
+    loaded.model.dispose();
   }
 }
 
@@ -70,9 +86,12 @@ function underRoots(file: string, roots: string[]): boolean {
   });
 }
 
-/** The model takes the dataset's images and predicts its classes, or INVALID_ARGUMENT naming both. */
-function assertFitsDataset(model: tfl.LayersModel, dataset: string): void {
-  const info = datasetInfo(dataset);
+/**
+ * The model takes the dataset's images and predicts its classes, and its preprocessing has one
+ * or one-per-channel mean and std; else INVALID_ARGUMENT naming both.
+ */
+function assertFitsDataset({ model, metadata }: LoadedModel, dataset: string): void {
+  const info = dataset ? datasetInfo(dataset) : undefined;
   if (!info) return; // an unknown family is refused where the run's dataset is checked
   const input = (model.inputs[0]!.shape as (number | null)[]).slice(1);
   const classes = (model.outputs[0]!.shape as (number | null)[]).at(-1);
@@ -83,4 +102,15 @@ function assertFitsDataset(model: tfl.LayersModel, dataset: string): void {
         `${info.imageShape.join('x')} images in ${info.classes} classes: choose a model trained on it`,
     );
   }
+  assertPreprocessingFits(metadata.preprocessing, info.imageShape[2]!, dataset);
+}
+
+function assertPreprocessingFits(preprocessing: Preprocessing | undefined, channels: number, dataset: string): void {
+  if (preprocessing?.kind !== 'channel-mean-std') return;
+  const { mean, std } = preprocessing;
+  if (![1, channels].includes(mean.length) || ![1, channels].includes(std.length))
+    throw invalidArgument(
+      'preprocessing',
+      `mean and std have ${mean.length} and ${std.length} entries, but dataset "${dataset}" has ${channels} channels (give ${channels} or 1)`,
+    );
 }

@@ -62,7 +62,7 @@ export function createCandidatesService({ store, modelRoots }: CandidatesOptions
       }
     }),
     importModel: unary(async (request) => ({
-      model: await importModel(store, modelRoots, request.uri, request.dataset),
+      model: await importModel(store, modelRoots, request.uri, request.dataset, request.preprocessing),
     })),
   };
 }

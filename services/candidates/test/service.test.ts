@@ -69,8 +69,8 @@ describe('CandidatesService', () => {
   const make = (request: Partial<MakeCandidateRequest>) =>
     callUnary(client, client.makeCandidate, MakeCandidateRequest.fromPartial(request));
   const inspect = (model: ArtifactRef) => callUnary(client, client.inspect, InspectRequest.fromPartial({ model }));
-  const importModel = (uri: string, dataset = '') =>
-    callUnary(client, client.importModel, ImportModelRequest.fromPartial({ uri, dataset }));
+  const importModel = (uri: string, dataset = '', preprocessing = '') =>
+    callUnary(client, client.importModel, ImportModelRequest.fromPartial({ uri, dataset, preprocessing }));
 
   it('makes the layer candidate and a filter candidate matching its MACs, as stored models', async () => {
     const layer = await make({
@@ -202,6 +202,40 @@ describe('CandidatesService', () => {
     };
     await expect(importModel(resnet20, 'fashion-mnist')).rejects.toMatchObject(mismatch);
     await expect(importModel(parent.uri, 'fashion-mnist')).rejects.toMatchObject(mismatch); // a store reference too
+  });
+
+  it('a Keras model needs its preprocessing declared; what is declared is stored with it and checked against the data', async () => {
+    const pons = path.join(sharedDir(), 'models/keras-resnet56-pons/resnet56-pons-iter0.json');
+    const storedPreprocessing = (uri: string) =>
+      JSON.parse(fs.readFileSync(path.join(store.verifiedDirectory(uri), 'model.json'), 'utf8')).userDefinedMetadata
+        .preprocessing;
+    await expect(importModel(pons, 'cifar10-jpeg')).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining(
+        'the model does not say how its input pixels are normalized; declare it with --preprocessing',
+      ),
+    });
+    const { model } = await importModel(pons, 'cifar10-jpeg', 'pixel-mean');
+    expect(storedPreprocessing(model!.uri)).toEqual({ kind: 'pixel-mean', meanOf: 'cifar10:train' });
+    const redeclared = (await importModel(model!.uri, 'cifar10-jpeg', 'mean=0.5;std=0.25;scale=1')).model!;
+    expect(redeclared.uri).not.toBe(model!.uri);
+    expect(storedPreprocessing(redeclared.uri)).toEqual({
+      kind: 'channel-mean-std',
+      mean: [0.5],
+      std: [0.25],
+      scale: 1,
+    });
+    await expect(importModel(model!.uri, 'cifar10-jpeg', 'mean=0.5,0.5;std=1')).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details:
+        'preprocessing: mean and std have 2 and 1 entries, but dataset "cifar10-jpeg" has 3 channels (give 3 or 1)',
+    });
+    await expect(importModel(pons, '', 'zscore')).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringMatching(
+        /^preprocessing: "zscore" is not a name \(raw, unit, signed, torch-cifar, pixel-mean\)/,
+      ),
+    });
   });
 
   it('does not follow a symbolic link out of the model roots', async () => {

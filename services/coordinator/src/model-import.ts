@@ -10,11 +10,10 @@ const FIELD = 'config.model.uri';
 
 export async function importRunModel(
   candidates: Replicas<CandidatesServiceClient>,
-  uri: string,
-  dataset: string,
+  model: { uri: string; dataset: string; preprocessing: string },
   options: { retry?: RetryOptions; deadlineMs?: number } = {},
 ): Promise<ArtifactRef> {
-  const request = ImportModelRequest.fromPartial({ uri, dataset });
+  const request = ImportModelRequest.fromPartial(model);
   try {
     const imported = await withRetry(
       () => candidates.next((c) => callUnary(c, c.importModel, request, options.deadlineMs ?? 600_000)),
@@ -24,7 +23,8 @@ export async function importRunModel(
   } catch (error) {
     const { code, details } = error as { code?: unknown; details?: unknown };
     if (typeof code !== 'number' || typeof details !== 'string') throw error;
-    // ImportModelRequest.uri is this request's config.model.uri.
+    // ImportModelRequest.uri is this request's config.model.uri; its preprocessing, config.preprocessing.
+    if (details.startsWith('preprocessing: ')) throw new StatusError(code, `config.${details}`);
     throw new StatusError(code, `${FIELD}: ${details.replace(/^uri: /, '')}`);
   }
 }

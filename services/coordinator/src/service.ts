@@ -89,7 +89,8 @@ export class Coordinator {
         : {},
     ]);
     const { config, walk } = validateRunConfig(given, { criteria, metrics });
-    config.model = await importRunModel(this.candidatesClients, config.model!.uri, config.dataset, {
+    const model = { uri: config.model!.uri, dataset: config.dataset, preprocessing: config.preprocessing };
+    config.model = await importRunModel(this.candidatesClients, model, {
       retry: this.o.retry,
       deadlineMs: this.o.deadlineMs,
     });

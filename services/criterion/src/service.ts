@@ -69,7 +69,7 @@ async function score(
         request.calibration!.maxExamples || DEFAULT_CALIBRATION_EXAMPLES,
         request.calibration!.seed,
       );
-      const preprocessing = await resolvePreprocessing(metadata.preprocessing);
+      const preprocessing = await resolvePreprocessing(metadata);
       calibration = preprocessImages(data.pixels, [data.count, data.height, data.width, data.channels], preprocessing);
     }
     const context = { calibration, seed: Number(request.seed), parameters };

@@ -41,7 +41,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       let result: Awaited<ReturnType<typeof trainModel>>;
       try {
         const data = await openDatasetRef(request.trainData, 'train_data');
-        const resolved = { ...metadata, preprocessing: await resolvePreprocessing(metadata.preprocessing) };
+        const resolved = { ...metadata, preprocessing: await resolvePreprocessing(metadata) };
         const controller = new AbortController();
         call.on('cancelled', () => controller.abort());
         result = await trainModel({
@@ -73,7 +73,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
     evaluate: unary(async (request) => {
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
       const data = await openDatasetRef(request.data, 'data');
-      const preprocessing = await resolvePreprocessing(metadata.preprocessing);
+      const preprocessing = await resolvePreprocessing(metadata);
       try {
         return evaluateModel(model, { ...metadata, preprocessing }, data, request.batchSize || 250);
       } finally {
@@ -83,7 +83,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
     extractRepresentations: unary(async (request) => {
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
       const data = await openDatasetRef(request.data, 'data');
-      const preprocessing = await resolvePreprocessing(metadata.preprocessing);
+      const preprocessing = await resolvePreprocessing(metadata);
       try {
         const reps = extractRepresentations(
           model,

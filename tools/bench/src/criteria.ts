@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { initBackend, tf } from '@prune/compute';
 import { DEFAULT_CALIBRATION_EXAMPLES, klScores, type StructureScore } from '@prune/criteria';
 import { classBalancedSample, loadCifar10Jpeg, sharedDir } from '@prune/data';
-import { loadModel, preprocessImages } from '@prune/models';
+import { loadModel, preprocessImages, requirePreprocessing } from '@prune/models';
 import { printTable } from './table.js';
 
 const { values } = parseArgs({
@@ -26,7 +26,7 @@ const { model, metadata } = await loadModel(
 );
 const count = Number(values.calibration);
 const sample = classBalancedSample(await loadCifar10Jpeg('train'), count, 0);
-const x = preprocessImages(sample.pixels, [count, 32, 32, 3], metadata.preprocessing);
+const x = preprocessImages(sample.pixels, [count, 32, 32, 3], requirePreprocessing(metadata));
 
 const rows: string[][] = [];
 for (const kind of ['block', 'filter'] as const) {

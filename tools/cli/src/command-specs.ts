@@ -1,6 +1,7 @@
 // Every `prune` command's flags, with what they do and their defaults: parsing and --help both
 // read these. Defaults come from where the system keeps them, never retyped here.
 import { DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
+import { PREPROCESSING_SYNTAX } from '@prune/models';
 import { FINE_TUNE_STEPS, RUN_DEFAULTS } from '@prune/pruning';
 import { DEFAULT_TRAIN_CONFIG } from '@prune/train-config';
 import type { CommandSpec, FlagSpec } from './flags.js';
@@ -9,6 +10,13 @@ const MODEL_EXAMPLE = '../shared/models/resnet-cifar10/resnet20-12fca82f.manifes
 
 /** Where `prune` looks for a coordinator when neither --coordinator nor PRUNE_COORDINATOR names one. */
 export const DEFAULT_COORDINATOR = '127.0.0.1:50050';
+
+const PREPROCESSING: FlagSpec = {
+  type: 'string',
+  value: 'spec',
+  description: `how the model's input pixels are normalized: ${PREPROCESSING_SYNTAX}`,
+  default: 'what the model file says (TF.js metadata, manifests); Keras files say nothing',
+};
 
 const COORDINATOR: Record<string, FlagSpec> = {
   coordinator: {
@@ -33,6 +41,7 @@ export const INSPECT: CommandSpec = {
     },
     out: { type: 'string', value: 'dir', description: 'write the (pruned) model there in the TF.js layers format' },
     layers: { type: 'boolean', description: "include every layer's cost" },
+    preprocessing: PREPROCESSING,
   },
   examples: [
     `npx prune inspect ${MODEL_EXAMPLE}`,
@@ -51,6 +60,7 @@ export const RUN: CommandSpec = {
       description: 'the model to prune (required): a manifest, Keras .json+.h5, TF.js model.json or store:// URI',
     },
     data: { type: 'string', value: 'dataset', description: 'the dataset (required), e.g. cifar10-jpeg' },
+    preprocessing: PREPROCESSING,
     'run-id': { type: 'string', value: 'id', description: 'name the run (starting an existing id follows it)' },
     iterations: {
       type: 'string',

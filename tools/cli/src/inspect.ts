@@ -5,6 +5,7 @@ import {
   LayerGraph,
   loadModel,
   modelCost,
+  parsePreprocessing,
   removeFilters,
   removeResidualBlocks,
   saveLayersModel,
@@ -57,7 +58,9 @@ export async function inspectCommand(argv: string[]): Promise<object> {
   const { values, positionals } = parseFlags(INSPECT, argv);
   if (positionals.length !== 1)
     throw new UsageError(`usage: prune inspect ${INSPECT.arguments} (see prune inspect --help)`);
-  const { model, metadata } = await loadModel(positionals[0]!);
+  const declared = stringFlag(values, 'preprocessing');
+  const preprocessing = declared === undefined ? undefined : parsePreprocessing(declared, '--preprocessing');
+  const { model, metadata } = await loadModel(positionals[0]!, { preprocessing });
   const out = stringFlag(values, 'out');
   const withLayers = booleanFlag(values, 'layers');
   const blocks =
@@ -77,6 +80,10 @@ export async function inspectCommand(argv: string[]): Promise<object> {
     const parent = modelCost(model);
     result = { parent: { macs: parent.macs, params: parent.params }, ...describe(kept, withLayers) };
   }
-  if (out) result['saved'] = await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
+  if (out) {
+    result['saved'] = await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
+    if (!metadata.preprocessing)
+      console.error(`note: ${out} records no preprocessing; a run on it needs --preprocessing (see prune run --help)`);
+  }
   return result;
 }

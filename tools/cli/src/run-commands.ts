@@ -80,6 +80,7 @@ export function runConfigFromFlags(argv: string[]): {
   const config: RunConfigInput = {
     model: { uri: model.startsWith('store://') ? model : path.resolve(model) },
     dataset: data,
+    preprocessing: stringFlag(values, 'preprocessing'),
     criterion: stringFlag(values, 'criterion'),
     criterionParameters: parameters('criterion-param', stringsFlag(values, 'criterion-param')),
     metric: stringFlag(values, 'metric'),

@@ -10,7 +10,7 @@ import { SELECTION_POLICY_NAMES } from '@prune/contracts';
 import { criterionByName, DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
 import { classBalancedSample, datasetInfo, openDataset, sharedDir } from '@prune/data';
 import { localWalkPorts } from '@prune/local-ports';
-import { loadModel, preprocessImages } from '@prune/models';
+import { loadModel, preprocessImages, requirePreprocessing } from '@prune/models';
 import { FINE_TUNE_STEPS, greedyWalk, RUN_DEFAULTS, type SelectionPolicy, type WalkEvent } from '@prune/pruning';
 import { similarityMetricByName } from '@prune/similarity-metrics';
 
@@ -55,7 +55,7 @@ const ports = localWalkPorts({
   train,
   validation,
   test,
-  calibration: preprocessImages(calibration.pixels, [calibration.count, 32, 32, 3], metadata.preprocessing),
+  calibration: preprocessImages(calibration.pixels, [calibration.count, 32, 32, 3], requirePreprocessing(metadata)),
   criterion: criterionByName(values.criterion!),
   metric,
   candidateFineTune: fineTune(n('candidate-steps')),
