@@ -78,6 +78,49 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
   });
 });
 
+describe('network policies and the mutual-TLS overlay', () => {
+  it('lets clients reach only the coordinator, and the other services only the coordinator', () => {
+    const policies = renderOverlay('cpu').filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name).sort()).toEqual([
+      'coordinator-from-clients',
+      'default-deny-ingress',
+      'services-from-coordinator',
+    ]);
+    expect(policies.find((p) => p.metadata.name === 'services-from-coordinator')!.spec).toMatchObject({
+      ingress: [{ from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'coordinator' } } }] }],
+    });
+  });
+
+  it('cpu-mtls: every service serves mutual TLS from the prune-tls Secret, takes the token, and is probed on its health port', () => {
+    const objects = renderOverlay('cpu-mtls');
+    expect(schemaProblems(objects)).toEqual([]);
+    expect(crossReferenceProblems(objects)).toEqual([]);
+    expect(find(objects, 'ConfigMap', 'prune-config').data).toMatchObject({
+      PRUNE_TLS_CERT: '/var/run/prune-tls/tls.crt',
+      PRUNE_TLS_KEY: '/var/run/prune-tls/tls.key',
+      PRUNE_TLS_CA: '/var/run/prune-tls/ca.crt',
+      PRUNE_HEALTH_ADDRESS: '0.0.0.0:8081',
+    });
+    for (const name of SERVICES) {
+      const spec = pod(find(objects, 'Deployment', name)) as unknown as {
+        volumes: { name: string; secret?: { secretName: string } }[];
+        containers: (Container & {
+          volumeMounts: { name: string; mountPath: string }[];
+          readinessProbe: { grpc: { port: number } };
+          livenessProbe: { grpc: { port: number } };
+        })[];
+      };
+      const container = spec.containers[0]!;
+      expect(spec.volumes.find((v) => v.name === 'tls')?.secret?.secretName, name).toBe('prune-tls');
+      expect(container.volumeMounts.find((m) => m.name === 'tls')?.mountPath, name).toBe('/var/run/prune-tls');
+      expect(container.env?.find((e) => e.name === 'PRUNE_AUTH_TOKEN')?.valueFrom, name).toEqual({
+        secretKeyRef: { name: 'prune-auth', key: 'token' },
+      });
+      expect([container.readinessProbe.grpc.port, container.livenessProbe.grpc.port], name).toEqual([8081, 8081]);
+    }
+  });
+});
+
 describe('the checks can fail', () => {
   it('a schema violation, a dangling registry address and an unpinned image are reported', () => {
     const objects = renderOverlay('cpu');

@@ -1,5 +1,4 @@
 // A promise/async-iterator client of the CoordinatorService, for the CLI, the demo and tests.
-import * as grpc from '@grpc/grpc-js';
 import {
   CoordinatorServiceClient,
   StartRunRequest,
@@ -7,7 +6,7 @@ import {
   type RunConfig,
   type WatchRunResponse,
 } from '@prune/contracts';
-import { callUnary, CLIENT_OPTIONS } from '@prune/service-kit';
+import { callUnary, clientConnection } from '@prune/service-kit';
 
 /** A run configuration with any field left out (nested messages too): the coordinator fills defaults. */
 export type RunConfigInput = {
@@ -21,7 +20,8 @@ export class CoordinatorClient {
     address: string,
     private readonly deadlineMs = 600_000,
   ) {
-    this.client = new CoordinatorServiceClient(address, grpc.credentials.createInsecure(), CLIENT_OPTIONS);
+    const { credentials, options } = clientConnection();
+    this.client = new CoordinatorServiceClient(address, credentials, options);
   }
 
   /** Starts a run; unset fields take the coordinator's defaults. */

@@ -18,7 +18,8 @@ export interface LoadedModel {
 /** Saves `model` with `metadata` as `<dir>/model.json` + `<dir>/weights.bin`. */
 export async function saveLayersModel(dir: string, model: tfl.LayersModel, metadata: ModelMetadata): Promise<string> {
   const modelJson = path.join(dir, 'model.json');
-  model.setUserDefinedMetadata(metadata as unknown as object);
+  // As JSON (a model without preprocessing has the key unset, which tfjs refuses as undefined).
+  model.setUserDefinedMetadata(JSON.parse(JSON.stringify(metadata)) as object);
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = artifacts.weightData ? tf.io.CompositeArrayBuffer.join(artifacts.weightData) : new ArrayBuffer(0);

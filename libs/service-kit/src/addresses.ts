@@ -2,6 +2,7 @@
 // name of a headless Kubernetes Service resolves to every replica; the round_robin policy then
 // spreads calls over them (per call, not per connection), which is why every client uses it.
 import * as grpc from '@grpc/grpc-js';
+import { channelCredentials, clientInterceptors, defaultSecurity, type Security } from './security.js';
 
 const ADDRESS = /^(dns:\/\/\/)?[^\s:/]+:\d+$/;
 
@@ -9,6 +10,20 @@ export const CLIENT_OPTIONS: grpc.ClientOptions = {
   'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
   'grpc.max_receive_message_length': 64 * 1024 * 1024,
 };
+
+/**
+ * What every client of a service connects with: CLIENT_OPTIONS, plus this process's TLS
+ * credentials and bearer token (see security.ts).
+ */
+export function clientConnection(security: Security = defaultSecurity()): {
+  credentials: grpc.ChannelCredentials;
+  options: grpc.ClientOptions;
+} {
+  return {
+    credentials: channelCredentials(security),
+    options: { ...CLIENT_OPTIONS, interceptors: clientInterceptors(security) },
+  };
+}
 
 export function isServiceAddress(address: string): boolean {
   return ADDRESS.test(address);

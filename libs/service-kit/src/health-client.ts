@@ -2,6 +2,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
+import { channelCredentials, defaultSecurity, type Security } from './security.js';
 
 type HealthClient = grpc.Client & {
   check(
@@ -13,14 +14,19 @@ type HealthClient = grpc.Client & {
 
 let HealthClientCtor: (new (address: string, credentials: grpc.ChannelCredentials) => HealthClient) | undefined;
 
-/** Asks `address` for the serving status of `service` ('' = the whole server). */
-export async function checkHealth(address: string, service = '', deadlineMs = 5000): Promise<string> {
+/** Asks `address` for the serving status of `service` ('' = the whole server); health needs no token. */
+export async function checkHealth(
+  address: string,
+  service = '',
+  deadlineMs = 5000,
+  security: Security = defaultSecurity(),
+): Promise<string> {
   if (!HealthClientCtor) {
     const definition = grpc.loadPackageDefinition(protoLoader.loadSync(protoPath, { keepCase: true, enums: String }));
     HealthClientCtor = (definition['grpc'] as never as { health: { v1: { Health: typeof HealthClientCtor } } }).health
       .v1.Health;
   }
-  const client = new HealthClientCtor!(address, grpc.credentials.createInsecure());
+  const client = new HealthClientCtor!(address, channelCredentials(security));
   try {
     return await new Promise<string>((resolve, reject) =>
       client.check({ service }, { deadline: Date.now() + deadlineMs }, (error, response) =>

@@ -47,7 +47,7 @@ export async function startLocalServices(
     const entry = path.join(servicesDir, name, 'src/main.ts');
     const service = await spawnServiceProcess(entry, { env, address, timeoutMs: 120_000 });
     processes.push({ name, service });
-    options.log?.(`  ${name.padEnd(12)} ${service.address}`);
+    options.log?.(`  ${name.padEnd(12)} ${service.address} (${service.transport})`);
     return service.address;
   };
   try {

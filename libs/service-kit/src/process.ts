@@ -8,6 +8,8 @@ import { checkHealth } from './health-client.js';
 
 export interface ServiceProcess {
   address: string;
+  /** How it listens, as its log line says: "plaintext", "mutual TLS, bearer token", ... */
+  transport: string;
   child: ChildProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
@@ -42,12 +44,13 @@ export function spawnServiceProcess(
     child.once('exit', exitedEarly);
     child.stderr!.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
-      const match = /listening on (\S+:\d+)/.exec(stderr);
+      const match = /listening on (\S+:\d+)(?: \(([^)]*)\))?/.exec(stderr);
       if (match) {
         clearTimeout(timer);
         child.off('exit', exitedEarly);
         resolve({
           address: match[1]!,
+          transport: match[2] ?? 'plaintext',
           child,
           stderr: () => stderr,
           stop: async (signal = 'SIGTERM') => {

@@ -1,11 +1,13 @@
-// Starts a gRPC service the same way everywhere: health checking (grpc.health.v1), server
-// reflection, one log line per lifecycle event, graceful shutdown on SIGTERM/SIGINT.
+// Starts a gRPC service the same way everywhere: health checking (grpc.health.v1), TLS / mutual
+// TLS and a bearer token when configured (security.ts), server reflection when asked for, one log
+// line per lifecycle event, graceful shutdown on SIGTERM/SIGINT.
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 import { PROTO_ROOT } from '@prune/contracts';
 import { ComputeWorker } from './compute-worker.js';
+import { defaultSecurity, serverCredentials, serverInterceptors, servesTls, type Security } from './security.js';
 
 export interface ServiceBinding {
   /** Fully qualified service name, e.g. "prune.v1.TrainerService" (health and reflection). */
@@ -30,6 +32,15 @@ export interface ServeOptions {
    * replaced) and shutdown stops them after the last call.
    */
   workers?: ComputeWorker[];
+  /** TLS and token (default: this process's environment, see security.ts). */
+  security?: Security;
+  /** Serve gRPC server reflection (default: PRUNE_REFLECTION=1; off otherwise). */
+  reflection?: boolean;
+  /**
+   * A second, plaintext listener that serves only health (default: PRUNE_HEALTH_ADDRESS): what
+   * Kubernetes gRPC probes, which speak neither TLS nor tokens, reach when the service port is TLS.
+   */
+  healthAddress?: string;
 }
 
 export interface RunningServer {
@@ -43,7 +54,11 @@ export interface RunningServer {
 
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
-  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  const security = options.security ?? defaultSecurity();
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    interceptors: serverInterceptors(security),
+  });
   const health = new HealthImplementation({ '': 'SERVING' });
   for (const service of options.services) {
     server.addService(service.definition, service.implementation);
@@ -60,25 +75,32 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   for (const worker of workers) {
     worker.onServingChange(() => setServing(!stopping && workers.every((w) => w.serving)));
   }
-  const packageDefinition = protoLoader.loadSync([...options.protoFiles, healthProtoPath], {
-    includeDirs: [PROTO_ROOT],
-    keepCase: true,
-  });
-  new ReflectionService(packageDefinition).addToServer(server);
+  if (options.reflection ?? process.env['PRUNE_REFLECTION'] === '1') {
+    const packageDefinition = protoLoader.loadSync([...options.protoFiles, healthProtoPath], {
+      includeDirs: [PROTO_ROOT],
+      keepCase: true,
+    });
+    new ReflectionService(packageDefinition).addToServer(server);
+  }
 
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(options.address, grpc.ServerCredentials.createInsecure(), (error, boundPort) =>
-      error ? reject(new Error(`cannot listen on ${options.address}: ${error.message}`)) : resolve(boundPort),
-    ),
-  );
-  const host = options.address.slice(0, options.address.lastIndexOf(':'));
-  const address = `${host}:${port}`;
+  const address = await bind(server, options.address, serverCredentials(security));
   const names = options.services.map((s) => s.name).join(', ');
-  log(`[prune] ${names} listening on ${address}`);
+  const secured = servesTls(security) ? (security.ca ? 'mutual TLS' : 'TLS') : 'plaintext';
+  log(`[prune] ${names} listening on ${address} (${secured}${security.token ? ', bearer token' : ''})`);
+  const healthAddress = options.healthAddress ?? process.env['PRUNE_HEALTH_ADDRESS'];
+  let healthServer: grpc.Server | undefined;
+  if (healthAddress) {
+    healthServer = new grpc.Server();
+    health.addToServer(healthServer);
+    log(
+      `[prune] ${names} health on ${await bind(healthServer, healthAddress, grpc.ServerCredentials.createInsecure())} (plaintext, health only)`,
+    );
+  }
 
   const shutdown = () => {
     stopping ??= new Promise<void>((resolve) => {
       setServing(false);
+      healthServer?.forceShutdown();
       const stopWorkers = () => void Promise.all(workers.map((w) => w.close())).then(() => resolve());
       const grace = setTimeout(
         () => {
@@ -105,7 +127,19 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       });
     }
   }
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
   return { server, port, address, health, shutdown };
+}
+
+/** Binds `server` to `address` (port 0: a free one); resolves with the bound host:port. */
+function bind(server: grpc.Server, address: string, credentials: grpc.ServerCredentials): Promise<string> {
+  return new Promise((resolve, reject) =>
+    server.bindAsync(address, credentials, (error, port) =>
+      error
+        ? reject(new Error(`cannot listen on ${address}: ${error.message}`))
+        : resolve(`${address.slice(0, address.lastIndexOf(':'))}:${port}`),
+    ),
+  );
 }
 
 /**
@@ -121,12 +155,13 @@ export async function serveComputeService(
 
 /**
  * The address a service listens on: `--address host:port` on the command line, else the
- * environment variable `envName`, else `0.0.0.0:<defaultPort>`.
+ * environment variable `envName`, else `<PRUNE_BIND_HOST>:<defaultPort>`, the host being loopback
+ * unless set (the image sets 0.0.0.0: inside a container, the pod's network is the boundary).
  */
 export function listenAddress(envName: string, defaultPort: number, argv = process.argv, env = process.env): string {
   const flag = argv.indexOf('--address');
   const value = flag >= 0 ? argv[flag + 1] : env[envName];
-  const address = value ?? `0.0.0.0:${defaultPort}`;
+  const address = value ?? `${env['PRUNE_BIND_HOST'] || '127.0.0.1'}:${defaultPort}`;
   const port = Number(address.slice(address.lastIndexOf(':') + 1));
   if (!address.includes(':') || !Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`${flag >= 0 ? '--address' : envName}: expected host:port, got "${address}"`);

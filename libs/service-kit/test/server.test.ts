@@ -35,6 +35,7 @@ describe('serve', () => {
       services: [{ name: 'prune.v1.SimilarityService', definition: SimilarityServiceService, implementation }],
       protoFiles: ['prune/v1/similarity.proto'],
       log: (line) => logs.push(line),
+      reflection: true,
     });
     client = new SimilarityServiceClient(running.address, grpc.credentials.createInsecure());
   });
@@ -45,7 +46,7 @@ describe('serve', () => {
 
   it('listens on a real port and logs it', () => {
     expect(running.port).toBeGreaterThan(0);
-    expect(logs[0]).toBe(`[prune] prune.v1.SimilarityService listening on 127.0.0.1:${running.port}`);
+    expect(logs[0]).toBe(`[prune] prune.v1.SimilarityService listening on 127.0.0.1:${running.port} (plaintext)`);
   });
 
   it('answers grpc.health.v1 for the server and the service, unknown services are NOT_FOUND', async () => {
@@ -127,7 +128,8 @@ describe('listenAddress', () => {
       '127.0.0.1:7000',
     );
     expect(listenAddress('X_ADDRESS', 5000, ['node', 'main'], { X_ADDRESS: 'localhost:7001' })).toBe('localhost:7001');
-    expect(listenAddress('X_ADDRESS', 5000, ['node', 'main'], {})).toBe('0.0.0.0:5000');
+    expect(listenAddress('X_ADDRESS', 5000, ['node', 'main'], {})).toBe('127.0.0.1:5000'); // loopback by default
+    expect(listenAddress('X_ADDRESS', 5000, ['node', 'main'], { PRUNE_BIND_HOST: '0.0.0.0' })).toBe('0.0.0.0:5000');
   });
   it('rejects a malformed address naming where it came from', () => {
     expect(() => listenAddress('X_ADDRESS', 5000, ['node', 'main'], { X_ADDRESS: 'localhost' })).toThrow(

@@ -1,7 +1,7 @@
 // Round-robin over a service's replicas: each attempt (including a retry) takes the next one, so
 // a retried UNAVAILABLE call goes to another replica. Every client the coordinator holds is one.
 import * as grpc from '@grpc/grpc-js';
-import { CLIENT_OPTIONS } from '@prune/service-kit';
+import { clientConnection } from '@prune/service-kit';
 
 export interface Replicas<C> {
   all: C[];
@@ -23,14 +23,15 @@ type ClientClass<C> = new (
   options?: Partial<grpc.ClientOptions>,
 ) => C;
 
-/** A generated client of `service` for each address, in rotation (plaintext, the shared client options). */
+/** A generated client of `service` for each address, in rotation (the shared client connection: TLS and token from the environment). */
 export function replicasOf<C extends { close(): void }>(
   Client: ClientClass<C>,
   addresses: string[],
   service: string,
 ): Replicas<C> {
+  const connection = clientConnection();
   return rotation(
-    addresses.map((address) => new Client(address, grpc.credentials.createInsecure(), CLIENT_OPTIONS)),
+    addresses.map((address) => new Client(address, connection.credentials, connection.options)),
     service,
   );
 }

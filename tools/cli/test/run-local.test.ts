@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sharedDir } from '@prune/data';
+import { makeTestCertificates } from '@prune/service-kit';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
@@ -28,11 +29,19 @@ function prune(
 
 describe('prune run --local', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-run-local-'));
-  const env = { PRUNE_STORE_DIR: path.join(dir, 'store') };
+  const certificates = makeTestCertificates(dir);
+  // Every service and client of the run: mutual TLS and a bearer token (what the mTLS overlay sets).
+  const env = {
+    PRUNE_STORE_DIR: path.join(dir, 'store'),
+    PRUNE_TLS_CERT: certificates.server.cert,
+    PRUNE_TLS_KEY: certificates.server.key,
+    PRUNE_TLS_CA: certificates.ca,
+    PRUNE_AUTH_TOKEN: 'a-test-token-of-32-characters-xx',
+  };
   const tiny = ['--iterations', '1', '--candidate-steps', '3', '--selected-steps', '3', '--calibration', '16'];
   const small = ['--validation-examples', '200', '--test-examples', '200', '--batch-size', '32'];
 
-  it('starts the services, runs, and writes a pruned model that loads to --out', async () => {
+  it('starts the services (mutual TLS and a token between all of them), runs, and writes a pruned model that loads to --out', async () => {
     const out = path.join(dir, 'pruned');
     const run = await prune(
       env,
@@ -48,6 +57,8 @@ describe('prune run --local', () => {
       out,
     );
     expect(run.stderr).toContain('--local: starting the services on this machine');
+    expect(run.stderr).toMatch(/ {2}coordinator {2}127\.0\.0\.1:\d+ \(mutual TLS, bearer token\)/);
+    expect(run.stderr).toMatch(/ {2}trainer {6}127\.0\.0\.1:\d+ \(mutual TLS, bearer token\)/);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/run run-\S+: succeeded/);
     expect(run.stderr).toContain(`pruned model written to ${out} (model.json, weights.bin)`);
