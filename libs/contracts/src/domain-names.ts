@@ -9,7 +9,7 @@ import type {
 import type { LrScheduleName } from '@prune/train-config';
 import { enumNames } from './enum-names.js';
 import { LrSchedule } from './gen/prune/v1/common.js';
-import { Choice, Phase, RunState, SelectionPolicy } from './gen/prune/v1/coordinator.js';
+import { Choice, FilterMatch, Phase, RunState, SelectionPolicy } from './gen/prune/v1/coordinator.js';
 
 export const SELECTION_POLICY_NAMES = enumNames<PolicyName, SelectionPolicy>({
   similarity: SelectionPolicy.SELECTION_POLICY_SIMILARITY,
@@ -38,6 +38,12 @@ export const PHASE_NAMES = enumNames<WalkPhase, Phase>({
 
 /** The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept). */
 export const CHOICE_NAMES = enumNames<ChoiceName, Choice>({ L: Choice.CHOICE_LAYER, F: Choice.CHOICE_FILTER });
+
+/** How the filter candidate is sized against the layer candidate: by filter count or by MACs. */
+export const FILTER_MATCH_NAMES = enumNames<'count' | 'macs', FilterMatch>({
+  count: FilterMatch.FILTER_MATCH_COUNT,
+  macs: FilterMatch.FILTER_MATCH_MACS,
+});
 
 export const LR_SCHEDULE_NAMES = enumNames<LrScheduleName, LrSchedule>({
   constant: LrSchedule.LR_SCHEDULE_CONSTANT,

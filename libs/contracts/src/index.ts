@@ -13,13 +13,14 @@ export * from './gen/prune/v1/similarity.js';
 export * from './gen/prune/v1/coordinator.js';
 export {
   CHOICE_NAMES,
+  FILTER_MATCH_NAMES,
   LR_SCHEDULE_NAMES,
   PHASE_NAMES,
   RUN_STATE_NAMES,
   SELECTION_POLICY_NAMES,
 } from './domain-names.js';
 export type { EnumNames } from './enum-names.js';
-export { resolveTrainConfigMessage, trainConfigMessage } from './train-config-message.js';
+export { resolveTrainConfigMessage, trainConfigFromMessage, trainConfigMessage } from './train-config-message.js';
 
 /** Directory holding the .proto sources (for @grpc/proto-loader, e.g. server reflection). */
 export const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../proto');

@@ -3,6 +3,7 @@
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
 import { DATASET_URIS, datasetInfo } from '@prune/data';
 import {
+  FILTER_MATCH_NAMES,
   FilterMatch,
   resolveTrainConfigMessage,
   RunConfig,
@@ -136,7 +137,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     targetMacsReduction: config.targetMacsReduction,
     accuracyFloor: config.accuracyFloor,
     blocksPerIteration: config.blocksPerIteration,
-    filterMatch: config.filterMatch === FilterMatch.FILTER_MATCH_MACS ? 'macs' : 'count',
+    filterMatch: FILTER_MATCH_NAMES.name(config.filterMatch) ?? 'count',
     policy,
     layerEpsilon: config.layerEpsilon,
     seed: config.seed,

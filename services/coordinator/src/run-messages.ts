@@ -60,6 +60,7 @@ export function runMessage(run: CoordinatorRun): Run {
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     initialWidths: run.initial?.widths ?? [],
+    initialModel: run.initialModel,
   };
 }
 

@@ -90,12 +90,13 @@ export class Coordinator {
     ]);
     const { config, walk } = validateRunConfig(given, { criteria, metrics });
     const model = { uri: config.model!.uri, dataset: config.dataset, preprocessing: config.preprocessing };
-    config.model = await importRunModel(this.candidatesClients, model, {
+    const initialModel = await importRunModel(this.candidatesClients, model, {
       retry: this.o.retry,
       deadlineMs: this.o.deadlineMs,
     });
     const id = runId || `run-${new Date().toISOString().slice(0, 10)}-${randomUUID().slice(0, 8)}`;
-    return this.runs.start(id, { config: RunConfig.toJSON(config), walk, initialModel: config.model });
+    // The config keeps the model as the caller named it (the report's source); the walk starts from the stored copy.
+    return this.runs.start(id, { config: RunConfig.toJSON(config), walk, initialModel });
   }
 
   private portsFor(

@@ -82,8 +82,9 @@ describe('StartRun', () => {
       details: 'config.model.uri: /models/missing.json not found',
     });
     const run = await coordinator.startRun(config({}), 'imported');
-    expect(RunConfig.fromJSON(run.config).model).toEqual(ref('imported'));
+    // The walk starts from the stored copy; the config keeps the model as the caller named it (the report's source).
     expect(run.initialModel).toEqual(ref('imported'));
+    expect(RunConfig.fromJSON(run.config).model?.uri).toBe('/models/resnet.json');
   });
 
   it('says which service did not answer, keeping its status (UNAVAILABLE: retry later)', async () => {

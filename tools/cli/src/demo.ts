@@ -21,7 +21,6 @@ const { values } = parseArgs({
   },
 });
 const repo = path.resolve(import.meta.dirname, '../../..');
-const started = performance.now();
 const env = { PRUNE_STORE_DIR: process.env['PRUNE_STORE_DIR'] ?? path.join(repo, 'artifacts/demo') };
 let services: LocalServices | undefined;
 process.once('SIGINT', () => void services?.stop().then(() => process.exit(130)));
@@ -64,7 +63,6 @@ try {
     const finished = await followRun(client, run.id, process.stdout);
     const summary = summarizeRun(finished);
     console.log(`\n${formatRunReport(summary)}`);
-    console.log(`\nwall time ${((performance.now() - started) / 60_000).toFixed(1)} min`);
     if (summary.state !== 'succeeded') exitCode = 1;
   } finally {
     client.close();

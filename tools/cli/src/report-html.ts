@@ -1,6 +1,6 @@
 // A run as one self-contained HTML page (no scripts, no external files): the decision tree, the
 // accuracy-versus-MACs curve, and the final model's widths and depth next to the parent's.
-import type { RunSummary } from './report.js';
+import { describeSettings, type RunSummary } from './report.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number | undefined, digits = 1) =>
@@ -148,7 +148,7 @@ function widthsTable(summary: RunSummary): string {
   );
 }
 
-export function renderRunHtml(summary: RunSummary, config: Record<string, unknown> = {}): string {
+export function renderRunHtml(summary: RunSummary): string {
   const curve = [
     {
       name: 'this run',
@@ -165,10 +165,17 @@ export function renderRunHtml(summary: RunSummary, config: Record<string, unknow
     xFormat: (x) => pct(x, 0),
     yFormat: (y) => pct(y, 1),
   });
-  const settings = Object.entries(config)
-    .filter(([, v]) => v !== undefined && typeof v !== 'object')
-    .map(([k, v]) => `<code>${escape(k)}=${escape(String(v))}</code>`)
-    .join(' ');
+  // The same lines as the text report: what the run was, where its result is, how long it took.
+  const settings = [
+    `result:    ${summary.final.model}`,
+    ...describeSettings(summary.settings),
+    `wall time: ${(summary.wallSeconds / 60).toFixed(1)} min (${summary.createdAt} to ${summary.updatedAt})`,
+  ]
+    .map((line) => {
+      const [label, ...rest] = line.split(':');
+      return `<tr><th>${escape(label!)}</th><td>${escape(rest.join(':').trim())}</td></tr>`;
+    })
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>prune run ${escape(summary.id)}</title>
 <style>
@@ -179,10 +186,11 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
 table.widths{border-collapse:collapse}table.widths td,table.widths th{padding:2px 10px;text-align:left;border-bottom:1px solid #eee}
 td.bars{width:320px}.bar{height:6px;margin:2px 0;border-radius:2px}.bar.parent{background:#9db3d9}.bar.final{background:#2e7d32}
 td.removed{color:#b23c17}
+table.settings th{text-align:left;padding:1px 12px 1px 0;vertical-align:top;font-weight:600;white-space:nowrap}
 </style></head><body>
 <h1>Run ${escape(summary.id)}: ${escape(summary.state)}</h1>
 <div>${escape(summary.stopReason)}${summary.error ? ` — ${escape(summary.error)}` : ''}</div>
-<div>${settings}</div>
+<table class="settings">${settings}</table>
 <div class="facts">
 <div>decisions<b>${escape(summary.decisions || '–')}</b></div>
 <div>MACs<b>−${pct(summary.macsReduction)}</b>${(summary.initial.macs / 1e6).toFixed(2)}M → ${(summary.final.macs / 1e6).toFixed(2)}M</div>

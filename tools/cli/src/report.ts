@@ -1,18 +1,56 @@
 // A run as a report: the decision path, one row per iteration, and the final reductions against
-// the initial model (MACs, params, test accuracy). Text for people, JSON for scripts.
+// the initial model (MACs, params, test accuracy), with what the run was (its model, data and
+// every setting, in readable names), where its result is and how long it took. Text for people,
+// JSON for scripts; the HTML report renders the same summary.
 import {
   CHOICE_NAMES,
+  FILTER_MATCH_NAMES,
   RUN_STATE_NAMES,
+  SELECTION_POLICY_NAMES,
+  trainConfigFromMessage,
   type Choice,
+  type RunConfig,
   type RunState,
   type Candidate,
   type LayerWidth,
   type Run,
 } from '@prune/contracts';
 
+/** A run's configuration as people name things (the coordinator fills every default in). */
+export interface RunSettings {
+  /** The model as the run was given it (a file path or store:// URI). */
+  model: string;
+  dataset: string;
+  preprocessing: string;
+  policy: string;
+  criterion: string;
+  criterionParameters: Record<string, number>;
+  metric: string;
+  metricParameters: Record<string, number>;
+  maxIterations: number;
+  targetMacsReduction: number;
+  accuracyFloor: number;
+  blocksPerIteration: number;
+  filterMatch: string;
+  layerEpsilon: number;
+  candidateFinetune: ReturnType<typeof trainConfigFromMessage>;
+  selectedFinetune: ReturnType<typeof trainConfigFromMessage>;
+  /** 0: the criterion's default. */
+  calibrationExamples: number;
+  validationExamples: number;
+  /** 0: the whole test split. */
+  testExamples: number;
+  seed: number;
+}
+
 export interface RunSummary {
   id: string;
   state: string;
+  settings: RunSettings;
+  createdAt: string;
+  updatedAt: string;
+  /** From the run's start to its last update. */
+  wallSeconds: number;
   stopReason: string;
   error: string;
   decisions: string;
@@ -62,6 +100,32 @@ const candidate = (c: Candidate | undefined): CandidateSummary | undefined =>
     removedScores: c.removedScores,
   };
 
+function runSettings(c: RunConfig | undefined): RunSettings {
+  const fineTune = (m: RunConfig['candidateFinetune']) => (m ? trainConfigFromMessage(m) : {});
+  return {
+    model: c?.model?.uri ?? '',
+    dataset: c?.dataset ?? '',
+    preprocessing: c?.preprocessing || 'as the model file says',
+    policy: (c && SELECTION_POLICY_NAMES.name(c.policy)) ?? 'similarity',
+    criterion: c?.criterion ?? '',
+    criterionParameters: c?.criterionParameters ?? {},
+    metric: c?.metric ?? '',
+    metricParameters: c?.metricParameters ?? {},
+    maxIterations: c?.maxIterations ?? 0,
+    targetMacsReduction: c?.targetMacsReduction ?? 0,
+    accuracyFloor: c?.accuracyFloor ?? 0,
+    blocksPerIteration: c?.blocksPerIteration ?? 0,
+    filterMatch: (c && FILTER_MATCH_NAMES.name(c.filterMatch)) ?? 'count',
+    layerEpsilon: c?.layerEpsilon ?? 0,
+    candidateFinetune: fineTune(c?.candidateFinetune),
+    selectedFinetune: fineTune(c?.selectedFinetune),
+    calibrationExamples: c?.calibrationExamples ?? 0,
+    validationExamples: c?.validationExamples ?? 0,
+    testExamples: c?.testExamples ?? 0,
+    seed: c?.seed ?? 0,
+  };
+}
+
 export function summarizeRun(run: Run): RunSummary {
   const initial = {
     macs: run.initialCost?.macs ?? 0,
@@ -82,11 +146,16 @@ export function summarizeRun(run: Run): RunSummary {
         model: resultIteration.model?.uri ?? '',
         widths: resultIteration.widths,
       }
-    : { ...initial, model: run.resultModel?.uri ?? run.config?.model?.uri ?? '' };
+    : { ...initial, model: run.resultModel?.uri ?? run.initialModel?.uri ?? '' };
   const reduction = (before: number, after: number) => (before > 0 ? 1 - after / before : 0);
+  const wallSeconds = (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 1000;
   return {
     id: run.id,
     state: stateName(run.state),
+    settings: runSettings(run.config),
+    createdAt: run.createdAt,
+    updatedAt: run.updatedAt,
+    wallSeconds: Number.isFinite(wallSeconds) ? wallSeconds : 0,
     stopReason: run.stopReason,
     error: run.error,
     decisions: run.iterations.map((i) => choiceLetter(i.choice)).join(' '),
@@ -145,5 +214,33 @@ export function formatRunReport(summary: RunSummary): string {
     `params:    ${millions(initial.params)} -> ${millions(final.params)} (-${pct(summary.paramsReduction)})`,
     `test acc:  ${pct(initial.testAccuracy)} -> ${pct(final.testAccuracy)} (${summary.testAccuracyDelta >= 0 ? '+' : ''}${(100 * summary.testAccuracyDelta).toFixed(2)} pts)`,
     `model:     ${final.model}`,
+    ...describeSettings(summary.settings),
+    `wall time: ${(summary.wallSeconds / 60).toFixed(1)} min`,
   ].join('\n');
+}
+
+const parameters = (name: string, values: Record<string, number>) => {
+  const list = Object.entries(values).map(([k, v]) => `${k}=${v}`);
+  return list.length ? `${name} (${list.join(', ')})` : name;
+};
+
+/** The settings as report lines: where the model came from, the method's choices, the budgets. */
+export function describeSettings(s: RunSettings): string[] {
+  const fineTune = (label: string, f: RunSettings['candidateFinetune']) =>
+    `${label} ${f.steps ? `${f.steps} steps` : `${f.epochs ?? 0} epochs`}`;
+  const { candidateFinetune: c } = s;
+  const stops = [
+    s.maxIterations ? `${s.maxIterations} iterations` : '',
+    s.targetMacsReduction ? `MACs -${(100 * s.targetMacsReduction).toFixed(0)}%` : '',
+    s.accuracyFloor ? `validation accuracy below ${(100 * s.accuracyFloor).toFixed(1)}%` : '',
+  ].filter(Boolean);
+  return [
+    `source:    ${s.model} on ${s.dataset}, preprocessing ${s.preprocessing}`,
+    `method:    policy ${s.policy}, criterion ${parameters(s.criterion, s.criterionParameters)}, metric ` +
+      `${parameters(s.metric, s.metricParameters)}, ${s.blocksPerIteration} block(s) per iteration, filters matched ` +
+      `by ${s.filterMatch}${s.layerEpsilon ? `, layer epsilon ${s.layerEpsilon}` : ''}; stop at ${stops.join(' or ') || 'nothing left to remove'}`,
+    `budgets:   ${fineTune('candidates', c)}, ${fineTune('selected', s.selectedFinetune)} (batch ${c.batchSize}, ` +
+      `learning rate ${c.learningRate} ${c.schedule}${c.augment === false ? ', no augmentation' : ''}); images: calibration ` +
+      `${s.calibrationExamples || 'criterion default'}, validation ${s.validationExamples}, test ${s.testExamples || 'all'}; seed ${s.seed}`,
+  ];
 }

@@ -3,14 +3,7 @@
 // starts the services on this machine when none is configured or running there.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  FilterMatch,
-  PHASE_NAMES,
-  RUN_STATE_NAMES,
-  RunConfig,
-  SELECTION_POLICY_NAMES,
-  type Run,
-} from '@prune/contracts';
+import { FILTER_MATCH_NAMES, PHASE_NAMES, RUN_STATE_NAMES, SELECTION_POLICY_NAMES, type Run } from '@prune/contracts';
 import { defaultStoreRoot, writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { checkHealth } from '@prune/service-kit';
@@ -69,8 +62,9 @@ export function runConfigFromFlags(argv: string[]): {
   const policy = policyName === undefined ? undefined : SELECTION_POLICY_NAMES.parse(policyName);
   if (policyName !== undefined && policy === undefined)
     throw new UsageError(`--policy: expected one of ${SELECTION_POLICY_NAMES.names.join(', ')}, got "${policyName}"`);
-  if (filterMatch !== undefined && !['count', 'macs'].includes(filterMatch))
-    throw new UsageError(`--filter-match: expected count or macs, got "${filterMatch}"`);
+  const filterMatchValue = filterMatch === undefined ? undefined : FILTER_MATCH_NAMES.parse(filterMatch);
+  if (filterMatch !== undefined && filterMatchValue === undefined)
+    throw new UsageError(`--filter-match: expected ${FILTER_MATCH_NAMES.names.join(' or ')}, got "${filterMatch}"`);
   const fineTune = (steps: number | undefined) => ({
     steps,
     batchSize: number(values, 'batch-size'),
@@ -90,12 +84,7 @@ export function runConfigFromFlags(argv: string[]): {
     targetMacsReduction: number(values, 'target-macs-reduction'),
     accuracyFloor: number(values, 'accuracy-floor'),
     blocksPerIteration: number(values, 'blocks-per-iteration'),
-    filterMatch:
-      filterMatch === 'macs'
-        ? FilterMatch.FILTER_MATCH_MACS
-        : filterMatch === 'count'
-          ? FilterMatch.FILTER_MATCH_COUNT
-          : undefined,
+    filterMatch: filterMatchValue,
     layerEpsilon: number(values, 'layer-epsilon'),
     candidateFinetune: fineTune(number(values, 'candidate-steps')),
     selectedFinetune: fineTune(number(values, 'selected-steps')),
@@ -328,10 +317,7 @@ export async function reportCommand(argv: string[]): Promise<void> {
     const summary = summarizeRun(run);
     console.log(booleanFlag(values, 'json') ? JSON.stringify(summary, null, 2) : formatRunReport(summary));
     if (html) {
-      writeFileAtomic(
-        html,
-        renderRunHtml(summary, run.config ? (RunConfig.toJSON(run.config) as Record<string, unknown>) : {}),
-      );
+      writeFileAtomic(html, renderRunHtml(summary));
       console.error(`HTML report written to ${html}`);
     }
   });

@@ -1,6 +1,6 @@
 // A finished run as the coordinator reports it: two iterations on a ResNet-20-shaped model, the
 // second below the accuracy floor, so the result is the first iteration's model.
-import { Choice, Run, RunState } from '@prune/contracts';
+import { Choice, FilterMatch, LrSchedule, Run, RunState, SelectionPolicy } from '@prune/contracts';
 
 const resnet20Widths = () => [
   { layer: 'conv1', filters: 16 },
@@ -66,4 +66,39 @@ export const finishedRun = () =>
       ),
     ],
     resultModel: { uri: 'store://dirs/a', sha256: '' },
+    initialModel: { uri: 'store://dirs/parent', sha256: '' },
+    createdAt: '2026-11-25T10:00:00.000Z',
+    updatedAt: '2026-11-25T10:06:06.000Z',
+    // As the coordinator reports it: every default filled in.
+    config: {
+      model: { uri: '/models/resnet20.manifest.json', sha256: '' },
+      dataset: 'cifar10-jpeg',
+      preprocessing: '',
+      policy: SelectionPolicy.SELECTION_POLICY_SIMILARITY,
+      criterion: 'kl',
+      criterionParameters: {},
+      metric: 'rbf_cka',
+      metricParameters: { threshold: 0.5 },
+      maxIterations: 2,
+      accuracyFloor: 0.5,
+      blocksPerIteration: 1,
+      filterMatch: FilterMatch.FILTER_MATCH_COUNT,
+      candidateFinetune: {
+        steps: 50,
+        batchSize: 64,
+        learningRate: 0.01,
+        schedule: LrSchedule.LR_SCHEDULE_COSINE,
+        augment: true,
+      },
+      selectedFinetune: {
+        steps: 300,
+        batchSize: 64,
+        learningRate: 0.01,
+        schedule: LrSchedule.LR_SCHEDULE_COSINE,
+        augment: true,
+      },
+      calibrationExamples: 128,
+      validationExamples: 1000,
+      seed: 7,
+    },
   });

@@ -27,13 +27,14 @@ const chromium = (...args: string[]) =>
 it('renders the decision tree, the accuracy-vs-MACs curve and the widths in headless Chromium', () => {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'report.html');
-  fs.writeFileSync(
-    file,
-    renderRunHtml(summarizeRun(finishedRun()), { policy: 'SELECTION_POLICY_SIMILARITY', metric: 'linear_cka' }),
-  );
+  fs.writeFileSync(file, renderRunHtml(summarizeRun(finishedRun())));
 
   const dom = chromium('--dump-dom', `file://${file}`);
   expect(dom).toContain('Run r1: succeeded');
+  expect(dom).toContain('<th>result</th><td>store://dirs/a</td>');
+  expect(dom).toContain('policy similarity, criterion kl, metric rbf_cka (threshold=0.5)');
+  expect(dom).toContain('6.1 min (2026-11-25T10:00:00.000Z to 2026-11-25T10:06:06.000Z)');
+  expect(dom).not.toMatch(/SELECTION_POLICY|FILTER_MATCH|LR_SCHEDULE/);
   expect(dom.match(/<g class="node (kept|dropped)">/g)).toHaveLength(4); // two iterations x two candidates
   expect(dom).toContain('1L ✓ kept');
   expect(dom).toContain('2F ✓ kept');

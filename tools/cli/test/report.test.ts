@@ -28,6 +28,25 @@ describe('run report', () => {
     expect(text).toContain('test acc:  92.00% -> 91.00% (-1.00 pts)');
   });
 
+  it('stands alone: the model it started from, every setting in readable names, the result and the wall time', () => {
+    const text = formatRunReport(summarizeRun(run));
+    expect(text).toContain('model:     store://dirs/a');
+    expect(text).toContain(
+      'source:    /models/resnet20.manifest.json on cifar10-jpeg, preprocessing as the model file says',
+    );
+    expect(text).toContain(
+      'method:    policy similarity, criterion kl, metric rbf_cka (threshold=0.5), 1 block(s) per iteration, ' +
+        'filters matched by count; stop at 2 iterations or validation accuracy below 50.0%',
+    );
+    expect(text).toContain(
+      'budgets:   candidates 50 steps, selected 300 steps (batch 64, learning rate 0.01 cosine); ' +
+        'images: calibration 128, validation 1000, test all; seed 7',
+    );
+    expect(text).toContain('wall time: 6.1 min');
+    expect(text).not.toMatch(/SELECTION_POLICY|FILTER_MATCH|LR_SCHEDULE/);
+    expect(summarizeRun(run)).toMatchObject({ wallSeconds: 366, settings: { policy: 'similarity', seed: 7 } });
+  });
+
   it('a run with no iterations reports the initial model', () => {
     const summary = summarizeRun(
       Run.fromPartial({
