@@ -24,7 +24,7 @@ const URI = /^store:\/\/(files|dirs)\/([0-9a-f]{64})$/;
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
 /** A directory's digest: every file's name and content (the name a stored directory gets). */
-function directoryDigest(dir: string): string {
+export function directoryDigest(dir: string): string {
   return sha256(
     fs
       .readdirSync(dir)

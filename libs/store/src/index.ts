@@ -1,4 +1,4 @@
 export { writeFileAtomic } from './atomic-write.js';
-export { ArtifactError, ArtifactStore, decodeMatrix, encodeMatrix } from './artifact-store.js';
+export { ArtifactError, ArtifactStore, decodeMatrix, directoryDigest, encodeMatrix } from './artifact-store.js';
 export type { ArtifactRef } from './artifact-store.js';
 export { defaultStoreRoot } from './default-root.js';

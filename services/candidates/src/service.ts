@@ -5,7 +5,8 @@ import { CandidatesServiceService, StructureKind, type CandidatesServiceServer }
 import { inspectModel, makeFilterCandidate, makeLayerCandidate, type Candidate } from '@prune/local-ports';
 import { loadModelArtifact, modelCost, putModelArtifact } from '@prune/models';
 import { costOf } from '@prune/pruning';
-import { invalidArgument, unary, type ServiceBinding } from '@prune/service-kit';
+import { invalidArgument, serverStream, unary, type ServiceBinding } from '@prune/service-kit';
+import { modelFileChunks } from './export-model.js';
 import { importModel } from './import-model.js';
 import type { CandidatesOptions } from './options.js';
 
@@ -64,6 +65,10 @@ export function createCandidatesService({ store, modelRoots }: CandidatesOptions
     importModel: unary(async (request) => ({
       model: await importModel(store, modelRoots, request.uri, request.dataset, request.preprocessing),
     })),
+    exportModel: serverStream(async (request, write) => {
+      if (!request.model?.uri) throw invalidArgument('model', 'a model reference (uri) is required');
+      for (const chunk of modelFileChunks(store, request.model)) write({ chunk });
+    }),
   };
 }
 

@@ -238,6 +238,34 @@ describe('CandidatesService', () => {
     });
   });
 
+  it('exports a stored model as its files in chunks, verified first: an altered model is DATA_LOSS', async () => {
+    const exportModel = (model: ArtifactRef) =>
+      new Promise<{ path: string; data: Uint8Array }[]>((resolve, reject) => {
+        const chunks: { path: string; data: Uint8Array }[] = [];
+        const stream = client.exportModel({ model });
+        stream.on('data', (response: { chunk: { path: string; data: Uint8Array } }) => chunks.push(response.chunk));
+        stream.on('error', reject);
+        stream.on('end', () => resolve(chunks));
+      });
+    const chunks = await exportModel(parent);
+    const dir = store.verifiedDirectory(parent);
+    for (const name of ['model.json', 'weights.bin']) {
+      const received = Buffer.concat(chunks.filter((c) => c.path === name).map((c) => c.data));
+      expect(received.equals(fs.readFileSync(path.join(dir, name))), name).toBe(true);
+    }
+    expect(Math.max(...chunks.map((c) => c.data.length))).toBeLessThanOrEqual(1 << 20);
+    // A copy of the parent with one weight byte flipped, stored under the parent's name.
+    const altered = path.join(store.root, 'dirs', 'f'.repeat(64));
+    fs.cpSync(dir, altered, { recursive: true });
+    const weights = fs.readFileSync(path.join(altered, 'weights.bin'));
+    weights[100] = weights[100]! ^ 0xff;
+    fs.writeFileSync(path.join(altered, 'weights.bin'), weights);
+    await expect(exportModel({ uri: `store://dirs/${'f'.repeat(64)}`, sha256: '' })).rejects.toMatchObject({
+      code: grpc.status.DATA_LOSS,
+    });
+    fs.rmSync(altered, { recursive: true, force: true });
+  });
+
   it('does not follow a symbolic link out of the model roots', async () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'model-root-'));
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'elsewhere-'));

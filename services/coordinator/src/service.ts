@@ -12,6 +12,7 @@ import {
   type ArtifactRef,
   type CoordinatorServiceServer,
   type CriterionInfo,
+  type FileChunk,
 } from '@prune/contracts';
 import { RunManager, type WalkPorts } from '@prune/pruning';
 import {
@@ -27,6 +28,7 @@ import { SimilarityRegistry, type RegistryEntry } from './similarity-registry.js
 import { Discovered, offering } from './discovered.js';
 import { grpcWalkPorts } from './grpc-ports.js';
 import { importRunModel } from './model-import.js';
+import { modelOfRun, relayModelFiles } from './model-download.js';
 import { replicasOf, type Replicas } from './replicas.js';
 import { validateRunConfig } from './run-config.js';
 import { runMessage, watchEventMessage, type CoordinatorRun } from './run-messages.js';
@@ -131,6 +133,11 @@ export class Coordinator {
     });
   }
 
+  /** The files of a model of run `runId` (its result when `uri` is empty), to `write`. */
+  async downloadModel(runId: string, uri: string, write: (chunk: FileChunk) => void, signal: AbortSignal) {
+    await relayModelFiles(this.candidatesClients, modelOfRun(this.runs.get(runId), uri), write, signal);
+  }
+
   async close(): Promise<void> {
     await this.runs.shutdown();
     (await this.metrics.current()?.catch(() => undefined))?.close();
@@ -154,6 +161,16 @@ export function createCoordinatorService(coordinator: Coordinator): CoordinatorS
     }),
     listRuns: unary(async () => ({ runs: runs.list().map(runMessage) })),
     cancelRun: unary(async (request) => ({ run: runMessage(await runs.cancel(request.runId)) })),
+    downloadModel: serverStream(async (request, write, call) => {
+      const stop = new AbortController();
+      call.on('cancelled', () => stop.abort());
+      await coordinator.downloadModel(
+        request.runId,
+        request.model?.uri ?? '',
+        (chunk) => write({ chunk }),
+        stop.signal,
+      );
+    }),
   };
 }
 

@@ -10,7 +10,7 @@ import {
   type InspectResponse,
   type ScoreRequest,
 } from '@prune/contracts';
-import { invalidArgument, notFound, serve, unary, type RunningServer } from '@prune/service-kit';
+import { invalidArgument, notFound, serve, serverStream, unary, type RunningServer } from '@prune/service-kit';
 
 export const ref = (name: string) => ({ uri: `store://dirs/${name.padEnd(64, '0')}`, sha256: '' });
 
@@ -50,6 +50,12 @@ export async function fakeCandidatesService(): Promise<FakeCandidates> {
         'uri',
         `${request.uri} is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`,
       );
+    }),
+    // A model's "files": its URI as model.json, in two chunks.
+    exportModel: serverStream(async (request, write) => {
+      const bytes = Buffer.from(request.model!.uri);
+      write({ chunk: { path: 'model.json', data: bytes.subarray(0, 8) } });
+      write({ chunk: { path: 'model.json', data: bytes.subarray(8) } });
     }),
   };
   const server = await serve({

@@ -87,6 +87,27 @@ describe('StartRun', () => {
     expect(RunConfig.fromJSON(run.config).model?.uri).toBe('/models/resnet.json');
   });
 
+  it('relays the files of a model of the run from the candidates service, and only of its models', async () => {
+    const download = async (uri: string) => {
+      const chunks: { path: string; data: Uint8Array }[] = [];
+      await coordinator.downloadModel('imported', uri, (c) => chunks.push(c), new AbortController().signal);
+      return chunks;
+    };
+    const parent = ref('imported').uri;
+    const chunks = await download(parent);
+    expect(chunks.map((c) => c.path)).toEqual(['model.json', 'model.json']);
+    expect(Buffer.concat(chunks.map((c) => c.data)).toString()).toBe(parent);
+    await expect(download('store://dirs/' + 'f'.repeat(64))).rejects.toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      message: `model.uri: store://dirs/${'f'.repeat(64)} is not a model of run imported`,
+    });
+    expect(coordinator.runs.get('imported').result).toBeUndefined(); // no trainer here: it never gets one
+    await expect(download('')).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      message: expect.stringContaining('run imported has no result yet'),
+    });
+  });
+
   it('says which service did not answer, keeping its status (UNAVAILABLE: retry later)', async () => {
     const lonely = new Coordinator({
       runsDir: fs.mkdtempSync(path.join(os.tmpdir(), 'start-run-')),

@@ -160,7 +160,7 @@ export const RUN: CommandSpec = {
     out: {
       type: 'string',
       value: 'dir',
-      description: 'write the pruned model there (TF.js layers format) when the run succeeds',
+      description: 'download the pruned model there (TF.js layers format) when the run succeeds',
     },
   },
   examples: [
@@ -218,6 +218,23 @@ export const REPORT: CommandSpec = {
     html: { type: 'string', value: 'file', description: 'also write a self-contained HTML report' },
   },
   examples: ['npx prune report run-2026-11-25-1a2b3c4d --html report.html'],
+};
+
+export const DOWNLOAD: CommandSpec = {
+  name: 'download',
+  summary: "download a run's pruned model (or another of its models) into a new folder, checked against its digest",
+  arguments: RUN_ID,
+  flags: {
+    ...COORDINATOR,
+    out: { type: 'string', value: 'dir', description: 'the folder to write (new or empty; required)' },
+    model: {
+      type: 'string',
+      value: 'store://dirs/<sha256>',
+      description: "one of the run's models",
+      default: 'its result',
+    },
+  },
+  examples: ['npx prune download run-2026-11-25-1a2b3c4d --out pruned/'],
 };
 
 export const HEALTH: CommandSpec = {

@@ -1,11 +1,10 @@
 // The whole system on this machine: what `prune run` starts when no coordinator is configured or
 // running, and what `prune serve` keeps up. The services run as processes on loopback and share
 // one store (PRUNE_STORE_DIR, else artifacts/ in the repository).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sharedDir } from '@prune/data';
 import { startLocalServices, type LocalServices } from '@prune/service-kit';
-import { ArtifactStore, defaultStoreRoot } from '@prune/store';
+import { defaultStoreRoot } from '@prune/store';
 
 const SERVICES_DIR = path.resolve(import.meta.dirname, '../../../services');
 
@@ -36,16 +35,4 @@ export async function startLocalSystem(
     coordinatorAddress: options.coordinatorAddress,
   });
   return { ...services, storeRoot };
-}
-
-/**
- * Copies a stored model (store://dirs/<sha256>, TF.js layers format with its preprocessing) out
- * of the store into `outDir`, after verifying it against its digest. Returns the files written.
- */
-export function exportStoredModel(storeRoot: string, uri: string, outDir: string): string[] {
-  const source = new ArtifactStore(storeRoot).verifiedDirectory(uri, 'model');
-  fs.mkdirSync(outDir, { recursive: true });
-  const files = fs.readdirSync(source);
-  for (const file of files) fs.copyFileSync(path.join(source, file), path.join(outDir, file));
-  return files.map((file) => path.join(outDir, file));
 }

@@ -4,13 +4,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FILTER_MATCH_NAMES, PHASE_NAMES, RUN_STATE_NAMES, SELECTION_POLICY_NAMES, type Run } from '@prune/contracts';
-import { defaultStoreRoot, writeFileAtomic } from '@prune/store';
+import { writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { checkHealth } from '@prune/service-kit';
-import { CANCEL, DEFAULT_COORDINATOR, HEALTH, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
+import { CANCEL, DEFAULT_COORDINATOR, DOWNLOAD, HEALTH, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
 import { booleanFlag, parseFlags, stringFlag, stringsFlag, type FlagValues } from './flags.js';
 import { UsageError } from './usage-error.js';
-import { exportStoredModel, startLocalSystem, type LocalSystem } from './local-system.js';
+import { startLocalSystem, type LocalSystem } from './local-system.js';
 import { renderRunHtml } from './report-html.js';
 import { choiceLetter, formatRunReport, stateName, summarizeRun } from './report.js';
 
@@ -240,25 +240,13 @@ export async function runCommand(argv: string[]): Promise<void> {
       console.log(`run ${run.id}: ${stateName(run.state)}`);
       if (detach) return;
       const finished = await followToEnd(client, run.id, system);
-      const model = summarizeRun(finished).final.model;
-      if (out && stateName(finished.state) === 'succeeded') writeModel(system?.storeRoot, model, out);
+      if (out && stateName(finished.state) === 'succeeded') {
+        const { files } = await client.download(run.id, out);
+        console.error(`pruned model written to ${out} (${files.join(', ')})`);
+      }
     });
   } finally {
     await system?.stop();
-  }
-}
-
-/** Copies the run's final model to `out` from the store on this machine. */
-function writeModel(storeRoot: string | undefined, model: string, out: string): void {
-  const root = storeRoot ?? defaultStoreRoot();
-  try {
-    const files = exportStoredModel(root, model, out);
-    console.error(`pruned model written to ${out} (${files.map((f) => path.basename(f)).join(', ')})`);
-  } catch (error) {
-    throw new Error(
-      `--out: cannot copy ${model} from the store at ${root} (${(error as Error).message}). The coordinator's ` +
-        'store is not on this machine: set PRUNE_STORE_DIR to it, or copy the folder from its store volume',
-    );
   }
 }
 
@@ -320,6 +308,18 @@ export async function reportCommand(argv: string[]): Promise<void> {
       writeFileAtomic(html, renderRunHtml(summary));
       console.error(`HTML report written to ${html}`);
     }
+  });
+}
+
+export async function downloadCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseFlags(DOWNLOAD, argv);
+  const id = runIdArgument(positionals, 'download');
+  const out = stringFlag(values, 'out');
+  if (!out) throw new UsageError('--out: the folder to write the model to is required');
+  checkOut(out);
+  await withClient(values, async (client) => {
+    const { uri, files } = await client.download(id, out, stringFlag(values, 'model'));
+    console.log(`${uri} written to ${out} (${files.join(', ')})`);
   });
 }
 

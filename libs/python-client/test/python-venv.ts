@@ -1,0 +1,52 @@
+// A Python virtual environment with the client's dependencies (grpcio, grpcio-tools, protobuf),
+// made once per machine in the project's cache. pip installs from the indexes it is configured
+// with (`pip config list`); those replace PyPI, so a machine without internet never waits on it.
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+export const PYTHON_REQUIREMENTS = ['grpcio', 'grpcio-tools', 'protobuf'];
+
+/** Index options from pip's configuration: its extra (file://) indexes become the only ones. */
+async function configuredIndexes(): Promise<string[]> {
+  const { stdout } = await run('python3', ['-m', 'pip', 'config', 'list']).catch(() => ({ stdout: '' }));
+  const values = (key: string) =>
+    stdout
+      .split('\n')
+      .filter((line) => line.split('=')[0]!.endsWith(`.${key}`))
+      .flatMap((line) =>
+        line
+          .slice(line.indexOf('=') + 1)
+          .replace(/^'|'$/g, '')
+          .split(/\s+/),
+      )
+      .filter(Boolean);
+  const indexes = [...values('index-url'), ...values('extra-index-url')];
+  return [
+    ...(indexes.length
+      ? ['--index-url', indexes[0]!, ...indexes.slice(1).flatMap((i) => ['--extra-index-url', i])]
+      : []),
+    ...[...new Set(values('find-links'))].flatMap((link) => ['--find-links', link]),
+  ];
+}
+
+/** The venv's python, made (or completed) if needed. */
+export async function pythonWithClientDependencies(): Promise<string> {
+  const cache = process.env['PRUNE_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'prune-everything');
+  const venv = path.join(cache, 'python-client-venv');
+  const python = path.join(venv, 'bin', 'python');
+  const ready = () =>
+    run(python, ['-c', 'import grpc, grpc_tools, google.protobuf']).then(
+      () => true,
+      () => false,
+    );
+  if (fs.existsSync(python) && (await ready())) return python;
+  await run('python3', ['-m', 'venv', venv]);
+  await run(python, ['-m', 'pip', 'install', '--quiet', ...(await configuredIndexes()), ...PYTHON_REQUIREMENTS], {
+    timeout: 600_000,
+  });
+  return python;
+}
