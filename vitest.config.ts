@@ -12,6 +12,7 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@prune/source', 'node'], externalConditions: ['@prune/source'] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    globalSetup: [new URL('./vitest.temp-dir.ts', import.meta.url).pathname],
     environment: 'node',
     testTimeout: 300_000,
     hookTimeout: 300_000,

@@ -21,9 +21,16 @@ describe('generated contracts', () => {
     expect(Object.keys(TrainerServiceService)).toEqual(['train', 'evaluate', 'extractRepresentations']);
     expect(TrainerServiceService.train.responseStream).toBe(true);
     expect(Object.keys(CriterionServiceService)).toEqual(['listCriteria', 'score']);
-    expect(Object.keys(CandidatesServiceService)).toEqual(['makeCandidate', 'inspect', 'importModel']);
+    expect(Object.keys(CandidatesServiceService)).toEqual(['makeCandidate', 'inspect', 'importModel', 'exportModel']);
     expect(Object.keys(SimilarityServiceService)).toEqual(['describe', 'compare']);
-    expect(Object.keys(CoordinatorServiceService)).toEqual(['startRun', 'getRun', 'watchRun', 'listRuns', 'cancelRun']);
+    expect(Object.keys(CoordinatorServiceService)).toEqual([
+      'startRun',
+      'getRun',
+      'watchRun',
+      'listRuns',
+      'cancelRun',
+      'downloadModel',
+    ]);
     expect(CoordinatorServiceService.watchRun.path).toBe('/prune.v1.CoordinatorService/WatchRun');
   });
 

@@ -1,6 +1,6 @@
 // The criteria a criterion service offers, by name. A new criterion is one file implementing
 // Criterion plus one registerCriterion call; services and tools list and look them up here.
-import { resolveParameters } from '@prune/errors';
+import { quoted, resolveParameters } from '@prune/errors';
 import { CriterionInputError, type Criterion } from './criterion.js';
 import { klCriterion } from './kl.js';
 import { l1Criterion } from './l1.js';
@@ -20,7 +20,9 @@ export function criteria(): Criterion[] {
 export function criterionByName(name: string): Criterion {
   const criterion = registered.get(name);
   if (!criterion)
-    throw new CriterionInputError(`criterion: unknown "${name}"; available: ${[...registered.keys()].join(', ')}`);
+    throw new CriterionInputError(
+      `criterion: unknown ${quoted(name)}; available: ${[...registered.keys()].join(', ')}`,
+    );
   return criterion;
 }
 

@@ -13,7 +13,7 @@ import { loadCifar10Jpeg, loadJpegArchive } from './cifar10-jpeg.js';
 import { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from './fashion-mnist.js';
 import { CIFAR10_CLASSES, classBalancedIndices, selectExamples, type LabeledImages } from './labeled-images.js';
-import { InvalidArgumentError, NotFoundError } from '@prune/errors';
+import { InvalidArgumentError, NotFoundError, quoted } from '@prune/errors';
 
 export const VALIDATION_SEED = 20250101;
 export const VALIDATION_SIZE: Record<string, number> = { 'cifar10-jpeg': 5000, 'fashion-mnist': 6000 };
@@ -65,7 +65,7 @@ export function splitValidation(
 /** A path to a .tar.gz in the CIFAR-10 JPEG layout, with a split: "/data/my-cifar.tar.gz:test". */
 async function openArchivePath(uri: string, archive: string, split: string): Promise<LabeledImages> {
   const resolved = path.resolve(archive);
-  if (!fs.existsSync(resolved)) throw new NotFoundError(`dataset "${uri}": ${resolved} not found`);
+  if (!fs.existsSync(resolved)) throw new NotFoundError(`dataset ${quoted(uri)}: ${resolved} not found`);
   const dir = path.join(cacheDir(), 'archives', createHash('sha256').update(resolved).digest('hex').slice(0, 16));
   if (split === 'test') return loadJpegArchive('test', resolved, dir);
   const full = await loadJpegArchive('train', resolved, dir);
@@ -80,7 +80,8 @@ export async function openDataset(uri: string): Promise<LabeledImages> {
   if (archive) return openArchivePath(uri, archive[1]!, archive[2]!);
   const match = /^([a-z0-9-]+):(train|validation|test|train-full)$/.exec(uri);
   const load = match ? DATASETS[match[1]!] : undefined;
-  if (!match || !load) throw new DatasetUriError(`dataset "${uri}" is unknown; valid: ${DATASET_URIS.join(', ')}`);
+  if (!match || !load)
+    throw new DatasetUriError(`dataset ${quoted(uri)} is unknown; valid: ${DATASET_URIS.join(', ')}`);
   const [, name, split] = match;
   if (split === 'test') return load('test');
   const full = await load('train');

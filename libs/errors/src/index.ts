@@ -9,3 +9,4 @@ export {
 } from './domain-error.js';
 export type { ErrorKind } from './domain-error.js';
 export { resolveParameters } from './parameters.js';
+export { quoted } from './quoted.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errorKind, InvalidArgumentError, NotFoundError, resolveParameters } from '@prune/errors';
+import { errorKind, InvalidArgumentError, NotFoundError, quoted, resolveParameters } from '@prune/errors';
 
 describe('domain errors', () => {
   it('carry their kind, also through subclasses, and anything else has none (a bug: INTERNAL)', () => {
@@ -25,5 +25,12 @@ describe('plug-in parameters', () => {
         message: 'parameters.threshold: must be a finite number, got NaN',
       }),
     );
+  });
+});
+
+describe('quoted', () => {
+  it('quotes short values as they are and cuts long ones to a prefix with their length', () => {
+    expect(quoted('kl')).toBe('"kl"');
+    expect(quoted('y'.repeat(81))).toBe(`"${'y'.repeat(80)}…" (81 characters)`);
   });
 });

@@ -30,9 +30,13 @@ const STATUS_OF: Record<ErrorKind, status> = {
   'data-loss': status.DATA_LOSS,
 };
 
+const MAX_DETAILS = 2000;
+
 /** Maps any thrown value to a gRPC ServiceError; anything not a domain or status error is INTERNAL. */
 export function toServiceError(error: unknown): Partial<ServiceError> & { code: status; details: string } {
-  const message = error instanceof Error ? error.message : String(error);
+  const full = error instanceof Error ? error.message : String(error);
+  // A backstop for messages that echo input without `quoted`: an answer stays small.
+  const message = full.length > MAX_DETAILS ? `${full.slice(0, MAX_DETAILS)}… (${full.length} characters)` : full;
   const kind = errorKind(error);
   const code = error instanceof StatusError ? error.code : kind ? STATUS_OF[kind] : status.INTERNAL;
   return { code, details: message, message, metadata: new Metadata() };

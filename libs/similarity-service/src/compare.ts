@@ -1,5 +1,6 @@
 // What a similarity service does for Compare: read two stored representations, check them, and
 // apply a named metric.
+import { quoted } from '@prune/errors';
 import { decodeMatrix, type ArtifactRef, type ArtifactStore } from '@prune/store';
 import { matrix, resolveParameters, SimilarityInputError, type SimilarityMetric } from '@prune/similarity-metrics';
 
@@ -11,7 +12,7 @@ export function compareStoredRepresentations(
   const metric = metrics.find((m) => m.name === request.metric);
   if (!metric)
     throw new SimilarityInputError(
-      `metric: "${request.metric}" is not offered here; available: ${metrics.map((m) => m.name).join(', ')}`,
+      `metric: ${quoted(request.metric)} is not offered here; available: ${metrics.map((m) => m.name).join(', ')}`,
     );
   const read = (ref: ArtifactRef | undefined, field: string) => {
     if (!ref?.uri) throw new SimilarityInputError(`${field}: a representation reference is required`);

@@ -34,6 +34,11 @@ export function directoryDigest(dir: string): string {
   );
 }
 
+const touch = (file: string) => {
+  const now = new Date();
+  fs.utimesSync(file, now, now);
+};
+
 export class ArtifactStore {
   constructor(readonly root: string) {
     fs.mkdirSync(path.join(root, 'files'), { recursive: true });
@@ -46,6 +51,7 @@ export class ArtifactStore {
     const digest = sha256(data);
     const file = path.join(this.root, 'files', digest);
     if (!fs.existsSync(file)) writeFileAtomic(file, data);
+    else touch(file); // stored again now: garbage collection leaves recent artifacts alone
     return { uri: `store://files/${digest}`, sha256: digest };
   }
 
@@ -60,10 +66,19 @@ export class ArtifactStore {
       const digest = directoryDigest(temp);
       const target = path.join(this.root, 'dirs', digest);
       if (!fs.existsSync(target)) fs.renameSync(temp, target);
+      else touch(target);
       return { uri: `store://dirs/${digest}`, sha256: digest };
     } finally {
       fs.rmSync(temp, { recursive: true, force: true });
     }
+  }
+
+  /**
+   * Where a trainer job keeps its checkpoints: per job id and `key` (e.g. its starting model), so
+   * a reused id with other inputs starts fresh. Garbage collection removes those of old jobs.
+   */
+  jobDir(jobId: string, key: string): string {
+    return path.join(this.root, 'jobs', jobId, key);
   }
 
   /** The local path of an artifact; checks the digest when `ref.sha256` is given. */

@@ -13,7 +13,7 @@ import {
   trainConfigMessage,
 } from '@prune/contracts';
 import { FINE_TUNE_STEPS, RUN_DEFAULTS, type FineTunePhase, type WalkConfig } from '@prune/pruning';
-import { resolveParameters } from '@prune/errors';
+import { quoted, resolveParameters } from '@prune/errors';
 import { invalidArgument } from '@prune/service-kit';
 import type { Offering } from './discovered.js';
 
@@ -72,14 +72,14 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     ];
     throw invalidArgument(
       'config.dataset',
-      `"${config.dataset}" is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`,
+      `${quoted(config.dataset)} is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`,
     );
   }
   const criteria = Object.keys(offered.criteria);
   if (!criteria.includes(config.criterion)) {
     throw invalidArgument(
       'config.criterion',
-      `"${config.criterion}" is not offered by the criterion service; offered: ${criteria.join(', ') || 'none'}`,
+      `${quoted(config.criterion)} is not offered by the criterion service; offered: ${criteria.join(', ') || 'none'}`,
     );
   }
   checkParameters(
@@ -99,7 +99,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     if (!metrics.includes(config.metric)) {
       throw invalidArgument(
         'config.metric',
-        `"${config.metric}" is not offered by any registered similarity service; offered: ${metrics.join(', ') || 'none'}`,
+        `${quoted(config.metric)} is not offered by any registered similarity service; offered: ${metrics.join(', ') || 'none'}`,
       );
     }
     checkParameters(

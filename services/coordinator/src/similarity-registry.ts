@@ -3,6 +3,7 @@
 // from its Describe. Adding a similarity service is a new process and one registry entry.
 import * as fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
+import { quoted } from '@prune/errors';
 import {
   CompareRequest,
   SimilarityServiceClient,
@@ -115,7 +116,7 @@ export class SimilarityRegistry {
     if (!route)
       throw new StatusError(
         grpc.status.INVALID_ARGUMENT,
-        `metric: "${metric}" is not offered by any configured similarity service; available: ${[...this.routes.keys()].join(', ')}`,
+        `metric: ${quoted(metric)} is not offered by any configured similarity service; available: ${[...this.routes.keys()].join(', ')}`,
       );
     const request = CompareRequest.fromPartial({ metric, x, y, parameters });
     return withRetry(() => route.replicas.next((c) => callUnary(c, c.compare, request, this.deadlineMs)), this.retry);

@@ -101,6 +101,18 @@ describe('validateRunConfig', () => {
     expect(validateRunConfig(random, { ...offered, metrics: {} }).walk.policy).toBe('random');
   });
 
+  it('quotes only a short prefix of a huge or hostile name', () => {
+    const huge = 'x'.repeat(5_000_000);
+    let message = '';
+    try {
+      validateRunConfig(minimal({ metric: huge }), offered);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/^config\.metric: "x{80}…" \(5000000 characters\) is not offered/);
+    expect(message.length).toBeLessThan(300);
+  });
+
   it('passes the parameters a plug-in declares, refusing others by name before the run starts', () => {
     const run = minimal({
       criterion: 'my_criterion',

@@ -1,7 +1,6 @@
 // The trainer service: gRPC handlers over TrainerService. Thin: requests become calls into
 // libs/training; models, data and representations travel as references.
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
 import {
   resolveTrainConfigMessage,
   TrainerServiceService,
@@ -25,7 +24,7 @@ function openDatasetRef(ref: DatasetRef | undefined, field: string): Promise<Lab
  * is checked against the checkpoint by trainModel).
  */
 function checkpointDir(store: ArtifactStore, jobId: string, modelUri: string): string {
-  return path.join(store.root, 'jobs', jobId, createHash('sha256').update(modelUri).digest('hex').slice(0, 16));
+  return store.jobDir(jobId, createHash('sha256').update(modelUri).digest('hex').slice(0, 16));
 }
 
 export function createTrainerService(store: ArtifactStore): TrainerServiceServer {

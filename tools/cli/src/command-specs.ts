@@ -237,6 +237,34 @@ export const DOWNLOAD: CommandSpec = {
   examples: ['npx prune download run-2026-11-25-1a2b3c4d --out pruned/'],
 };
 
+export const GC: CommandSpec = {
+  name: 'gc',
+  summary: 'remove stored models, representations and checkpoints no run needs (run where the store is mounted)',
+  flags: {
+    store: {
+      type: 'string',
+      value: 'dir',
+      description: 'the artifact store',
+      default: '$PRUNE_STORE_DIR, else artifacts/',
+    },
+    runs: {
+      type: 'string',
+      value: 'dir',
+      description: 'the run records',
+      default: '$PRUNE_RUNS_DIR, else <store>/runs',
+    },
+    'min-age-hours': {
+      type: 'string',
+      value: 'N',
+      description: 'keep anything stored or touched more recently (work in flight)',
+      default: '24',
+    },
+    'max-bytes': { type: 'string', value: 'N', description: 'exit 1 if what is kept is larger (a quota)' },
+    'dry-run': { type: 'boolean', description: 'print what would be removed, remove nothing' },
+  },
+  examples: ['npx prune gc --dry-run', 'npx prune gc --min-age-hours 72 --max-bytes 50e9'],
+};
+
 export const HEALTH: CommandSpec = {
   name: 'health',
   summary: 'ask a service whether it is SERVING (exit 0) or not (exit 1); what image health checks run',

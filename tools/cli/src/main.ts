@@ -1,7 +1,8 @@
 // The `prune` command line. Exit codes: 0 done (or help shown), 1 an error or a failed run,
 // 2 a usage error, 3 a cancelled run, 130 interrupted (the run goes on on the coordinator).
 import { initBackend } from '@prune/compute';
-import { CANCEL, DOWNLOAD, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
+import { CANCEL, DOWNLOAD, GC, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
+import { gcCommand } from './gc.js';
 import { closest, commandHelp, type CommandSpec } from './flags.js';
 import { inspectCommand } from './inspect.js';
 import {
@@ -31,6 +32,7 @@ const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = [
   [CANCEL, cancelCommand],
   [REPORT, reportCommand],
   [DOWNLOAD, downloadCommand],
+  [GC, gcCommand],
   [HEALTH, healthCommand],
 ];
 
