@@ -26,6 +26,11 @@ export interface ScoringContext {
   seed?: number;
   /** The criterion's numeric parameters, checked and with defaults filled (see Criterion.parameters). */
   parameters?: Record<string, number>;
+  /**
+   * Whether the caller gave up: a long criterion checks it between structures and stops with a
+   * CancelledError (in a compute worker it reads a flag the service's thread sets at once).
+   */
+  cancelled?: () => boolean;
 }
 
 /** Calibration examples a data-driven criterion scores on when a request names no count. */

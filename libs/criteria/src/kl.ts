@@ -8,6 +8,7 @@
 // The naive path runs the whole network once per structure; both give the same scores.
 import { tf, type tfl } from '@prune/compute';
 import { findFilterGroups, findResidualBlocks, logProbabilities, outputsAreProbabilities } from '@prune/models';
+import { CancelledError } from '@prune/errors';
 import { CriterionInputError, type Criterion, type ScoringContext, type StructureScore } from './criterion.js';
 import { GraphRunner, type Replacements } from './graph-runner.js';
 
@@ -27,6 +28,8 @@ export interface KlOptions {
   mode?: 'fast' | 'naive';
   /** Score only the structures this accepts (benchmarks compare subsets). */
   select?: (structure: StructureScore) => boolean;
+  /** Checked between passes: true stops scoring with a CancelledError. */
+  cancelled?: () => boolean;
 }
 
 function variantsOf(runner: GraphRunner, kind: 'block' | 'filter'): Variant[] {
@@ -99,9 +102,15 @@ export function klScores(
   const inputName = runner.graph.inputs[0]!;
   const variants = variantsOf(runner, kind).filter((v) => !options.select || options.select(v.score));
   const parentLogP = tf.tidy(() => logProbabilities(runner.run(new Map([[inputName, calibration]]), 0), probabilities));
+  let scored = 0;
+  const stopIfCancelled = () => {
+    if (options.cancelled?.())
+      throw new CancelledError(`scoring cancelled after ${scored} of ${variants.length} structures`);
+  };
   try {
     if (options.mode === 'naive') {
       for (const variant of variants) {
+        stopIfCancelled();
         const [kl] = tf.tidy(() =>
           meanKl(
             parentLogP,
@@ -111,6 +120,7 @@ export function klScores(
           ),
         );
         variant.score.score = kl!;
+        scored++;
       }
     } else {
       const perPass = Math.max(1, Math.floor((options.maxBatch ?? 1024) / examples));
@@ -119,6 +129,7 @@ export function klScores(
       tf.tidy(() => {
         runner.run(new Map([[inputName, calibration]]), 0, undefined, (i, live) => {
           for (const group of groupsOf(byResume.get(i) ?? [], perPass)) {
+            stopIfCancelled();
             const scores = tf.tidy(() => {
               const k = group.length;
               const stacked = new Map(
@@ -129,6 +140,7 @@ export function klScores(
               return meanKl(parentLogP, runner.run(stacked, i, stackedReplacements(group, examples)), k, probabilities);
             });
             group.forEach((v, j) => (v.score.score = scores[j]!));
+            scored += group.length;
           }
         });
       });
@@ -165,6 +177,8 @@ export const klCriterion: Criterion = {
   name: 'kl',
   description: 'Mean KL divergence between the softmax outputs with and without the structure (Luo & Wu 2020)',
   needsData: true,
-  scoreBlocks: (model, context) => klScores(model, requireCalibration(context), 'block'),
-  scoreFilters: (model, context) => klScores(model, requireCalibration(context), 'filter'),
+  scoreBlocks: (model, context) =>
+    klScores(model, requireCalibration(context), 'block', { cancelled: context.cancelled }),
+  scoreFilters: (model, context) =>
+    klScores(model, requireCalibration(context), 'filter', { cancelled: context.cancelled }),
 };

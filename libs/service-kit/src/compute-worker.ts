@@ -187,10 +187,13 @@ export class ComputeWorker {
       return () => {};
     }
     const id = this.nextId++;
+    const cancelFlag = new SharedArrayBuffer(4);
     this.pending.set(id, call);
-    worker.postMessage({ type: 'call', id, method, request } satisfies ToWorker);
+    worker.postMessage({ type: 'call', id, method, request, cancelFlag } satisfies ToWorker);
     return () => {
-      if (this.pending.has(id)) this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
+      if (!this.pending.has(id)) return;
+      Atomics.store(new Int32Array(cancelFlag), 0, 1); // seen at once, even by a loop that never yields
+      this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
     };
   }
 

@@ -4,7 +4,7 @@ export { listenAddress, serve, serveComputeService } from './server.js';
 export type { RunningServer, ServeOptions, ServiceBinding } from './server.js';
 export { checkHealth, pollHealth } from './health-client.js';
 export type { HealthProbe } from './health-client.js';
-export { probeServiceProcess, spawnServiceProcess } from './process.js';
+export { cpuSecondsOf, probeServiceProcess, spawnServiceProcess } from './process.js';
 export { startLocalServices, threadsPerService } from './local-services.js';
 export type { LocalServices, LocalServicesOptions } from './local-services.js';
 export type { ServiceProcess } from './process.js';

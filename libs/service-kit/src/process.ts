@@ -2,6 +2,7 @@
 // used by end-to-end tests and the local demo. TypeScript entries run through tsx with the
 // workspace's source condition; built .js entries run on plain node.
 import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { checkHealth } from './health-client.js';
@@ -75,4 +76,10 @@ export async function probeServiceProcess(
   const health = await checkHealth(service.address, serviceName).catch((error: Error) => `unhealthy: ${error.message}`);
   const exitCode = await service.stop('SIGTERM');
   return { health, exitCode, stderr: service.stderr() };
+}
+
+/** CPU seconds a process has used (user + system, from /proc on Linux): how tests see work stop. */
+export function cpuSecondsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }

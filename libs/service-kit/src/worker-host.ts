@@ -18,14 +18,18 @@ export interface WorkerHostOptions {
 }
 
 class WorkerCall extends EventEmitter {
-  cancelled = false;
   constructor(
     readonly request: unknown,
     private readonly id: number,
     private readonly post: (message: FromWorker) => void,
     private readonly ended: () => void,
+    private readonly cancelFlag: Int32Array,
   ) {
     super();
+  }
+  /** Set by the service's thread the moment the client cancels: a loop that never yields sees it too. */
+  get cancelled(): boolean {
+    return Atomics.load(this.cancelFlag, 0) === 1;
   }
   write(event: unknown): boolean {
     this.post({ type: 'write', id: this.id, event });
@@ -65,11 +69,7 @@ export async function hostInWorker(binding: ServiceBinding, options: WorkerHostO
   };
   port.on('message', (message: ToWorker) => {
     if (message.type === 'cancel') {
-      const call = calls.get(message.id);
-      if (call && !call.cancelled) {
-        call.cancelled = true;
-        call.emit('cancelled');
-      }
+      calls.get(message.id)?.emit('cancelled');
       return;
     }
     const handler = binding.implementation[message.method] as unknown as Handler | undefined;
@@ -78,7 +78,8 @@ export async function hostInWorker(binding: ServiceBinding, options: WorkerHostO
       fail(message.id, { code: status.UNIMPLEMENTED, details: `${message.method} is not served by this worker` });
       return;
     }
-    const call = new WorkerCall(message.request, message.id, post, () => calls.delete(message.id));
+    const flag = new Int32Array(message.cancelFlag);
+    const call = new WorkerCall(message.request, message.id, post, () => calls.delete(message.id), flag);
     calls.set(message.id, call);
     if (definition.responseStream) {
       call.on('error', (error: ServiceError) => fail(message.id, statusOf(error)));

@@ -4,7 +4,8 @@
 
 /** From the service to the worker. */
 export type ToWorker =
-  | { type: 'call'; id: number; method: string; request: unknown }
+  /** `cancelFlag`: one Int32 the service's thread sets to 1 when the client cancels (call.cancelled). */
+  | { type: 'call'; id: number; method: string; request: unknown; cancelFlag: SharedArrayBuffer }
   /** The client went away or cancelled: the handler sees its call's 'cancelled' event. */
   | { type: 'cancel'; id: number };
 

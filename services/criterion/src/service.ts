@@ -34,7 +34,7 @@ export function createCriterionService(
         parameters: Object.keys(c.parameters ?? {}),
       })),
     })),
-    score: unary(async (request) => {
+    score: unary(async (request, call) => {
       const started = performance.now();
       const criterion = criterionByName(request.criterion);
       if (request.kind !== StructureKind.STRUCTURE_KIND_BLOCK && request.kind !== StructureKind.STRUCTURE_KIND_FILTER) {
@@ -46,8 +46,10 @@ export function createCriterionService(
           `the ${criterion.name} criterion needs calibration data (e.g. cifar10-jpeg:train)`,
         );
       const parameters = criterionParameters(criterion, request.parameters);
+      // A cancelled caller stops the scoring between structures (callers sharing it get CANCELLED too).
+      const cancelled = () => call.cancelled;
       const scores = await cache.get(scoreCacheKey(request, parameters), () =>
-        score(store, criterion, request, parameters),
+        score(store, criterion, request, parameters, cancelled),
       );
       return { criterion: criterion.name, scores, seconds: (performance.now() - started) / 1000 };
     }),
@@ -59,6 +61,7 @@ async function score(
   criterion: Criterion,
   request: ScoreRequest,
   parameters: Record<string, number>,
+  cancelled: () => boolean,
 ): Promise<StructureScore[]> {
   const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
   let calibration;
@@ -72,7 +75,7 @@ async function score(
       const preprocessing = await resolvePreprocessing(metadata);
       calibration = preprocessImages(data.pixels, [data.count, data.height, data.width, data.channels], preprocessing);
     }
-    const context = { calibration, seed: Number(request.seed), parameters };
+    const context = { calibration, seed: Number(request.seed), parameters, cancelled };
     const scores =
       request.kind === StructureKind.STRUCTURE_KIND_BLOCK
         ? criterion.scoreBlocks(model, context)

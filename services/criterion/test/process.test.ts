@@ -2,12 +2,13 @@ import { expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
 import { CriterionServiceClient, ScoreRequest, StructureKind } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
-import { callUnary, pollHealth, probeServiceProcess, spawnServiceProcess } from '@prune/service-kit';
+import { callUnary, cpuSecondsOf, pollHealth, probeServiceProcess, spawnServiceProcess } from '@prune/service-kit';
 import { ArtifactStore } from '@prune/store';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
@@ -18,7 +19,7 @@ it('criterion: a real process serves health on its port and exits 0 on SIGTERM',
   expect(probe.stderr).toContain('SIGTERM: shutting down prune.v1.CriterionService');
 });
 
-it('criterion: while it scores (KL on every filter), health answers within a second', async () => {
+it('criterion: while it scores (KL on every filter), health answers within a second, and a cancel stops the scoring', async () => {
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'criterion-live-'));
   await initBackend(undefined, () => {});
   const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
@@ -45,6 +46,24 @@ it('criterion: while it scores (KL on every filter), health answers within a sec
     expect(answers.length).toBeGreaterThan(seconds * 5);
     expect(answers.every((a) => a.status === 'SERVING')).toBe(true);
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000);
+
+    // A longer scoring (4x the images), cancelled while it computes: the process goes idle.
+    const scoring = callUnary(
+      client,
+      client.score,
+      ScoreRequest.fromPartial({
+        model,
+        criterion: 'kl',
+        kind: StructureKind.STRUCTURE_KIND_FILTER,
+        calibration: { uri: 'cifar10-lossless-4000', maxExamples: 256, seed: 2 },
+      }),
+      1500, // the client's deadline: it gives up, and the call is cancelled
+    );
+    await expect(scoring).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
+    await sleep(1000); // the pass in flight ends
+    const before = cpuSecondsOf(service.child.pid!);
+    await sleep(1500);
+    expect(cpuSecondsOf(service.child.pid!) - before).toBeLessThan(0.3); // ~1.5 s if it went on
   } finally {
     client.close();
     await service.stop();

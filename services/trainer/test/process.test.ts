@@ -8,7 +8,7 @@ import { initBackend } from '@prune/compute';
 import { TrainerServiceClient, TrainRequest } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
-import { pollHealth, probeServiceProcess, spawnServiceProcess } from '@prune/service-kit';
+import { cpuSecondsOf, pollHealth, probeServiceProcess, spawnServiceProcess } from '@prune/service-kit';
 import { ArtifactStore } from '@prune/store';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
@@ -18,12 +18,6 @@ it('trainer: a real process serves health on its port and exits 0 on SIGTERM', a
   expect(probe).toMatchObject({ health: 'SERVING', exitCode: 0 });
   expect(probe.stderr).toContain('SIGTERM: shutting down prune.v1.TrainerService');
 });
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
-}
 
 it('trainer: while it trains, health answers within a second, progress arrives step by step, and a cancel stops the training', async () => {
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-live-'));
@@ -54,9 +48,9 @@ it('trainer: while it trains, health answers within a second, progress arrives s
     });
     expect((await ended).code).toBe(grpc.status.CANCELLED);
     await sleep(1000); // the step in flight ends
-    const before = cpuSeconds(service.child.pid!);
+    const before = cpuSecondsOf(service.child.pid!);
     await sleep(1500);
-    const idleCpu = cpuSeconds(service.child.pid!) - before;
+    const idleCpu = cpuSecondsOf(service.child.pid!) - before;
     const answers = await health.stop();
 
     expect(arrivals.map((a) => a.step)).toEqual([10, 20, 30]);
