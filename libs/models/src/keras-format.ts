@@ -1,5 +1,6 @@
-// Keras functional models: architecture JSON + HDF5 weights (full-model files with a
-// `model_weights` group, or `save_weights` files), read with h5wasm.
+// Keras functional models: a single-file `.h5` written by Keras 2's model.save (architecture in
+// the `model_config` attribute, weights in `model_weights`), or an architecture JSON with HDF5
+// weights beside it (a full-model file or a `save_weights` file), read with h5wasm.
 import * as fs from 'node:fs';
 import h5wasm from 'h5wasm/node';
 import { tf, tfl } from '@prune/compute';
@@ -51,9 +52,60 @@ export async function loadKerasModel(
   } catch (error) {
     throw new ModelFormatError(`${jsonPath}: not a readable Keras architecture JSON (${(error as Error).message})`);
   }
-  assertSupportedLayers(topology as never, jsonPath);
-  translateRegularizers(topology);
   if (!fs.existsSync(h5Path)) throw new ModelFormatError(`${jsonPath}: weights file ${h5Path} not found`);
+  return kerasModelFrom(topology, h5Path, jsonPath, metadata);
+}
+
+/** Loads a single-file Keras `.h5` (model.save): the architecture from its `model_config` attribute. */
+export async function loadKerasH5Model(h5Path: string, metadata?: Partial<ModelMetadata>): Promise<LoadedModel> {
+  await h5wasm.ready;
+  let config: unknown;
+  const file = new h5wasm.File(h5Path, 'r') as unknown as H5Group & { close(): void };
+  try {
+    config = file.attrs['model_config']?.value;
+  } finally {
+    file.close();
+  }
+  if (typeof config !== 'string') {
+    const json = h5Path.replace(/\.h5$/, '.json');
+    throw new ModelFormatError(
+      `${h5Path}: holds weights only (no model_config: written by save_weights); ` +
+        (fs.existsSync(json)
+          ? `load ${json}, the architecture beside it`
+          : 'save the model with model.save(), or give its architecture .json'),
+    );
+  }
+  let topology: Record<string, unknown>;
+  try {
+    topology = JSON.parse(config) as Record<string, unknown>;
+  } catch (error) {
+    throw new ModelFormatError(`${h5Path}: model_config is not JSON (${(error as Error).message})`);
+  }
+  return kerasModelFrom(topology, h5Path, h5Path, metadata);
+}
+
+/** Keras 3 writes layer configs TF.js (Keras 2's format) does not read: say so instead of failing deep inside. */
+function assertKeras2Format(topology: Record<string, unknown>, source: string): void {
+  const layers = ((topology['config'] as Record<string, unknown> | undefined)?.['layers'] ?? []) as Record<
+    string,
+    unknown
+  >[];
+  if (layers.some((layer) => 'module' in layer || 'registered_name' in layer))
+    throw new ModelFormatError(
+      `${source}: a Keras 3 model configuration, which this loader does not read yet; save the model with ` +
+        'Keras 2 (tf_keras, or TensorFlow <= 2.15: model.save("model.h5")), or convert it to TF.js with tensorflowjs_converter',
+    );
+}
+
+async function kerasModelFrom(
+  topology: Record<string, unknown>,
+  h5Path: string,
+  source: string,
+  metadata?: Partial<ModelMetadata>,
+): Promise<LoadedModel> {
+  assertKeras2Format(topology, source);
+  assertSupportedLayers(topology as never, source);
+  translateRegularizers(topology);
   const model = (await tfl.models.modelFromJSON({ modelTopology: topology } as never)) as tfl.LayersModel;
 
   await h5wasm.ready;
@@ -94,7 +146,7 @@ export async function loadKerasModel(
     metadata: {
       // Keras files do not record their preprocessing: the user declares it (never guessed).
       preprocessing: metadata?.preprocessing,
-      source: metadata?.source ?? jsonPath,
+      source: metadata?.source ?? source,
     },
   };
 }

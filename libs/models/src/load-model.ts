@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { loadKerasModel } from './keras-format.js';
+import { loadKerasH5Model, loadKerasModel } from './keras-format.js';
 import { loadLayersModel, type LoadedModel } from './layers-format.js';
 import { ModelFormatError } from './metadata.js';
 import type { Preprocessing } from './preprocessing.js';
@@ -8,8 +8,9 @@ import { loadPytorchManifestModel } from './pytorch-manifest.js';
 import { NotFoundError } from '@prune/errors';
 
 /**
- * Loads any model we accept, by path: a TF.js `model.json`, a Keras architecture `.json` (with its
- * `.h5` beside it), or a shared PyTorch `.manifest.json` (with its `.weights.bin`). A declared
+ * Loads any model we accept, by path: a Keras `.h5` written by model.save, a TF.js `model.json`,
+ * a Keras architecture `.json` (with its `.h5` beside it), or a shared PyTorch `.manifest.json`
+ * (with its `.weights.bin`). A declared
  * `preprocessing` replaces what the file says; without either, the model has none (inspection
  * works; storing it for training asks for it).
  */
@@ -28,8 +29,11 @@ export async function loadModel(file: string, options: { preprocessing?: Preproc
 async function loadByFormat(file: string): Promise<LoadedModel> {
   if (!fs.existsSync(file)) throw new NotFoundError(`model not found: ${file}`);
   if (file.endsWith('.manifest.json')) return loadPytorchManifestModel(file);
+  if (file.endsWith('.h5')) return loadKerasH5Model(file);
   if (!file.endsWith('.json'))
-    throw new ModelFormatError(`${file}: expected a model.json, a Keras .json or a .manifest.json`);
+    throw new ModelFormatError(
+      `${file}: expected a Keras .h5 (model.save), a TF.js model.json, a Keras architecture .json or a .manifest.json`,
+    );
   const head = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   if ('modelTopology' in head) return loadLayersModel(file);
   if ('class_name' in head && 'config' in head) return loadKerasModel(file);
