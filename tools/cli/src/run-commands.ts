@@ -282,9 +282,11 @@ export async function listCommand(argv: string[]): Promise<void> {
   await withClient(values, async (client) => {
     for (const run of await client.list()) {
       const s = summarizeRun(run);
+      const accuracy = `test ${(100 * s.initial.testAccuracy).toFixed(2)}% -> ${(100 * s.final.testAccuracy).toFixed(2)}%`;
       console.log(
         `${run.id.padEnd(28)} ${s.state.padEnd(10)} ${String(run.iterations.length).padStart(3)} it  ` +
-          `${(s.decisions || '-').padEnd(12)} MACs -${(100 * s.macsReduction).toFixed(1)}%  ${run.createdAt}`,
+          `${(s.decisions || '-').padEnd(12)} MACs -${(100 * s.macsReduction).toFixed(1)}%  ${accuracy}  ` +
+          `${path.basename(s.settings.model)} on ${s.settings.dataset}  ${run.createdAt}`,
       );
     }
   });
