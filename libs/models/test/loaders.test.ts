@@ -97,6 +97,15 @@ describe('malformed models get errors naming the layer and the problem', () => {
     );
   });
 
+  it('an oversized model file is refused before it is read', async () => {
+    const huge = path.join(tmp(), 'huge.json');
+    fs.writeFileSync(huge, '{}');
+    fs.truncateSync(huge, 65 * 2 ** 20); // sparse: no 65 MiB written
+    await expect(loadModel(huge)).rejects.toThrow(
+      /huge\.json: 65 MiB, more than the 64 MiB a model file of this kind may have/,
+    );
+  });
+
   it('a model with a NaN or infinite weight is refused, naming the layer', async () => {
     const dir = tmp();
     const { model, metadata } = await loadModel(RESNET20);
