@@ -8,6 +8,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { dataRoots, fileUnderRoots } from './allowed-roots.js';
+import { sharedDir } from './shared-dir.js';
 import { cacheDir } from './cache-dir.js';
 import { loadCifar10Jpeg, loadJpegArchive } from './cifar10-jpeg.js';
 import { loadCifar10Lossless4000 } from './cifar10-lossless.js';
@@ -64,8 +66,13 @@ export function splitValidation(
 
 /** A path to a .tar.gz in the CIFAR-10 JPEG layout, with a split: "/data/my-cifar.tar.gz:test". */
 async function openArchivePath(uri: string, archive: string, split: string): Promise<LabeledImages> {
-  const resolved = path.resolve(archive);
-  if (!fs.existsSync(resolved)) throw new NotFoundError(`dataset ${quoted(uri)}: ${resolved} not found`);
+  const roots = dataRoots(process.env, sharedDir);
+  const resolved = fileUnderRoots(
+    archive,
+    roots,
+    `dataset ${quoted(uri)}`,
+    `is outside the data roots (${roots.join(', ') || 'none'}), the only places archives are read from; set PRUNE_DATA_ROOTS`,
+  );
   const dir = path.join(cacheDir(), 'archives', createHash('sha256').update(resolved).digest('hex').slice(0, 16));
   if (split === 'test') return loadJpegArchive('test', resolved, dir);
   const full = await loadJpegArchive('train', resolved, dir);

@@ -19,3 +19,4 @@ export {
 } from './dataset-uri.js';
 export type { DatasetInfo } from './dataset-uri.js';
 export { epochOrder, gatherBatch } from './augment.js';
+export { dataRoots, fileUnderRoots } from './allowed-roots.js';

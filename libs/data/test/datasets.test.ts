@@ -122,11 +122,23 @@ describe('a dataset named by a path', () => {
     }
     const archive = path.join(root, 'mine.tar.gz');
     await tar.c({ gzip: true, file: archive, cwd: root }, ['train', 'test']);
+    // Archives are read only under the data roots: elsewhere, or through a link out of them, they are refused.
+    await expect(openDataset(`${archive}:test`)).rejects.toMatchObject({
+      kind: 'invalid-argument',
+      message: expect.stringContaining('is outside the data roots'),
+    });
+    const allowed = path.join(root, 'allowed');
+    fs.mkdirSync(allowed);
+    fs.symlinkSync(archive, path.join(allowed, 'link.tar.gz'));
+    process.env['PRUNE_DATA_ROOTS'] = allowed;
+    await expect(openDataset(`${allowed}/link.tar.gz:test`)).rejects.toMatchObject({ kind: 'invalid-argument' });
+    process.env['PRUNE_DATA_ROOTS'] = root;
     const test = await openDataset(`${archive}:test`);
     expect([test.count, test.height, test.channels]).toEqual([10, 32, 3]);
     expect(Array.from(test.labels)).toEqual([...Array(10).keys()]);
     expect((await openDataset(`${archive}:validation`)).count).toBe(10);
     expect((await openDataset(`${archive}:train`)).count).toBe(10);
     await expect(openDataset(`${root}/missing.tar.gz:test`)).rejects.toMatchObject({ kind: 'not-found' });
+    delete process.env['PRUNE_DATA_ROOTS'];
   });
 });

@@ -6,7 +6,7 @@
 // with none is refused with the error that shows how to declare it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { datasetInfo } from '@prune/data';
+import { datasetInfo, fileUnderRoots } from '@prune/data';
 import {
   loadModel,
   loadModelArtifact,
@@ -15,7 +15,7 @@ import {
   type LoadedModel,
   type Preprocessing,
 } from '@prune/models';
-import { invalidArgument, notFound } from '@prune/service-kit';
+import { invalidArgument } from '@prune/service-kit';
 import type { ArtifactRef, ArtifactStore } from '@prune/store';
 
 export async function importModel(
@@ -42,30 +42,12 @@ export async function importModel(
     }
     return storeFitting({ ...loaded, metadata: { ...loaded.metadata, preprocessing } }, store, dataset);
   }
-  const file = path.resolve(uri.replace(/^file:\/\//, ''));
-  const outside = () =>
-    invalidArgument(
-      'uri',
-      `${file} is outside the model roots (${modelRoots.join(', ')}); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`,
-    );
-  // By name first (so whether a path outside exists is never revealed), then by real path: a
-  // symbolic link inside a root that points outside it is outside.
-  if (
-    !underRoots(
-      file,
-      modelRoots.map((root) => path.resolve(root)),
-    )
-  )
-    throw outside();
-  if (!fs.existsSync(file)) throw notFound(`uri: ${file} not found`);
-  const real = fs.realpathSync(file);
-  if (
-    !underRoots(
-      real,
-      modelRoots.filter((root) => fs.existsSync(root)).map((root) => fs.realpathSync(root)),
-    )
-  )
-    throw outside();
+  const real = fileUnderRoots(
+    uri.replace(/^file:\/\//, ''),
+    modelRoots,
+    'uri',
+    `is outside the model roots (${modelRoots.join(', ')}); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`,
+  );
   return storeFitting(await loadModel(real, { preprocessing }), store, dataset);
 }
 
@@ -77,13 +59,6 @@ async function storeFitting(loaded: LoadedModel, store: ArtifactStore, dataset: 
   } finally {
     loaded.model.dispose();
   }
-}
-
-function underRoots(file: string, roots: string[]): boolean {
-  return roots.some((root) => {
-    const relative = path.relative(root, file);
-    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-  });
 }
 
 /**
