@@ -6,7 +6,6 @@
 // "validation" is carved from the training split, class-balanced with a fixed seed, and
 // "train" is what remains: every decision of the method uses train or validation, never test.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dataRoots, fileUnderRoots } from './allowed-roots.js';
 import { sharedDir } from './shared-dir.js';
@@ -15,7 +14,7 @@ import { loadCifar10Jpeg, loadJpegArchive } from './cifar10-jpeg.js';
 import { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 import { FASHION_MNIST_CLASSES, loadFashionMnist } from './fashion-mnist.js';
 import { CIFAR10_CLASSES, classBalancedIndices, selectExamples, type LabeledImages } from './labeled-images.js';
-import { InvalidArgumentError, NotFoundError, quoted } from '@prune/errors';
+import { InvalidArgumentError, quoted } from '@prune/errors';
 
 export const VALIDATION_SEED = 20250101;
 export const VALIDATION_SIZE: Record<string, number> = { 'cifar10-jpeg': 5000, 'fashion-mnist': 6000 };
