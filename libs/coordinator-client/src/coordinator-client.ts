@@ -87,7 +87,7 @@ export class CoordinatorClient {
       const digest = directoryDigest(partial);
       if (`store://dirs/${digest}` !== uri)
         throw new Error(`the files received for ${uri} have digest ${digest}: altered or incomplete, not written`);
-      fs.rmSync(target, { recursive: true, force: true }); // an empty folder
+      if (fs.existsSync(target)) fs.rmdirSync(target); // empty (checked above): fails rather than delete new files
       fs.renameSync(partial, target);
       return { uri, files: fs.readdirSync(target).sort() };
     } finally {

@@ -4,6 +4,7 @@ export { blocksPerStage, buildCifarResNet } from './cifar-resnet.js';
 export type { CifarResNetOptions } from './cifar-resnet.js';
 export {
   CIFAR_RESNET_PREPROCESSING,
+  assertPreprocessingChannels,
   MissingPreprocessingError,
   parsePreprocessing,
   PREPROCESSING_PRESETS,

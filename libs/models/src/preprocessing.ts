@@ -54,8 +54,9 @@ export class MissingPreprocessingError extends InvalidArgumentError {
 }
 
 function numbers(text: string, field: string, key: string): number[] {
-  const values = text.split(',').map((v) => Number(v.trim()));
-  if (values.length === 0 || values.some((v) => !Number.isFinite(v)))
+  const parts = text.split(',').map((v) => v.trim());
+  const values = parts.map(Number);
+  if (parts.some((p) => p === '') || values.some((v) => !Number.isFinite(v)))
     throw new InvalidArgumentError(`${field}: ${key}= expects comma-separated numbers, got "${text.slice(0, 60)}"`);
   return values;
 }
@@ -94,6 +95,20 @@ export function parsePreprocessing(spec: string, field = 'preprocessing'): Prepr
   };
 }
 
+/** A per-channel mean and std have one entry, or one per channel of `data` (e.g. 'dataset "x"'). */
+export function assertPreprocessingChannels(
+  preprocessing: Preprocessing | undefined,
+  channels: number,
+  data: string,
+): void {
+  if (preprocessing?.kind !== 'channel-mean-std') return;
+  const { mean, std } = preprocessing;
+  if (![1, channels].includes(mean.length) || ![1, channels].includes(std.length))
+    throw new InvalidArgumentError(
+      `preprocessing: mean and std have ${mean.length} and ${std.length} entries, but ${data} has ${channels} channels (give ${channels} or 1)`,
+    );
+}
+
 /** Converts `count` uint8 NHWC images to the float tensor the model expects. */
 export function preprocessImages(
   pixels: Uint8Array,
@@ -108,11 +123,7 @@ export function preprocessImages(
     const pixelsTensor = tf.tensor4d(pixels, shape, 'int32');
     if (preprocessing.kind === 'channel-mean-std') {
       const { mean, std } = preprocessing;
-      if (![1, c].includes(mean.length) || ![1, c].includes(std.length)) {
-        throw new InvalidArgumentError(
-          `preprocessing: mean/std have ${mean.length}/${std.length} entries; the data has ${c} channels (give ${c} or 1)`,
-        );
-      }
+      assertPreprocessingChannels(preprocessing, c, 'the data');
       const ordered = preprocessing.channelOrder === 'bgr' ? tf.reverse(pixelsTensor, 3) : pixelsTensor;
       const scaled = tf.mul(ordered, preprocessing.scale ?? 1 / 255);
       return tf.div(tf.sub(scaled, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D;

@@ -68,8 +68,9 @@ describe('preprocessImages', () => {
 
   it('refuses a mean or std that matches neither one nor every channel', () => {
     expect(() => apply('mean=0.1,0.2;std=1')).toThrow(
-      'preprocessing: mean/std have 2/1 entries; the data has 3 channels (give 3 or 1)',
+      'preprocessing: mean and std have 2 and 1 entries, but the data has 3 channels (give 3 or 1)',
     );
+    expect(() => parsePreprocessing('mean=0.5,,0.4')).toThrow('mean= expects comma-separated numbers');
   });
 });
 

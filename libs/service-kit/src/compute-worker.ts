@@ -62,7 +62,8 @@ export function serviceNameOf(definition: ServiceDefinition): string {
   return first.path.split('/')[1]!;
 }
 
-function toServiceError(failure: WorkerStatus): ServiceError {
+/** The status a handler chose in the worker, as the error grpc-js sends. */
+function statusError(failure: WorkerStatus): ServiceError {
   return Object.assign(new Error(failure.details), {
     code: failure.code,
     details: failure.details,
@@ -78,6 +79,8 @@ export class ComputeWorker {
   private closed = false;
   private nextId = 1;
   private failedStarts = 0;
+  /** Whether a worker was ever ready: a process whose first worker cannot start fails instead of retrying. */
+  private everReady = false;
   private readonly pending = new Map<number, PendingCall>();
   private readonly listeners: ((serving: boolean) => void)[] = [];
   private readonly log: (line: string) => void;
@@ -125,6 +128,7 @@ export class ComputeWorker {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           started = true;
+          this.everReady = true;
           this.failedStarts = 0;
           setReady(true);
           resolve();
@@ -150,11 +154,11 @@ export class ComputeWorker {
             details: `${this.name}: the compute worker stopped (exit code ${code}) during this call; retry`,
           });
         }
-        if (this.closed) return;
         if (!started) {
           reject(new Error(`${this.name}: the compute worker exited with code ${code} before it was ready`));
           this.failedStarts++;
         }
+        if (this.closed || !this.everReady) return;
         this.restartLater();
       });
     });
@@ -205,14 +209,14 @@ export class ComputeWorker {
             const cancel = this.send(method, call.request, {
               write: (event) => call.write(event),
               end: () => call.end(),
-              fail: (failure) => call.emit('error', toServiceError(failure)),
+              fail: (failure) => call.emit('error', statusError(failure)),
             });
             call.on('cancelled', cancel);
           }
         : (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
             const cancel = this.send(method, call.request, {
               respond: (response) => callback(null, response),
-              fail: (failure) => callback(toServiceError(failure)),
+              fail: (failure) => callback(statusError(failure)),
             });
             call.on('cancelled', cancel);
           };

@@ -39,9 +39,14 @@ export function securityFromEnv(env: NodeJS.ProcessEnv = process.env): Security 
   if (!cert !== !key)
     throw new Error('PRUNE_TLS_CERT and PRUNE_TLS_KEY: set both (a certificate and its key) or neither');
   const token = env['PRUNE_AUTH_TOKEN'] || undefined;
+  const ca = readPem(env, 'PRUNE_TLS_CA');
   if (token !== undefined && token.length < 16)
     throw new Error('PRUNE_AUTH_TOKEN: use at least 16 characters (e.g. `openssl rand -hex 32`)');
-  return { cert, key, ca: readPem(env, 'PRUNE_TLS_CA'), token };
+  if (token !== undefined && !cert && !ca)
+    throw new Error(
+      'PRUNE_AUTH_TOKEN: without TLS the token would travel in clear text; set PRUNE_TLS_CA (clients) and PRUNE_TLS_CERT/PRUNE_TLS_KEY (servers)',
+    );
+  return { cert, key, ca, token };
 }
 
 let processSecurity: Security | undefined;

@@ -55,6 +55,10 @@ export interface RunningServer {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const security = options.security ?? defaultSecurity();
+  if (security.ca && !servesTls(security))
+    throw new Error(
+      'PRUNE_TLS_CA is set but PRUNE_TLS_CERT/PRUNE_TLS_KEY are not: a server needs its own certificate to serve (mutual) TLS',
+    );
   const server = new grpc.Server({
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
     interceptors: serverInterceptors(security),
@@ -150,7 +154,12 @@ export async function serveComputeService(
   options: Omit<ServeOptions, 'services' | 'workers'> & { definition: grpc.ServiceDefinition; worker: URL },
 ): Promise<RunningServer> {
   const worker = await ComputeWorker.start({ definition: options.definition, entry: options.worker, log: options.log });
-  return serve({ ...options, services: [worker.binding], workers: [worker] });
+  try {
+    return await serve({ ...options, services: [worker.binding], workers: [worker] });
+  } catch (error) {
+    await worker.close(); // e.g. the port is taken: no worker is left behind
+    throw error;
+  }
 }
 
 /**

@@ -1,7 +1,8 @@
 // Inside a compute worker thread: serves one ServiceBinding's handlers to the service's event
 // loop (compute-worker.ts). The handlers are the same objects a service registers in-process;
 // each call gets a stand-in for the gRPC call with what handlers use (request, write, end, the
-// 'cancelled' and 'error' events), so a handler cannot tell where it runs.
+// 'cancelled' and 'error' events, `cancelled`); handlers that need more of a gRPC call (metadata,
+// deadline) do not run in a worker.
 import { EventEmitter } from 'node:events';
 import { parentPort } from 'node:worker_threads';
 import { status, type ServiceError } from '@grpc/grpc-js';
@@ -50,7 +51,7 @@ type Handler = (call: WorkerCall, callback?: (error: ServiceError | null, respon
 /** Serves `binding` to the service's thread; ready once the self-check (if any) passes. */
 export async function hostInWorker(binding: ServiceBinding, options: WorkerHostOptions = {}): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error('hostInWorker runs inside a worker thread (see startComputeWorker)');
+  if (!port) throw new Error('hostInWorker runs inside a worker thread (see ComputeWorker.start)');
   const post = (message: FromWorker) => port.postMessage(message);
   const calls = new Map<number, WorkerCall>();
   const checkAfterInternal = async (failure: WorkerStatus) => {

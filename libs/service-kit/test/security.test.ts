@@ -137,6 +137,9 @@ describe('securityFromEnv', () => {
     expect(() => securityFromEnv({ PRUNE_AUTH_TOKEN: 'short' })).toThrow(
       'PRUNE_AUTH_TOKEN: use at least 16 characters',
     );
+    expect(() => securityFromEnv({ PRUNE_AUTH_TOKEN: 'a-test-token-of-32-characters-xx' })).toThrow(
+      'PRUNE_AUTH_TOKEN: without TLS the token would travel in clear text',
+    );
     expect(securityFromEnv({})).toEqual({ cert: undefined, key: undefined, ca: undefined, token: undefined });
   });
 });

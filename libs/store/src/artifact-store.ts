@@ -34,9 +34,16 @@ export function directoryDigest(dir: string): string {
   );
 }
 
-const touch = (file: string) => {
+/** Renews `file`'s age for garbage collection; false if it is gone (collected meanwhile). */
+const renewed = (file: string): boolean => {
   const now = new Date();
-  fs.utimesSync(file, now, now);
+  try {
+    fs.utimesSync(file, now, now);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 };
 
 export class ArtifactStore {
@@ -50,8 +57,8 @@ export class ArtifactStore {
   putFile(data: Uint8Array): ArtifactRef {
     const digest = sha256(data);
     const file = path.join(this.root, 'files', digest);
-    if (!fs.existsSync(file)) writeFileAtomic(file, data);
-    else touch(file); // stored again now: garbage collection leaves recent artifacts alone
+    // Stored again now: renewed, so garbage collection leaves it alone (or written anew if it just went).
+    if (!renewed(file)) writeFileAtomic(file, data);
     return { uri: `store://files/${digest}`, sha256: digest };
   }
 
@@ -65,8 +72,7 @@ export class ArtifactStore {
       await write(temp);
       const digest = directoryDigest(temp);
       const target = path.join(this.root, 'dirs', digest);
-      if (!fs.existsSync(target)) fs.renameSync(temp, target);
-      else touch(target);
+      if (!renewed(target)) fs.renameSync(temp, target);
       return { uri: `store://dirs/${digest}`, sha256: digest };
     } finally {
       fs.rmSync(temp, { recursive: true, force: true });

@@ -12,6 +12,7 @@ export function* modelFileChunks(store: ArtifactStore, model: ArtifactRef): Gene
   for (const name of fs.readdirSync(dir).sort()) {
     const data = fs.readFileSync(path.join(dir, name));
     for (let offset = 0; offset === 0 || offset < data.length; offset += CHUNK_BYTES)
-      yield { path: name, data: data.subarray(offset, offset + CHUNK_BYTES) };
+      // A copy, not a view: a view would carry the whole file to the service's thread per chunk.
+      yield { path: name, data: Buffer.from(data.subarray(offset, offset + CHUNK_BYTES)) };
   }
 }

@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetInfo, fileUnderRoots } from '@prune/data';
 import {
+  assertPreprocessingChannels,
   loadModel,
   loadModelArtifact,
   parsePreprocessing,
   putModelArtifact,
   type LoadedModel,
-  type Preprocessing,
 } from '@prune/models';
 import { invalidArgument } from '@prune/service-kit';
 import type { ArtifactRef, ArtifactStore } from '@prune/store';
@@ -77,15 +77,5 @@ function assertFitsDataset({ model, metadata }: LoadedModel, dataset: string): v
         `${info.imageShape.join('x')} images in ${info.classes} classes: choose a model trained on it`,
     );
   }
-  assertPreprocessingFits(metadata.preprocessing, info.imageShape[2]!, dataset);
-}
-
-function assertPreprocessingFits(preprocessing: Preprocessing | undefined, channels: number, dataset: string): void {
-  if (preprocessing?.kind !== 'channel-mean-std') return;
-  const { mean, std } = preprocessing;
-  if (![1, channels].includes(mean.length) || ![1, channels].includes(std.length))
-    throw invalidArgument(
-      'preprocessing',
-      `mean and std have ${mean.length} and ${std.length} entries, but dataset "${dataset}" has ${channels} channels (give ${channels} or 1)`,
-    );
+  assertPreprocessingChannels(metadata.preprocessing, info.imageShape[2]!, `dataset "${dataset}"`);
 }

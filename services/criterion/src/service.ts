@@ -25,6 +25,7 @@ export function createCriterionService(
   store: ArtifactStore,
   cache = new AsyncCache<StructureScore[]>(64),
 ): CriterionServiceServer {
+  const waiting = new Map<string, Set<{ cancelled: boolean }>>();
   return {
     listCriteria: unary(async () => ({
       criteria: criteria().map((c) => ({
@@ -46,11 +47,20 @@ export function createCriterionService(
           `the ${criterion.name} criterion needs calibration data (e.g. cifar10-jpeg:train)`,
         );
       const parameters = criterionParameters(criterion, request.parameters);
-      // A cancelled caller stops the scoring between structures (callers sharing it get CANCELLED too).
-      const cancelled = () => call.cancelled;
-      const scores = await cache.get(scoreCacheKey(request, parameters), () =>
-        score(store, criterion, request, parameters, cancelled),
-      );
+      // Callers asking the same question share one scoring, which stops between passes once all
+      // of them have cancelled (one caller giving up does not fail the others).
+      const key = scoreCacheKey(request, parameters);
+      const callers = (key && waiting.get(key)) || new Set<{ cancelled: boolean }>();
+      callers.add(call);
+      if (key) waiting.set(key, callers);
+      const everyoneCancelled = () => [...callers].every((c) => c.cancelled);
+      let scores: StructureScore[];
+      try {
+        scores = await cache.get(key, () => score(store, criterion, request, parameters, everyoneCancelled));
+      } finally {
+        callers.delete(call);
+        if (key && callers.size === 0) waiting.delete(key);
+      }
       return { criterion: criterion.name, scores, seconds: (performance.now() - started) / 1000 };
     }),
   };

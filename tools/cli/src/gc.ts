@@ -36,6 +36,11 @@ export async function gcCommand(argv: string[]): Promise<void> {
     throw new UsageError('--max-bytes: expected a positive number');
   if (!fs.existsSync(path.join(storeRoot, 'dirs')))
     throw new UsageError(`--store: ${storeRoot} is not an artifact store`);
+  if (!fs.existsSync(runsDir))
+    throw new UsageError(
+      `--runs: ${runsDir} does not exist; point it at the coordinator's run records (PRUNE_RUNS_DIR), ` +
+        'or every stored artifact would count as unreferenced',
+    );
   const dryRun = booleanFlag(values, 'dry-run');
   const runs = new RunManager(runsDir, () => {
     throw new Error('prune gc starts no run');

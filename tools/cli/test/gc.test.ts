@@ -37,6 +37,10 @@ it('prune gc keeps what runs refer to and removes old unreferenced artifacts', a
     }),
   );
 
+  const misdirected = await prune('gc', '--store', root, '--runs', path.join(root, 'no-such-runs'));
+  expect(misdirected.code).toBe(2); // never "nothing is referenced, remove everything"
+  expect(misdirected.stderr).toContain('no-such-runs does not exist');
+
   const preview = await prune('gc', '--store', root, '--dry-run');
   expect(preview.code, preview.stderr).toBe(0);
   expect(preview.stdout).toContain(`would remove files/${orphan.sha256} (0.0 MB)`);
