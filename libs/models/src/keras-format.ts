@@ -1,11 +1,13 @@
-// Keras functional models: a single-file `.h5` written by Keras 2's model.save (architecture in
-// the `model_config` attribute, weights in `model_weights`), or an architecture JSON with HDF5
-// weights beside it (a full-model file or a `save_weights` file), read with h5wasm.
+// Keras functional models: a single-file `.h5` written by model.save (architecture in the
+// `model_config` attribute, weights in `model_weights`; Keras 2, or Keras 3's legacy format), or
+// an architecture JSON with HDF5 weights beside it (a full-model file or a `save_weights` file),
+// read with h5wasm.
 import * as fs from 'node:fs';
 import h5wasm from 'h5wasm/node';
 import { tf, tfl } from '@prune/compute';
 import { ModelFormatError, type ModelMetadata } from './metadata.js';
 import type { LoadedModel } from './layers-format.js';
+import { isKeras3Topology, keras2Topology } from './keras3-format.js';
 import { assertSupportedLayers } from './supported-layers.js';
 
 interface H5Group {
@@ -84,26 +86,14 @@ export async function loadKerasH5Model(h5Path: string, metadata?: Partial<ModelM
   return kerasModelFrom(topology, h5Path, h5Path, metadata);
 }
 
-/** Keras 3 writes layer configs TF.js (Keras 2's format) does not read: say so instead of failing deep inside. */
-function assertKeras2Format(topology: Record<string, unknown>, source: string): void {
-  const layers = ((topology['config'] as Record<string, unknown> | undefined)?.['layers'] ?? []) as Record<
-    string,
-    unknown
-  >[];
-  if (layers.some((layer) => 'module' in layer || 'registered_name' in layer))
-    throw new ModelFormatError(
-      `${source}: a Keras 3 model configuration, which this loader does not read yet; save the model with ` +
-        'Keras 2 (tf_keras, or TensorFlow <= 2.15: model.save("model.h5")), or convert it to TF.js with tensorflowjs_converter',
-    );
-}
-
 async function kerasModelFrom(
   topology: Record<string, unknown>,
   h5Path: string,
   source: string,
   metadata?: Partial<ModelMetadata>,
 ): Promise<LoadedModel> {
-  assertKeras2Format(topology, source);
+  // Keras 3 (its legacy .h5 too) writes configurations in a form TF.js does not read: translated.
+  if (isKeras3Topology(topology)) topology = keras2Topology(topology);
   assertSupportedLayers(topology as never, source);
   translateRegularizers(topology);
   const model = (await tfl.models.modelFromJSON({ modelTopology: topology } as never)) as tfl.LayersModel;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { loadKerasH5Model, loadKerasModel } from './keras-format.js';
+import { loadKeras3Archive } from './keras3-format.js';
 import { loadLayersModel, type LoadedModel } from './layers-format.js';
 import { ModelFormatError } from './metadata.js';
 import type { Preprocessing } from './preprocessing.js';
@@ -33,16 +34,17 @@ const MAX_H5_BYTES = 4 * 2 ** 30;
 async function loadByFormat(file: string): Promise<LoadedModel> {
   if (!fs.existsSync(file)) throw new NotFoundError(`model not found: ${file}`);
   const bytes = fs.statSync(file).size;
-  const limit = file.endsWith('.h5') ? MAX_H5_BYTES : MAX_JSON_BYTES;
+  const limit = file.endsWith('.h5') || file.endsWith('.keras') ? MAX_H5_BYTES : MAX_JSON_BYTES;
   if (bytes > limit)
     throw new ModelFormatError(
       `${file}: ${(bytes / 2 ** 20).toFixed(0)} MiB, more than the ${limit / 2 ** 20} MiB a model file of this kind may have; is it the right file?`,
     );
   if (file.endsWith('.manifest.json')) return loadPytorchManifestModel(file);
   if (file.endsWith('.h5')) return loadKerasH5Model(file);
+  if (file.endsWith('.keras')) return loadKeras3Archive(file);
   if (!file.endsWith('.json'))
     throw new ModelFormatError(
-      `${file}: expected a Keras .h5 (model.save), a TF.js model.json, a Keras architecture .json or a .manifest.json`,
+      `${file}: expected a Keras .keras or .h5 (model.save), a TF.js model.json, a Keras architecture .json or a .manifest.json`,
     );
   const head = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
   if ('modelTopology' in head) return loadLayersModel(file);

@@ -74,16 +74,4 @@ describe('a single-file Keras 2 .h5', () => {
       /holds weights only \(no model_config: written by save_weights\); load .*resnet56-pons-iter9\.json, the architecture beside it/,
     );
   });
-
-  it('a Keras 3 configuration is refused with what to do', async () => {
-    const keras3 = path.join(dir, 'keras3.h5');
-    const config = JSON.parse(fs.readFileSync(PONS('iter9'), 'utf8'));
-    for (const layer of config.config.layers) layer.module = 'keras.layers';
-    const out = new h5wasm.File(keras3, 'w') as unknown as Node & { close(): void };
-    out.create_attribute('model_config', JSON.stringify(config));
-    out.close();
-    await expect(loadModel(keras3)).rejects.toThrow(
-      /a Keras 3 model configuration, which this loader does not read yet/,
-    );
-  });
 });

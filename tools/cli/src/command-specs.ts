@@ -30,7 +30,7 @@ const COORDINATOR: Record<string, FlagSpec> = {
 export const INSPECT: CommandSpec = {
   name: 'inspect',
   summary: "print a model's cost and the structures that can be pruned (JSON); optionally prune it by hand",
-  arguments: '<model.h5 | model.json | keras.json | x.manifest.json>',
+  arguments: '<model.keras | model.h5 | model.json | keras.json | x.manifest.json>',
   flags: {
     'remove-blocks': { type: 'string', value: 'id,id', description: 'remove these residual blocks (ids as listed)' },
     'remove-filters': {
@@ -58,7 +58,7 @@ export const RUN: CommandSpec = {
       type: 'string',
       value: 'file',
       description:
-        'the model to prune (required): a Keras .h5 (model.save), TF.js model.json, Keras .json+.h5, manifest or store:// URI',
+        'the model to prune (required): a Keras .keras/.h5 (model.save), TF.js model.json, Keras .json+.h5, manifest or store:// URI',
     },
     data: { type: 'string', value: 'dataset', description: 'the dataset (required), e.g. cifar10-jpeg' },
     preprocessing: PREPROCESSING,
