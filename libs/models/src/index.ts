@@ -38,3 +38,4 @@ export { removeFilters, removeResidualBlocks } from './surgery.js';
 export { convWidths, modelCost } from './cost.js';
 export type { LayerCost, LayerWidth, ModelCost } from './cost.js';
 export { loadModelArtifact, putModelArtifact } from './model-artifacts.js';
+export { saveKeras3Archive } from './keras3-export.js';

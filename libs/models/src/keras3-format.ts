@@ -100,6 +100,24 @@ const snakeCase = (name: string) =>
     .replace(/([a-z])([A-Z])/g, '$1_$2')
     .toLowerCase();
 
+/**
+ * Where Keras 3 keeps each layer's variables in model.weights.h5: layers/<snake-case class>, numbered
+ * _1, _2, ... per class in the order of the model's layers (its saving_lib's naming). Layers with
+ * variables only.
+ */
+export function kerasVariablePaths(model: tfl.LayersModel): { layer: tfl.layers.Layer; path: string }[] {
+  const used = new Map<string, number>();
+  const paths: { layer: tfl.layers.Layer; path: string }[] = [];
+  for (const layer of model.layers) {
+    const base = snakeCase(layer.getClassName());
+    const seen = used.get(base);
+    used.set(base, seen === undefined ? 0 : seen + 1);
+    if (layer.weights.length > 0)
+      paths.push({ layer, path: `layers/${seen === undefined ? base : `${base}_${seen + 1}`}` });
+  }
+  return paths;
+}
+
 interface H5Node {
   get(name: string): (H5Node & { shape: number[]; value: unknown }) | null;
 }
@@ -127,15 +145,10 @@ export async function loadKeras3Archive(file: string, metadata?: Partial<ModelMe
   fs.writeFileSync(weightsFile, weights);
   const h5 = new h5wasm.File(weightsFile, 'r') as unknown as H5Node & { close(): void };
   try {
-    const used = new Map<string, number>();
-    for (const layer of model.layers) {
-      const base = snakeCase(layer.getClassName());
-      const seen = used.get(base);
-      used.set(base, seen === undefined ? 0 : seen + 1);
-      const name = seen === undefined ? base : `${base}_${seen + 1}`;
-      if (layer.weights.length === 0) continue;
+    for (const { layer, path: group } of kerasVariablePaths(model)) {
+      const name = group.slice('layers/'.length);
       const values = layer.weights.map((weight, i) => {
-        const dataset = h5.get(`layers/${name}/vars/${i}`);
+        const dataset = h5.get(`${group}/vars/${i}`);
         const expected = weight.shape as number[];
         if (!dataset) throw new ModelFormatError(`${file}: layer "${layer.name}" (${name}) has no variable ${i}`);
         if (dataset.shape.join('x') !== expected.join('x'))

@@ -7,8 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sharedDir } from '@prune/data';
-import { startLocalServices, type LocalServices } from '@prune/service-kit';
-import { pythonWithClientDependencies } from './python-venv.js';
+import { pythonEnvironment, startLocalServices, type LocalServices } from '@prune/service-kit';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../examples/prune_model.py');
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
@@ -27,7 +26,7 @@ describe('prune_client (Python) against the real coordinator', () => {
   let services: LocalServices;
 
   beforeAll(async () => {
-    python = await pythonWithClientDependencies();
+    python = await pythonEnvironment('client', ['grpcio', 'grpcio-tools', 'protobuf'], ['grpc', 'grpc_tools']);
     services = await startLocalServices(path.resolve(import.meta.dirname, '../../../services'), {
       env: { PRUNE_STORE_DIR: path.join(dir, 'store') },
       trainers: 1,

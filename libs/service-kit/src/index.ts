@@ -28,3 +28,4 @@ export { hostInWorker } from './worker-host.js';
 export type { WorkerHostOptions } from './worker-host.js';
 export { makeTestCertificates } from './test-certificates.js';
 export type { TestCertificates } from './test-certificates.js';
+export { pythonEnvironment } from './python-venv.js';

@@ -39,7 +39,11 @@ export const INSPECT: CommandSpec = {
       multiple: true,
       description: 'remove these channels of a filter group',
     },
-    out: { type: 'string', value: 'dir', description: 'write the (pruned) model there in the TF.js layers format' },
+    out: {
+      type: 'string',
+      value: 'dir|file.keras',
+      description: 'write the (pruned) model there: a folder in the TF.js layers format, or a Keras 3 .keras file',
+    },
     layers: { type: 'boolean', description: "include every layer's cost" },
     preprocessing: PREPROCESSING,
   },
@@ -161,7 +165,8 @@ export const RUN: CommandSpec = {
     out: {
       type: 'string',
       value: 'dir',
-      description: 'download the pruned model there (TF.js layers format) when the run succeeds',
+      description:
+        'download the pruned model there when the run succeeds: a folder (TF.js layers format) or a .keras file',
     },
   },
   examples: [
@@ -227,7 +232,11 @@ export const DOWNLOAD: CommandSpec = {
   arguments: RUN_ID,
   flags: {
     ...COORDINATOR,
-    out: { type: 'string', value: 'dir', description: 'the folder to write (new or empty; required)' },
+    out: {
+      type: 'string',
+      value: 'dir|file.keras',
+      description: 'a new folder (TF.js layers format) or a new .keras file (Keras 3); required',
+    },
     model: {
       type: 'string',
       value: 'store://dirs/<sha256>',

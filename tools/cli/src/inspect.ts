@@ -8,6 +8,7 @@ import {
   parsePreprocessing,
   removeFilters,
   removeResidualBlocks,
+  saveKeras3Archive,
   saveLayersModel,
 } from '@prune/models';
 import type { tfl } from '@prune/compute';
@@ -81,7 +82,9 @@ export async function inspectCommand(argv: string[]): Promise<object> {
     result = { parent: { macs: parent.macs, params: parent.params }, ...describe(kept, withLayers) };
   }
   if (out) {
-    result['saved'] = await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
+    result['saved'] = out.endsWith('.keras')
+      ? (await saveKeras3Archive(kept, out), [out])
+      : await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
     if (!metadata.preprocessing)
       console.error(`note: ${out} records no preprocessing; a run on it needs --preprocessing (see prune run --help)`);
   }

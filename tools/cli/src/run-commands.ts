@@ -2,7 +2,10 @@
 // found with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050; `prune run`
 // starts the services on this machine when none is configured or running there.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { initBackend } from '@prune/compute';
+import { loadModel, saveKeras3Archive } from '@prune/models';
 import { FILTER_MATCH_NAMES, PHASE_NAMES, RUN_STATE_NAMES, SELECTION_POLICY_NAMES, type Run } from '@prune/contracts';
 import { writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
@@ -208,11 +211,34 @@ async function answers(address: string): Promise<boolean> {
   return (await checkHealth(address, '', 1000).catch(() => 'unreachable')) === 'SERVING';
 }
 
-/** --out must be a new or empty folder: a run never overwrites files the user has. */
+/** --out must be a new .keras file or a new or empty folder: a run never overwrites files the user has. */
 function checkOut(out: string): void {
   if (!fs.existsSync(out)) return;
+  if (out.endsWith('.keras')) throw new UsageError(`--out: ${out} exists; name a new file`);
   if (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)
     throw new UsageError(`--out: ${out} exists and is not an empty folder; name a new folder`);
+}
+
+/**
+ * Downloads a run's model to `out`: a folder (TF.js layers format, as stored), or a Keras 3
+ * archive when `out` ends in .keras (converted here). Returns the model's URI and what was written.
+ */
+async function downloadTo(client: CoordinatorClient, runId: string, out: string, model?: string) {
+  if (!out.endsWith('.keras')) return client.download(runId, out, model);
+  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-download-'));
+  try {
+    const { uri } = await client.download(runId, path.join(temp, 'model'), model);
+    await initBackend(undefined, () => {});
+    const loaded = await loadModel(path.join(temp, 'model', 'model.json'));
+    try {
+      await saveKeras3Archive(loaded.model, out);
+    } finally {
+      loaded.model.dispose();
+    }
+    return { uri, files: [path.basename(out)] };
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
 }
 
 export async function runCommand(argv: string[]): Promise<void> {
@@ -241,7 +267,7 @@ export async function runCommand(argv: string[]): Promise<void> {
       if (detach) return;
       const finished = await followToEnd(client, run.id, system);
       if (out && stateName(finished.state) === 'succeeded') {
-        const { files } = await client.download(run.id, out);
+        const { files } = await downloadTo(client, run.id, out);
         console.error(`pruned model written to ${out} (${files.join(', ')})`);
       }
     });
@@ -320,7 +346,7 @@ export async function downloadCommand(argv: string[]): Promise<void> {
   if (!out) throw new UsageError('--out: the folder to write the model to is required');
   checkOut(out);
   await withClient(values, async (client) => {
-    const { uri, files } = await client.download(id, out, stringFlag(values, 'model'));
+    const { uri, files } = await downloadTo(client, id, out, stringFlag(values, 'model'));
     console.log(`${uri} written to ${out} (${files.join(', ')})`);
   });
 }

@@ -31,6 +31,19 @@ describe('npx prune inspect', () => {
     expect(info.filterGroups.length).toBeGreaterThan(0);
   });
 
+  it('writes a pruned Keras model as a Keras 3 .keras file that inspects as smaller', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'prune-cli-')), 'pruned.keras');
+    const info = JSON.parse(prune('inspect', PONS9).stdout);
+    const block = info.removableBlocks[0].id;
+    const pruned = prune('inspect', PONS9, '--remove-blocks', block, '--out', out);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(JSON.parse(pruned.stdout).saved).toEqual([out]);
+    const reloaded = prune('inspect', out);
+    expect(reloaded.code, reloaded.stderr).toBe(0);
+    expect(JSON.parse(reloaded.stdout).macs).toBe(JSON.parse(pruned.stdout).macs);
+    expect(JSON.parse(reloaded.stdout).macs).toBeLessThan(info.macs);
+  });
+
   it('writes a pruned model that inspects as smaller', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-cli-'));
     const { code, stdout, stderr } = prune(

@@ -1,6 +1,7 @@
-// A Python virtual environment with the client's dependencies (grpcio, grpcio-tools, protobuf),
-// made once per machine in the project's cache. pip installs from the indexes it is configured
-// with (`pip config list`); those replace PyPI, so a machine without internet never waits on it.
+// Python virtual environments for tests that check against real Python tools (the Python client,
+// Keras), made once per machine in the project's cache. pip installs from the indexes it is
+// configured with (`pip config list`); those replace PyPI, so a machine without internet never
+// waits on it.
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -8,7 +9,6 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-export const PYTHON_REQUIREMENTS = ['grpcio', 'grpcio-tools', 'protobuf'];
 
 /** Index options from pip's configuration: its extra (file://) indexes become the only ones. */
 async function configuredIndexes(): Promise<string[]> {
@@ -33,19 +33,22 @@ async function configuredIndexes(): Promise<string[]> {
   ];
 }
 
-/** The venv's python, made (or completed) if needed. */
-export async function pythonWithClientDependencies(): Promise<string> {
+/**
+ * The python of venv `name` with `packages` importable as `modules` (made or completed if needed).
+ * Rejects when pip cannot install them (callers that can do without say they skipped).
+ */
+export async function pythonEnvironment(name: string, packages: string[], modules: string[]): Promise<string> {
   const cache = process.env['PRUNE_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'prune-everything');
-  const venv = path.join(cache, 'python-client-venv');
+  const venv = path.join(cache, `python-${name}`);
   const python = path.join(venv, 'bin', 'python');
   const ready = () =>
-    run(python, ['-c', 'import grpc, grpc_tools, google.protobuf']).then(
+    run(python, ['-c', `import ${modules.join(', ')}`]).then(
       () => true,
       () => false,
     );
   if (fs.existsSync(python) && (await ready())) return python;
   await run('python3', ['-m', 'venv', venv]);
-  await run(python, ['-m', 'pip', 'install', '--quiet', ...(await configuredIndexes()), ...PYTHON_REQUIREMENTS], {
+  await run(python, ['-m', 'pip', 'install', '--quiet', ...(await configuredIndexes()), ...packages], {
     timeout: 600_000,
   });
   return python;
