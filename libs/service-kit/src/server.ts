@@ -34,6 +34,8 @@ export interface ServeOptions {
   workers?: ComputeWorker[];
   /** TLS and token (default: this process's environment, see security.ts). */
   security?: Security;
+  /** The largest request a server accepts (default 4 MiB); larger ones get RESOURCE_EXHAUSTED. */
+  maxRequestBytes?: number;
   /** Serve gRPC server reflection (default: PRUNE_REFLECTION=1; off otherwise). */
   reflection?: boolean;
   /**
@@ -52,6 +54,8 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
+const MAX_REQUEST_BYTES = 4 * 2 ** 20;
+
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const security = options.security ?? defaultSecurity();
@@ -60,7 +64,9 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
       'PRUNE_TLS_CA is set but PRUNE_TLS_CERT/PRUNE_TLS_KEY are not: a server needs its own certificate to serve (mutual) TLS',
     );
   const server = new grpc.Server({
-    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+    // Requests carry references, never data (models, datasets and matrices travel through the
+    // store): 4 MiB is far above any real one, and a larger one is refused before it is parsed.
+    'grpc.max_receive_message_length': options.maxRequestBytes ?? MAX_REQUEST_BYTES,
     interceptors: serverInterceptors(security),
   });
   const health = new HealthImplementation({ '': 'SERVING' });

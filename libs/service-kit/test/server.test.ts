@@ -55,6 +55,15 @@ describe('serve', () => {
     await expect(checkHealth(running.address, 'prune.v1.Nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 
+  it('refuses a request over 4 MiB before a handler sees it', async () => {
+    const huge = 'x'.repeat(5 * 2 ** 20);
+    await expect(
+      new Promise((resolve, reject) =>
+        client.compare({ metric: huge, parameters: {} }, (e, r) => (e ? reject(e) : resolve(r))),
+      ),
+    ).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+  });
+
   it('maps handler errors to status codes with messages naming the field', async () => {
     const call = (metric: string) =>
       new Promise((resolve, reject) =>
