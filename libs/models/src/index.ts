@@ -39,3 +39,4 @@ export { convWidths, modelCost } from './cost.js';
 export type { LayerCost, LayerWidth, ModelCost } from './cost.js';
 export { loadModelArtifact, putModelArtifact } from './model-artifacts.js';
 export { saveKeras3Archive } from './keras3-export.js';
+export { keras2Topology, loadKeras3Archive } from './keras3-format.js';

@@ -8,6 +8,7 @@ import { tf, tfl } from '@prune/compute';
 import { ModelFormatError, type ModelMetadata } from './metadata.js';
 import type { LoadedModel } from './layers-format.js';
 import { isKeras3Topology, keras2Topology } from './keras3-format.js';
+import { translateRegularizers } from './keras-regularizers.js';
 import { assertSupportedLayers } from './supported-layers.js';
 
 interface H5Group {
@@ -22,25 +23,6 @@ interface H5Dataset {
 
 const asStrings = (value: unknown): string[] =>
   Array.isArray(value) ? value.map(String) : value == null ? [] : [String(value)];
-
-/**
- * Keras 2.x writes L2/L1 regularizers as classes TF.js does not register; TF.js knows the same
- * penalties as L1L2. (Regularizers only matter to model.fit; our training applies weight decay
- * itself, but configs must still deserialize.)
- */
-function translateRegularizers(value: unknown): void {
-  if (Array.isArray(value)) return value.forEach(translateRegularizers);
-  if (value === null || typeof value !== 'object') return;
-  const node = value as Record<string, unknown>;
-  const cls = node['class_name'];
-  if ((cls === 'L2' || cls === 'L1') && typeof node['config'] === 'object') {
-    const config = node['config'] as Record<string, number>;
-    node['class_name'] = 'L1L2';
-    node['config'] = { l1: config['l1'] ?? 0, l2: config['l2'] ?? 0 };
-    return;
-  }
-  Object.values(node).forEach(translateRegularizers);
-}
 
 /** Loads `<name>.json` (architecture) with the weights in `h5Path` (default: `<name>.h5`). */
 export async function loadKerasModel(
@@ -93,7 +75,7 @@ async function kerasModelFrom(
   metadata?: Partial<ModelMetadata>,
 ): Promise<LoadedModel> {
   // Keras 3 (its legacy .h5 too) writes configurations in a form TF.js does not read: translated.
-  if (isKeras3Topology(topology)) topology = keras2Topology(topology);
+  if (isKeras3Topology(topology)) topology = keras2Topology(topology, source);
   assertSupportedLayers(topology as never, source);
   translateRegularizers(topology);
   const model = (await tfl.models.modelFromJSON({ modelTopology: topology } as never)) as tfl.LayersModel;

@@ -166,6 +166,7 @@ export async function saveKeras3Archive(model: tfl.LayersModel, file: string): P
     } finally {
       h5.close();
     }
+    // The Keras release whose format this follows and which the tests load it with.
     const metadata = { keras_version: '3.15.1', date_saved: new Date().toISOString().slice(0, 16).replace('T', '@') };
     fs.writeFileSync(
       file,

@@ -11,12 +11,22 @@ import h5wasm from 'h5wasm/node';
 import { tf, tfl } from '@prune/compute';
 import { ModelFormatError, type ModelMetadata } from './metadata.js';
 import type { LoadedModel } from './layers-format.js';
+import { translateRegularizers } from './keras-regularizers.js';
 import { assertSupportedLayers } from './supported-layers.js';
 
 type Json = Record<string, unknown>;
 
-/** The entries of a zip archive (stored or deflated), by name. */
+/** The entries of a zip archive (stored or deflated), by name; a damaged archive is a ModelFormatError. */
 function unzip(file: string): Map<string, Buffer> {
+  try {
+    return readZip(file);
+  } catch (error) {
+    if (error instanceof ModelFormatError) throw error;
+    throw new ModelFormatError(`${file}: not a readable .keras archive (${(error as Error).message}); truncated?`);
+  }
+}
+
+function readZip(file: string): Map<string, Buffer> {
   const zip = fs.readFileSync(file);
   const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
   if (end < 0) throw new ModelFormatError(`${file}: not a .keras archive (no zip directory)`);
@@ -66,8 +76,12 @@ export function isKeras3Topology(topology: Json): boolean {
 }
 
 /** Keras 3's functional configuration in the Keras 2 form TF.js deserializes. */
-export function keras2Topology(keras3: Json): Json {
+export function keras2Topology(keras3: Json, source = 'the model'): Json {
   const config = keras3['config'] as Json;
+  if (keras3['class_name'] !== 'Functional' || !Array.isArray(config?.['layers']))
+    throw new ModelFormatError(
+      `${source}: a ${String(keras3['class_name'])} model; only functional models load (build it as keras.Model(inputs, outputs))`,
+    );
   const nested = (refs: unknown) => (Array.isArray((refs as unknown[])[0]) ? refs : [refs]);
   const layers = (config['layers'] as Json[]).map((layer) => {
     const layerConfig = keras2Value(layer['config']) as Json;
@@ -134,37 +148,40 @@ export async function loadKeras3Archive(file: string, metadata?: Partial<ModelMe
   } catch (error) {
     throw new ModelFormatError(`${file}: config.json is not JSON (${(error as Error).message})`);
   }
-  if (keras3['class_name'] !== 'Functional')
-    throw new ModelFormatError(`${file}: a ${String(keras3['class_name'])} model; only functional models load`);
-  const topology = keras2Topology(keras3);
+  const topology = keras2Topology(keras3, file);
   assertSupportedLayers(topology as never, file);
+  translateRegularizers(topology);
   const model = (await tfl.models.modelFromJSON({ modelTopology: topology } as never)) as tfl.LayersModel;
   await h5wasm.ready;
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'keras3-'));
   const weightsFile = path.join(temp, 'model.weights.h5');
-  fs.writeFileSync(weightsFile, weights);
-  const h5 = new h5wasm.File(weightsFile, 'r') as unknown as H5Node & { close(): void };
+  let h5: (H5Node & { close(): void }) | undefined;
   try {
+    fs.writeFileSync(weightsFile, weights);
+    h5 = new h5wasm.File(weightsFile, 'r') as unknown as H5Node & { close(): void };
     for (const { layer, path: group } of kerasVariablePaths(model)) {
-      const name = group.slice('layers/'.length);
-      const values = layer.weights.map((weight, i) => {
-        const dataset = h5.get(`${group}/vars/${i}`);
-        const expected = weight.shape as number[];
-        if (!dataset) throw new ModelFormatError(`${file}: layer "${layer.name}" (${name}) has no variable ${i}`);
-        if (dataset.shape.join('x') !== expected.join('x'))
-          throw new ModelFormatError(
-            `${file}: layer "${layer.name}" variable ${i} has shape [${dataset.shape}], the architecture needs [${expected}]`,
-          );
-        return tf.tensor(dataset.value as Float32Array, expected);
-      });
-      layer.setWeights(values);
-      tf.dispose(values);
+      const values: tf.Tensor[] = [];
+      try {
+        layer.weights.forEach((weight, i) => {
+          const dataset = h5!.get(`${group}/vars/${i}`);
+          const expected = weight.shape as number[];
+          if (!dataset) throw new ModelFormatError(`${file}: layer "${layer.name}" (${group}) has no variable ${i}`);
+          if (dataset.shape.join('x') !== expected.join('x'))
+            throw new ModelFormatError(
+              `${file}: layer "${layer.name}" variable ${i} has shape [${dataset.shape}], the architecture needs [${expected}]`,
+            );
+          values.push(tf.tensor(dataset.value as Float32Array, expected));
+        });
+        layer.setWeights(values);
+      } finally {
+        tf.dispose(values);
+      }
     }
   } catch (error) {
     model.dispose();
     throw error;
   } finally {
-    h5.close();
+    h5?.close();
     fs.rmSync(temp, { recursive: true, force: true });
   }
   // .keras archives do not record the preprocessing: the user declares it (never guessed).

@@ -30,11 +30,12 @@ export async function loadModel(file: string, options: { preprocessing?: Preproc
 /** Larger files are refused before they are read: no model we load needs more. */
 const MAX_JSON_BYTES = 64 * 2 ** 20; // an architecture or manifest (ResNet-56's is 0.2 MB)
 const MAX_H5_BYTES = 4 * 2 ** 30;
+const MAX_ARCHIVE_BYTES = 2 ** 31 - 1; // a .keras archive is read into memory whole
 
 async function loadByFormat(file: string): Promise<LoadedModel> {
   if (!fs.existsSync(file)) throw new NotFoundError(`model not found: ${file}`);
   const bytes = fs.statSync(file).size;
-  const limit = file.endsWith('.h5') || file.endsWith('.keras') ? MAX_H5_BYTES : MAX_JSON_BYTES;
+  const limit = file.endsWith('.h5') ? MAX_H5_BYTES : file.endsWith('.keras') ? MAX_ARCHIVE_BYTES : MAX_JSON_BYTES;
   if (bytes > limit)
     throw new ModelFormatError(
       `${file}: ${(bytes / 2 ** 20).toFixed(0)} MiB, more than the ${limit / 2 ** 20} MiB a model file of this kind may have; is it the right file?`,

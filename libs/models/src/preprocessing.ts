@@ -125,7 +125,8 @@ export function preprocessImages(
       const { mean, std } = preprocessing;
       assertPreprocessingChannels(preprocessing, c, 'the data');
       const ordered = preprocessing.channelOrder === 'bgr' ? tf.reverse(pixelsTensor, 3) : pixelsTensor;
-      const scaled = tf.mul(ordered, preprocessing.scale ?? 1 / 255);
+      // x / 255 exactly as before scale existed (a multiply by 1/255 rounds differently).
+      const scaled = preprocessing.scale === undefined ? tf.div(ordered, 255) : tf.mul(ordered, preprocessing.scale);
       return tf.div(tf.sub(scaled, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D;
     }
     const scaled = tf.div(pixelsTensor, 255);

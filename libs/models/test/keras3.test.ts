@@ -3,9 +3,10 @@
 // allow-list and structure analysis.
 import { beforeAll, expect, it } from 'vitest';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@prune/compute';
-import { findFilterGroups, findResidualBlocks, LayerGraph, loadModel } from '../src/index.js';
+import { findFilterGroups, findResidualBlocks, keras2Topology, LayerGraph, loadModel } from '../src/index.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
 
@@ -30,3 +31,14 @@ it.each(['keras3-tiny.keras', 'keras3-tiny.h5'])(
     model.dispose();
   },
 );
+
+it('a damaged archive and a Sequential model are refused with what is wrong', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keras3-bad-'));
+  const truncated = path.join(dir, 'truncated.keras');
+  const archive = fs.readFileSync(path.join(FIXTURES, 'keras3-tiny.keras'));
+  fs.writeFileSync(truncated, archive.subarray(0, archive.length - 30));
+  await expect(loadModel(truncated)).rejects.toThrow(/truncated\.keras: not a (readable )?\.keras archive/);
+  expect(() => keras2Topology({ class_name: 'Sequential', config: { layers: [] } }, 'seq.keras')).toThrow(
+    'seq.keras: a Sequential model; only functional models load (build it as keras.Model(inputs, outputs))',
+  );
+});

@@ -48,7 +48,13 @@ export function collectGarbage(store: ArtifactStore, options: GarbageOptions): G
       report.bytesKept += bytes;
       return;
     }
-    if (!options.dryRun) fs.rmSync(entry, { recursive: true, force: true });
+    if (!options.dryRun) {
+      // Out of its place first (one rename), so a store call that renews the name meanwhile finds
+      // it gone and writes it anew, never a half-deleted folder.
+      const doomed = path.join(store.root, 'tmp', `gc-${path.basename(entry)}-${process.pid}-${Date.now()}`);
+      fs.renameSync(entry, doomed);
+      fs.rmSync(doomed, { recursive: true, force: true });
+    }
     report.removed.push({ entry: path.relative(store.root, entry), bytes });
     report.bytesRemoved += bytes;
   };

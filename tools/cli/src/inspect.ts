@@ -73,7 +73,7 @@ export async function inspectCommand(argv: string[]): Promise<object> {
   let result: Record<string, unknown>;
   let kept = model;
   if (blocks.length === 0 && Object.keys(filters).length === 0) {
-    result = describe(model, withLayers); // with --out alone: a conversion to the TF.js layers format
+    result = describe(model, withLayers); // with --out alone: a conversion (to TF.js layers, or .keras)
   } else {
     // Filters first: group ids of blocks that are removed would otherwise disappear.
     kept = await removeFilters(model, filters);
@@ -82,11 +82,17 @@ export async function inspectCommand(argv: string[]): Promise<object> {
     result = { parent: { macs: parent.macs, params: parent.params }, ...describe(kept, withLayers) };
   }
   if (out) {
-    result['saved'] = out.endsWith('.keras')
-      ? (await saveKeras3Archive(kept, out), [out])
-      : await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
-    if (!metadata.preprocessing)
-      console.error(`note: ${out} records no preprocessing; a run on it needs --preprocessing (see prune run --help)`);
+    if (out.endsWith('.keras')) {
+      await saveKeras3Archive(kept, out);
+      result['saved'] = out;
+    } else {
+      result['saved'] = await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
+    }
+    if (!metadata.preprocessing || out.endsWith('.keras'))
+      console.error(
+        `note: ${out} records no preprocessing${metadata.preprocessing ? ` (this model's: ${JSON.stringify(metadata.preprocessing)})` : ''}; ` +
+          'a run on it needs --preprocessing (see prune run --help)',
+      );
   }
   return result;
 }

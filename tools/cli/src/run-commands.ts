@@ -213,6 +213,8 @@ async function answers(address: string): Promise<boolean> {
 
 /** --out must be a new .keras file or a new or empty folder: a run never overwrites files the user has. */
 function checkOut(out: string): void {
+  if (out.endsWith('.keras') && !fs.existsSync(path.dirname(path.resolve(out))))
+    throw new UsageError(`--out: the folder of ${out} does not exist`);
   if (!fs.existsSync(out)) return;
   if (out.endsWith('.keras')) throw new UsageError(`--out: ${out} exists; name a new file`);
   if (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)
@@ -235,6 +237,8 @@ async function downloadTo(client: CoordinatorClient, runId: string, out: string,
     } finally {
       loaded.model.dispose();
     }
+    const preprocessing = JSON.stringify(loaded.metadata.preprocessing);
+    console.error(`note: .keras files record no preprocessing; this model's is ${preprocessing}`);
     return { uri, files: [path.basename(out)] };
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });
