@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import {
   Metadata,
   status,
@@ -42,7 +42,9 @@ interface PendingCall {
 
 /** Starts the built worker module, or its TypeScript source through tsx (development, tests). */
 function createWorker(entry: URL): Worker {
-  if (existsSync(fileURLToPath(entry))) return new Worker(entry);
+  // The process's own environment, not a copy: native libraries the worker loads read settings
+  // with getenv (libtensorflow's TF_NUM_INTRAOP_THREADS, which PRUNE_THREADS becomes).
+  if (existsSync(fileURLToPath(entry))) return new Worker(entry, { env: SHARE_ENV });
   const source = new URL(entry.href.replace(/\.js$/, '.ts'));
   if (!existsSync(fileURLToPath(source))) throw new Error(`compute worker module not found: ${fileURLToPath(entry)}`);
   // tsx's ESM API (its CommonJS build registers with a wrong base inside workers) sits beside
@@ -52,7 +54,7 @@ function createWorker(entry: URL): Worker {
   const boot = `
     const { workerData } = require('node:worker_threads');
     import(workerData.tsx).then((api) => api.register()).then(() => import(workerData.entry));`;
-  return new Worker(boot, { eval: true, workerData: { tsx, entry: source.href } });
+  return new Worker(boot, { eval: true, env: SHARE_ENV, workerData: { tsx, entry: source.href } });
 }
 
 /** The fully qualified service name of a definition, e.g. "prune.v1.TrainerService", from its method paths. */

@@ -62,6 +62,10 @@ describe('a service computing in a worker thread', () => {
     await expect.poll(async () => (await evaluate(0)).examples).toBe(1);
   });
 
+  it("shares the process's environment (native libraries read their settings with getenv)", () => {
+    expect(process.env['PRUNE_TEST_WORKER_ENV']).toBe('set in the worker');
+  });
+
   it('keeps the status the handler chose', async () => {
     const call = callUnary(client, client.extractRepresentations, ExtractRepresentationsRequest.fromPartial({}));
     expect(await codeOf(call)).toBe('INVALID_ARGUMENT: data.uri: a dataset URI is required');

@@ -7,6 +7,9 @@ import { TrainerServiceService, TrainProgress } from '@prune/contracts';
 import { InvalidArgumentError } from '@prune/errors';
 import { hostInWorker, serverStream, unary } from '../src/index.js';
 
+// What libtensorflow's thread settings rely on: the worker's environment is the process's.
+process.env['PRUNE_TEST_WORKER_ENV'] = 'set in the worker';
+
 let cancelledStreams = 0;
 let broken = false;
 
