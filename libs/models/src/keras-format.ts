@@ -36,7 +36,6 @@ export async function loadKerasModel(
   } catch (error) {
     throw new ModelFormatError(`${jsonPath}: not a readable Keras architecture JSON (${(error as Error).message})`);
   }
-  if (!fs.existsSync(h5Path)) throw new ModelFormatError(`${jsonPath}: weights file ${h5Path} not found`);
   return kerasModelFrom(topology, h5Path, jsonPath, metadata);
 }
 
@@ -76,7 +75,8 @@ async function kerasModelFrom(
 ): Promise<LoadedModel> {
   // Keras 3 (its legacy .h5 too) writes configurations in a form TF.js does not read: translated.
   if (isKeras3Topology(topology)) topology = keras2Topology(topology, source);
-  assertSupportedLayers(topology as never, source);
+  assertSupportedLayers(topology as never, source); // before anything else is read: Lambda never loads
+  if (!fs.existsSync(h5Path)) throw new ModelFormatError(`${source}: weights file ${h5Path} not found`);
   translateRegularizers(topology);
   const model = (await tfl.models.modelFromJSON({ modelTopology: topology } as never)) as tfl.LayersModel;
 
