@@ -28,18 +28,22 @@ it('criterion: while it scores (KL on every filter), health answers within a sec
   const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1' } });
   const client = new CriterionServiceClient(service.address, grpc.credentials.createInsecure());
   try {
+    /** KL scores of every filter on `examples` calibration images. */
+    const scoreFilters = (examples: number, seed: number, deadlineMs?: number) =>
+      callUnary(
+        client,
+        client.score,
+        ScoreRequest.fromPartial({
+          model,
+          criterion: 'kl',
+          kind: StructureKind.STRUCTURE_KIND_FILTER,
+          calibration: { uri: 'cifar10-lossless-4000', maxExamples: examples, seed },
+        }),
+        deadlineMs,
+      );
     const health = pollHealth(service.address, 'prune.v1.CriterionService');
     const started = performance.now();
-    const { scores } = await callUnary(
-      client,
-      client.score,
-      ScoreRequest.fromPartial({
-        model,
-        criterion: 'kl',
-        kind: StructureKind.STRUCTURE_KIND_FILTER,
-        calibration: { uri: 'cifar10-lossless-4000', maxExamples: 64, seed: 1 },
-      }),
-    );
+    const { scores } = await scoreFilters(64, 1);
     const seconds = (performance.now() - started) / 1000;
     const answers = await health.stop();
     expect(scores.length).toBeGreaterThan(100);
@@ -48,17 +52,7 @@ it('criterion: while it scores (KL on every filter), health answers within a sec
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000);
 
     // A longer scoring (4x the images), cancelled while it computes: the process goes idle.
-    const scoring = callUnary(
-      client,
-      client.score,
-      ScoreRequest.fromPartial({
-        model,
-        criterion: 'kl',
-        kind: StructureKind.STRUCTURE_KIND_FILTER,
-        calibration: { uri: 'cifar10-lossless-4000', maxExamples: 256, seed: 2 },
-      }),
-      1500, // the client's deadline: it gives up, and the call is cancelled
-    );
+    const scoring = scoreFilters(256, 2, 1500); // the client's deadline: it gives up, and the call is cancelled
     await expect(scoring).rejects.toMatchObject({ code: grpc.status.DEADLINE_EXCEEDED });
     await sleep(1000); // the pass in flight ends
     const before = cpuSecondsOf(service.child.pid!);
