@@ -8,7 +8,7 @@ import type {
 } from '@prune/pruning';
 import type { LrScheduleName } from '@prune/train-config';
 import { enumNames } from './enum-names.js';
-import { LrSchedule } from './gen/prune/v1/common.js';
+import { LrSchedule, ModelFormat } from './gen/prune/v1/common.js';
 import { Choice, FilterMatch, Phase, RunState, SelectionPolicy } from './gen/prune/v1/coordinator.js';
 
 export const SELECTION_POLICY_NAMES = enumNames<PolicyName, SelectionPolicy>({
@@ -49,4 +49,15 @@ export const LR_SCHEDULE_NAMES = enumNames<LrScheduleName, LrSchedule>({
   constant: LrSchedule.LR_SCHEDULE_CONSTANT,
   step: LrSchedule.LR_SCHEDULE_STEP,
   cosine: LrSchedule.LR_SCHEDULE_COSINE,
+});
+
+/**
+ * The formats a model is downloaded in (unspecified: TF.js layers, as stored), named as
+ * @prune/models names the formats it writes (the candidates service, which converts, passes one
+ * to the other, so the compiler keeps them equal; this library stays free of TF.js).
+ */
+export const MODEL_FORMAT_NAMES = enumNames<'tfjs' | 'keras' | 'onnx', ModelFormat>({
+  tfjs: ModelFormat.MODEL_FORMAT_TFJS_LAYERS,
+  keras: ModelFormat.MODEL_FORMAT_KERAS,
+  onnx: ModelFormat.MODEL_FORMAT_ONNX,
 });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   CoordinatorServiceClient,
+  MODEL_FORMAT_NAMES,
   StartRunRequest,
   type DownloadModelResponse,
   type Run,
@@ -11,6 +12,9 @@ import {
 } from '@prune/contracts';
 import { callUnary, clientConnection } from '@prune/service-kit';
 import { directoryDigest } from '@prune/store';
+
+/** The one file a converted download consists of (ExportModel's contract). */
+const FILE_OF_FORMAT = { keras: 'model.keras', onnx: 'model.onnx' } as const;
 
 const FILE_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,128}$/;
 
@@ -65,24 +69,42 @@ export class CoordinatorClient {
   }
 
   /**
-   * Writes the files of a model of run `runId` (its result unless `modelUri` names another of its
-   * models) into `dir`, a new or empty folder, after checking them against the model's digest:
-   * nothing is left in `dir` unless the whole model arrived intact.
+   * Writes a model of run `runId` (its result unless `options.model` names another of its models)
+   * to `out`. As stored (format "tfjs", the default), `out` is a new or empty folder and the files
+   * are checked against the model's digest here; converted ("keras", "onnx": the service checks the
+   * stored model before converting it), `out` is a new file. Nothing is left at `out` unless the
+   * whole model arrived.
    */
-  async download(runId: string, dir: string, modelUri = ''): Promise<{ uri: string; files: string[] }> {
-    const uri = modelUri || (await this.get(runId)).resultModel?.uri;
+  async download(
+    runId: string,
+    out: string,
+    options: { model?: string; format?: keyof typeof FILE_OF_FORMAT | 'tfjs' } = {},
+  ): Promise<{ uri: string; files: string[] }> {
+    const uri = options.model || (await this.get(runId)).resultModel?.uri;
     if (!uri) throw new Error(`run ${runId} has no result yet; name one of its models`);
-    const target = path.resolve(dir);
-    if (fs.existsSync(target) && fs.readdirSync(target).length > 0)
-      throw new Error(`${dir} exists and is not empty; name a new folder`);
+    const format = options.format ?? 'tfjs';
+    const target = path.resolve(out);
+    if (format === 'tfjs' && fs.existsSync(target) && fs.readdirSync(target).length > 0)
+      throw new Error(`${out} exists and is not empty; name a new folder`);
+    if (format !== 'tfjs' && fs.existsSync(target)) throw new Error(`${out} exists; name a new file`);
     fs.mkdirSync(path.dirname(target), { recursive: true });
     const partial = fs.mkdtempSync(`${target}.partial-`);
     try {
-      const stream = this.client.downloadModel({ runId, model: { uri, sha256: '' } });
+      const stream = this.client.downloadModel({
+        runId,
+        model: { uri, sha256: '' },
+        format: MODEL_FORMAT_NAMES.value(format),
+      });
       for await (const { chunk } of stream as AsyncIterable<DownloadModelResponse>) {
         if (!chunk || !FILE_NAME.test(chunk.path))
           throw new Error(`the coordinator sent a bad file name "${chunk?.path}"`);
         fs.appendFileSync(path.join(partial, chunk.path), chunk.data);
+      }
+      if (format !== 'tfjs') {
+        const file = path.join(partial, FILE_OF_FORMAT[format]);
+        if (!fs.existsSync(file)) throw new Error(`the coordinator sent no ${FILE_OF_FORMAT[format]}`);
+        fs.renameSync(file, target);
+        return { uri, files: [path.basename(target)] };
       }
       const digest = directoryDigest(partial);
       if (`store://dirs/${digest}` !== uri)

@@ -10,7 +10,7 @@ import {
   requirePreprocessing,
   type ModelMetadata,
 } from '@prune/models';
-import { InvalidArgumentError } from '@prune/errors';
+import { FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
 
 /** Runs `fn` on consecutive preprocessed batches of `data`. */
 function forEachBatch(
@@ -78,5 +78,11 @@ export function extractRepresentations(
     const values = tf.tidy(() => (sub.predict(x) as tf.Tensor).dataSync() as Float32Array);
     out.set(values, start * columns);
   });
+  const bad = out.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0)
+    throw new FailedPreconditionError(
+      `the output of layer "${name}" is ${out[bad]} for example ${Math.floor(bad / columns)}: the model overflows ` +
+        '(fine-tuning diverged?); lower the learning rate',
+    );
   return { rows: data.count, columns, data: out, layer: name };
 }

@@ -1,7 +1,12 @@
 // The candidates service owns model surgery: it makes the layer-pruned or filter-pruned child of
 // a stored model, reports a stored model's cost, removable blocks and widths, and imports model
 // files into the store. Handlers only translate messages; the work is in @prune/local-ports.
-import { CandidatesServiceService, StructureKind, type CandidatesServiceServer } from '@prune/contracts';
+import {
+  CandidatesServiceService,
+  MODEL_FORMAT_NAMES,
+  StructureKind,
+  type CandidatesServiceServer,
+} from '@prune/contracts';
 import { inspectModel, makeFilterCandidate, makeLayerCandidate, type Candidate } from '@prune/local-ports';
 import { loadModelArtifact, modelCost, putModelArtifact } from '@prune/models';
 import { costOf } from '@prune/pruning';
@@ -67,7 +72,9 @@ export function createCandidatesService({ store, modelRoots }: CandidatesOptions
     })),
     exportModel: serverStream(async (request, write) => {
       if (!request.model?.uri) throw invalidArgument('model', 'a model reference (uri) is required');
-      for (const chunk of modelFileChunks(store, request.model)) write({ chunk });
+      const format = request.format ? MODEL_FORMAT_NAMES.name(request.format) : 'tfjs';
+      if (!format) throw invalidArgument('format', `${request.format} is not a model format this service knows`);
+      for await (const chunk of modelFileChunks(store, request.model, format)) write({ chunk });
     }),
   };
 }

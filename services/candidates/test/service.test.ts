@@ -3,18 +3,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { initBackend } from '@prune/compute';
+import { initBackend, tf } from '@prune/compute';
 import {
   CandidatesServiceClient,
   ImportModelRequest,
   InspectRequest,
   MakeCandidateRequest,
+  ModelFormat,
   StructureKind,
 } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import {
   findFilterGroups,
   findResidualBlocks,
+  importOnnx,
   LayerGraph,
   loadModel,
   loadModelArtifact,
@@ -238,11 +240,11 @@ describe('CandidatesService', () => {
     });
   });
 
-  it('exports a stored model as its files in chunks, verified first: an altered model is DATA_LOSS', async () => {
-    const exportModel = (model: ArtifactRef) =>
+  it('exports a stored model as its files in chunks or converted to ONNX, verified first: an altered model is DATA_LOSS', async () => {
+    const exportModel = (model: ArtifactRef, format = ModelFormat.MODEL_FORMAT_UNSPECIFIED) =>
       new Promise<{ path: string; data: Uint8Array }[]>((resolve, reject) => {
         const chunks: { path: string; data: Uint8Array }[] = [];
-        const stream = client.exportModel({ model });
+        const stream = client.exportModel({ model, format });
         stream.on('data', (response: { chunk: { path: string; data: Uint8Array } }) => chunks.push(response.chunk));
         stream.on('error', reject);
         stream.on('end', () => resolve(chunks));
@@ -254,6 +256,23 @@ describe('CandidatesService', () => {
       expect(received.equals(fs.readFileSync(path.join(dir, name))), name).toBe(true);
     }
     expect(Math.max(...chunks.map((c) => c.data.length))).toBeLessThanOrEqual(1 << 20);
+
+    // Converted: one ONNX file that imports back to the stored model's outputs and preprocessing.
+    const onnx = await exportModel(parent, ModelFormat.MODEL_FORMAT_ONNX);
+    expect(new Set(onnx.map((c) => c.path))).toEqual(new Set(['model.onnx']));
+    const stored = await loadModelArtifact(store, parent, 'parent');
+    const imported = importOnnx(Buffer.concat(onnx.map((c) => c.data)), 'model.onnx');
+    expect(imported.metadata.preprocessing).toEqual(stored.metadata.preprocessing);
+    const x = tf.randomNormal([4, 32, 32, 3], 0, 1, 'float32', 7);
+    const difference = tf.max(
+      tf.abs(tf.sub(stored.model.predict(x) as tf.Tensor, imported.model.predict(x) as tf.Tensor)),
+    );
+    expect(difference.dataSync()[0]).toBeLessThan(1e-4);
+    await expect(exportModel(parent, 99 as ModelFormat)).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'format: 99 is not a model format this service knows',
+    });
+
     // A copy of the parent with one weight byte flipped, stored under the parent's name.
     const altered = path.join(store.root, 'dirs', 'f'.repeat(64));
     fs.cpSync(dir, altered, { recursive: true });

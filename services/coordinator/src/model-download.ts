@@ -1,7 +1,13 @@
-// DownloadModel: a run's model files, relayed chunk by chunk from the candidates service (which
+// DownloadModel: a run's model files (in the format asked for), relayed chunk by chunk from the candidates service (which
 // owns the store and verifies the model against its digest): clients take a result home without
 // access to the store. Only models of the run can be asked for.
-import type { ArtifactRef, CandidatesServiceClient, ExportModelResponse, FileChunk } from '@prune/contracts';
+import type {
+  ArtifactRef,
+  CandidatesServiceClient,
+  ExportModelResponse,
+  FileChunk,
+  ModelFormat,
+} from '@prune/contracts';
 import { failedPrecondition, invalidArgument } from '@prune/service-kit';
 import type { Replicas } from './replicas.js';
 import type { CoordinatorRun } from './run-messages.js';
@@ -21,14 +27,15 @@ export function modelOfRun(run: CoordinatorRun, uri: string): ArtifactRef {
   return found;
 }
 
-/** Streams `model`'s files to `write`; stops when `signal` aborts. */
+/** Streams `model`'s files in `format` to `write`; stops when `signal` aborts. */
 export async function relayModelFiles(
   candidates: Replicas<CandidatesServiceClient>,
   model: ArtifactRef,
+  format: ModelFormat,
   write: (chunk: FileChunk) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const stream = candidates.pick().exportModel({ model });
+  const stream = candidates.pick().exportModel({ model, format });
   const cancel = () => stream.cancel();
   signal.addEventListener('abort', cancel, { once: true });
   try {

@@ -13,6 +13,7 @@ import {
   type CoordinatorServiceServer,
   type CriterionInfo,
   type FileChunk,
+  type ModelFormat,
 } from '@prune/contracts';
 import { RunManager, type WalkPorts } from '@prune/pruning';
 import {
@@ -134,8 +135,14 @@ export class Coordinator {
   }
 
   /** The files of a model of run `runId` (its result when `uri` is empty), to `write`. */
-  async downloadModel(runId: string, uri: string, write: (chunk: FileChunk) => void, signal: AbortSignal) {
-    await relayModelFiles(this.candidatesClients, modelOfRun(this.runs.get(runId), uri), write, signal);
+  async downloadModel(
+    runId: string,
+    uri: string,
+    format: ModelFormat,
+    write: (chunk: FileChunk) => void,
+    signal: AbortSignal,
+  ) {
+    await relayModelFiles(this.candidatesClients, modelOfRun(this.runs.get(runId), uri), format, write, signal);
   }
 
   async close(): Promise<void> {
@@ -167,6 +174,7 @@ export function createCoordinatorService(coordinator: Coordinator): CoordinatorS
       await coordinator.downloadModel(
         request.runId,
         request.model?.uri ?? '',
+        request.format,
         (chunk) => write({ chunk }),
         stop.signal,
       );

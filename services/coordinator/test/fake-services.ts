@@ -51,11 +51,12 @@ export async function fakeCandidatesService(): Promise<FakeCandidates> {
         `${request.uri} is outside the model roots (/models); set PRUNE_MODEL_ROOTS of the candidates service or pass a store:// URI`,
       );
     }),
-    // A model's "files": its URI as model.json, in two chunks.
+    // A model's "files": its URI as model.json (model.<format number> when converted), in two chunks.
     exportModel: serverStream(async (request, write) => {
       const bytes = Buffer.from(request.model!.uri);
-      write({ chunk: { path: 'model.json', data: bytes.subarray(0, 8) } });
-      write({ chunk: { path: 'model.json', data: bytes.subarray(8) } });
+      const name = request.format ? `model.${request.format}` : 'model.json';
+      write({ chunk: { path: name, data: bytes.subarray(0, 8) } });
+      write({ chunk: { path: name, data: bytes.subarray(8) } });
     }),
   };
   const server = await serve({

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { RunConfig, SelectionPolicy } from '@prune/contracts';
+import { ModelFormat, RunConfig, SelectionPolicy } from '@prune/contracts';
 import { Coordinator } from '../src/service.js';
 import {
   fakeCandidatesService,
@@ -88,15 +88,21 @@ describe('StartRun', () => {
   });
 
   it('relays the files of a model of the run from the candidates service, and only of its models', async () => {
-    const download = async (uri: string) => {
+    const download = async (uri: string, format = ModelFormat.MODEL_FORMAT_UNSPECIFIED) => {
       const chunks: { path: string; data: Uint8Array }[] = [];
-      await coordinator.downloadModel('imported', uri, (c) => chunks.push(c), new AbortController().signal);
+      await coordinator.downloadModel('imported', uri, format, (c) => chunks.push(c), new AbortController().signal);
       return chunks;
     };
     const parent = ref('imported').uri;
     const chunks = await download(parent);
     expect(chunks.map((c) => c.path)).toEqual(['model.json', 'model.json']);
     expect(Buffer.concat(chunks.map((c) => c.data)).toString()).toBe(parent);
+    // The format asked for reaches the candidates service, which converts.
+    const onnx = await download(parent, ModelFormat.MODEL_FORMAT_ONNX);
+    expect(onnx.map((c) => c.path)).toEqual([
+      `model.${ModelFormat.MODEL_FORMAT_ONNX}`,
+      `model.${ModelFormat.MODEL_FORMAT_ONNX}`,
+    ]);
     await expect(download('store://dirs/' + 'f'.repeat(64))).rejects.toMatchObject({
       code: status.INVALID_ARGUMENT,
       message: `model.uri: store://dirs/${'f'.repeat(64)} is not a model of run imported`,

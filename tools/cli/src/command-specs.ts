@@ -1,12 +1,13 @@
 // Every `prune` command's flags, with what they do and their defaults: parsing and --help both
 // read these. Defaults come from where the system keeps them, never retyped here.
 import { DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
-import { PREPROCESSING_SYNTAX } from '@prune/models';
+import { MODEL_FILE_FORMATS, PREPROCESSING_SYNTAX } from '@prune/models';
 import { FINE_TUNE_STEPS, RUN_DEFAULTS } from '@prune/pruning';
 import { DEFAULT_TRAIN_CONFIG } from '@prune/train-config';
 import type { CommandSpec, FlagSpec } from './flags.js';
 
 const MODEL_EXAMPLE = '../shared/models/resnet-cifar10/resnet20-12fca82f.manifest.json';
+const MODEL_ARGUMENT = '<model.keras | model.h5 | model.onnx | model.json | keras.json | x.manifest.json>';
 
 /** Where `prune` looks for a coordinator when neither --coordinator nor PRUNE_COORDINATOR names one. */
 export const DEFAULT_COORDINATOR = '127.0.0.1:50050';
@@ -30,7 +31,7 @@ const COORDINATOR: Record<string, FlagSpec> = {
 export const INSPECT: CommandSpec = {
   name: 'inspect',
   summary: "print a model's cost and the structures that can be pruned (JSON); optionally prune it by hand",
-  arguments: '<model.keras | model.h5 | model.json | keras.json | x.manifest.json>',
+  arguments: MODEL_ARGUMENT,
   flags: {
     'remove-blocks': { type: 'string', value: 'id,id', description: 'remove these residual blocks (ids as listed)' },
     'remove-filters': {
@@ -41,15 +42,51 @@ export const INSPECT: CommandSpec = {
     },
     out: {
       type: 'string',
-      value: 'dir|file.keras',
-      description: 'write the (pruned) model there: a folder in the TF.js layers format, or a Keras 3 .keras file',
+      value: 'dir|file.keras|file.onnx',
+      description:
+        'write the (pruned) model there: a folder in the TF.js layers format, a Keras 3 .keras or an ONNX .onnx file',
     },
     layers: { type: 'boolean', description: "include every layer's cost" },
+    latency: {
+      type: 'boolean',
+      description:
+        'measure latency at batch 1 and 64 on the TF.js backend and in ONNX Runtime (median of 20 warm runs)',
+    },
     preprocessing: PREPROCESSING,
   },
   examples: [
     `npx prune inspect ${MODEL_EXAMPLE}`,
     `npx prune inspect ${MODEL_EXAMPLE} --remove-blocks layer1.1.add --remove-filters layer2.0.conv1=0,1 --out pruned/`,
+  ],
+};
+
+export const EXPORT: CommandSpec = {
+  name: 'export',
+  summary: 'write a model in another format: a TF.js layers folder, a Keras 3 .keras or an ONNX .onnx file',
+  arguments: MODEL_ARGUMENT,
+  flags: {
+    out: {
+      type: 'string',
+      value: 'dir|file.keras|file.onnx',
+      description: 'where to write it, a new folder or file (required)',
+    },
+    format: {
+      type: 'string',
+      value: MODEL_FILE_FORMATS.join('|'),
+      description: 'the format to write',
+      default: 'what --out names: .keras, .onnx, else a TF.js layers folder',
+    },
+    layout: {
+      type: 'string',
+      value: 'nchw|nhwc',
+      description: "the ONNX model's image input layout",
+      default: 'nchw, as PyTorch models take',
+    },
+    preprocessing: PREPROCESSING,
+  },
+  examples: [
+    `npx prune export ${MODEL_EXAMPLE} --out resnet20.onnx`,
+    'npx prune export model.onnx --preprocessing torch-cifar --out model/',
   ],
 };
 
@@ -166,7 +203,7 @@ export const RUN: CommandSpec = {
       type: 'string',
       value: 'dir',
       description:
-        'download the pruned model there when the run succeeds: a folder (TF.js layers format) or a .keras file',
+        'download the pruned model there when the run succeeds: a folder (TF.js layers format), a .keras or an .onnx file',
     },
   },
   examples: [
@@ -234,8 +271,8 @@ export const DOWNLOAD: CommandSpec = {
     ...COORDINATOR,
     out: {
       type: 'string',
-      value: 'dir|file.keras',
-      description: 'a new folder (TF.js layers format) or a new .keras file (Keras 3); required',
+      value: 'dir|file.keras|file.onnx',
+      description: 'a new folder (TF.js layers format), a new .keras file (Keras 3) or .onnx file (ONNX); required',
     },
     model: {
       type: 'string',

@@ -1,17 +1,20 @@
-// `prune inspect <model> [--remove-blocks a,b] [--remove-filters group=0,3,7 ...] [--out dir]`
+// `prune inspect <model> [--remove-blocks a,b] [--remove-filters group=0,3,7 ...] [--out dir|x.keras|x.onnx]`
 import {
   findFilterGroups,
   findResidualBlocks,
   LayerGraph,
   loadModel,
+  measureLatency,
   modelCost,
   parsePreprocessing,
   removeFilters,
+  RECORDS_PREPROCESSING,
   removeResidualBlocks,
-  saveKeras3Archive,
-  saveLayersModel,
+  saveModelAs,
+  modelFileFormatOf,
 } from '@prune/models';
 import type { tfl } from '@prune/compute';
+import type { ModelMetadata, OnnxExportOptions } from '@prune/models';
 import { INSPECT } from './command-specs.js';
 import { booleanFlag, parseFlags, stringFlag, stringsFlag } from './flags.js';
 import { UsageError } from './usage-error.js';
@@ -81,18 +84,24 @@ export async function inspectCommand(argv: string[]): Promise<object> {
     const parent = modelCost(model);
     result = { parent: { macs: parent.macs, params: parent.params }, ...describe(kept, withLayers) };
   }
-  if (out) {
-    if (out.endsWith('.keras')) {
-      await saveKeras3Archive(kept, out);
-      result['saved'] = out;
-    } else {
-      result['saved'] = await saveLayersModel(out, kept, { ...metadata, source: positionals[0]! });
-    }
-    if (!metadata.preprocessing || out.endsWith('.keras'))
-      console.error(
-        `note: ${out} records no preprocessing${metadata.preprocessing ? ` (this model's: ${JSON.stringify(metadata.preprocessing)})` : ''}; ` +
-          'a run on it needs --preprocessing (see prune run --help)',
-      );
-  }
+  if (booleanFlag(values, 'latency')) result['latency'] = await measureLatency(kept);
+  if (out) result['saved'] = await saveWithNote(out, kept, { ...metadata, source: positionals[0]! });
   return result;
+}
+
+/** Saves `model` to `out` (its format by name unless given), saying when no preprocessing goes with it. */
+export async function saveWithNote(
+  out: string,
+  model: tfl.LayersModel,
+  metadata: ModelMetadata,
+  format = modelFileFormatOf(out),
+  onnx?: OnnxExportOptions,
+): Promise<string> {
+  const saved = await saveModelAs(out, model, metadata, format, onnx);
+  if (!metadata.preprocessing || !RECORDS_PREPROCESSING[format])
+    console.error(
+      `note: ${out} records no preprocessing${metadata.preprocessing ? ` (this model's: ${JSON.stringify(metadata.preprocessing)})` : ''}; ` +
+        'a run on it needs --preprocessing (see prune run --help)',
+    );
+  return saved;
 }

@@ -1,7 +1,8 @@
 // The `prune` command line. Exit codes: 0 done (or help shown), 1 an error or a failed run,
 // 2 a usage error, 3 a cancelled run, 130 interrupted (the run goes on on the coordinator).
 import { initBackend } from '@prune/compute';
-import { CANCEL, DOWNLOAD, GC, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
+import { CANCEL, DOWNLOAD, EXPORT, GC, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
+import { exportCommand } from './export.js';
 import { gcCommand } from './gc.js';
 import { closest, commandHelp, type CommandSpec } from './flags.js';
 import { inspectCommand } from './inspect.js';
@@ -23,6 +24,13 @@ const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = [
     async (argv) => {
       await initBackend(undefined, () => {});
       console.log(JSON.stringify(await inspectCommand(argv), null, 2));
+    },
+  ],
+  [
+    EXPORT,
+    async (argv) => {
+      await initBackend(undefined, () => {});
+      console.log(`wrote ${await exportCommand(argv)}`);
     },
   ],
   [RUN, runCommand],

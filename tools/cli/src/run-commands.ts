@@ -2,10 +2,8 @@
 // found with --coordinator host:port, else PRUNE_COORDINATOR, else 127.0.0.1:50050; `prune run`
 // starts the services on this machine when none is configured or running there.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { initBackend } from '@prune/compute';
-import { loadModel, saveKeras3Archive } from '@prune/models';
+import { modelFileFormatOf, RECORDS_PREPROCESSING } from '@prune/models';
 import { FILTER_MATCH_NAMES, PHASE_NAMES, RUN_STATE_NAMES, SELECTION_POLICY_NAMES, type Run } from '@prune/contracts';
 import { writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
@@ -211,38 +209,33 @@ async function answers(address: string): Promise<boolean> {
   return (await checkHealth(address, '', 1000).catch(() => 'unreachable')) === 'SERVING';
 }
 
-/** --out must be a new .keras file or a new or empty folder: a run never overwrites files the user has. */
+/**
+ * --out must be a new .keras or .onnx file or a new or empty folder: a run never overwrites files
+ * the user has.
+ */
 function checkOut(out: string): void {
-  if (out.endsWith('.keras') && !fs.existsSync(path.dirname(path.resolve(out))))
+  const file = modelFileFormatOf(out) !== 'tfjs';
+  if (file && !fs.existsSync(path.dirname(path.resolve(out))))
     throw new UsageError(`--out: the folder of ${out} does not exist`);
   if (!fs.existsSync(out)) return;
-  if (out.endsWith('.keras')) throw new UsageError(`--out: ${out} exists; name a new file`);
+  if (file) throw new UsageError(`--out: ${out} exists; name a new file`);
   if (!fs.statSync(out).isDirectory() || fs.readdirSync(out).length > 0)
     throw new UsageError(`--out: ${out} exists and is not an empty folder; name a new folder`);
 }
 
 /**
- * Downloads a run's model to `out`: a folder (TF.js layers format, as stored), or a Keras 3
- * archive when `out` ends in .keras (converted here). Returns the model's URI and what was written.
+ * Downloads a run's model to `out` in the format its name asks for: a folder (TF.js layers, as
+ * stored), a Keras 3 .keras or an ONNX .onnx file (converted by the system). Returns the model's
+ * URI and what was written.
  */
 async function downloadTo(client: CoordinatorClient, runId: string, out: string, model?: string) {
-  if (!out.endsWith('.keras')) return client.download(runId, out, model);
-  const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-download-'));
-  try {
-    const { uri } = await client.download(runId, path.join(temp, 'model'), model);
-    await initBackend(undefined, () => {});
-    const loaded = await loadModel(path.join(temp, 'model', 'model.json'));
-    try {
-      await saveKeras3Archive(loaded.model, out);
-    } finally {
-      loaded.model.dispose();
-    }
-    const preprocessing = JSON.stringify(loaded.metadata.preprocessing);
-    console.error(`note: .keras files record no preprocessing; this model's is ${preprocessing}`);
-    return { uri, files: [path.basename(out)] };
-  } finally {
-    fs.rmSync(temp, { recursive: true, force: true });
-  }
+  const format = modelFileFormatOf(out);
+  const written = await client.download(runId, out, { model, format });
+  if (!RECORDS_PREPROCESSING[format])
+    console.error(
+      `note: ${out} records no preprocessing: declare the model's (see prune report ${runId}) when you use it`,
+    );
+  return written;
 }
 
 export async function runCommand(argv: string[]): Promise<void> {

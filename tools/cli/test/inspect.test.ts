@@ -78,3 +78,40 @@ describe('npx prune inspect', () => {
     expect(prune('frobnicate').code).toBe(2);
   });
 });
+
+describe('npx prune export', () => {
+  it('writes a model as ONNX (preprocessing kept) and back as TF.js, with the same cost; measures latency', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-export-'));
+    const onnx = path.join(dir, 'resnet20.onnx');
+    const written = prune('export', RESNET20, '--out', onnx);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout.trim()).toBe(`wrote ${onnx}`);
+    expect(ownLines(written.stderr)).toEqual([]); // the ONNX file records the preprocessing: no note
+    const back = prune('export', onnx, '--out', path.join(dir, 'tfjs'));
+    expect(back.code, back.stderr).toBe(0);
+    const stored = JSON.parse(fs.readFileSync(path.join(dir, 'tfjs', 'model.json'), 'utf8'));
+    expect(stored.userDefinedMetadata.preprocessing.kind).toBe('channel-mean-std');
+    const inspected = prune('inspect', onnx, '--latency');
+    expect(inspected.code, inspected.stderr).toBe(0);
+    const info = JSON.parse(inspected.stdout);
+    expect(info.macs).toBe(40551040);
+    expect(info.latency.map((l: { engine: string; batch: number }) => `${l.engine}@${l.batch}`)).toEqual([
+      expect.stringMatching(/^tfjs-\w+@1$/),
+      'onnxruntime-cpu@1',
+      expect.stringMatching(/^tfjs-\w+@64$/),
+      'onnxruntime-cpu@64',
+    ]);
+    for (const l of info.latency) expect(l.medianMs).toBeGreaterThan(0);
+  });
+
+  it('refuses an existing --out, an unknown format and a format the file name contradicts (exit 2)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-export-'));
+    expect(prune('export', RESNET20, '--out', dir).stderr).toContain(`--out: ${dir} exists; name a new file or folder`);
+    const unknown = prune('export', RESNET20, '--out', path.join(dir, 'x'), '--format', 'tflite');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('--format: "tflite" is not a model format; use tfjs, keras, onnx');
+    const contradicted = prune('export', RESNET20, '--out', path.join(dir, 'x.keras'), '--format', 'onnx');
+    expect(contradicted.code).toBe(2);
+    expect(contradicted.stderr).toContain('--format onnx with --out');
+  });
+});

@@ -1,0 +1,46 @@
+// The formats a model leaves the system in, chosen by the target path: a folder in the TF.js
+// layers format (as stored), a Keras 3 `.keras` archive, or an ONNX `.onnx` file.
+import type { tfl } from '@prune/compute';
+import { InvalidArgumentError } from '@prune/errors';
+import { saveKeras3Archive } from './keras3-export.js';
+import { saveLayersModel } from './layers-format.js';
+import type { ModelMetadata } from './metadata.js';
+import { saveOnnxModel, type OnnxExportOptions } from './onnx/onnx-export.js';
+
+export const MODEL_FILE_FORMATS = ['tfjs', 'keras', 'onnx'] as const;
+export type ModelFileFormat = (typeof MODEL_FILE_FORMATS)[number];
+
+/** Whether the format keeps the model's declared preprocessing (Keras archives have no place for it). */
+export const RECORDS_PREPROCESSING: Record<ModelFileFormat, boolean> = { tfjs: true, keras: false, onnx: true };
+
+/** The format a path asks for: `.keras` and `.onnx` files, anything else a folder. */
+export function modelFileFormatOf(out: string): ModelFileFormat {
+  if (out.endsWith('.keras')) return 'keras';
+  if (out.endsWith('.onnx')) return 'onnx';
+  return 'tfjs';
+}
+
+/** `text` as a format name, or an error naming `field` and the choices. */
+export function parseModelFileFormat(text: string, field: string): ModelFileFormat {
+  if ((MODEL_FILE_FORMATS as readonly string[]).includes(text)) return text as ModelFileFormat;
+  throw new InvalidArgumentError(`${field}: "${text}" is not a model format; use ${MODEL_FILE_FORMATS.join(', ')}`);
+}
+
+/** Writes `model` to `out` in `format` (by default the one `out` asks for); returns the file written. */
+export async function saveModelAs(
+  out: string,
+  model: tfl.LayersModel,
+  metadata: ModelMetadata,
+  format: ModelFileFormat = modelFileFormatOf(out),
+  onnx?: OnnxExportOptions,
+): Promise<string> {
+  if (format === 'keras') {
+    await saveKeras3Archive(model, out);
+    return out;
+  }
+  if (format === 'onnx') {
+    saveOnnxModel(out, model, metadata, onnx);
+    return out;
+  }
+  return saveLayersModel(out, model, metadata);
+}
