@@ -53,3 +53,4 @@ export {
 export type { ModelFileFormat } from './model-files.js';
 export { measureLatency } from './latency.js';
 export type { LatencyMeasurement } from './latency.js';
+export { hasFoldedBatchNorm, restoreBatchNorm } from './batch-norm-restore.js';

@@ -3,20 +3,27 @@
 // loaded (layer classes are allow-listed, no code from the file runs) and saved into the store.
 // With a dataset named, the model must fit it: its input shape and classes are the dataset's.
 // A declared preprocessing replaces the file's and is stored with the model; a model that ends up
-// with none is refused with the error that shows how to declare it.
+// with none is refused with the error that shows how to declare it. A model without batch norm
+// (as ONNX exporters leave a network, its batch norms folded into the convolutions) gets them back.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { datasetInfo, fileUnderRoots } from '@prune/data';
+import { datasetInfo, fileUnderRoots, openDatasetSample } from '@prune/data';
 import {
   assertPreprocessingChannels,
+  hasFoldedBatchNorm,
   loadModel,
   loadModelArtifact,
   parsePreprocessing,
+  preprocessImages,
   putModelArtifact,
+  restoreBatchNorm,
   type LoadedModel,
 } from '@prune/models';
+import { resolvePreprocessing } from '@prune/training';
 import { invalidArgument } from '@prune/service-kit';
 import type { ArtifactRef, ArtifactStore } from '@prune/store';
+
+const CALIBRATION_IMAGES = 256;
 
 export async function importModel(
   store: ArtifactStore,
@@ -51,13 +58,32 @@ export async function importModel(
   return storeFitting(await loadModel(real, { preprocessing }), store, dataset);
 }
 
-/** Stores a loaded model once it fits the dataset (and disposes of it). */
+/**
+ * Stores a loaded model once it fits the dataset (and disposes of it); batch norms an exporter
+ * folded away are put back first, so that the model fine-tunes like the network it was.
+ */
 async function storeFitting(loaded: LoadedModel, store: ArtifactStore, dataset: string): Promise<ArtifactRef> {
+  let model = loaded.model;
   try {
     assertFitsDataset(loaded, dataset);
-    return await putModelArtifact(store, loaded.model, loaded.metadata);
+    if (dataset && loaded.metadata.preprocessing && hasFoldedBatchNorm(model))
+      model = await withBatchNorm(loaded, dataset);
+    return await putModelArtifact(store, model, loaded.metadata);
   } finally {
+    if (model !== loaded.model) model.dispose();
     loaded.model.dispose();
+  }
+}
+
+/** Batch norms set from the convolutions' outputs on 256 training images of the dataset. */
+async function withBatchNorm({ model, metadata }: LoadedModel, dataset: string) {
+  const data = await openDatasetSample(`${dataset}:train`, CALIBRATION_IMAGES, 0);
+  const preprocessing = await resolvePreprocessing(metadata);
+  const x = preprocessImages(data.pixels, [data.count, data.height, data.width, data.channels], preprocessing);
+  try {
+    return await restoreBatchNorm(model, x);
+  } finally {
+    x.dispose();
   }
 }
 

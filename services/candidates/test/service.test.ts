@@ -26,6 +26,8 @@ import { callUnary, serve, type RunningServer } from '@prune/service-kit';
 import { ArtifactStore, type ArtifactRef } from '@prune/store';
 import { candidatesBinding } from '../src/service.js';
 
+const ONNX_FIXTURES = path.resolve(import.meta.dirname, '../../../libs/models/test/fixtures');
+
 describe('CandidatesService', () => {
   let server: RunningServer;
   let client: InstanceType<typeof CandidatesServiceClient>;
@@ -54,7 +56,7 @@ describe('CandidatesService', () => {
         score: c,
       })),
     );
-    const binding = candidatesBinding({ store, modelRoots: [path.join(sharedDir(), 'models')] });
+    const binding = candidatesBinding({ store, modelRoots: [path.join(sharedDir(), 'models'), ONNX_FIXTURES] });
     server = await serve({
       address: '127.0.0.1:0',
       services: [binding],
@@ -159,6 +161,20 @@ describe('CandidatesService', () => {
       code: grpc.status.NOT_FOUND,
       details: expect.stringContaining('model:'),
     });
+  });
+
+  it('imports a PyTorch-exported ONNX model with its folded batch norms put back: the same predictions', async () => {
+    const file = path.join(ONNX_FIXTURES, 'resnet20-cifar.onnx');
+    const { model } = await importModel(file, 'cifar10-jpeg', 'torch-cifar');
+    const stored = await loadModelArtifact(store, model, 'model');
+    const original = await loadModel(file);
+    expect(original.model.layers.some((l) => l.getClassName() === 'BatchNormalization')).toBe(false);
+    expect(stored.model.layers.filter((l) => l.getClassName() === 'BatchNormalization')).toHaveLength(19);
+    const x = tf.randomNormal([8, 32, 32, 3], 0, 1, 'float32', 3);
+    const difference = tf.max(
+      tf.abs(tf.sub(stored.model.predict(x) as tf.Tensor, original.model.predict(x) as tf.Tensor)),
+    );
+    expect(difference.dataSync()[0]).toBeLessThan(1e-3);
   });
 
   it('imports a model file under its model roots into the store, and checks store references', async () => {

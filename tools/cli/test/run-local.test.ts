@@ -58,10 +58,6 @@ describe('prune run --local', () => {
       '--data',
       'cifar10-jpeg',
       ...tiny,
-      // Its batch norms are folded into the convolutions (as exporters do): without them fine-tuning
-      // at the default 0.01 diverges within steps.
-      '--learning-rate',
-      '0.001',
       ...small,
       '--out',
       out,
