@@ -1,7 +1,7 @@
 // Measured latency, so users see the speed-up MACs promise: the model on the active TF.js backend
 // and, exported to ONNX, in ONNX Runtime (onnxruntime-node, CPU), warm, median of N runs.
-import * as ort from 'onnxruntime-node';
 import { tf, type tfl } from '@prune/compute';
+import { InvalidArgumentError } from '@prune/errors';
 import { exportOnnx } from './onnx/onnx-export.js';
 
 export interface LatencyMeasurement {
@@ -29,14 +29,27 @@ async function timeRuns(runs: number, once: () => Promise<void>): Promise<number
   return median(times);
 }
 
-/** Latency of `model` at each batch size on TF.js (backend `tf.getBackend()`) and ONNX Runtime. */
+/**
+ * Latency of `model` at each batch size on TF.js (backend `tf.getBackend()`) and, unless it has no
+ * ONNX export (`onnxSkipped` says why), in ONNX Runtime.
+ */
 export async function measureLatency(
   model: tfl.LayersModel,
   options: { batches?: number[]; runs?: number } = {},
-): Promise<LatencyMeasurement[]> {
+): Promise<{ measurements: LatencyMeasurement[]; onnxSkipped?: string }> {
   const runs = options.runs ?? 20;
   const shape = model.inputs[0]!.shape.slice(1) as number[];
-  const session = await ort.InferenceSession.create(exportOnnx(model), { graphOptimizationLevel: 'all' });
+  // Loaded here, not with the library: services that never measure latency never load its addon.
+  const ort = await import('onnxruntime-node');
+  let onnx: Uint8Array | undefined;
+  let onnxSkipped: string | undefined;
+  try {
+    onnx = exportOnnx(model);
+  } catch (error) {
+    if (!(error instanceof InvalidArgumentError)) throw error;
+    onnxSkipped = error.message;
+  }
+  const session = onnx ? await ort.InferenceSession.create(onnx, { graphOptimizationLevel: 'all' }) : undefined;
   const results: LatencyMeasurement[] = [];
   try {
     for (const batch of options.batches ?? [1, 64]) {
@@ -58,15 +71,18 @@ export async function measureLatency(
           }),
         ),
       );
-      const nchw = shape.length === 3 ? tf.transpose(x, [0, 3, 1, 2]) : x.clone();
-      const feeds = {
-        [session.inputNames[0]!]: new ort.Tensor('float32', nchw.dataSync() as Float32Array, nchw.shape),
-      };
-      results.push(row('onnxruntime-cpu', await timeRuns(runs, async () => void (await session.run(feeds)))));
-      tf.dispose([x, nchw]);
+      if (session) {
+        const nchw = shape.length === 3 ? tf.transpose(x, [0, 3, 1, 2]) : x.clone();
+        const feeds = {
+          [session.inputNames[0]!]: new ort.Tensor('float32', nchw.dataSync() as Float32Array, nchw.shape),
+        };
+        nchw.dispose();
+        results.push(row('onnxruntime-cpu', await timeRuns(runs, async () => void (await session.run(feeds)))));
+      }
+      x.dispose();
     }
   } finally {
-    await session.release();
+    await session?.release();
   }
-  return results;
+  return { measurements: results, ...(onnxSkipped ? { onnxSkipped } : {}) };
 }

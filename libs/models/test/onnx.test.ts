@@ -129,6 +129,15 @@ describe('ONNX import refuses what it cannot import, naming the node', () => {
     );
   });
 
+  it('external data that a link beside the model points elsewhere to', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'onnx-link-'));
+    fs.copyFileSync(fixture('resnet20-cifar-dynamo.onnx'), path.join(dir, 'model.onnx'));
+    fs.symlinkSync(fixture('resnet20-cifar-dynamo.onnx.data'), path.join(dir, 'resnet20-cifar-dynamo.onnx.data'));
+    expect(() => importOnnx(fs.readFileSync(path.join(dir, 'model.onnx')), path.join(dir, 'model.onnx'))).toThrow(
+      /external data location "resnet20-cifar-dynamo\.onnx\.data" must be a file beside the model/,
+    );
+  });
+
   it('a grouped convolution and an old opset', () => {
     const grouped = edited((m) => {
       m.graph!.node!.find((n) => n.opType === 'Conv')!.attribute!.push({ name: 'group', type: 2, i: 3 });
@@ -182,6 +191,20 @@ describe('ONNX export', () => {
     expect(back.metadata.preprocessing).toEqual(CIFAR_RESNET_PREPROCESSING);
     expect(maxAbsDiff(back.model.predict(x) as tf.Tensor, ours)).toBeLessThan(1e-5);
     expect(modelCost(back.model).macs).toBe(modelCost(pruned).macs);
+  });
+
+  it("round-trips 'same' max and average pooling (written as explicit pads) and flattening of a map", async () => {
+    const input = tfl.input({ shape: [9, 9, 3] });
+    let x = tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(input) as tfl.SymbolicTensor;
+    x = tfl.layers.maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.averagePooling2d({ poolSize: 2, strides: 2, padding: 'same' }).apply(x) as tfl.SymbolicTensor;
+    x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
+    const model = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 5 }).apply(x) as tfl.SymbolicTensor });
+    const images = tf.randomNormal([4, 9, 9, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const expected = model.predict(images) as tf.Tensor;
+    const onnx = exportOnnx(model);
+    expect(maxAbsDiff(expected, await runOnnx(onnx, images))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(expected, importOnnx(onnx, 'pools.onnx').model.predict(images) as tf.Tensor)).toBeLessThan(1e-5);
   });
 
   it('refuses a layer it has no ONNX rule for, by name', () => {

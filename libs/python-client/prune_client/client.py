@@ -13,6 +13,12 @@ from google.protobuf import json_format
 from prune_client._stubs import common_pb2, coordinator_pb2, coordinator_pb2_grpc
 
 _FILE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-")
+# The formats a model is downloaded in (DownloadModelRequest.format), as the CLI names them.
+_FORMATS = {
+    "tfjs": common_pb2.MODEL_FORMAT_TFJS_LAYERS,
+    "keras": common_pb2.MODEL_FORMAT_KERAS,
+    "onnx": common_pb2.MODEL_FORMAT_ONNX,
+}
 
 
 class RunFailed(RuntimeError):
@@ -130,31 +136,45 @@ class PruneClient:
             "config": json_format.MessageToDict(run.config, preserving_proto_field_name=True),
         }
 
-    def download(self, run_id: str, folder: str, model_uri: str = "") -> str:
-        """Writes the run's result (or another of its models) into `folder` (new or empty), checked
-        against the model's digest; returns the model's URI."""
+    def download(self, run_id: str, out: str, model_uri: str = "", format: str = "tfjs") -> str:
+        """Writes the run's result (or another of its models) to `out`; returns the model's URI.
+        format "tfjs" (as stored): `out` is a new or empty folder, checked against the model's
+        digest here. "onnx" or "keras" (converted by the system after it checks the stored model):
+        `out` is a new file."""
         uri = model_uri or self.get(run_id).result_model.uri
         if not uri:
             raise ValueError(f"run {run_id} has no result yet; name one of its models")
-        if os.path.exists(folder) and os.listdir(folder):
-            raise ValueError(f"{folder} exists and is not empty; name a new folder")
-        parent = os.path.dirname(os.path.abspath(folder))
+        if format not in _FORMATS:
+            raise ValueError(f"format {format!r} is not one of {', '.join(_FORMATS)}")
+        if format == "tfjs" and os.path.exists(out) and os.listdir(out):
+            raise ValueError(f"{out} exists and is not empty; name a new folder")
+        if format != "tfjs" and os.path.exists(out):
+            raise ValueError(f"{out} exists; name a new file")
+        parent = os.path.dirname(os.path.abspath(out))
         os.makedirs(parent, exist_ok=True)
         partial = tempfile.mkdtemp(prefix=".partial-", dir=parent)
         try:
-            request = coordinator_pb2.DownloadModelRequest(run_id=run_id, model=common_pb2.ArtifactRef(uri=uri))
+            request = coordinator_pb2.DownloadModelRequest(
+                run_id=run_id, model=common_pb2.ArtifactRef(uri=uri), format=_FORMATS[format]
+            )
             for response in self._stub.DownloadModel(request, metadata=self._metadata):
                 name = response.chunk.path
                 if not name or name in (".", "..") or not set(name) <= _FILE_NAME_CHARS:
                     raise ValueError(f"the coordinator sent a bad file name {name!r}")
                 with open(os.path.join(partial, name), "ab") as f:
                     f.write(response.chunk.data)
+            if format != "tfjs":
+                received = os.path.join(partial, f"model.{format}")
+                if not os.path.isfile(received):
+                    raise ValueError(f"the coordinator sent no model.{format}")
+                os.rename(received, out)
+                return uri
             digest = directory_digest(partial)
             if f"store://dirs/{digest}" != uri:
                 raise ValueError(f"the files received for {uri} have digest {digest}: altered or incomplete")
-            if os.path.isdir(folder):
-                os.rmdir(folder)
-            os.rename(partial, folder)
+            if os.path.isdir(out):
+                os.rmdir(out)
+            os.rename(partial, out)
             return uri
         finally:
             shutil.rmtree(partial, ignore_errors=True)

@@ -6,7 +6,9 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { initBackend } from '@prune/compute';
 import { sharedDir } from '@prune/data';
+import { loadModel, modelCost } from '@prune/models';
 import { pythonEnvironment, startLocalServices, type LocalServices } from '@prune/service-kit';
 
 const EXAMPLE = path.resolve(import.meta.dirname, '../examples/prune_model.py');
@@ -26,6 +28,7 @@ describe('prune_client (Python) against the real coordinator', () => {
   let services: LocalServices;
 
   beforeAll(async () => {
+    await initBackend(undefined, () => {});
     python = await pythonEnvironment('client', ['grpcio', 'grpcio-tools', 'protobuf'], ['grpc', 'grpc_tools']);
     services = await startLocalServices(path.resolve(import.meta.dirname, '../../../services'), {
       env: { PRUNE_STORE_DIR: path.join(dir, 'store') },
@@ -50,6 +53,23 @@ describe('prune_client (Python) against the real coordinator', () => {
     expect(result.stdout).toMatch(/^MACs: 40\.55M -> \d+\.\d\dM \(-\d+\.\d\d%\)$/m);
     expect(result.stdout).toMatch(/^model store:\/\/dirs\/[0-9a-f]{64} written to /m);
     expect(fs.readdirSync(out).sort()).toEqual(['model.json', 'weights.bin']);
+
+    // The same model as ONNX, converted by the system: an ONNX file our importer reads back.
+    const runId = /^run (run-\S+) started$/m.exec(result.stdout)![1]!;
+    const onnx = path.join(dir, 'pruned.onnx');
+    const script = [
+      'import sys',
+      `sys.path.insert(0, ${JSON.stringify(path.resolve(import.meta.dirname, '..'))})`,
+      'from prune_client import PruneClient',
+      `PruneClient(${JSON.stringify(services.coordinator)}).download(${JSON.stringify(runId)}, ${JSON.stringify(onnx)}, format="onnx")`,
+    ].join('\n');
+    const downloaded = await new Promise<string>((resolve) =>
+      execFile(python, ['-c', script], { encoding: 'utf8' }, (error, _, stderr) => resolve(error ? stderr : '')),
+    );
+    expect(downloaded).toBe('');
+    const { model, metadata } = await loadModel(onnx);
+    expect(metadata.preprocessing?.kind).toBe('channel-mean-std');
+    expect(modelCost(model).macs).toBeLessThan(40_551_040);
   });
 
   it('a refused configuration comes back with the status and the field', async () => {

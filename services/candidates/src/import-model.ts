@@ -3,8 +3,8 @@
 // loaded (layer classes are allow-listed, no code from the file runs) and saved into the store.
 // With a dataset named, the model must fit it: its input shape and classes are the dataset's.
 // A declared preprocessing replaces the file's and is stored with the model; a model that ends up
-// with none is refused with the error that shows how to declare it. A model without batch norm
-// (as ONNX exporters leave a network, its batch norms folded into the convolutions) gets them back.
+// with none is refused with the error that shows how to declare it. An ONNX model without batch
+// norm (exporters fold it into the convolutions) gets it back, set on the dataset's images.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { datasetInfo, fileUnderRoots, openDatasetSample } from '@prune/data';
@@ -59,14 +59,19 @@ export async function importModel(
 }
 
 /**
- * Stores a loaded model once it fits the dataset (and disposes of it); batch norms an exporter
- * folded away are put back first, so that the model fine-tunes like the network it was.
+ * Stores a loaded model once it fits the dataset (and disposes of it); the batch norms an ONNX
+ * exporter folded away are put back first, so that the model fine-tunes like the network it was.
  */
 async function storeFitting(loaded: LoadedModel, store: ArtifactStore, dataset: string): Promise<ArtifactRef> {
   let model = loaded.model;
   try {
     assertFitsDataset(loaded, dataset);
-    if (dataset && loaded.metadata.preprocessing && hasFoldedBatchNorm(model))
+    if (
+      dataset &&
+      loaded.metadata.preprocessing &&
+      loaded.metadata.source.endsWith('.onnx') &&
+      hasFoldedBatchNorm(model)
+    )
       model = await withBatchNorm(loaded, dataset);
     return await putModelArtifact(store, model, loaded.metadata);
   } finally {

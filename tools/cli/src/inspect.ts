@@ -84,7 +84,11 @@ export async function inspectCommand(argv: string[]): Promise<object> {
     const parent = modelCost(model);
     result = { parent: { macs: parent.macs, params: parent.params }, ...describe(kept, withLayers) };
   }
-  if (booleanFlag(values, 'latency')) result['latency'] = await measureLatency(kept);
+  if (booleanFlag(values, 'latency')) {
+    const { measurements, onnxSkipped } = await measureLatency(kept);
+    result['latency'] = measurements;
+    if (onnxSkipped) result['latencyOnnxSkipped'] = onnxSkipped;
+  }
   if (out) result['saved'] = await saveWithNote(out, kept, { ...metadata, source: positionals[0]! });
   return result;
 }

@@ -102,7 +102,7 @@ function slice(data: TensorValues, inputs: (TensorValues | undefined)[]): Tensor
     const dim = data.dims[axis]!;
     const s = steps?.[i] ?? 1;
     const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
-    const first = s > 0 ? clamp(starts![i]!, 0, dim) : clamp(starts![i]!, -1, dim - 1);
+    const first = s > 0 ? clamp(starts![i]!, 0, dim) : clamp(starts![i]!, 0, dim - 1);
     const last = s > 0 ? clamp(ends![i]!, 0, dim) : clamp(ends![i]!, -1, dim - 1);
     begin[axis] = first;
     step[axis] = s;

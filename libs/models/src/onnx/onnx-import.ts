@@ -203,6 +203,18 @@ class GraphImporter implements LoweringContext {
   }
 }
 
+function recordedPreprocessing(json: string, file: string): Preprocessing {
+  try {
+    const value = JSON.parse(json) as Preprocessing;
+    if (value.kind === 'channel-mean-std' || value.kind === 'pixel-mean') return value;
+  } catch {
+    // reported below
+  }
+  throw new ModelFormatError(
+    `${file}: metadata ${PREPROCESSING_KEY} is not a preprocessing; declare it with --preprocessing`,
+  );
+}
+
 function isPerm(node: NodeProto, perm: number[]): boolean {
   return (
     node.attribute

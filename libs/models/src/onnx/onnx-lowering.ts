@@ -177,6 +177,10 @@ const conv: LoweringRule = (node, inputs, attributes, context) => {
 const batchNorm: LoweringRule = (node, inputs, attributes, context) => {
   const l = new Lowering(node, inputs, attributes, context);
   const x = l.activation();
+  if (x.flattenedFrom || x.channelsLast)
+    throw l.fail(
+      'batch normalization of a flattened or transposed map is not supported (of [N, C, H, W] and [N, C] is)',
+    );
   const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => l.weight(i));
   const [y, layer] = l.apply(
     (name) => batchNormalization({ epsilon: attributes.float('epsilon', 1e-5), momentum: 0.9, axis: -1, name }),
@@ -219,11 +223,9 @@ const sigmoid: LoweringRule = (node, inputs, attributes, context) => {
     mul.input.includes(node.input![0]!)
   ) {
     const l = new Lowering(mul, inputs, attributes, context);
-    const [y] = l.apply(
-      (name) => tfl.layers.activation({ activation: 'swish', name }),
-      l.activation(mul.input.indexOf(out) === 0 ? 1 : 0).tensor,
-    );
-    context.define(mul, { kind: 'activation', tensor: y, nonNegative: false });
+    const x = l.activation(mul.input.indexOf(out) === 0 ? 1 : 0);
+    const [y] = l.apply((name) => tfl.layers.activation({ activation: 'swish', name }), x.tensor);
+    context.define(mul, { ...x, tensor: y, nonNegative: false });
     context.markLowered(node);
     return;
   }
@@ -242,14 +244,17 @@ const add: LoweringRule = (node, inputs, attributes, context) => {
       );
   });
   if (terms.length === 1) return l.define(terms[0]!);
-  const shapes = terms.map((t) => `[${onnxDims(t)}]`);
-  if (new Set(shapes).size > 1)
-    throw l.fail(`adds tensors of shapes ${shapes.join(' and ')}; broadcasting is not supported`);
+  // Terms must agree in shape and in how their elements are laid out (see Activation).
+  const layouts = terms.map((t) => `[${onnxDims(t)}]${JSON.stringify([t.flattenedFrom, !!t.channelsLast])}`);
+  if (new Set(layouts).size > 1)
+    throw l.fail(
+      `adds tensors of shapes ${terms.map((t) => `[${onnxDims(t)}]`).join(' and ')} laid out differently; broadcasting is not supported`,
+    );
   const [y] = l.apply(
     (name) => tfl.layers.add({ name }),
     terms.map((t) => t.tensor),
   );
-  l.define({ tensor: y, nonNegative: terms.every((t) => t.nonNegative), pooled: terms[0]!.pooled });
+  l.define({ ...terms[0]!, tensor: y, nonNegative: terms.every((t) => t.nonNegative) });
 };
 
 function pool(kind: 'max' | 'average'): LoweringRule {
@@ -268,18 +273,28 @@ function pool(kind: 'max' | 'average'): LoweringRule {
       });
       if (differs) throw l.fail('ceil_mode=1 changes the output size here; only floor rounding is supported');
     }
-    const anyPad = pads.some((p) => p !== 0);
+    const sizes = [x.tensor.shape[1]!, x.tensor.shape[2]!];
+    // TF's 'same' pads like SAME_UPPER and ignores the padding (max and average alike).
+    const same = pads.join() === samePads(sizes, kernel, strides, [1, 1]).join();
+    const anyPad = !same && pads.some((p) => p !== 0);
     if (anyPad && kind === 'max' && !x.nonNegative)
       throw l.fail(
         'max-pooling with padding is exact only on non-negative inputs (after a ReLU); its input may be negative',
       );
+    if (same && kind === 'average' && attributes.int('count_include_pad', 0) && pads.some((p) => p !== 0))
+      throw l.fail('average pooling with count_include_pad=1 over "same" padding is not supported');
     if (anyPad && kind === 'average' && !attributes.int('count_include_pad', 0))
       throw l.fail('average pooling with padding and count_include_pad=0 is not supported');
-    const input = padded(l, x.tensor, pads);
+    const input = same ? x.tensor : padded(l, x.tensor, pads);
     const make = kind === 'max' ? tfl.layers.maxPooling2d : tfl.layers.averagePooling2d;
     const [y] = l.apply(
       (name) =>
-        make({ poolSize: kernel as [number, number], strides: strides as [number, number], padding: 'valid', name }),
+        make({
+          poolSize: kernel as [number, number],
+          strides: strides as [number, number],
+          padding: same ? 'same' : 'valid',
+          name,
+        }),
       input,
     );
     l.define({ tensor: y, nonNegative: x.nonNegative });

@@ -120,17 +120,26 @@ export function tensorValues(tensor: TensorProto, modelDir: string, what: string
 function readExternal(tensor: TensorProto, modelDir: string, what: string): Uint8Array {
   const entry = (key: string) => tensor.externalData?.find((e) => e.key === key)?.value;
   const location = entry('location') ?? '';
-  if (!location || path.isAbsolute(location) || location.split(/[\\/]/).includes('..'))
-    throw new ModelFormatError(`${what}: external data location "${location}" must be a file beside the model`);
   const file = path.join(modelDir, location);
   if (!fs.existsSync(file)) throw new ModelFormatError(`${what}: its external data file ${file} is missing`);
+  // Resolved, links included: a link beside the model that points elsewhere is refused too.
+  const real = fs.realpathSync(file);
+  if (
+    !location ||
+    path.isAbsolute(location) ||
+    path.dirname(real) !== fs.realpathSync(modelDir) ||
+    !fs.statSync(real).isFile()
+  )
+    throw new ModelFormatError(`${what}: external data location "${location}" must be a file beside the model`);
+  const size = fs.statSync(real).size;
   const offset = Number(entry('offset') ?? 0);
-  const size = fs.statSync(file).size;
   const length = entry('length') != null ? Number(entry('length')) : size - offset;
-  if (offset + length > size)
-    throw new ModelFormatError(`${what}: needs bytes ${offset}..${offset + length} of ${file}, which has ${size}`);
+  if (![offset, length].every((n) => Number.isSafeInteger(n) && n >= 0) || offset + length > size)
+    throw new ModelFormatError(
+      `${what}: needs bytes ${entry('offset')}..+${entry('length')} of ${file}, which has ${size}`,
+    );
   const bytes = Buffer.alloc(length);
-  const fd = fs.openSync(file, 'r');
+  const fd = fs.openSync(real, 'r');
   try {
     fs.readSync(fd, bytes, 0, length, offset);
   } finally {
