@@ -38,7 +38,7 @@ export function importOnnx(bytes: Uint8Array, file: string): LoadedModel {
   const declared = proto.metadataProps?.find((p) => p.key === PREPROCESSING_KEY)?.value;
   return {
     model,
-    metadata: { source: file, ...(declared ? { preprocessing: JSON.parse(declared) as Preprocessing } : {}) },
+    metadata: { source: file, ...(declared ? { preprocessing: recordedPreprocessing(declared, file) } : {}) },
   };
 }
 
