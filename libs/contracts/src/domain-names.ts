@@ -56,8 +56,9 @@ export const LR_SCHEDULE_NAMES = enumNames<LrScheduleName, LrSchedule>({
  * @prune/models names the formats it writes (the candidates service, which converts, passes one
  * to the other, so the compiler keeps them equal; this library stays free of TF.js).
  */
-export const MODEL_FORMAT_NAMES = enumNames<'tfjs' | 'keras' | 'onnx', ModelFormat>({
+export const MODEL_FORMAT_NAMES = enumNames<'tfjs' | 'keras' | 'h5' | 'onnx', ModelFormat>({
   tfjs: ModelFormat.MODEL_FORMAT_TFJS_LAYERS,
   keras: ModelFormat.MODEL_FORMAT_KERAS,
+  h5: ModelFormat.MODEL_FORMAT_KERAS_H5,
   onnx: ModelFormat.MODEL_FORMAT_ONNX,
 });

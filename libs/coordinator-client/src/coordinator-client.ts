@@ -14,7 +14,7 @@ import { callUnary, clientConnection } from '@prune/service-kit';
 import { directoryDigest } from '@prune/store';
 
 /** The one file a converted download consists of (ExportModel's contract). */
-const FILE_OF_FORMAT = { keras: 'model.keras', onnx: 'model.onnx' } as const;
+const FILE_OF_FORMAT = { keras: 'model.keras', h5: 'model.h5', onnx: 'model.onnx' } as const;
 
 const FILE_NAME = /^(?!\.\.?$)[A-Za-z0-9._-]{1,128}$/;
 

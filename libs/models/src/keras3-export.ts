@@ -97,7 +97,7 @@ function keras3Config(model: tfl.LayersModel): Json {
     const className = layer['class_name'] as string;
     if (!KERAS_LAYERS.has(className))
       throw new InvalidArgumentError(
-        `layer "${String(layer['name'])}" is a ${className}, which Keras does not have: this model cannot be written as .keras`,
+        `layer "${String(layer['name'])}" is a ${className}, which Keras does not have: this model cannot be written for Keras (.keras, .h5)`,
       );
     const layerConfig = keras3Value(layer['config']) as Json;
     // Keras 2 (and TF.js) write a list of axes; Keras 3's BatchNormalization takes one.
@@ -135,39 +135,54 @@ function keras3Config(model: tfl.LayersModel): Json {
   };
 }
 
+interface H5Group {
+  create_group(name: string): unknown;
+  create_attribute(name: string, data: string | string[]): void;
+  get(name: string): H5Group;
+  create_dataset(o: { name: string; data: Float32Array; shape: number[]; dtype: string }): unknown;
+}
+
+/** Writes an HDF5 file with h5wasm: `fill` gets its root group. */
+async function writeH5(file: string, fill: (root: H5Group) => void): Promise<void> {
+  await h5wasm.ready;
+  const h5 = new h5wasm.File(file, 'w') as unknown as H5Group & { close(): void };
+  try {
+    fill(h5);
+  } finally {
+    h5.close();
+  }
+}
+
+/** The variable's values (its own tensor: not disposed). */
+const float32 = (weight: tfl.LayerVariable) => ({
+  data: weight.read().dataSync() as Float32Array,
+  shape: weight.shape as number[],
+  dtype: '<f4',
+});
+
+/** The Keras release whose formats these follow and which the tests load them with. */
+const KERAS_VERSION = '3.15.1';
+
 /** Writes `model` to `file` as a Keras 3 `.keras` archive. */
 export async function saveKeras3Archive(model: tfl.LayersModel, file: string): Promise<void> {
   const config = keras3Config(model);
-  await h5wasm.ready;
   const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'keras3-export-'));
   try {
     const weightsFile = path.join(temp, 'model.weights.h5');
-    const h5 = new h5wasm.File(weightsFile, 'w') as unknown as {
-      create_group(name: string): unknown;
-      get(name: string): {
-        create_dataset(o: { name: string; data: Float32Array; shape: number[]; dtype: string }): unknown;
-      };
-      close(): void;
-    };
-    try {
+    await writeH5(weightsFile, (h5) => {
       h5.create_group('layers');
       for (const { layer, path: group } of kerasVariablePaths(model)) {
         h5.create_group(group);
         h5.create_group(`${group}/vars`);
-        layer.weights.forEach((weight, i) => {
-          h5.get(`${group}/vars`).create_dataset({
-            name: String(i),
-            data: weight.read().dataSync() as Float32Array, // the variable's own tensor: not disposed
-            shape: weight.shape as number[],
-            dtype: '<f4',
-          });
-        });
+        layer.weights.forEach((weight, i) =>
+          h5.get(`${group}/vars`).create_dataset({ name: String(i), ...float32(weight) }),
+        );
       }
-    } finally {
-      h5.close();
-    }
-    // The Keras release whose format this follows and which the tests load it with.
-    const metadata = { keras_version: '3.15.1', date_saved: new Date().toISOString().slice(0, 16).replace('T', '@') };
+    });
+    const metadata = {
+      keras_version: KERAS_VERSION,
+      date_saved: new Date().toISOString().slice(0, 16).replace('T', '@'),
+    };
     fs.writeFileSync(
       file,
       zip([
@@ -178,5 +193,45 @@ export async function saveKeras3Archive(model: tfl.LayersModel, file: string): P
     );
   } finally {
     fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes `model` to `file` as Keras 3's single-file `.h5` (its legacy format, what
+ * `model.save("x.h5")` writes): the configuration in the root's `model_config`, each layer's
+ * variables under model_weights/<layer>/<layer>/<variable>, listed in the order Keras loads them.
+ */
+export async function saveKeras3H5(model: tfl.LayersModel, file: string): Promise<void> {
+  const config = JSON.stringify(keras3Config(model));
+  // Written beside the target and renamed: a reader never sees half a file.
+  const temp = `${file}.tmp-${process.pid}`;
+  try {
+    await writeH5(temp, (h5) => {
+      h5.create_attribute('backend', 'tensorflow');
+      h5.create_attribute('keras_version', KERAS_VERSION);
+      h5.create_attribute('model_config', config);
+      h5.create_group('model_weights');
+      const weights = h5.get('model_weights');
+      weights.create_attribute('backend', 'tensorflow');
+      weights.create_attribute('keras_version', KERAS_VERSION);
+      weights.create_attribute(
+        'layer_names',
+        model.layers.map((l) => l.name),
+      );
+      for (const layer of model.layers) {
+        weights.create_group(layer.name);
+        if (layer.weights.length === 0) continue; // an absent weight_names is an empty list to Keras
+        const variables = layer.weights.map((w) => `${layer.name}/${w.originalName.split('/').pop()}`);
+        const group = weights.get(layer.name);
+        group.create_attribute('weight_names', variables);
+        group.create_group(layer.name);
+        layer.weights.forEach((weight, i) =>
+          group.get(layer.name).create_dataset({ name: variables[i]!.split('/').pop()!, ...float32(weight) }),
+        );
+      }
+    });
+    fs.renameSync(temp, file);
+  } finally {
+    fs.rmSync(temp, { force: true });
   }
 }

@@ -1,4 +1,4 @@
-// A model written as a Keras 3 `.keras` archive loads back to the same outputs here, and in real
+// A model written as a Keras 3 `.keras` archive or `.h5` file loads back to the same outputs here, and in real
 // Keras when pip can install it on this machine (the test says when it skipped that half).
 import { beforeAll, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { initBackend, tf } from '@prune/compute';
 import { pythonEnvironment } from '@prune/service-kit';
-import { loadModel, parsePreprocessing, saveKeras3Archive } from '../src/index.js';
+import { loadModel, parsePreprocessing, saveKeras3Archive, saveKeras3H5 } from '../src/index.js';
 import { PONS, RESNET20 } from './helpers.js';
 
 const PREDICT = path.resolve(import.meta.dirname, 'fixtures/predict_keras.py');
@@ -21,10 +21,13 @@ const inputs = () =>
     [2, 32, 32, 3],
   );
 
-it('writes the Keras ResNet-56 as .keras: it loads back here and in Keras to the same outputs', async () => {
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keras-export-')), 'resnet56.keras');
+it.each([
+  ['.keras', saveKeras3Archive],
+  ['.h5', saveKeras3H5],
+])('writes the Keras ResNet-56 as %s: it loads back here and in Keras to the same outputs', async (extension, save) => {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'keras-export-')), `resnet56${extension}`);
   const { model } = await loadModel(PONS('iter9'), { preprocessing: parsePreprocessing('pixel-mean') });
-  await saveKeras3Archive(model, file);
+  await save(model, file);
   const expected = Array.from((model.predict(inputs()) as tf.Tensor).dataSync());
   const reloaded = await loadModel(file);
   expect(Array.from((reloaded.model.predict(inputs()) as tf.Tensor).dataSync())).toEqual(expected);
@@ -50,7 +53,7 @@ it('writes the Keras ResNet-56 as .keras: it loads back here and in Keras to the
 it('refuses a model with layers Keras does not have, naming the layer', async () => {
   const { model } = await loadModel(RESNET20); // option-A shortcuts are this project's own layer
   await expect(saveKeras3Archive(model, path.join(os.tmpdir(), 'x.keras'))).rejects.toThrow(
-    /is a OptionAShortcut, which Keras does not have: this model cannot be written as .keras/,
+    /is a OptionAShortcut, which Keras does not have: this model cannot be written for Keras \(\.keras, \.h5\)/,
   );
   model.dispose();
 });

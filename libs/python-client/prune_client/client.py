@@ -17,6 +17,7 @@ _FILE_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123
 _FORMATS = {
     "tfjs": common_pb2.MODEL_FORMAT_TFJS_LAYERS,
     "keras": common_pb2.MODEL_FORMAT_KERAS,
+    "h5": common_pb2.MODEL_FORMAT_KERAS_H5,
     "onnx": common_pb2.MODEL_FORMAT_ONNX,
 }
 
@@ -139,7 +140,7 @@ class PruneClient:
     def download(self, run_id: str, out: str, model_uri: str = "", format: str = "tfjs") -> str:
         """Writes the run's result (or another of its models) to `out`; returns the model's URI.
         format "tfjs" (as stored): `out` is a new or empty folder, checked against the model's
-        digest here. "onnx" or "keras" (converted by the system after it checks the stored model):
+        digest here. "onnx", "keras" or "h5" (converted by the system after it checks the stored model):
         `out` is a new file."""
         uri = model_uri or self.get(run_id).result_model.uri
         if not uri:

@@ -47,7 +47,8 @@ export async function pythonEnvironment(name: string, packages: string[], module
       () => false,
     );
   if (fs.existsSync(python) && (await ready())) return python;
-  await run('python3', ['-m', 'venv', venv]);
+  // --clear: a venv left broken (made by another Python, half installed) is made again, not reused.
+  await run('python3', ['-m', 'venv', '--clear', venv]);
   await run(python, ['-m', 'pip', 'install', '--quiet', ...(await configuredIndexes()), ...packages], {
     timeout: 600_000,
   });

@@ -284,6 +284,11 @@ describe('CandidatesService', () => {
       tf.abs(tf.sub(stored.model.predict(x) as tf.Tensor, imported.model.predict(x) as tf.Tensor)),
     );
     expect(difference.dataSync()[0]).toBeLessThan(1e-4);
+    // Keras has no option-A shortcut layer: asked for Keras 3's .h5, the service says so by name.
+    await expect(exportModel(parent, ModelFormat.MODEL_FORMAT_KERAS_H5)).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('layer "layer2.0.shortcut" is a OptionAShortcut, which Keras does not have'),
+    });
     await expect(exportModel(parent, 99 as ModelFormat)).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: 'format: 99 is not a model format this service knows',

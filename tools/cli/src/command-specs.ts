@@ -42,9 +42,9 @@ export const INSPECT: CommandSpec = {
     },
     out: {
       type: 'string',
-      value: 'dir|file.keras|file.onnx',
+      value: 'dir|file.keras|file.h5|file.onnx',
       description:
-        'write the (pruned) model there: a folder in the TF.js layers format, a Keras 3 .keras or an ONNX .onnx file',
+        'write the (pruned) model there: a folder in the TF.js layers format, a Keras 3 .keras or .h5 or an ONNX .onnx file',
     },
     layers: { type: 'boolean', description: "include every layer's cost" },
     latency: {
@@ -62,19 +62,19 @@ export const INSPECT: CommandSpec = {
 
 export const EXPORT: CommandSpec = {
   name: 'export',
-  summary: 'write a model in another format: a TF.js layers folder, a Keras 3 .keras or an ONNX .onnx file',
+  summary: 'write a model in another format: a TF.js layers folder, a Keras 3 .keras or .h5 or an ONNX .onnx file',
   arguments: MODEL_ARGUMENT,
   flags: {
     out: {
       type: 'string',
-      value: 'dir|file.keras|file.onnx',
+      value: 'dir|file.keras|file.h5|file.onnx',
       description: 'where to write it, a new folder or file (required)',
     },
     format: {
       type: 'string',
       value: MODEL_FILE_FORMATS.join('|'),
       description: 'the format to write',
-      default: 'what --out names: .keras, .onnx, else a TF.js layers folder',
+      default: 'what --out names: .keras, .h5, .onnx, else a TF.js layers folder',
     },
     layout: {
       type: 'string',
@@ -99,7 +99,7 @@ export const RUN: CommandSpec = {
       type: 'string',
       value: 'file',
       description:
-        'the model to prune (required): a Keras .keras/.h5 (model.save), TF.js model.json, Keras .json+.h5, manifest or store:// URI',
+        'the model to prune (required): a Keras .keras/.h5 (model.save), ONNX .onnx, TF.js model.json, Keras .json+.h5, manifest or store:// URI',
     },
     data: { type: 'string', value: 'dataset', description: 'the dataset (required), e.g. cifar10-jpeg' },
     preprocessing: PREPROCESSING,
@@ -203,7 +203,7 @@ export const RUN: CommandSpec = {
       type: 'string',
       value: 'dir',
       description:
-        'download the pruned model there when the run succeeds: a folder (TF.js layers format), a .keras or an .onnx file',
+        'download the pruned model there when the run succeeds: a folder (TF.js layers format), a .keras, .h5 or .onnx file',
     },
   },
   examples: [
@@ -271,8 +271,9 @@ export const DOWNLOAD: CommandSpec = {
     ...COORDINATOR,
     out: {
       type: 'string',
-      value: 'dir|file.keras|file.onnx',
-      description: 'a new folder (TF.js layers format), a new .keras file (Keras 3) or .onnx file (ONNX); required',
+      value: 'dir|file.keras|file.h5|file.onnx',
+      description:
+        'a new folder (TF.js layers format), a new .keras or .h5 file (Keras 3) or .onnx file (ONNX); required',
     },
     model: {
       type: 'string',

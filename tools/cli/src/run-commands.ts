@@ -210,7 +210,7 @@ async function answers(address: string): Promise<boolean> {
 }
 
 /**
- * --out must be a new .keras or .onnx file or a new or empty folder: a run never overwrites files
+ * --out must be a new .keras, .h5 or .onnx file or a new or empty folder: a run never overwrites files
  * the user has.
  */
 function checkOut(out: string): void {
@@ -225,7 +225,7 @@ function checkOut(out: string): void {
 
 /**
  * Downloads a run's model to `out` in the format its name asks for: a folder (TF.js layers, as
- * stored), a Keras 3 .keras or an ONNX .onnx file (converted by the system). Returns the model's
+ * stored), a Keras 3 .keras or .h5 or an ONNX .onnx file (converted by the system). Returns the model's
  * URI and what was written.
  */
 async function downloadTo(client: CoordinatorClient, runId: string, out: string, model?: string) {
