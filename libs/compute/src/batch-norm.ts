@@ -196,12 +196,15 @@ export class BatchNormalization extends StockBatchNormalization {
     if (!lastAxis) return super.call(inputs, kwargs);
     const native = x.rank === 4 ? nativeBackend() : undefined;
     if (!kwargs['training']) {
+      // The fused native kernel has no gradient: under tf.grad (an attack differentiating the
+      // inference function with respect to its input) the plain ops run instead.
+      const differentiating = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
       return tf.tidy(() => {
         const channels = x.shape.at(-1)!;
         const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);
         const beta = f.beta ? f.beta.read() : tf.zeros([channels]);
         const [mean, variance] = [f.movingMean.read(), f.movingVariance.read()];
-        return native
+        return native && !differentiating
           ? batchNormInferenceNative(native, x, mean, variance, gamma, beta, f.epsilon)
           : normalizeWith(x, mean, variance, gamma, beta, f.epsilon);
       });

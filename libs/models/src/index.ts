@@ -10,6 +10,7 @@ export {
   PREPROCESSING_PRESETS,
   PREPROCESSING_SYNTAX,
   preprocessImages,
+  preprocessPixels,
 } from './preprocessing.js';
 export type { Preprocessing } from './preprocessing.js';
 export { ModelFormatError, requirePreprocessing } from './metadata.js';

@@ -119,17 +119,25 @@ export function preprocessImages(
   if (pixels.length !== n * h * w * c) {
     throw new Error(`preprocessImages: expected ${n}x${h}x${w}x${c} = ${n * h * w * c} bytes, got ${pixels.length}`);
   }
+  return tf.tidy(() => preprocessPixels(tf.tensor4d(pixels, shape, 'int32'), preprocessing));
+}
+
+/**
+ * Normalizes a tensor of NHWC pixels (0..255, any float or int dtype) as `preprocessing` says:
+ * differentiable, so attacks can work in pixel space.
+ */
+export function preprocessPixels(pixels: tf.Tensor4D, preprocessing: Preprocessing): tf.Tensor4D {
+  const [, h, w, c] = pixels.shape;
   return tf.tidy(() => {
-    const pixelsTensor = tf.tensor4d(pixels, shape, 'int32');
     if (preprocessing.kind === 'channel-mean-std') {
       const { mean, std } = preprocessing;
       assertPreprocessingChannels(preprocessing, c, 'the data');
-      const ordered = preprocessing.channelOrder === 'bgr' ? tf.reverse(pixelsTensor, 3) : pixelsTensor;
+      const ordered = preprocessing.channelOrder === 'bgr' ? tf.reverse(pixels, 3) : pixels;
       // x / 255 exactly as before scale existed (a multiply by 1/255 rounds differently).
       const scaled = preprocessing.scale === undefined ? tf.div(ordered, 255) : tf.mul(ordered, preprocessing.scale);
       return tf.div(tf.sub(scaled, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor4D;
     }
-    const scaled = tf.div(pixelsTensor, 255);
+    const scaled = tf.div(pixels, 255);
     if (!preprocessing.mean) {
       throw new Error(
         `preprocessing: the per-pixel mean of ${preprocessing.meanOf} has not been computed for this model`,

@@ -1,5 +1,6 @@
 // Every `prune` command's flags, with what they do and their defaults: parsing and --help both
 // read these. Defaults come from where the system keeps them, never retyped here.
+import { CORRUPTION_NAMES, DEFAULT_PGD_STEPS } from '@prune/assessment';
 import { DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
 import { MODEL_FILE_FORMATS, PREPROCESSING_SYNTAX } from '@prune/models';
 import { FINE_TUNE_STEPS, RUN_DEFAULTS } from '@prune/pruning';
@@ -87,6 +88,47 @@ export const EXPORT: CommandSpec = {
   examples: [
     `npx prune export ${MODEL_EXAMPLE} --out resnet20.onnx`,
     'npx prune export model.onnx --preprocessing torch-cifar --out model/',
+  ],
+};
+
+export const ASSESS: CommandSpec = {
+  name: 'assess',
+  summary:
+    "a model's accuracy clean, under FGSM and PGD, on CIFAR-10-C corruptions; its latency, energy and CO2 (table or JSON)",
+  arguments: MODEL_ARGUMENT,
+  flags: {
+    data: {
+      type: 'string',
+      value: 'dataset',
+      description: 'the dataset whose test split is used (required), e.g. cifar10-jpeg',
+    },
+    examples: { type: 'string', value: 'n', description: 'test images used (class-balanced)', default: '500' },
+    epsilons: {
+      type: 'string',
+      value: 'e,e',
+      description: 'FGSM/PGD budgets in pixel levels (of 255); "none" for no attacks',
+      default: '1,2,4,8',
+    },
+    'pgd-steps': {
+      type: 'string',
+      value: 'n',
+      description: 'PGD iterations (0: FGSM only)',
+      default: String(DEFAULT_PGD_STEPS),
+    },
+    corruptions: {
+      type: 'string',
+      value: 'name,name',
+      description: `corruptions (${CORRUPTION_NAMES.join(', ')}); "none" for none`,
+      default: 'all of them',
+    },
+    severities: { type: 'string', value: 's,s', description: 'corruption severities (1..5)', default: '1,2,3,4,5' },
+    'no-latency': { type: 'boolean', description: 'skip the latency (and inference energy) measurement' },
+    json: { type: 'boolean', description: 'print JSON instead of a table' },
+    preprocessing: PREPROCESSING,
+  },
+  examples: [
+    `npx prune assess ${MODEL_EXAMPLE} --data cifar10-jpeg`,
+    'npx prune assess pruned.onnx --preprocessing torch-cifar --data cifar10-jpeg --corruptions none --json',
   ],
 };
 

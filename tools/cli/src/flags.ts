@@ -55,6 +55,16 @@ export const stringsFlag = (values: FlagValues, name: string) => (values[name] a
 
 export const booleanFlag = (values: FlagValues, name: string) => values[name] === true;
 
+/** A non-negative number flag; undefined when not given. */
+export function numberFlag(values: FlagValues, name: string): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`--${name}: expected a non-negative number, got "${String(raw)}"`);
+  return value;
+}
+
 export function commandHelp(spec: CommandSpec): string {
   const rows = Object.entries(spec.flags).map(([name, flag]) => {
     const left = `  --${name}${flag.type === 'string' ? ` <${flag.value ?? 'value'}>` : ''}${flag.multiple ? ' ...' : ''}`;

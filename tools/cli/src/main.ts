@@ -1,7 +1,21 @@
 // The `prune` command line. Exit codes: 0 done (or help shown), 1 an error or a failed run,
 // 2 a usage error, 3 a cancelled run, 130 interrupted (the run goes on on the coordinator).
 import { initBackend } from '@prune/compute';
-import { CANCEL, DOWNLOAD, EXPORT, GC, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
+import {
+  ASSESS,
+  CANCEL,
+  DOWNLOAD,
+  EXPORT,
+  GC,
+  HEALTH,
+  INSPECT,
+  LIST,
+  REPORT,
+  RUN,
+  SERVE,
+  WATCH,
+} from './command-specs.js';
+import { assessCommand } from './assess.js';
 import { exportCommand } from './export.js';
 import { gcCommand } from './gc.js';
 import { closest, commandHelp, type CommandSpec } from './flags.js';
@@ -31,6 +45,13 @@ const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = [
     async (argv) => {
       await initBackend(undefined, () => {});
       console.log(`wrote ${await exportCommand(argv)}`);
+    },
+  ],
+  [
+    ASSESS,
+    async (argv) => {
+      await initBackend(undefined, () => {});
+      console.log(await assessCommand(argv));
     },
   ],
   [RUN, runCommand],

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '@prune/store';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { checkHealth } from '@prune/service-kit';
 import { CANCEL, DEFAULT_COORDINATOR, DOWNLOAD, HEALTH, LIST, REPORT, RUN, SERVE, WATCH } from './command-specs.js';
-import { booleanFlag, parseFlags, stringFlag, stringsFlag, type FlagValues } from './flags.js';
+import { booleanFlag, numberFlag, parseFlags, stringFlag, stringsFlag, type FlagValues } from './flags.js';
 import { UsageError } from './usage-error.js';
 import { startLocalSystem, type LocalSystem } from './local-system.js';
 import { renderRunHtml } from './report-html.js';
@@ -19,15 +19,6 @@ import { choiceLetter, formatRunReport, stateName, summarizeRun } from './report
 const configuredCoordinator = (values: FlagValues) =>
   stringFlag(values, 'coordinator') ?? process.env['PRUNE_COORDINATOR'];
 const coordinatorAddress = (values: FlagValues) => configuredCoordinator(values) ?? DEFAULT_COORDINATOR;
-
-function number(values: FlagValues, name: string): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0)
-    throw new UsageError(`--${name}: expected a non-negative number, got "${String(raw)}"`);
-  return value;
-}
 
 /** `--<flag> name=value` (repeatable) as a plug-in's parameters; the services check the names. */
 function parameters(flag: string, given: string[]): Record<string, number> {
@@ -68,8 +59,8 @@ export function runConfigFromFlags(argv: string[]): {
     throw new UsageError(`--filter-match: expected ${FILTER_MATCH_NAMES.names.join(' or ')}, got "${filterMatch}"`);
   const fineTune = (steps: number | undefined) => ({
     steps,
-    batchSize: number(values, 'batch-size'),
-    learningRate: number(values, 'learning-rate'),
+    batchSize: numberFlag(values, 'batch-size'),
+    learningRate: numberFlag(values, 'learning-rate'),
     augment: booleanFlag(values, 'no-augment') ? false : undefined,
   });
   const config: RunConfigInput = {
@@ -81,18 +72,18 @@ export function runConfigFromFlags(argv: string[]): {
     metric: stringFlag(values, 'metric'),
     metricParameters: parameters('metric-param', stringsFlag(values, 'metric-param')),
     policy,
-    maxIterations: number(values, 'iterations'),
-    targetMacsReduction: number(values, 'target-macs-reduction'),
-    accuracyFloor: number(values, 'accuracy-floor'),
-    blocksPerIteration: number(values, 'blocks-per-iteration'),
+    maxIterations: numberFlag(values, 'iterations'),
+    targetMacsReduction: numberFlag(values, 'target-macs-reduction'),
+    accuracyFloor: numberFlag(values, 'accuracy-floor'),
+    blocksPerIteration: numberFlag(values, 'blocks-per-iteration'),
     filterMatch: filterMatchValue,
-    layerEpsilon: number(values, 'layer-epsilon'),
-    candidateFinetune: fineTune(number(values, 'candidate-steps')),
-    selectedFinetune: fineTune(number(values, 'selected-steps')),
-    calibrationExamples: number(values, 'calibration'),
-    validationExamples: number(values, 'validation-examples'),
-    testExamples: number(values, 'test-examples'),
-    seed: number(values, 'seed'),
+    layerEpsilon: numberFlag(values, 'layer-epsilon'),
+    candidateFinetune: fineTune(numberFlag(values, 'candidate-steps')),
+    selectedFinetune: fineTune(numberFlag(values, 'selected-steps')),
+    calibrationExamples: numberFlag(values, 'calibration'),
+    validationExamples: numberFlag(values, 'validation-examples'),
+    testExamples: numberFlag(values, 'test-examples'),
+    seed: numberFlag(values, 'seed'),
   };
   return {
     config,

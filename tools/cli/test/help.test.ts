@@ -7,12 +7,25 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Run, RunState } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
-import { CANCEL, DOWNLOAD, GC, HEALTH, INSPECT, LIST, REPORT, RUN, SERVE, WATCH } from '../src/command-specs.js';
+import {
+  ASSESS,
+  CANCEL,
+  DOWNLOAD,
+  EXPORT,
+  GC,
+  HEALTH,
+  INSPECT,
+  LIST,
+  REPORT,
+  RUN,
+  SERVE,
+  WATCH,
+} from '../src/command-specs.js';
 import { exitCodeOf, runConfigFromFlags } from '../src/run-commands.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
-const SPECS = [INSPECT, RUN, SERVE, WATCH, LIST, CANCEL, REPORT, DOWNLOAD, GC, HEALTH];
+const SPECS = [INSPECT, EXPORT, ASSESS, RUN, SERVE, WATCH, LIST, CANCEL, REPORT, DOWNLOAD, GC, HEALTH];
 
 /** Runs the CLI without blocking the test runner's event loop (each run loads TensorFlow). */
 function prune(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
