@@ -1,10 +1,22 @@
-// `prune assess <model> --data <dataset>`: what pruning does besides MACs, for any model file:
-// clean, adversarial and corruption accuracy on the test split, latency, energy and CO2.
-import { assessModel, CORRUPTION_NAMES, type Assessment, type CorruptionName } from '@prune/assessment';
+// `prune assess <model> --data <dataset>` or `prune assess --run <id>`: what pruning does besides
+// MACs, for any model file or for a run's parent and kept models side by side: clean, adversarial
+// and corruption accuracy on the test split, latency, energy and CO2.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  assessModel,
+  CORRUPTION_NAMES,
+  type Assessment,
+  type AssessmentOptions,
+  type CorruptionName,
+} from '@prune/assessment';
 import { openDatasetSample } from '@prune/data';
 import { loadModel, parsePreprocessing } from '@prune/models';
 import { ASSESS } from './command-specs.js';
-import { booleanFlag, numberFlag, parseFlags, stringFlag } from './flags.js';
+import { booleanFlag, numberFlag, parseFlags, stringFlag, type FlagValues } from './flags.js';
+import { summarizeRun } from './report.js';
+import { withClient } from './run-commands.js';
 import { UsageError } from './usage-error.js';
 
 const list = (text: string | undefined) =>
@@ -17,9 +29,28 @@ const list = (text: string | undefined) =>
 
 export async function assessCommand(argv: string[]): Promise<string> {
   const { values, positionals } = parseFlags(ASSESS, argv);
-  if (positionals.length !== 1) throw new UsageError(`usage: prune assess ${ASSESS.arguments} --data <dataset>`);
+  const runId = stringFlag(values, 'run');
+  if (positionals.length !== (runId ? 0 : 1))
+    throw new UsageError(`usage: prune assess ${ASSESS.arguments} (see prune assess --help)`);
+  const options = assessmentOptions(values);
+  const examples = numberFlag(values, 'examples') ?? 500;
+  const json = booleanFlag(values, 'json');
+  if (runId) return assessRun(values, runId, options, examples, json);
   const data = stringFlag(values, 'data');
   if (!data) throw new UsageError('--data is required, e.g. --data cifar10-jpeg (its test split is used)');
+  const declared = stringFlag(values, 'preprocessing');
+  const preprocessing = declared === undefined ? undefined : parsePreprocessing(declared, '--preprocessing');
+  const { model, metadata } = await loadModel(positionals[0]!, { preprocessing });
+  try {
+    const images = await openDatasetSample(`${data}:test`, examples, 0);
+    const result = await assessModel(model, metadata, images, options);
+    return json ? JSON.stringify(result, null, 2) : formatAssessment(result);
+  } finally {
+    model.dispose();
+  }
+}
+
+function assessmentOptions(values: FlagValues): AssessmentOptions {
   const epsilonText = stringFlag(values, 'epsilons');
   const epsilons =
     epsilonText === 'none' ? [] : (list(epsilonText) ?? ['1', '2', '4', '8']).map((e) => levels(e, '--epsilons'));
@@ -31,22 +62,104 @@ export async function assessCommand(argv: string[]): Promise<string> {
   const severities = (list(stringFlag(values, 'severities')) ?? ['1', '2', '3', '4', '5']).map(Number);
   if (severities.some((s) => !Number.isInteger(s) || s < 1 || s > 5))
     throw new UsageError(`--severities: expected numbers 1..5, got "${stringFlag(values, 'severities')}"`);
-  const declared = stringFlag(values, 'preprocessing');
-  const preprocessing = declared === undefined ? undefined : parsePreprocessing(declared, '--preprocessing');
-  const { model, metadata } = await loadModel(positionals[0]!, { preprocessing });
-  try {
-    const images = await openDatasetSample(`${data}:test`, numberFlag(values, 'examples') ?? 500, 0);
-    const result = await assessModel(model, metadata, images, {
-      epsilons,
-      pgdSteps: numberFlag(values, 'pgd-steps'),
-      corruptions: corruptions as CorruptionName[],
-      severities,
-      latency: !booleanFlag(values, 'no-latency'),
-    });
-    return booleanFlag(values, 'json') ? JSON.stringify(result, null, 2) : formatAssessment(result);
-  } finally {
-    model.dispose();
-  }
+  return {
+    epsilons,
+    pgdSteps: numberFlag(values, 'pgd-steps'),
+    corruptions: corruptions as CorruptionName[],
+    severities,
+    latency: !booleanFlag(values, 'no-latency'),
+  };
+}
+
+interface AssessedModel {
+  model: string;
+  uri: string;
+  macs: number;
+  assessment: Assessment;
+}
+
+/** The run's parent and each kept model, downloaded (checked against their digests) and assessed. */
+async function assessRun(
+  values: FlagValues,
+  runId: string,
+  options: AssessmentOptions,
+  examples: number,
+  json: boolean,
+): Promise<string> {
+  return withClient(values, async (client) => {
+    const run = await client.get(runId);
+    const summary = summarizeRun(run);
+    const data = stringFlag(values, 'data') ?? summary.settings.dataset;
+    const images = await openDatasetSample(`${data}:test`, examples, 0);
+    const models = [
+      { model: 'parent', uri: run.initialModel?.uri ?? '', macs: summary.initial.macs },
+      ...summary.iterations.map((i) => ({
+        model: `iteration ${i.index + 1} (${i.choice})`,
+        uri: i.model,
+        macs: i.macs,
+      })),
+    ];
+    const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-assess-'));
+    const assessed: AssessedModel[] = [];
+    try {
+      for (const [k, entry] of models.entries()) {
+        console.error(`assessing ${entry.model} (${entry.uri})`);
+        await client.download(runId, path.join(temp, String(k)), { model: entry.uri });
+        const { model, metadata } = await loadModel(path.join(temp, String(k), 'model.json'));
+        try {
+          assessed.push({ ...entry, assessment: await assessModel(model, metadata, images, options) });
+        } finally {
+          model.dispose();
+        }
+      }
+    } finally {
+      fs.rmSync(temp, { recursive: true, force: true });
+    }
+    return json ? JSON.stringify({ run: runId, data, models: assessed }, null, 2) : formatRunAssessment(assessed);
+  });
+}
+
+/** One row per model: MACs, accuracy clean / attacked / corrupted, latency and CO2, against the parent. */
+export function formatRunAssessment(models: AssessedModel[]): string {
+  const parent = models[0]!;
+  const co2 = (m: AssessedModel) =>
+    m.assessment.energy.find((e) => e.engine.startsWith('onnxruntime'))?.gramsCo2Per1000;
+  const latency = (m: AssessedModel) =>
+    m.assessment.latency.find((l) => l.engine.startsWith('onnxruntime') && l.batch === 64)?.medianMs;
+  const attacks = parent.assessment.adversarial.map((a) => `${a.attack} ${Math.round(a.epsilon * 255)}`);
+  const header = ['model', 'MACs', 'clean', ...attacks, 'corrupt', 'ms b64', 'mg CO2/1k', 'CO2 vs parent'];
+  const rows = models.map((m) => {
+    const [ours, theirs] = [co2(m), co2(parent)];
+    return [
+      m.model,
+      `${(m.macs / 1e6).toFixed(2)}M`,
+      percent(m.assessment.clean),
+      ...m.assessment.adversarial.map((a) => percent(a.accuracy)),
+      m.assessment.meanCorruptionAccuracy === undefined ? '-' : percent(m.assessment.meanCorruptionAccuracy),
+      latency(m)?.toFixed(2) ?? '-',
+      ours === undefined ? '-' : (ours * 1000).toFixed(2),
+      ours === undefined || theirs === undefined ? '-' : `${(100 * (ours / theirs - 1)).toFixed(1)}%`,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  const assumptions = parent.assessment.energy[0]?.assumptions;
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    `${parent.assessment.examples} test images; attacks in pixel levels of 255; corrupt: mean CIFAR-10-C accuracy; ms b64 and CO2: ONNX Runtime, batch 64`,
+    ...(assumptions
+      ? [
+          `CO2 assumes ${assumptions.device}, PUE ${assumptions.pue}, ${assumptions.gramsCo2PerKwh} g/kWh (${assumptions.grid})`,
+        ]
+      : []),
+    ...parent.assessment.notes.map((n) => `note: ${n}`),
+  ].join('\n');
 }
 
 /** "8" (pixel levels) as a fraction of 255. */

@@ -95,12 +95,19 @@ export const ASSESS: CommandSpec = {
   name: 'assess',
   summary:
     "a model's accuracy clean, under FGSM and PGD, on CIFAR-10-C corruptions; its latency, energy and CO2 (table or JSON)",
-  arguments: MODEL_ARGUMENT,
+  arguments: `${MODEL_ARGUMENT} | --run <run id>`,
   flags: {
+    run: {
+      type: 'string',
+      value: 'run id',
+      description: "assess the run's parent and every kept model (downloaded from the coordinator), side by side",
+    },
+    ...COORDINATOR,
     data: {
       type: 'string',
       value: 'dataset',
-      description: 'the dataset whose test split is used (required), e.g. cifar10-jpeg',
+      description: 'the dataset whose test split is used, e.g. cifar10-jpeg',
+      default: "the run's dataset with --run; else required",
     },
     examples: { type: 'string', value: 'n', description: 'test images used (class-balanced)', default: '500' },
     epsilons: {
@@ -129,6 +136,7 @@ export const ASSESS: CommandSpec = {
   examples: [
     `npx prune assess ${MODEL_EXAMPLE} --data cifar10-jpeg`,
     'npx prune assess pruned.onnx --preprocessing torch-cifar --data cifar10-jpeg --corruptions none --json',
+    'npx prune assess --run run-2026-11-25-1a2b3c4d --examples 1000',
   ],
 };
 

@@ -136,7 +136,7 @@ export function exitCodeOf(run: Run): number {
 }
 
 /** Runs `use` with a client of the coordinator; an unreachable coordinator gets an error saying what to do. */
-async function withClient<T>(values: FlagValues, use: (client: CoordinatorClient) => Promise<T>): Promise<T> {
+export async function withClient<T>(values: FlagValues, use: (client: CoordinatorClient) => Promise<T>): Promise<T> {
   const address = coordinatorAddress(values);
   const client = new CoordinatorClient(address);
   try {

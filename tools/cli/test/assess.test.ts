@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { sharedDir } from '@prune/data';
+import { formatRunAssessment } from '../src/assess.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
@@ -41,5 +42,35 @@ describe('npx prune assess', () => {
     expect(severity.code).toBe(2);
     expect(severity.stderr).toContain('--severities: expected numbers 1..5, got "6"');
     expect((await prune('assess', RESNET20)).stderr).toContain('--data is required');
+  });
+});
+
+describe('prune assess --run: the models of a run side by side', () => {
+  it('puts each model in a row, its CO2 against the parent, with the assumptions under the table', () => {
+    const assessment = (clean: number, gramsCo2Per1000: number) => ({
+      examples: 100,
+      clean,
+      adversarial: [{ attack: 'fgsm' as const, epsilon: 8 / 255, accuracy: clean / 4 }],
+      corruptions: [],
+      meanCorruptionAccuracy: clean - 0.2,
+      latency: [{ engine: 'onnxruntime-cpu', batch: 64, medianMs: 20, imagesPerSecond: 3200, runs: 20 }],
+      energy: [
+        {
+          engine: 'onnxruntime-cpu',
+          kilowattHoursPer1000: gramsCo2Per1000 / 475,
+          gramsCo2Per1000,
+          assumptions: { device: '2 CPU core(s)', watts: 24, pue: 1.1, gramsCo2PerKwh: 475, grid: 'world' },
+        },
+      ],
+      notes: ['CIFAR-10.2 is not available offline'],
+    });
+    const table = formatRunAssessment([
+      { model: 'parent', uri: 'a', macs: 40_551_040, assessment: assessment(0.86, 0.002) },
+      { model: 'iteration 1 (L)', uri: 'b', macs: 20_000_000, assessment: assessment(0.8, 0.001) },
+    ]).split('\n');
+    expect(table[0]).toMatch(/^model +MACs +clean +fgsm 8 +corrupt +ms b64 +mg CO2\/1k +CO2 vs parent$/);
+    expect(table[1]).toMatch(/^parent +40\.55M +86\.00% +21\.50% +66\.00% +20\.00 +2\.00 +0\.0%$/);
+    expect(table[2]).toMatch(/^iteration 1 \(L\) +20\.00M +80\.00% +20\.00% +60\.00% +20\.00 +1\.00 +-50\.0%$/);
+    expect(table.join('\n')).toContain('CO2 assumes 2 CPU core(s), PUE 1.1, 475 g/kWh (world)');
   });
 });
