@@ -62,7 +62,9 @@ export function gaussianBlur(image: Image, sigma: number): Image {
  * OpenCV's GaussianBlur with a 3 x 3 kernel of sigma `aliasBlur`, normalized to sum 1.
  */
 export function diskKernel(radius: number, aliasBlur: number): { kernel: Float64Array; size: number } {
-  const half = radius <= 8 ? 8 : Math.ceil(radius);
+  // Larger disks take another recipe in the reference (5 x 5 blur); no CIFAR severity needs one.
+  if (radius > 8) throw new Error(`diskKernel: radius ${radius} > 8 is not supported`);
+  const half = 8;
   const size = 2 * half + 1;
   const disk = Float64Array.from({ length: size * size }, (_, i) => {
     const y = Math.floor(i / size) - half;
@@ -151,7 +153,10 @@ function boxWeights(inSize: number, outSize: number): { first: number; weights: 
   });
 }
 
-/** PIL's BOX resize of an image to `height` x `width` (horizontal pass, then vertical). */
+/**
+ * PIL's BOX resize of an 8-bit image to `height` x `width`: a horizontal pass, rounded to 8 bits as
+ * PIL stores it, then a vertical one (the caller rounds the result).
+ */
 export function boxResize(image: Image, height: number, width: number): Image {
   const { channels } = image;
   const columns = boxWeights(image.width, width);

@@ -3,7 +3,7 @@
 // and the energy arithmetic of the Impact Calculator worked by hand.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
-import { initBackend } from '@prune/compute';
+import { initBackend, tf } from '@prune/compute';
 import { loadCifar10Lossless4000, seededRandom, sharedDir, takeFirst } from '@prune/data';
 import { loadModel } from '@prune/models';
 import { evaluateModel } from '@prune/training';
@@ -37,10 +37,12 @@ describe('adversarial accuracy', () => {
     const { model, metadata } = await loadModel(RESNET20);
     const data = takeFirst(loadCifar10Lossless4000(), 100);
     const clean = evaluateModel(model, metadata, data).accuracy;
+    const tensors = tf.memory().numTensors;
     const results = adversarialAccuracy(model, metadata.preprocessing!, data, {
       epsilons: [0, 1 / 255, 4 / 255, 8 / 255],
       pgdSteps: 3,
     });
+    expect(tf.memory().numTensors).toBe(tensors); // every attack's tensors released
     const fgsm = results.filter((r) => r.attack === 'fgsm').map((r) => r.accuracy);
     expect(fgsm[0]).toBe(clean);
     for (let i = 1; i < fgsm.length; i++) expect(fgsm[i]!).toBeLessThanOrEqual(fgsm[i - 1]!);

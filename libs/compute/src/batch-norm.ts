@@ -198,7 +198,7 @@ export class BatchNormalization extends StockBatchNormalization {
     if (!kwargs['training']) {
       // The fused native kernel has no gradient: under tf.grad (an attack differentiating the
       // inference function with respect to its input) the plain ops run instead.
-      const differentiating = (tf.engine().state as unknown as { gradientDepth: number }).gradientDepth > 0;
+      const differentiating = tf.engine().isTapeOn();
       return tf.tidy(() => {
         const channels = x.shape.at(-1)!;
         const gamma = f.gamma ? f.gamma.read() : tf.ones([channels]);

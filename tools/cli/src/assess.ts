@@ -34,6 +34,8 @@ export async function assessCommand(argv: string[]): Promise<string> {
     throw new UsageError(`usage: prune assess ${ASSESS.arguments} (see prune assess --help)`);
   const options = assessmentOptions(values);
   const examples = numberFlag(values, 'examples') ?? 500;
+  if (!Number.isInteger(examples) || examples < 1)
+    throw new UsageError(`--examples: expected a positive integer, got ${examples}`);
   const json = booleanFlag(values, 'json');
   if (runId) return assessRun(values, runId, options, examples, json);
   const data = stringFlag(values, 'data');
@@ -62,9 +64,12 @@ function assessmentOptions(values: FlagValues): AssessmentOptions {
   const severities = (list(stringFlag(values, 'severities')) ?? ['1', '2', '3', '4', '5']).map(Number);
   if (severities.some((s) => !Number.isInteger(s) || s < 1 || s > 5))
     throw new UsageError(`--severities: expected numbers 1..5, got "${stringFlag(values, 'severities')}"`);
+  const pgdSteps = numberFlag(values, 'pgd-steps');
+  if (pgdSteps !== undefined && !Number.isInteger(pgdSteps))
+    throw new UsageError(`--pgd-steps: expected a whole number, got ${pgdSteps}`);
   return {
     epsilons,
-    pgdSteps: numberFlag(values, 'pgd-steps'),
+    pgdSteps,
     corruptions: corruptions as CorruptionName[],
     severities,
     latency: !booleanFlag(values, 'no-latency'),
@@ -91,8 +96,9 @@ async function assessRun(
     const summary = summarizeRun(run);
     const data = stringFlag(values, 'data') ?? summary.settings.dataset;
     const images = await openDatasetSample(`${data}:test`, examples, 0);
+    if (!run.initialModel?.uri) throw new Error(`run ${runId} has no parent model recorded`);
     const models = [
-      { model: 'parent', uri: run.initialModel?.uri ?? '', macs: summary.initial.macs },
+      { model: 'parent', uri: run.initialModel.uri, macs: summary.initial.macs },
       ...summary.iterations.map((i) => ({
         model: `iteration ${i.index + 1} (${i.choice})`,
         uri: i.model,
@@ -152,7 +158,7 @@ export function formatRunAssessment(models: AssessedModel[]): string {
     line(header),
     ...rows.map(line),
     '',
-    `${parent.assessment.examples} test images; attacks in pixel levels of 255; corrupt: mean CIFAR-10-C accuracy; ms b64 and CO2: ONNX Runtime, batch 64`,
+    `${parent.assessment.examples} test images; attacks in pixel levels of 255; corrupt: mean accuracy over the corruptions assessed; ms b64 and CO2: ONNX Runtime, batch 64`,
     ...(assumptions
       ? [
           `CO2 assumes ${assumptions.device}, PUE ${assumptions.pue}, ${assumptions.gramsCo2PerKwh} g/kWh (${assumptions.grid})`,
