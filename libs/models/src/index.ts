@@ -44,13 +44,7 @@ export { keras2Topology, loadKeras3Archive } from './keras3-format.js';
 export { exportOnnx, saveOnnxModel } from './onnx/onnx-export.js';
 export type { OnnxExportOptions } from './onnx/onnx-export.js';
 export { importOnnx, loadOnnxModel } from './onnx/onnx-import.js';
-export {
-  MODEL_FILE_FORMATS,
-  modelFileFormatOf,
-  parseModelFileFormat,
-  RECORDS_PREPROCESSING,
-  saveModelAs,
-} from './model-files.js';
+export { MODEL_FILE_FORMATS, modelFileFormatOf, RECORDS_PREPROCESSING, saveModelAs } from './model-files.js';
 export type { ModelFileFormat } from './model-files.js';
 export { measureLatency } from './latency.js';
 export type { LatencyMeasurement } from './latency.js';

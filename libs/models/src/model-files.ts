@@ -1,7 +1,6 @@
 // The formats a model leaves the system in, chosen by the target path: a folder in the TF.js
 // layers format (as stored), a Keras 3 `.keras` archive or single-file `.h5`, or an ONNX `.onnx`.
 import type { tfl } from '@prune/compute';
-import { InvalidArgumentError } from '@prune/errors';
 import { saveKeras3Archive, saveKeras3H5 } from './keras3-export.js';
 import { saveLayersModel } from './layers-format.js';
 import type { ModelMetadata } from './metadata.js';
@@ -24,12 +23,6 @@ export function modelFileFormatOf(out: string): ModelFileFormat {
   if (out.endsWith('.h5')) return 'h5';
   if (out.endsWith('.onnx')) return 'onnx';
   return 'tfjs';
-}
-
-/** `text` as a format name, or an error naming `field` and the choices. */
-export function parseModelFileFormat(text: string, field: string): ModelFileFormat {
-  if ((MODEL_FILE_FORMATS as readonly string[]).includes(text)) return text as ModelFileFormat;
-  throw new InvalidArgumentError(`${field}: "${text}" is not a model format; use ${MODEL_FILE_FORMATS.join(', ')}`);
 }
 
 /** Writes `model` to `out` in `format` (by default the one `out` asks for); returns the file written. */

@@ -1,7 +1,13 @@
 // `prune export <model> --out <dir | x.keras | x.onnx> [--format f] [--layout nchw|nhwc]`: any model
 // we load, written in the format a user deploys (a pruned model downloaded as a TF.js folder too).
 import * as fs from 'node:fs';
-import { loadModel, modelFileFormatOf, parseModelFileFormat, parsePreprocessing } from '@prune/models';
+import {
+  loadModel,
+  MODEL_FILE_FORMATS,
+  modelFileFormatOf,
+  parsePreprocessing,
+  type ModelFileFormat,
+} from '@prune/models';
 import { EXPORT } from './command-specs.js';
 import { parseFlags, stringFlag } from './flags.js';
 import { saveWithNote } from './inspect.js';
@@ -15,7 +21,9 @@ export async function exportCommand(argv: string[]): Promise<string> {
   if (!out) throw new UsageError('--out is required: a new folder, .keras or .onnx file');
   if (fs.existsSync(out)) throw new UsageError(`--out: ${out} exists; name a new file or folder`);
   const named = stringFlag(values, 'format');
-  const format = named === undefined ? modelFileFormatOf(out) : parseModelFileFormat(named, '--format');
+  if (named !== undefined && !(MODEL_FILE_FORMATS as readonly string[]).includes(named))
+    throw new UsageError(`--format: "${named}" is not a model format; use ${MODEL_FILE_FORMATS.join(', ')}`);
+  const format = (named as ModelFileFormat | undefined) ?? modelFileFormatOf(out);
   if (named !== undefined && modelFileFormatOf(out) !== 'tfjs' && modelFileFormatOf(out) !== format)
     throw new UsageError(`--format ${format} with --out ${out}: the file name says ${modelFileFormatOf(out)}`);
   const layout = stringFlag(values, 'layout') ?? 'nchw';

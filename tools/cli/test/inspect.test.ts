@@ -108,8 +108,8 @@ describe('npx prune export', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-export-'));
     expect(prune('export', RESNET20, '--out', dir).stderr).toContain(`--out: ${dir} exists; name a new file or folder`);
     const unknown = prune('export', RESNET20, '--out', path.join(dir, 'x'), '--format', 'tflite');
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('--format: "tflite" is not a model format; use tfjs, keras, onnx');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--format: "tflite" is not a model format; use tfjs, keras, h5, onnx');
     const contradicted = prune('export', RESNET20, '--out', path.join(dir, 'x.keras'), '--format', 'onnx');
     expect(contradicted.code).toBe(2);
     expect(contradicted.stderr).toContain('--format onnx with --out');
