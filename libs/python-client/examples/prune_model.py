@@ -28,7 +28,9 @@ def main() -> int:
     parser.add_argument("--selected-steps", type=int, default=200)
     parser.add_argument("--validation-examples", type=int, default=1000)
     parser.add_argument("--test-examples", type=int, default=0)
-    parser.add_argument("--out", required=True, help="a new folder for the pruned model")
+    parser.add_argument(
+        "--out", required=True, help="a new folder (TF.js layers), or a new .onnx, .keras or .h5 file, for the pruned model"
+    )
     args = parser.parse_args()
 
     with PruneClient(args.coordinator) as client:
@@ -63,7 +65,8 @@ def main() -> int:
         print(f"decisions: {report['decisions']}")
         print(f"MACs: {before / 1e6:.2f}M -> {after / 1e6:.2f}M (-{100 * (1 - after / before):.2f}%)")
         print(f"test accuracy: {100 * report['test_accuracy'][0]:.2f}% -> {100 * report['test_accuracy'][1]:.2f}%")
-        uri = client.download(run.id, args.out)
+        extension = os.path.splitext(args.out)[1].lstrip(".")
+        uri = client.download(run.id, args.out, format=extension if extension in ("onnx", "keras", "h5") else "tfjs")
         print(f"model {uri} written to {args.out}")
     return 0
 
