@@ -7,7 +7,7 @@ import { writeFileAtomic } from '@prune/store';
 import { LayerGraph, type LayerNode } from '../layer-graph.js';
 import type { ModelMetadata } from '../metadata.js';
 import type { OptionAShortcut } from '../option-a-shortcut.js';
-import { samePads } from './onnx-values.js';
+import { convKernelPermutations, samePads } from './onnx-values.js';
 import {
   encodeModel,
   floatTensor,
@@ -215,7 +215,7 @@ const EXPORT_RULES: Record<string, ExportRule> = {
     const size = kernel!.shape.slice(0, 2);
     const strides = pair(node.config['strides']);
     const dilations = pair(node.config['dilation_rate']);
-    const inputs = [writer.input(node), writer.weight(`${node.name}.weight`, kernel!, [3, 2, 0, 1])];
+    const inputs = [writer.input(node), writer.weight(`${node.name}.weight`, kernel!, convKernelPermutations().toOnnx)];
     if (bias) inputs.push(writer.weight(`${node.name}.bias`, bias));
     const conv = writer.op('Conv', inputs, node.config['activation'] === 'linear' ? node.name : `${node.name}.conv`, [
       ints('kernel_shape', size),

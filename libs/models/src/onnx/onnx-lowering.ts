@@ -5,7 +5,7 @@ import { ModelFormatError } from '../metadata.js';
 import { OptionAShortcut } from '../option-a-shortcut.js';
 import type { OnnxAttributes } from './onnx-attributes.js';
 import { DataType, type NodeProto, type TensorValues } from './onnx-proto.js';
-import { onnxShape, samePads, type Activation, type OnnxValue } from './onnx-values.js';
+import { convKernelPermutations, onnxShape, samePads, type Activation, type OnnxValue } from './onnx-values.js';
 
 export interface LoweringContext {
   define(node: NodeProto, value: OnnxValue): void;
@@ -170,7 +170,7 @@ const conv: LoweringRule = (node, inputs, attributes, context) => {
       }),
     input,
   );
-  setWeights(layer, [toTensor(w, [2, 3, 1, 0]), ...(bias ? [toTensor(bias)] : [])]);
+  setWeights(layer, [toTensor(w, convKernelPermutations().toTfjs), ...(bias ? [toTensor(bias)] : [])]);
   l.define({ tensor: y, nonNegative: false });
 };
 

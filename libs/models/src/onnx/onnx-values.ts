@@ -2,6 +2,7 @@
 // constants), an activation (a TF.js symbolic tensor), or a strided subsample of one that waits to
 // be fused with the channel padding after it (an option-A shortcut).
 import type { tfl } from '@prune/compute';
+import { layerRule } from '../layer-rules/registry.js';
 import type { TensorValues } from './onnx-proto.js';
 
 export interface Constant {
@@ -61,4 +62,15 @@ export function samePads(
   );
   const begin = totals.map((t) => (lower ? Math.ceil(t / 2) : Math.floor(t / 2)));
   return [...begin, ...totals.map((t, i) => t - begin[i]!)];
+}
+
+/**
+ * How a convolution kernel is laid out in ONNX (O, I, kH, kW, as in PyTorch) against TF.js
+ * (kH, kW, I, O): the permutation the Conv2D layer rule keeps for PyTorch weights, and its inverse.
+ */
+export function convKernelPermutations(): { toTfjs: number[]; toOnnx: number[] } {
+  const toTfjs = layerRule('Conv2D').torchWeights![0]!.permutation!;
+  const toOnnx: number[] = [];
+  toTfjs.forEach((source, target) => (toOnnx[source] = target));
+  return { toTfjs, toOnnx };
 }
