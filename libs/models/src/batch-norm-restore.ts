@@ -6,7 +6,8 @@
 // computes exactly the same function at inference and almost the same in training mode, where the
 // batch statistics stand in for the moving ones.
 import { tf, tfl } from '@prune/compute';
-import { LayerGraph, type LayerConfigJson, type ModelConfigJson } from './layer-graph.js';
+import { LayerGraph } from './layer-graph.js';
+import { rewireModel } from './surgery.js';
 
 const EPSILON = 1e-5;
 
@@ -26,28 +27,16 @@ export async function restoreBatchNorm(model: tfl.LayersModel, images: tf.Tensor
     .filter((l) => l.getClassName() === 'Conv2D' && l.getConfig()['useBias'])
     .map((l) => l.name);
   const statistics = convOutputStatistics(model, convs, images);
-  const config = structuredClone(graph.modelConfig) as ModelConfigJson;
   const renamed = new Map(convs.map((name) => [name, `${name}.bn`]));
-  const rewire = (inbound: LayerConfigJson['inbound_nodes']) =>
-    inbound.map((node) => node.map(([name, ...rest]) => [renamed.get(name) ?? name, ...rest] as (typeof node)[number]));
-  const layers: LayerConfigJson[] = [];
-  for (const layer of config.config.layers) {
-    layers.push({ ...layer, inbound_nodes: rewire(layer.inbound_nodes) });
-    if (!renamed.has(layer.name)) continue;
-    layers.push({
-      name: renamed.get(layer.name)!,
-      class_name: 'BatchNormalization',
-      config: { name: renamed.get(layer.name)!, axis: -1, epsilon: EPSILON, momentum: 0.9 },
-      inbound_nodes: [[[layer.name, 0, 0, {}]]],
-    });
-  }
-  config.config.layers = layers;
-  config.config.output_layers = config.config.output_layers.map(([name, ...rest]) => [
-    renamed.get(name) ?? name,
-    ...rest,
-  ]);
-  const restored = (await tfl.models.modelFromJSON({ modelTopology: config } as never)) as tfl.LayersModel;
-  for (const layer of model.layers) restored.getLayer(layer.name).setWeights(layer.getWeights());
+  const restored = await rewireModel(model, graph, {
+    rename: (name) => renamed.get(name) ?? name,
+    insertAfter: (layer) => {
+      const name = renamed.get(layer.name);
+      if (!name) return [];
+      const config = { name, axis: -1, epsilon: EPSILON, momentum: 0.9 };
+      return [{ name, class_name: 'BatchNormalization', config, inbound_nodes: [[[layer.name, 0, 0, {}]]] }];
+    },
+  });
   for (const [conv, { mean, variance }] of statistics) {
     const values = tf.tidy(() => [tf.sqrt(tf.add(variance, EPSILON)), mean, mean, variance]);
     restored.getLayer(renamed.get(conv)!).setWeights(values);

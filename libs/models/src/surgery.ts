@@ -1,7 +1,7 @@
 // Surgery on a model's config: remove residual blocks or filters and return a new, smaller model
 // with sliced weights. The parent is never modified.
 import { tf, tfl } from '@prune/compute';
-import { LayerGraph, type ModelConfigJson } from './layer-graph.js';
+import { LayerGraph, type LayerConfigJson, type ModelConfigJson } from './layer-graph.js';
 import { ModelFormatError } from './metadata.js';
 import { layerRule } from './layer-rules/registry.js';
 import { findFilterGroups, findResidualBlocks } from './structures.js';
@@ -34,21 +34,42 @@ export async function removeResidualBlocks(model: tfl.LayersModel, blockIds: str
   }
   // Consecutive blocks: a block's input may itself be the output of a removed block.
   const resolve = (name: string): string => (replacedBy.has(name) ? resolve(replacedBy.get(name)!) : name);
+  return rewireModel(model, graph, { keep: (layer) => !removed.has(layer.name), rename: resolve });
+}
+
+/**
+ * A new model from `model`'s layers: those `keep` accepts, each followed by what `insertAfter`
+ * returns (new layers, referring to it by its own name), every other reference to a layer (inputs,
+ * outputs) passed through `rename`; weights copied by layer name (new layers keep their initial ones).
+ */
+export async function rewireModel(
+  model: tfl.LayersModel,
+  graph: LayerGraph,
+  edit: {
+    keep?: (layer: LayerConfigJson) => boolean;
+    rename: (name: string) => string;
+    insertAfter?: (layer: LayerConfigJson) => LayerConfigJson[];
+  },
+): Promise<tfl.LayersModel> {
   const config = structuredClone(graph.modelConfig);
   config.config.layers = config.config.layers
-    .filter((layer) => !removed.has(layer.name))
-    .map((layer) => ({
-      ...layer,
-      inbound_nodes: layer.inbound_nodes.map((node) =>
-        node.map(([name, ...rest]) => [resolve(name), ...rest] as (typeof node)[number]),
-      ),
-    }));
+    .filter((layer) => edit.keep?.(layer) ?? true)
+    .flatMap((layer) => [
+      {
+        ...layer,
+        inbound_nodes: layer.inbound_nodes.map((node) =>
+          node.map(([name, ...rest]) => [edit.rename(name), ...rest] as (typeof node)[number]),
+        ),
+      },
+      ...(edit.insertAfter?.(layer) ?? []),
+    ]);
   config.config.output_layers = config.config.output_layers.map(
-    ([name, ...rest]) => [resolve(name), ...rest] as [string, number, number],
+    ([name, ...rest]) => [edit.rename(name), ...rest] as [string, number, number],
   );
   const child = await buildFromConfig(config);
+  const original = new Set(model.layers.map((l) => l.name));
   for (const layer of child.layers) {
-    if (layer.weights.length) layer.setWeights(model.getLayer(layer.name).getWeights());
+    if (layer.weights.length && original.has(layer.name)) layer.setWeights(model.getLayer(layer.name).getWeights());
   }
   return child;
 }

@@ -372,3 +372,19 @@ export const HEALTH: CommandSpec = {
   },
   examples: ['npx prune health 127.0.0.1:50051 --service prune.v1.TrainerService'],
 };
+
+/** Every command, in the order `prune --help` lists them. */
+export const COMMAND_SPECS: readonly CommandSpec[] = [
+  INSPECT,
+  EXPORT,
+  ASSESS,
+  RUN,
+  SERVE,
+  WATCH,
+  LIST,
+  CANCEL,
+  REPORT,
+  DOWNLOAD,
+  GC,
+  HEALTH,
+];

@@ -1,20 +1,7 @@
 // The `prune` command line. Exit codes: 0 done (or help shown), 1 an error or a failed run,
 // 2 a usage error, 3 a cancelled run, 130 interrupted (the run goes on on the coordinator).
 import { initBackend } from '@prune/compute';
-import {
-  ASSESS,
-  CANCEL,
-  DOWNLOAD,
-  EXPORT,
-  GC,
-  HEALTH,
-  INSPECT,
-  LIST,
-  REPORT,
-  RUN,
-  SERVE,
-  WATCH,
-} from './command-specs.js';
+import { COMMAND_SPECS } from './command-specs.js';
 import { assessCommand } from './assess.js';
 import { exportCommand } from './export.js';
 import { gcCommand } from './gc.js';
@@ -32,38 +19,34 @@ import {
 } from './run-commands.js';
 import { HelpRequested, UsageError } from './usage-error.js';
 
-const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = [
-  [
-    INSPECT,
-    async (argv) => {
-      await initBackend(undefined, () => {});
-      console.log(JSON.stringify(await inspectCommand(argv), null, 2));
-    },
-  ],
-  [
-    EXPORT,
-    async (argv) => {
-      await initBackend(undefined, () => {});
-      console.log(`wrote ${await exportCommand(argv)}`);
-    },
-  ],
-  [
-    ASSESS,
-    async (argv) => {
-      await initBackend(undefined, () => {});
-      console.log(await assessCommand(argv));
-    },
-  ],
-  [RUN, runCommand],
-  [SERVE, serveCommand],
-  [WATCH, watchCommand],
-  [LIST, listCommand],
-  [CANCEL, cancelCommand],
-  [REPORT, reportCommand],
-  [DOWNLOAD, downloadCommand],
-  [GC, gcCommand],
-  [HEALTH, healthCommand],
-];
+/** A command that computes here: the TF.js backend first, then what it prints. */
+const computing =
+  (run: (argv: string[]) => Promise<string>) =>
+  async (argv: string[]): Promise<void> => {
+    await initBackend(undefined, () => {});
+    console.log(await run(argv));
+  };
+
+const HANDLERS: Record<string, (argv: string[]) => Promise<void>> = {
+  inspect: computing(async (argv) => JSON.stringify(await inspectCommand(argv), null, 2)),
+  export: computing(async (argv) => `wrote ${await exportCommand(argv)}`),
+  assess: computing(assessCommand),
+  run: runCommand,
+  serve: serveCommand,
+  watch: watchCommand,
+  list: listCommand,
+  cancel: cancelCommand,
+  report: reportCommand,
+  download: downloadCommand,
+  gc: gcCommand,
+  health: healthCommand,
+};
+
+const COMMANDS: [CommandSpec, (argv: string[]) => Promise<void>][] = COMMAND_SPECS.map((spec) => {
+  const handler = HANDLERS[spec.name];
+  if (!handler) throw new Error(`prune: the command ${spec.name} has no handler`);
+  return [spec, handler];
+});
 
 function toolHelp(): string {
   return [

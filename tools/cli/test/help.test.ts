@@ -7,25 +7,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Run, RunState } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
-import {
-  ASSESS,
-  CANCEL,
-  DOWNLOAD,
-  EXPORT,
-  GC,
-  HEALTH,
-  INSPECT,
-  LIST,
-  REPORT,
-  RUN,
-  SERVE,
-  WATCH,
-} from '../src/command-specs.js';
+import { COMMAND_SPECS, RUN } from '../src/command-specs.js';
 import { exitCodeOf, runConfigFromFlags } from '../src/run-commands.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
-const SPECS = [INSPECT, EXPORT, ASSESS, RUN, SERVE, WATCH, LIST, CANCEL, REPORT, DOWNLOAD, GC, HEALTH];
 
 /** Runs the CLI without blocking the test runner's event loop (each run loads TensorFlow). */
 function prune(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -40,13 +26,13 @@ describe('prune --help', () => {
   it('lists every command (exit 0); no command at all is a usage error (exit 2) with the same list', async () => {
     const help = await prune('--help');
     expect(help.code).toBe(0);
-    for (const spec of SPECS) expect(help.stdout).toContain(`  ${spec.name.padEnd(10)}${spec.summary}`);
+    for (const spec of COMMAND_SPECS) expect(help.stdout).toContain(`  ${spec.name.padEnd(10)}${spec.summary}`);
     const bare = await prune();
     expect(bare.code).toBe(2);
     expect(bare.stdout).toBe(help.stdout);
   });
 
-  it.each(SPECS.map((spec) => [spec.name, spec] as const))(
+  it.each(COMMAND_SPECS.map((spec) => [spec.name, spec] as const))(
     'prune %s --help shows every flag, its default and an example',
     async (name, spec) => {
       const help = await prune(name, '--help');

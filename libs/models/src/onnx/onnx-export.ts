@@ -174,6 +174,11 @@ function channelsLast(node: LayerNode): void {
     );
 }
 
+/** A ReLU capped at `max`. */
+function clip(writer: OnnxWriter, input: string, name: string, max: number): string {
+  return writer.op('Clip', [input, writer.scalar(`${name}.min`, 0), writer.scalar(`${name}.max`, max)], name);
+}
+
 /** The activation a layer applies to `input`, as ONNX operators named after `name`. */
 function activation(writer: OnnxWriter, kind: string, input: string, name: string, rank: number): string {
   switch (kind) {
@@ -182,7 +187,7 @@ function activation(writer: OnnxWriter, kind: string, input: string, name: strin
     case 'relu':
       return writer.op('Relu', [input], name);
     case 'relu6':
-      return writer.op('Clip', [input, writer.scalar(`${name}.min`, 0), writer.scalar(`${name}.max`, 6)], name);
+      return clip(writer, input, name, 6);
     case 'sigmoid':
       return writer.op('Sigmoid', [input], name);
     case 'tanh':
@@ -263,11 +268,7 @@ const EXPORT_RULES: Record<string, ExportRule> = {
       throw new InvalidArgumentError(`layer "${node.name}": ReLU with a slope or threshold has no ONNX export`);
     const max = node.config['max_value'];
     if (max == null) return writer.op('Relu', [writer.input(node)], node.name);
-    return writer.op(
-      'Clip',
-      [writer.input(node), writer.scalar(`${node.name}.min`, 0), writer.scalar(`${node.name}.max`, Number(max))],
-      node.name,
-    );
+    return clip(writer, writer.input(node), node.name, Number(max));
   },
   Add: (writer, node) =>
     writer.op(
