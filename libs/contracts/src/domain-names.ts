@@ -8,6 +8,7 @@ import type {
 } from '@prune/pruning';
 import type { LrScheduleName } from '@prune/train-config';
 import { enumNames } from './enum-names.js';
+import { Corruption } from './gen/prune/v1/assessment.js';
 import { LrSchedule, ModelFormat } from './gen/prune/v1/common.js';
 import { Choice, FilterMatch, Phase, RunState, SelectionPolicy } from './gen/prune/v1/coordinator.js';
 
@@ -34,6 +35,7 @@ export const PHASE_NAMES = enumNames<WalkPhase, Phase>({
   compare: Phase.PHASE_COMPARE,
   'fine-tune selected': Phase.PHASE_FINE_TUNE_SELECTED,
   evaluate: Phase.PHASE_EVALUATE,
+  assess: Phase.PHASE_ASSESS,
 });
 
 /** The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept). */
@@ -61,4 +63,33 @@ export const MODEL_FORMAT_NAMES = enumNames<'tfjs' | 'keras' | 'h5' | 'onnx', Mo
   keras: ModelFormat.MODEL_FORMAT_KERAS,
   h5: ModelFormat.MODEL_FORMAT_KERAS_H5,
   onnx: ModelFormat.MODEL_FORMAT_ONNX,
+});
+
+/**
+ * The corruptions a model is assessed on, named as CIFAR-10-C and @prune/assessment name them (the
+ * trainer passes one to the other, so the compiler keeps them equal; this library stays free of TF.js).
+ */
+export const CORRUPTION_NAMES = enumNames<
+  | 'gaussian_noise'
+  | 'shot_noise'
+  | 'impulse_noise'
+  | 'defocus_blur'
+  | 'gaussian_blur'
+  | 'contrast'
+  | 'brightness'
+  | 'saturate'
+  | 'jpeg_compression'
+  | 'pixelate',
+  Corruption
+>({
+  gaussian_noise: Corruption.CORRUPTION_GAUSSIAN_NOISE,
+  shot_noise: Corruption.CORRUPTION_SHOT_NOISE,
+  impulse_noise: Corruption.CORRUPTION_IMPULSE_NOISE,
+  defocus_blur: Corruption.CORRUPTION_DEFOCUS_BLUR,
+  gaussian_blur: Corruption.CORRUPTION_GAUSSIAN_BLUR,
+  contrast: Corruption.CORRUPTION_CONTRAST,
+  brightness: Corruption.CORRUPTION_BRIGHTNESS,
+  saturate: Corruption.CORRUPTION_SATURATE,
+  jpeg_compression: Corruption.CORRUPTION_JPEG_COMPRESSION,
+  pixelate: Corruption.CORRUPTION_PIXELATE,
 });

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import * as path from 'node:path';
 
+export * from './gen/prune/v1/assessment.js';
 export * from './gen/prune/v1/common.js';
 export * from './gen/prune/v1/trainer.js';
 export * from './gen/prune/v1/criterion.js';
@@ -13,6 +14,7 @@ export * from './gen/prune/v1/similarity.js';
 export * from './gen/prune/v1/coordinator.js';
 export {
   CHOICE_NAMES,
+  CORRUPTION_NAMES,
   FILTER_MATCH_NAMES,
   LR_SCHEDULE_NAMES,
   MODEL_FORMAT_NAMES,
@@ -21,6 +23,13 @@ export {
   SELECTION_POLICY_NAMES,
 } from './domain-names.js';
 export type { EnumNames } from './enum-names.js';
+export {
+  assessmentFromMessage,
+  assessmentMessage,
+  assessmentSettingsFromMessage,
+  DEFAULT_ASSESSMENT_EXAMPLES,
+} from './assessment-message.js';
+export type { AssessmentResult, AssessmentSettings } from './assessment-message.js';
 export { resolveTrainConfigMessage, trainConfigFromMessage, trainConfigMessage } from './train-config-message.js';
 
 /** Directory holding the .proto sources (for @grpc/proto-loader, e.g. server reflection). */

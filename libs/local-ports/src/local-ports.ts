@@ -1,5 +1,6 @@
 // The walk's operations done in this process with the libraries (no network): used by tests,
 // scripts, and as the reference the coordinator's gRPC ports must agree with.
+import { assessModel, type Assessment, type AssessmentOptions } from '@prune/assessment';
 import type { tf, tfl } from '@prune/compute';
 import { criterionParameters, type Criterion } from '@prune/criteria';
 import type { LabeledImages } from '@prune/data';
@@ -25,9 +26,11 @@ export interface LocalPortsOptions {
   candidateFineTune: Partial<TrainConfig>;
   selectedFineTune: Partial<TrainConfig>;
   seed?: number;
+  /** Assess the parent and every kept model on these (test) images; unset: no assessment. */
+  assessment?: { data: LabeledImages; options?: AssessmentOptions };
 }
 
-export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel> {
+export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel, Assessment> {
   const context = {
     calibration: o.calibration,
     seed: o.seed,
@@ -53,13 +56,13 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     layerCandidate: (parent, scores, blocks) => makeLayerCandidate(parent, scores, blocks),
     filterCandidate: (parent, scores, budget) => makeFilterCandidate(parent, scores, budget),
     fineTune: async (model, phase) => {
-      await trainModel({
+      const { seconds } = await trainModel({
         model,
         metadata: o.metadata,
         data: o.train,
         config: phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune,
       });
-      return model;
+      return { model, seconds };
     },
     similarity: async (parent, child) =>
       o.metric.compute(
@@ -69,5 +72,8 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
       ),
     accuracy: async (model, split) =>
       evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,
+    ...(o.assessment
+      ? { assess: (model: tfl.LayersModel) => assessModel(model, o.metadata, o.assessment!.data, o.assessment!.options) }
+      : {}),
   };
 }

@@ -1,7 +1,8 @@
 // Algorithm 1 of the paper as a loop over abstract operations ("ports"), so the same walk runs
 // in one process (libs directly) or in the coordinator (through the services' contracts).
 // Each iteration: score, make a layer and a filter candidate, fine-tune both briefly, compare
-// each with the parent on validation data, keep one (by policy), fine-tune it longer, evaluate.
+// each with the parent on validation data, keep one (by policy), fine-tune it longer, evaluate
+// (and, when the ports can, assess its robustness and cost: the parent's too).
 import { seededRandom } from '@prune/data';
 import { costOf, type ModelCost } from './cost.js';
 import type { LayerWidth } from './layer-width.js';
@@ -23,7 +24,8 @@ export type WalkPhase =
   | 'fine-tune candidates'
   | 'compare'
   | 'fine-tune selected'
-  | 'evaluate';
+  | 'evaluate'
+  | 'assess';
 
 export interface WalkConfig {
   maxIterations: number;
@@ -62,7 +64,7 @@ export interface CandidateRecord<M> extends ModelCost {
   validationAccuracy: number;
 }
 
-export interface IterationRecord<M> extends ModelCost {
+export interface IterationRecord<M, A = unknown> extends ModelCost {
   index: number;
   layer?: CandidateRecord<M>;
   filter?: CandidateRecord<M>;
@@ -72,9 +74,19 @@ export interface IterationRecord<M> extends ModelCost {
   testAccuracy: number;
   /** The kept model's convolutions and their filters. */
   widths: LayerWidth[];
+  /** Trainer seconds of this iteration's fine-tunes (both candidates' and the kept one's; NaN: unknown). */
+  fineTuneSeconds: number;
+  /** The kept model's assessment, when the ports assess. */
+  assessment?: A;
 }
 
-export interface WalkPorts<M> {
+/** A fine-tuned model and the seconds its trainer spent (what its energy is estimated from). */
+export interface FineTuned<M> {
+  model: M;
+  seconds: number;
+}
+
+export interface WalkPorts<M, A = unknown> {
   cost(model: M): Promise<ModelCost>;
   widths(model: M): Promise<LayerWidth[]>;
   removableBlocks(model: M): Promise<number>;
@@ -89,16 +101,18 @@ export interface WalkPorts<M> {
   ): Promise<{ model: M; removed: string[]; removedFilters: number }>;
   filterCandidate(parent: M, scores: ScoredFilter[], budget: FilterBudget): Promise<{ model: M; removed: string[] }>;
   /** `jobId` is unique per fine-tune of a run: the trainer keys its checkpoints by it, so a retried job resumes. */
-  fineTune(model: M, phase: FineTunePhase, jobId: string): Promise<M>;
+  fineTune(model: M, phase: FineTunePhase, jobId: string): Promise<FineTuned<M>>;
   similarity(parent: M, child: M): Promise<number>;
   accuracy(model: M, split: 'validation' | 'test'): Promise<number>;
+  /** Robustness, latency and energy of a model; without it the walk assesses nothing. */
+  assess?(model: M): Promise<A>;
 }
 
-export type WalkEvent<M> =
-  | ({ type: 'start'; testAccuracy: number; widths: LayerWidth[] } & ModelCost)
+export type WalkEvent<M, A = unknown> =
+  | ({ type: 'start'; testAccuracy: number; widths: LayerWidth[]; assessment?: A } & ModelCost)
   | { type: 'phase'; iteration: number; name: WalkPhase }
-  | { type: 'iteration'; record: IterationRecord<M> }
-  | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M>[] };
+  | { type: 'iteration'; record: IterationRecord<M, A> }
+  | { type: 'done'; result: M; stopReason: string; iterations: IterationRecord<M, A>[] };
 
 /** The rule that picks a candidate: ties (and near-ties within epsilon) go to the layer candidate. */
 export function chooseCandidate(
@@ -124,12 +138,12 @@ export function chooseCandidate(
  * Runs the walk from `initial`. The walk is deterministic given the ports' answers, which is what
  * lets a run resume: replaying it over journaled ports (step-journal.ts) skips the finished steps.
  */
-export async function* greedyWalk<M>(
+export async function* greedyWalk<M, A = unknown>(
   initial: M,
   config: WalkConfig,
-  ports: WalkPorts<M>,
+  ports: WalkPorts<M, A>,
   runId = 'run',
-): AsyncGenerator<WalkEvent<M>> {
+): AsyncGenerator<WalkEvent<M, A>> {
   const random = seededRandom(config.seed);
   const initialCost = costOf(await ports.cost(initial));
   if (config.chanceAccuracy > 0) {
@@ -146,8 +160,9 @@ export async function* greedyWalk<M>(
     ...initialCost,
     testAccuracy: await ports.accuracy(initial, 'test'),
     widths: await ports.widths(initial),
+    ...(ports.assess ? { assessment: await ports.assess(initial) } : {}),
   };
-  const iterations: IterationRecord<M>[] = [];
+  const iterations: IterationRecord<M, A>[] = [];
   let parent = initial;
   let result = parent;
   let stopReason = `reached ${config.maxIterations} iterations`;
@@ -215,12 +230,15 @@ export async function* greedyWalk<M>(
       break;
     }
     let choice: Choice;
+    let fineTuneSeconds = 0;
     if (layer && filter && config.policy === 'similarity') {
       yield { type: 'phase', iteration: index, name: 'fine-tune candidates' };
-      [layer.model, filter.model] = await Promise.all([
+      const tuned = await Promise.all([
         ports.fineTune(layer.model, 'candidate', `${runId}-it${index}-candidate-L`),
         ports.fineTune(filter.model, 'candidate', `${runId}-it${index}-candidate-F`),
       ]);
+      [layer.model, filter.model] = tuned.map((t) => t.model);
+      fineTuneSeconds = tuned[0].seconds + tuned[1].seconds;
       yield { type: 'phase', iteration: index, name: 'compare' };
       layer.similarity = await ports.similarity(parent, layer.model);
       filter.similarity = await ports.similarity(parent, filter.model);
@@ -233,9 +251,10 @@ export async function* greedyWalk<M>(
     }
     const chosen = (choice === 'L' ? layer : filter)!;
     yield { type: 'phase', iteration: index, name: 'fine-tune selected' };
-    const model = await ports.fineTune(chosen.model, 'selected', `${runId}-it${index}-selected-${choice}`);
+    const selected = await ports.fineTune(chosen.model, 'selected', `${runId}-it${index}-selected-${choice}`);
+    const model = selected.model;
     yield { type: 'phase', iteration: index, name: 'evaluate' };
-    const record: IterationRecord<M> = {
+    const record: IterationRecord<M, A> = {
       index,
       ...(layer ? { layer } : {}),
       ...(filter ? { filter } : {}),
@@ -245,7 +264,12 @@ export async function* greedyWalk<M>(
       validationAccuracy: await ports.accuracy(model, 'validation'),
       testAccuracy: await ports.accuracy(model, 'test'),
       widths: await ports.widths(model),
+      fineTuneSeconds: fineTuneSeconds + selected.seconds,
     };
+    if (ports.assess) {
+      yield { type: 'phase', iteration: index, name: 'assess' };
+      record.assessment = await ports.assess(model);
+    }
     iterations.push(record);
     yield { type: 'iteration', record };
     if (config.accuracyFloor > 0 && record.validationAccuracy < config.accuracyFloor) {

@@ -8,6 +8,7 @@ export type {
   CandidateRecord,
   Choice,
   FineTunePhase,
+  FineTuned,
   IterationRecord,
   SelectionPolicy,
   WalkConfig,

@@ -14,15 +14,15 @@ import { journaledPorts, StepJournal } from './step-journal.js';
 
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
-export interface RunRecord<M, C> {
+export interface RunRecord<M, C, A = unknown> {
   id: string;
   state: RunState;
   /** The request as the user gave it (validated), kept for display and resume. */
   config: C;
   walk: WalkConfig;
   initialModel: M;
-  initial?: ModelCost & { testAccuracy: number; widths: LayerWidth[] };
-  iterations: IterationRecord<M>[];
+  initial?: ModelCost & { testAccuracy: number; widths: LayerWidth[]; assessment?: A };
+  iterations: IterationRecord<M, A>[];
   result?: M;
   stopReason: string;
   error: string;
@@ -30,10 +30,10 @@ export interface RunRecord<M, C> {
   updatedAt: string;
 }
 
-export type RunEvent<M, C> =
+export type RunEvent<M, C, A = unknown> =
   | { type: 'phase'; iteration: number; name: WalkPhase; progress: number; detail: string }
-  | { type: 'iteration'; record: IterationRecord<M> }
-  | { type: 'run'; run: RunRecord<M, C> };
+  | { type: 'iteration'; record: IterationRecord<M, A> }
+  | { type: 'run'; run: RunRecord<M, C, A> };
 
 export interface RunContext {
   signal: AbortSignal;
@@ -41,15 +41,15 @@ export interface RunContext {
   progress(fraction: number, detail: string): void;
 }
 
-export type PortsFactory<M, C> = (run: RunRecord<M, C>, context: RunContext) => WalkPorts<M> & { close?(): void };
+export type PortsFactory<M, C, A = unknown> = (run: RunRecord<M, C, A>, context: RunContext) => WalkPorts<M, A> & { close?(): void };
 
 export class RunNotFoundError extends NotFoundError {
   override name = 'RunNotFoundError';
 }
 
 /** A run.json's record, or an error when it is not JSON or not shaped like a run. */
-function parseRunRecord<M, C>(text: string): RunRecord<M, C> {
-  const run = JSON.parse(text, numberReviver) as Partial<RunRecord<M, C>> | null;
+function parseRunRecord<M, C, A>(text: string): RunRecord<M, C, A> {
+  const run = JSON.parse(text, numberReviver) as Partial<RunRecord<M, C, A>> | null;
   const shaped =
     run !== null &&
     typeof run === 'object' &&
@@ -58,11 +58,11 @@ function parseRunRecord<M, C>(text: string): RunRecord<M, C> {
     typeof run.createdAt === 'string' &&
     Array.isArray(run.iterations);
   if (!shaped) throw new Error('not a run record (id, state, createdAt, iterations)');
-  return run as RunRecord<M, C>;
+  return run as RunRecord<M, C, A>;
 }
 
 /** What a run whose run.json cannot be read is listed as. */
-function quarantinedRecord<M, C>(id: string, file: string, error: Error): RunRecord<M, C> {
+function quarantinedRecord<M, C, A>(id: string, file: string, error: Error): RunRecord<M, C, A> {
   const when = fs.statSync(file).mtime.toISOString();
   return {
     id,
@@ -82,8 +82,8 @@ const TERMINAL: RunState[] = ['succeeded', 'failed', 'cancelled'];
 export const isTerminal = (state: RunState) => TERMINAL.includes(state);
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export class RunManager<M, C> {
-  private readonly runs = new Map<string, RunRecord<M, C>>();
+export class RunManager<M, C, A = unknown> {
+  private readonly runs = new Map<string, RunRecord<M, C, A>>();
   private readonly active = new Map<string, { controller: AbortController; finished: Promise<void> }>();
   private readonly events = new EventEmitter();
   private readonly quarantined = new Set<string>();
@@ -91,7 +91,7 @@ export class RunManager<M, C> {
 
   constructor(
     private readonly dir: string,
-    private readonly portsFor: PortsFactory<M, C>,
+    private readonly portsFor: PortsFactory<M, C, A>,
     private readonly log: (line: string) => void = () => {},
   ) {
     fs.mkdirSync(dir, { recursive: true });
@@ -100,12 +100,12 @@ export class RunManager<M, C> {
       const file = path.join(dir, id, 'run.json');
       if (!fs.existsSync(file)) continue;
       try {
-        this.runs.set(id, parseRunRecord<M, C>(fs.readFileSync(file, 'utf8')));
+        this.runs.set(id, parseRunRecord<M, C, A>(fs.readFileSync(file, 'utf8')));
       } catch (error) {
         // One unreadable run must not take the others down: it is listed as failed, never resumed,
         // and its files are left as they are for inspection (nothing rewrites them).
         this.quarantined.add(id);
-        this.runs.set(id, quarantinedRecord<M, C>(id, file, error as Error));
+        this.runs.set(id, quarantinedRecord<M, C, A>(id, file, error as Error));
         this.log(`run ${id} quarantined: ${file} is unreadable (${(error as Error).message})`);
       }
     }
@@ -118,12 +118,12 @@ export class RunManager<M, C> {
   }
 
   /** Starts a run; starting an id that exists returns that run unchanged. */
-  start(id: string, init: { config: C; walk: WalkConfig; initialModel: M }): RunRecord<M, C> {
+  start(id: string, init: { config: C; walk: WalkConfig; initialModel: M }): RunRecord<M, C, A> {
     RunManager.assertRunId(id);
     const existing = this.runs.get(id);
     if (existing) return existing;
     const now = new Date().toISOString();
-    const run: RunRecord<M, C> = {
+    const run: RunRecord<M, C, A> = {
       id,
       state: 'pending',
       ...init,
@@ -149,22 +149,22 @@ export class RunManager<M, C> {
     return resumed.map((r) => r.id);
   }
 
-  find(id: string): RunRecord<M, C> | undefined {
+  find(id: string): RunRecord<M, C, A> | undefined {
     return this.runs.get(id);
   }
 
-  get(id: string): RunRecord<M, C> {
+  get(id: string): RunRecord<M, C, A> {
     const run = this.runs.get(id);
     if (!run) throw new RunNotFoundError(`run_id: no run "${id}"`);
     return run;
   }
 
-  list(): RunRecord<M, C>[] {
+  list(): RunRecord<M, C, A>[] {
     return [...this.runs.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   /** Cancels a pending or running run and waits until it has stopped; a finished run is returned as is. */
-  async cancel(id: string): Promise<RunRecord<M, C>> {
+  async cancel(id: string): Promise<RunRecord<M, C, A>> {
     const run = this.get(id);
     const active = this.active.get(id);
     if (active) {
@@ -175,16 +175,16 @@ export class RunManager<M, C> {
   }
 
   /** Resolves when the run reaches a terminal state. */
-  async finished(id: string): Promise<RunRecord<M, C>> {
+  async finished(id: string): Promise<RunRecord<M, C, A>> {
     await this.active.get(id)?.finished;
     return this.get(id);
   }
 
   /** The run now, then its events, ending after the run reaches a terminal state. */
-  async *watch(id: string, signal?: AbortSignal): AsyncGenerator<RunEvent<M, C>> {
-    const queue: RunEvent<M, C>[] = [];
+  async *watch(id: string, signal?: AbortSignal): AsyncGenerator<RunEvent<M, C, A>> {
+    const queue: RunEvent<M, C, A>[] = [];
     let wake: (() => void) | undefined;
-    const listener = (event: RunEvent<M, C>) => {
+    const listener = (event: RunEvent<M, C, A>) => {
       queue.push(event);
       wake?.();
     };
@@ -217,13 +217,13 @@ export class RunManager<M, C> {
     await Promise.all([...this.active.values()].map((a) => a.finished));
   }
 
-  private launch(run: RunRecord<M, C>): void {
+  private launch(run: RunRecord<M, C, A>): void {
     const controller = new AbortController();
     const finished = this.execute(run, controller).finally(() => this.active.delete(run.id));
     this.active.set(run.id, { controller, finished });
   }
 
-  private async execute(run: RunRecord<M, C>, controller: AbortController): Promise<void> {
+  private async execute(run: RunRecord<M, C, A>, controller: AbortController): Promise<void> {
     const runDir = path.join(this.dir, run.id);
     const journal = new StepJournal(path.join(runDir, 'steps.jsonl'));
     let phase: { iteration: number; name: WalkPhase } | undefined; // the phase that progress reports belong to
@@ -233,7 +233,7 @@ export class RunManager<M, C> {
         if (phase) this.emit(run.id, { type: 'phase', ...phase, progress, detail });
       },
     };
-    let ports: (WalkPorts<M> & { close?(): void }) | undefined;
+    let ports: (WalkPorts<M, A> & { close?(): void }) | undefined;
     try {
       ports = this.portsFor(run, context);
       const replayed = journal.size;
@@ -248,7 +248,12 @@ export class RunManager<M, C> {
       const walk = greedyWalk(run.initialModel, run.walk, journaledPorts(ports, journal, controller.signal), run.id);
       for await (const event of walk) {
         if (event.type === 'start') {
-          run.initial = { ...costOf(event), testAccuracy: event.testAccuracy, widths: event.widths };
+          run.initial = {
+            ...costOf(event),
+            testAccuracy: event.testAccuracy,
+            widths: event.widths,
+            ...(event.assessment === undefined ? {} : { assessment: event.assessment }),
+          };
           this.update(run);
         } else if (event.type === 'phase') {
           phase = { iteration: event.iteration, name: event.name };
@@ -288,13 +293,13 @@ export class RunManager<M, C> {
     }
   }
 
-  private update(run: RunRecord<M, C>): void {
+  private update(run: RunRecord<M, C, A>): void {
     run.updatedAt = new Date().toISOString();
     this.save(run);
     this.emit(run.id, { type: 'run', run });
   }
 
-  private save(run: RunRecord<M, C>): void {
+  private save(run: RunRecord<M, C, A>): void {
     if (this.quarantined.has(run.id)) return;
     try {
       fs.mkdirSync(path.join(this.dir, run.id), { recursive: true });
@@ -305,7 +310,7 @@ export class RunManager<M, C> {
     }
   }
 
-  private emit(id: string, event: RunEvent<M, C>): void {
+  private emit(id: string, event: RunEvent<M, C, A>): void {
     this.events.emit(id, event);
   }
 }

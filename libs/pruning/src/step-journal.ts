@@ -5,7 +5,7 @@
 // corrupted or edited is not used (that step runs again) and is counted in `rejected`.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import type { WalkPorts } from './greedy-walk.js';
+import type { FineTuned, WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
 import { CancelledError } from '@prune/errors';
 
@@ -72,7 +72,11 @@ function stepKey(operation: string, args: unknown[]): string {
  * Wraps ports so every answer is journaled and finished steps are answered from the journal.
  * Once `signal` aborts, no new step starts and steps in flight are abandoned with CancelledError.
  */
-export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, signal?: AbortSignal): WalkPorts<M> {
+export function journaledPorts<M, A>(
+  ports: WalkPorts<M, A>,
+  journal: StepJournal,
+  signal?: AbortSignal,
+): WalkPorts<M, A> {
   const cancelled = () => new CancelledError('the run was cancelled');
   const wrap =
     <A extends unknown[], R>(operation: string, call: (...args: A) => Promise<R>) =>
@@ -99,8 +103,15 @@ export function journaledPorts<M>(ports: WalkPorts<M>, journal: StepJournal, sig
     scoreFilters: wrap('scoreFilters', ports.scoreFilters),
     layerCandidate: wrap('layerCandidate', ports.layerCandidate),
     filterCandidate: wrap('filterCandidate', ports.filterCandidate),
-    fineTune: wrap('fineTune', ports.fineTune),
+    fineTune: async (...args) => fineTuned(await wrap('fineTune', ports.fineTune)(...args)),
     similarity: wrap('similarity', ports.similarity),
     accuracy: wrap('accuracy', ports.accuracy),
+    ...(ports.assess ? { assess: wrap('assess', ports.assess) } : {}),
   };
+}
+
+/** A fine-tune's journaled answer: journals written before fine-tunes reported seconds hold the bare model. */
+function fineTuned<M>(value: FineTuned<M> | M): FineTuned<M> {
+  const shaped = typeof value === 'object' && value !== null && 'model' in value && 'seconds' in value;
+  return shaped ? (value as FineTuned<M>) : { model: value as M, seconds: NaN };
 }

@@ -15,6 +15,8 @@ export interface FakeOptions {
   similarity?: (kind: Choice, iteration: number) => number;
   /** Default: 0.9 on validation, 0.8 on test. */
   accuracy?: (model: string, split: 'validation' | 'test') => number;
+  /** Give the ports an `assess` (answering "assessed <model>"), so the walk assesses. */
+  assess?: boolean;
 }
 
 /**
@@ -62,7 +64,7 @@ export function fakeWalkPorts(options: FakeOptions = {}): { ports: WalkPorts<str
     fineTune: async (m, phase, job) => {
       calls.push(`fineTune ${job}`);
       if (phase === 'selected') iteration++;
-      return `${m}~${phase[0]}`;
+      return { model: `${m}~${phase[0]}`, seconds: phase === 'selected' ? 10 : 1 };
     },
     similarity: async (parent, child) => {
       const kind: Choice = parse(child).blocks < parse(parent).blocks ? 'L' : 'F';
@@ -70,6 +72,14 @@ export function fakeWalkPorts(options: FakeOptions = {}): { ports: WalkPorts<str
       return similarity(kind, iteration);
     },
     accuracy: async (m, split) => accuracy(m, split),
+    ...(options.assess
+      ? {
+          assess: async (m: string) => {
+            calls.push(`assess ${m}`);
+            return `assessed ${m}`;
+          },
+        }
+      : {}),
   };
   return { ports, calls };
 }

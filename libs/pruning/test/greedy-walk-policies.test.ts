@@ -93,6 +93,7 @@ describe('the similarity policy', () => {
         validationAccuracy: 0.7,
         testAccuracy: 0.5,
         widths: [{ layer: 'conv', filters: 60 }],
+        fineTuneSeconds: 12,
       },
     ]);
   });

@@ -164,6 +164,31 @@ describe('the walk reports', () => {
     ]);
   });
 
+  it("the trainer seconds of each iteration's fine-tunes: both candidates' and the kept one's", async () => {
+    const { done } = await walk('b9.f64', { maxIterations: 1 }, fakeWalkPorts().ports);
+    expect(done.iterations[0]!.fineTuneSeconds).toBe(1 + 1 + 10);
+    const single = await walk('b9.f64', { maxIterations: 1, policy: 'layers-only' }, fakeWalkPorts().ports);
+    expect(single.done.iterations[0]!.fineTuneSeconds).toBe(10); // no candidate fine-tunes
+  });
+
+  it("with ports that assess: the parent's assessment at the start, each kept model's after it is evaluated", async () => {
+    const { ports, calls } = fakeWalkPorts({ assess: true });
+    const { events, done } = await walk('b9.f64', { maxIterations: 2 }, ports);
+    expect(events[0]).toMatchObject({ type: 'start', assessment: 'assessed b9.f64' });
+    expect(done.iterations.map((r) => r.assessment)).toEqual(['assessed b8.f64~c~s', 'assessed b7.f64~c~s']);
+    expect(summary(events).slice(7, 10)).toEqual(['0 evaluate', '0 assess', 'iteration 0 L']);
+    // only the parent and the kept models: never a candidate
+    expect(calls.filter((c) => c.startsWith('assess'))).toEqual([
+      'assess b9.f64',
+      'assess b8.f64~c~s',
+      'assess b7.f64~c~s',
+    ]);
+    const plain = await walk('b9.f64', { maxIterations: 1 }, fakeWalkPorts().ports);
+    expect(plain.events[0]).not.toHaveProperty('assessment');
+    expect(plain.done.iterations[0]).not.toHaveProperty('assessment');
+    expect(summary(plain.events)).not.toContain('0 assess');
+  });
+
   it('the cost of each model and nothing else a port reports with it (e.g. per-layer detail)', async () => {
     const { ports } = fakeWalkPorts();
     const detailed = {

@@ -46,7 +46,7 @@ function fakePorts(calls: string[], gate?: { fineTune?: (job: string) => Promise
     fineTune: async (m, phase, job) => {
       record(`fineTune ${job}`);
       await gate?.fineTune?.(job);
-      return `${m}~${phase[0]}`;
+      return { model: `${m}~${phase[0]}`, seconds: 2 };
     },
     // a candidate with 4 (mod 8) filters is the more similar: from b9.f64 the path is F L L
     similarity: async (_p, child) => (
@@ -130,6 +130,33 @@ describe('RunManager', () => {
     expect(calls).not.toContain('fineTune r-it0-candidate-L');
     expect(calls.filter((c) => c === 'scoreBlocks')).toHaveLength(1); // iteration 2 only
     expect(calls[0]).toMatch(/^fineTune r-it1-candidate-/);
+  });
+
+  it('replays a journal written before fine-tunes reported their seconds (the bare model), seconds unknown', async () => {
+    const dir = tempDir();
+    const reference = new RunManager<string, object>(dir, () => fakePorts([]));
+    reference.start('old', { config: {}, walk, initialModel: 'b9.f64' });
+    const expected = await reference.finished('old');
+    expect(expected.iterations[0]!.fineTuneSeconds).toBe(6);
+    // The same journal as an older coordinator wrote it, and its run left running by a crash.
+    const file = path.join(dir, 'old/steps.jsonl');
+    const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    fs.rmSync(file);
+    const legacy = new StepJournal(file);
+    for (const line of lines) {
+      const { key, value } = JSON.parse(line.slice(17)) as { key: string; value: { model?: string } };
+      legacy.append(key, key.startsWith('fineTune:') ? value.model : value);
+    }
+    const record = JSON.parse(fs.readFileSync(path.join(dir, 'old/run.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'old/run.json'), JSON.stringify({ ...record, state: 'running' }));
+    const calls: string[] = [];
+    const resumed = new RunManager<string, object>(dir, () => fakePorts(calls));
+    resumed.resumeUnfinished();
+    const run = await resumed.finished('old');
+    expect(run.state).toBe('succeeded');
+    expect(calls.filter((c) => c.startsWith('fineTune'))).toEqual([]); // every step from the journal
+    expect(run.iterations.map((r) => r.model)).toEqual(expected.iterations.map((r) => r.model));
+    expect(run.iterations.map((r) => r.fineTuneSeconds)).toEqual([NaN, NaN, NaN]);
   });
 
   it('cancels a run in flight, records it as cancelled and does not resume it', async () => {

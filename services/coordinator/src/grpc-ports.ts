@@ -4,6 +4,7 @@
 // models: a candidate's cost is the one MakeCandidate reported, any other model is asked with
 // Inspect. The coordinator itself never loads a model.
 import {
+  AssessRequest,
   CandidatesServiceClient,
   CriterionServiceClient,
   EvaluateRequest,
@@ -15,13 +16,15 @@ import {
   TrainerServiceClient,
   TrainRequest,
   type ArtifactRef,
+  type Assessment,
+  type AssessmentConfig,
   type Cost,
   type InspectResponse,
   type MakeCandidateResponse,
   type TrainConfig,
   type TrainResponse,
 } from '@prune/contracts';
-import { costOf, type WalkPorts } from '@prune/pruning';
+import { costOf, type FineTuned, type WalkPorts } from '@prune/pruning';
 import { AsyncCache, callUnary, withRetry, type RetryOptions } from '@prune/service-kit';
 import type { SimilarityRegistry } from './similarity-registry.js';
 import { replicasOf } from './replicas.js';
@@ -48,6 +51,8 @@ export interface GrpcPortsOptions {
   candidateFineTune: Partial<TrainConfig>;
   selectedFineTune: Partial<TrainConfig>;
   seed: number;
+  /** Assess the parent and every kept model on the test split so; unset: no assessment. */
+  assessment?: AssessmentConfig;
   retry?: RetryOptions;
   deadlineMs?: number;
   /** Progress of each fine-tune, as its trainer streams it. */
@@ -62,7 +67,7 @@ function duration(seconds: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { close(): void } {
+export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Assessment> & { close(): void } {
   const trainers = replicasOf(TrainerServiceClient, o.trainers, 'trainer');
   const criteria = replicasOf(CriterionServiceClient, o.criterion, 'criterion');
   const candidates = replicasOf(CandidatesServiceClient, o.candidates, 'candidates');
@@ -105,8 +110,8 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
   const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
     retry(
       () =>
-        new Promise<ArtifactRef>((resolve, reject) => {
-          let result: ArtifactRef | undefined;
+        new Promise<FineTuned<ArtifactRef>>((resolve, reject) => {
+          let result: FineTuned<ArtifactRef> | undefined;
           const stream = trainers
             .pick()
             .train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config }), {
@@ -115,7 +120,8 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
           const cancel = () => stream.cancel();
           o.signal?.addEventListener('abort', cancel, { once: true });
           stream.on('data', (event: TrainResponse) => {
-            if (event.event?.$case === 'result') result = event.event.value.model;
+            if (event.event?.$case === 'result')
+              result = { model: event.event.value.model!, seconds: event.event.value.seconds };
             if (event.event?.$case === 'progress') {
               const p = event.event.value;
               o.onProgress?.(
@@ -140,6 +146,13 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
     });
     const response = await retry(() => trainers.next((t) => callUnary(t, t.extractRepresentations, request, deadline)));
     return response.representation!;
+  };
+  const assess = async (model: ArtifactRef, config: AssessmentConfig) => {
+    // The test split, as many images as the configuration asks (the trainer's default when unset).
+    const request = AssessRequest.fromPartial({ model, data: split('test', config.examples), config });
+    const { assessment } = await retry(() => trainers.next((t) => callUnary(t, t.assess, request, deadline)));
+    if (!assessment) throw new Error(`trainer: Assess of ${model.uri} answered without an assessment`);
+    return assessment;
   };
   return {
     cost: async (model) => {
@@ -200,6 +213,7 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef> & { c
         )
       ).accuracy;
     },
+    ...(o.assessment ? { assess: (model: ArtifactRef) => assess(model, o.assessment!) } : {}),
     close: () => [trainers, criteria, candidates].forEach((replicas) => replicas.close()),
   };
 }

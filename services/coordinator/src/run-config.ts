@@ -3,6 +3,7 @@
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
 import { DATASET_URIS, datasetInfo } from '@prune/data';
 import {
+  assessmentSettingsFromMessage,
   FILTER_MATCH_NAMES,
   FilterMatch,
   resolveTrainConfigMessage,
@@ -131,6 +132,10 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     throw invalidArgument('config.filter_match', `${config.filterMatch} is not a filter match`);
   config.candidateFinetune = fineTune(given.candidateFinetune, 'candidate', 'config.candidate_finetune', config.seed);
   config.selectedFinetune = fineTune(given.selectedFinetune, 'selected', 'config.selected_finetune', config.seed);
+  if (config.assessment) {
+    assessmentSettingsFromMessage(config.assessment, 'config.assessment');
+    config.assessment = { ...config.assessment, seed: config.assessment.seed || config.seed };
+  }
   const walk: WalkConfig = {
     // Without an iteration limit the walk stops at the MACs target or when nothing is removable.
     maxIterations: config.maxIterations || 10_000,

@@ -6,6 +6,7 @@ import {
   RunConfig,
   StructureKind,
   type ArtifactRef,
+  type Assessment,
   type Candidate,
   type Iteration,
   type Run,
@@ -17,7 +18,7 @@ import { costOf, type CandidateRecord, type IterationRecord, type RunEvent, type
  * The coordinator's run record: models are store references, the config is RunConfig as JSON
  * (similarity and candidate accuracy are NaN where the policy did not measure them).
  */
-export type CoordinatorRun = RunRecord<ArtifactRef, unknown>;
+export type CoordinatorRun = RunRecord<ArtifactRef, unknown, Assessment>;
 
 function candidateMessage(kind: StructureKind, c: CandidateRecord<ArtifactRef> | undefined): Candidate | undefined {
   if (!c) return undefined;
@@ -32,7 +33,7 @@ function candidateMessage(kind: StructureKind, c: CandidateRecord<ArtifactRef> |
   };
 }
 
-export function iterationMessage(r: IterationRecord<ArtifactRef>): Iteration {
+export function iterationMessage(r: IterationRecord<ArtifactRef, Assessment>): Iteration {
   return {
     index: r.index,
     layerCandidate: candidateMessage(StructureKind.STRUCTURE_KIND_BLOCK, r.layer),
@@ -43,6 +44,8 @@ export function iterationMessage(r: IterationRecord<ArtifactRef>): Iteration {
     validationAccuracy: r.validationAccuracy,
     testAccuracy: r.testAccuracy,
     widths: r.widths,
+    assessment: r.assessment,
+    fineTuneSeconds: r.fineTuneSeconds,
   };
 }
 
@@ -61,10 +64,11 @@ export function runMessage(run: CoordinatorRun): Run {
     updatedAt: run.updatedAt,
     initialWidths: run.initial?.widths ?? [],
     initialModel: run.initialModel,
+    initialAssessment: run.initial?.assessment,
   };
 }
 
-export function watchEventMessage(event: RunEvent<ArtifactRef, unknown>): WatchRunResponse {
+export function watchEventMessage(event: RunEvent<ArtifactRef, unknown, Assessment>): WatchRunResponse {
   switch (event.type) {
     case 'phase':
       return {

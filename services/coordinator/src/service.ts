@@ -10,6 +10,7 @@ import {
   RunConfig,
   SelectionPolicy,
   type ArtifactRef,
+  type Assessment,
   type CoordinatorServiceServer,
   type CriterionInfo,
   type FileChunk,
@@ -50,14 +51,14 @@ export interface CoordinatorOptions {
 const DISCOVERY_DEADLINE_MS = 10_000;
 
 export class Coordinator {
-  readonly runs: RunManager<ArtifactRef, unknown>;
+  readonly runs: RunManager<ArtifactRef, unknown, Assessment>;
   private readonly metrics: Discovered<SimilarityRegistry>;
   private readonly criteria: Discovered<CriterionInfo[]>;
   private readonly criterionClients: Replicas<CriterionServiceClient>;
   private readonly candidatesClients: Replicas<CandidatesServiceClient>;
 
   constructor(private readonly o: CoordinatorOptions) {
-    this.runs = new RunManager<ArtifactRef, unknown>(
+    this.runs = new RunManager<ArtifactRef, unknown, Assessment>(
       o.runsDir,
       (run, context) => this.portsFor(run, context.signal, context.progress),
       o.log,
@@ -106,7 +107,7 @@ export class Coordinator {
     run: CoordinatorRun,
     signal: AbortSignal,
     progress: (fraction: number, detail: string) => void,
-  ): WalkPorts<ArtifactRef> & { close(): void } {
+  ): WalkPorts<ArtifactRef, Assessment> & { close(): void } {
     const config = RunConfig.fromJSON(run.config);
     return grpcWalkPorts({
       trainers: this.o.trainers,
@@ -127,6 +128,7 @@ export class Coordinator {
       candidateFineTune: config.candidateFinetune ?? {},
       selectedFineTune: config.selectedFinetune ?? {},
       seed: config.seed,
+      assessment: config.assessment,
       retry: this.o.retry,
       deadlineMs: this.o.deadlineMs,
       signal,

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { Choice, Phase, RunState, SelectionPolicy } from '@prune/contracts';
+import { Choice, Corruption, Phase, RunState, SelectionPolicy } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { CoordinatorClient, type RunConfigInput } from '@prune/coordinator-client';
 import { spawnServiceProcess, type ServiceProcess } from '@prune/service-kit';
@@ -108,7 +108,16 @@ describe('coordinator end to end', () => {
 
   it('runs an iteration, survives SIGKILL mid-iteration and finishes the run from its journal', async () => {
     let client = clients.at(-1)!;
-    const started = await client.start(smallRun(), 'e2e');
+    // Assessed: the parent at the start, the kept model after it is evaluated (latency included,
+    // measured by the trainer's compute worker).
+    const assessment = {
+      examples: 40,
+      epsilonLevels: [4],
+      pgdSteps: 1,
+      corruptions: [Corruption.CORRUPTION_BRIGHTNESS],
+      severities: [2],
+    };
+    const started = await client.start({ ...smallRun(), assessment }, 'e2e');
     expect(started.state).toBeLessThanOrEqual(RunState.RUN_STATE_RUNNING);
     // kill -9 once both candidates are fine-tuned (their steps are in the journal)
     for await (const event of client.watch('e2e'))
@@ -139,6 +148,22 @@ describe('coordinator end to end', () => {
     expect(iteration!.choice).toBe(filter!.similarity > layer!.similarity ? Choice.CHOICE_FILTER : Choice.CHOICE_LAYER);
     expect(iteration!.cost!.macs).toBeLessThan(run.initialCost!.macs);
     expect(run.resultModel!.uri).toBe(iteration!.model!.uri);
+    expect(iteration!.fineTuneSeconds).toBeGreaterThan(0);
+    for (const assessed of [run.initialAssessment!, iteration!.assessment!]) {
+      expect(assessed.examples).toBe(40);
+      expect(assessed.adversarial.map((a) => [a.attack, a.epsilon])).toEqual([
+        ['fgsm', 4 / 255],
+        ['pgd', 4 / 255],
+      ]);
+      expect(assessed.corruptions).toHaveLength(1);
+      expect(assessed.latency.map((l) => `${l.engine.replace(/^tfjs-.*/, 'tfjs')} ${l.batch}`)).toEqual([
+        'tfjs 1',
+        'onnxruntime-cpu 1',
+        'tfjs 64',
+        'onnxruntime-cpu 64',
+      ]);
+      expect(assessed.energy.length).toBeGreaterThan(0);
+    }
     expect((await client.list()).map((r) => r.id).sort()).toEqual(['cancel-me', 'e2e']);
 
     // the user's side: `prune report` and `prune list` against this coordinator
@@ -156,6 +181,10 @@ describe('coordinator end to end', () => {
       decisions: iteration!.choice === Choice.CHOICE_LAYER ? 'L' : 'F',
       initial: { macs: 40_551_040 },
     });
+    const text = prune('report', 'e2e');
+    expect(text.stdout).toMatch(/^model +MACs +clean +fgsm 4 +pgd 4 +corrupt/m);
+    expect(text.stdout).toMatch(/^parent +40\.55M/m);
+    expect(text.stdout).toMatch(/^iteration 1 \([LF]\) /m);
     expect(prune('list').stdout).toMatch(/^cancel-me +cancelled/m);
     expect(prune('report', 'nope')).toMatchObject({
       status: 1,

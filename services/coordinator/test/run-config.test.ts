@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import {
+  AssessmentConfig,
   FilterMatch,
   LrSchedule,
   resolveTrainConfigMessage,
@@ -132,6 +133,14 @@ describe('validateRunConfig', () => {
     ).toThrow('config.metric_parameters.sigma: rbf_cka_like has parameters threshold');
   });
 
+  it('assesses only when asked, with the run\'s seed unless the assessment sets its own', () => {
+    expect(validateRunConfig(minimal({}), offered).config.assessment).toBeUndefined();
+    const asked = validateRunConfig(minimal({ seed: 7, assessment: AssessmentConfig.fromPartial({}) }), offered);
+    expect(asked.config.assessment).toEqual(AssessmentConfig.fromPartial({ seed: 7 }));
+    const own = validateRunConfig(minimal({ seed: 7, assessment: AssessmentConfig.fromPartial({ seed: 2 }) }), offered);
+    expect(own.config.assessment?.seed).toBe(2);
+  });
+
   it('names the field of a bad value with INVALID_ARGUMENT', () => {
     const bad: [Partial<RunConfig>, RegExp][] = [
       [{ dataset: 'imagenet' }, /^config\.dataset: "imagenet" is unknown/],
@@ -155,6 +164,14 @@ describe('validateRunConfig', () => {
       [
         { candidateFinetune: { momentum: 1.5 } as RunConfig['candidateFinetune'] },
         /^config\.candidate_finetune\.momentum: must be in \[0, 1\)/,
+      ],
+      [
+        { assessment: { severities: [0] } as unknown as RunConfig['assessment'] },
+        /^config\.assessment\.severities: must be 1\.\.5, got 0$/,
+      ],
+      [
+        { assessment: { examples: 4294967295 } as unknown as RunConfig['assessment'] },
+        /^config\.assessment\.examples: must be at most 100000/,
       ],
       [
         { policy: 9 as SelectionPolicy },

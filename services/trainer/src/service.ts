@@ -1,7 +1,12 @@
 // The trainer service: gRPC handlers over TrainerService. Thin: requests become calls into
 // libs/training; models, data and representations travel as references.
 import { createHash } from 'node:crypto';
+import { assessModel, defaultEnergyAssumptions } from '@prune/assessment';
+import { tf } from '@prune/compute';
 import {
+  AssessmentConfig,
+  assessmentMessage,
+  assessmentSettingsFromMessage,
   resolveTrainConfigMessage,
   TrainerServiceService,
   type DatasetRef,
@@ -13,9 +18,10 @@ import { invalidArgument, serverStream, unary, type ServiceBinding } from '@prun
 import { encodeMatrix, type ArtifactRef, type ArtifactStore } from '@prune/store';
 import { evaluateModel, extractRepresentations, resolvePreprocessing, trainModel } from '@prune/training';
 
-function openDatasetRef(ref: DatasetRef | undefined, field: string): Promise<LabeledImages> {
+/** The examples of `ref`; `maxExamples` when the reference sets none (0 is all of them). */
+function openDatasetRef(ref: DatasetRef | undefined, field: string, maxExamples = 0): Promise<LabeledImages> {
   if (!ref?.uri) throw invalidArgument(`${field}.uri`, 'a dataset URI is required (e.g. cifar10-jpeg:train)');
-  return openDatasetSample(ref.uri, ref.maxExamples, ref.seed);
+  return openDatasetSample(ref.uri, ref.maxExamples || maxExamples, ref.seed);
 }
 
 /**
@@ -93,6 +99,18 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
         );
         const representation = store.putFile(encodeMatrix(reps.rows, reps.columns, reps.data));
         return { representation, rows: reps.rows, columns: reps.columns, layer: reps.layer };
+      } finally {
+        model.dispose();
+      }
+    }),
+    assess: unary(async (request) => {
+      const settings = assessmentSettingsFromMessage(AssessmentConfig.fromPartial(request.config ?? {}), 'config');
+      const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
+      try {
+        const data = await openDatasetRef(request.data, 'data', settings.examples);
+        const result = await assessModel(model, metadata, data, settings);
+        // This machine's fine-tunes draw what its TF.js engine does.
+        return { assessment: assessmentMessage(result, defaultEnergyAssumptions(`tfjs-${tf.getBackend()}`)) };
       } finally {
         model.dispose();
       }

@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
 import {
+  AssessRequest,
+  Corruption,
+  CORRUPTION_NAMES,
   EvaluateRequest,
   ExtractRepresentationsRequest,
   LrSchedule,
@@ -57,6 +60,7 @@ describe('TrainerService', () => {
     callUnary(client, client.evaluate, EvaluateRequest.fromPartial(request as never));
   const extract = (request: object) =>
     callUnary(client, client.extractRepresentations, ExtractRepresentationsRequest.fromPartial(request as never));
+  const assess = (request: object) => callUnary(client, client.assess, AssessRequest.fromPartial(request as never));
 
   it('fine-tunes a stored model, streaming progress, and stores the result', async () => {
     const events = await train({
@@ -137,6 +141,51 @@ describe('TrainerService', () => {
     expect(resultOf(await job(model))).toEqual(first); // the same job again: resumed, same answer
     const fromOther = resultOf(await job(first))!;
     expect(fromOther.uri).not.toBe(first.uri);
+  });
+
+  it("assesses a stored model: clean accuracy as Evaluate's, attacks, corruptions by name, energy assumptions", async () => {
+    const data = { uri: 'cifar10-jpeg:test', maxExamples: 40, seed: 3 };
+    const { assessment } = await assess({
+      model,
+      data,
+      config: {
+        epsilonLevels: [0, 8],
+        pgdSteps: 2,
+        corruptions: [Corruption.CORRUPTION_CONTRAST],
+        severities: [5],
+        latency: false,
+      },
+    });
+    const clean = (await evaluate({ model, data })).accuracy;
+    expect(assessment!.examples).toBe(40);
+    expect(assessment!.clean).toBeCloseTo(clean, 6);
+    const fgsm = assessment!.adversarial.filter((a) => a.attack === 'fgsm');
+    expect(fgsm.map((a) => a.epsilon)).toEqual([0, 8 / 255]);
+    expect(fgsm[0]!.accuracy).toBeCloseTo(clean, 6); // epsilon 0 changes nothing
+    expect(fgsm[1]!.accuracy).toBeLessThan(clean);
+    expect(assessment!.corruptions).toEqual([
+      { corruption: Corruption.CORRUPTION_CONTRAST, severity: 5, accuracy: expect.any(Number) },
+    ]);
+    expect(CORRUPTION_NAMES.name(assessment!.corruptions[0]!.corruption)).toBe('contrast');
+    expect(assessment!.latency).toEqual([]);
+    expect(assessment!.training).toMatchObject({ watts: expect.any(Number), pue: expect.any(Number) });
+    expect(assessment!.training!.watts).toBeGreaterThan(0);
+  });
+
+  it('refuses an assessment configuration it cannot run, naming the field', async () => {
+    const data = { uri: 'cifar10-jpeg:test', maxExamples: 8 };
+    await expect(assess({ model, data, config: { severities: [6] } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'config.severities: must be 1..5, got 6',
+    });
+    await expect(assess({ model, data, config: { epsilonLevels: [300] } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'config.epsilon_levels: must be pixel levels in 0..255, got 300',
+    });
+    await expect(assess({ model, data, config: { corruptions: [99] } })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('config.corruptions: 99 is not a corruption; valid: gaussian_noise,'),
+    });
   });
 
   it('answers bad requests with a status code and the field', async () => {

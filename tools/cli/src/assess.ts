@@ -11,8 +11,10 @@ import {
   type AssessmentOptions,
   type CorruptionName,
 } from '@prune/assessment';
+import { DEFAULT_ASSESSMENT_EXAMPLES } from '@prune/contracts';
 import { openDatasetSample } from '@prune/data';
 import { loadModel, parsePreprocessing } from '@prune/models';
+import { formatAssessmentTable, type AssessedModel } from './assessment-table.js';
 import { ASSESS } from './command-specs.js';
 import { booleanFlag, numberFlag, parseFlags, stringFlag, type FlagValues } from './flags.js';
 import { summarizeRun } from './report.js';
@@ -33,7 +35,7 @@ export async function assessCommand(argv: string[]): Promise<string> {
   if (positionals.length !== (runId ? 0 : 1))
     throw new UsageError(`usage: prune assess ${ASSESS.arguments} (see prune assess --help)`);
   const options = assessmentOptions(values);
-  const examples = numberFlag(values, 'examples') ?? 500;
+  const examples = numberFlag(values, 'examples') ?? DEFAULT_ASSESSMENT_EXAMPLES;
   if (!Number.isInteger(examples) || examples < 1)
     throw new UsageError(`--examples: expected a positive integer, got ${examples}`);
   const json = booleanFlag(values, 'json');
@@ -76,13 +78,6 @@ function assessmentOptions(values: FlagValues): AssessmentOptions {
   };
 }
 
-interface AssessedModel {
-  model: string;
-  uri: string;
-  macs: number;
-  assessment: Assessment;
-}
-
 /** The run's parent and each kept model, downloaded (checked against their digests) and assessed. */
 async function assessRun(
   values: FlagValues,
@@ -106,7 +101,7 @@ async function assessRun(
       })),
     ];
     const temp = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-assess-'));
-    const assessed: AssessedModel[] = [];
+    const assessed: (AssessedModel & { uri: string; assessment: Assessment })[] = [];
     try {
       for (const [k, entry] of models.entries()) {
         console.error(`assessing ${entry.model} (${entry.uri})`);
@@ -121,51 +116,8 @@ async function assessRun(
     } finally {
       fs.rmSync(temp, { recursive: true, force: true });
     }
-    return json ? JSON.stringify({ run: runId, data, models: assessed }, null, 2) : formatRunAssessment(assessed);
+    return json ? JSON.stringify({ run: runId, data, models: assessed }, null, 2) : formatAssessmentTable(assessed);
   });
-}
-
-/** One row per model: MACs, accuracy clean / attacked / corrupted, latency and CO2, against the parent. */
-export function formatRunAssessment(models: AssessedModel[]): string {
-  const parent = models[0]!;
-  const co2 = (m: AssessedModel) =>
-    m.assessment.energy.find((e) => e.engine.startsWith('onnxruntime'))?.gramsCo2Per1000;
-  const latency = (m: AssessedModel) =>
-    m.assessment.latency.find((l) => l.engine.startsWith('onnxruntime') && l.batch === 64)?.medianMs;
-  const attacks = parent.assessment.adversarial.map((a) => `${a.attack} ${Math.round(a.epsilon * 255)}`);
-  const header = ['model', 'MACs', 'clean', ...attacks, 'corrupt', 'ms b64', 'mg CO2/1k', 'CO2 vs parent'];
-  const rows = models.map((m) => {
-    const [ours, theirs] = [co2(m), co2(parent)];
-    return [
-      m.model,
-      `${(m.macs / 1e6).toFixed(2)}M`,
-      percent(m.assessment.clean),
-      ...m.assessment.adversarial.map((a) => percent(a.accuracy)),
-      m.assessment.meanCorruptionAccuracy === undefined ? '-' : percent(m.assessment.meanCorruptionAccuracy),
-      latency(m)?.toFixed(2) ?? '-',
-      ours === undefined ? '-' : (ours * 1000).toFixed(2),
-      ours === undefined || theirs === undefined ? '-' : `${(100 * (ours / theirs - 1)).toFixed(1)}%`,
-    ];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  const assumptions = parent.assessment.energy[0]?.assumptions;
-  return [
-    line(header),
-    ...rows.map(line),
-    '',
-    `${parent.assessment.examples} test images; attacks in pixel levels of 255; corrupt: mean accuracy over the corruptions assessed; ms b64 and CO2: ONNX Runtime, batch 64`,
-    ...(assumptions
-      ? [
-          `CO2 assumes ${assumptions.device}, PUE ${assumptions.pue}, ${assumptions.gramsCo2PerKwh} g/kWh (${assumptions.grid})`,
-        ]
-      : []),
-    ...parent.assessment.notes.map((n) => `note: ${n}`),
-  ].join('\n');
 }
 
 /** "8" (pixel levels) as a fraction of 255. */

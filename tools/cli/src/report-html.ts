@@ -1,6 +1,7 @@
 // A run as one self-contained HTML page (no scripts, no external files): the decision tree, the
 // accuracy-versus-MACs curve, and the final model's widths and depth next to the parent's.
-import { describeSettings, type RunSummary } from './report.js';
+import { formatAssessmentTable } from './assessment-table.js';
+import { assessedModels, describeSettings, type RunSummary } from './report.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number | undefined, digits = 1) =>
@@ -148,6 +149,62 @@ function widthsTable(summary: RunSummary): string {
   );
 }
 
+const PALETTE = ['#2e7d32', '#1565c0', '#6a1b9a', '#c62828', '#ef6c00', '#00838f', '#5d4037', '#37474f'];
+
+/**
+ * Robustness and cost of the parent and each kept model, when the run assessed them: the table of
+ * the text report, accuracy (clean, each attack, corruptions) and speed/CO2 against MACs reduction.
+ */
+function assessmentSection(summary: RunSummary): string {
+  const models = assessedModels(summary);
+  if (!models.length) return '';
+  const reduction = (macs: number) => 1 - macs / summary.initial.macs;
+  const series = (name: string, value: (m: (typeof models)[number]) => number | undefined) => ({
+    name,
+    points: models.flatMap((m): [number, number][] => {
+      const y = value(m);
+      return y === undefined || !Number.isFinite(y) ? [] : [[reduction(m.macs), y]];
+    }),
+  });
+  const colored = (list: { name: string; points: [number, number][] }[]) =>
+    list.filter((s) => s.points.length).map((s, i) => ({ ...s, color: PALETTE[i % PALETTE.length]! }));
+  const attacks = models[0]!.assessment.adversarial.map((a, k) =>
+    series(`${a.attack} ${Math.round(a.epsilon * 255)}/255`, (m) => m.assessment.adversarial[k]?.accuracy),
+  );
+  const accuracy = lineChartSvg(
+    colored([
+      series('clean', (m) => m.assessment.clean),
+      ...attacks,
+      series('corruptions (mean)', (m) => m.assessment.meanCorruptionAccuracy),
+    ]),
+    { xLabel: 'MACs reduction', yLabel: 'test accuracy', xFormat: (x) => pct(x, 0), yFormat: (y) => pct(y, 0) },
+  );
+  // Speed and CO2 relative to the parent's, so both fit one axis (1 = the parent).
+  const relative = (pick: (m: (typeof models)[number]) => number | undefined) => (m: (typeof models)[number]) => {
+    const [ours, parent] = [pick(m), pick(models[0]!)];
+    return ours !== undefined && parent ? ours / parent : undefined;
+  };
+  const latency = (engine: string, batch: number) => (m: (typeof models)[number]) =>
+    m.assessment.latency.find((l) => l.engine.startsWith(engine) && l.batch === batch)?.medianMs;
+  const co2 = (m: (typeof models)[number]) =>
+    m.assessment.energy.find((e) => e.engine.startsWith('onnxruntime'))?.gramsCo2Per1000;
+  const cost = lineChartSvg(
+    colored([
+      series('ONNX RT ms b64', relative(latency('onnxruntime', 64))),
+      series('TF.js ms b64', relative(latency('tfjs', 64))),
+      series('ONNX RT ms b1', relative(latency('onnxruntime', 1))),
+      series('inference CO2', relative(co2)),
+      series('MACs', (m) => m.macs / summary.initial.macs),
+    ]),
+    { xLabel: 'MACs reduction', yLabel: 'relative to the parent', xFormat: (x) => pct(x, 0), yFormat: fixed },
+  );
+  return `<h2>Robustness, speed and CO2</h2>
+<p>Assessed on the test split (never used to decide): FGSM and PGD in pixel levels of 255, the mean over the CIFAR-10-C corruptions assessed, latency measured on the trainer, energy and CO2 as the ML Impact Calculator estimates them (assumptions under the table).</p>
+<div class="scroll"><pre>${escape(formatAssessmentTable(models))}</pre></div>
+${accuracy}
+${cost}`;
+}
+
 export function renderRunHtml(summary: RunSummary): string {
   const curve = [
     {
@@ -204,6 +261,7 @@ table.settings th{text-align:left;padding:1px 12px 1px 0;vertical-align:top;font
 ${chart}
 <h2>Widths and depth: parent vs final</h2>
 ${widthsTable(summary)}
+${assessmentSection(summary)}
 </body></html>
 `;
 }

@@ -3,6 +3,7 @@
 // every setting, in readable names), where its result is and how long it took. Text for people,
 // JSON for scripts; the HTML report renders the same summary.
 import {
+  assessmentFromMessage,
   CHOICE_NAMES,
   FILTER_MATCH_NAMES,
   RUN_STATE_NAMES,
@@ -15,6 +16,7 @@ import {
   type LayerWidth,
   type Run,
 } from '@prune/contracts';
+import { formatAssessmentTable, type AssessedModel } from './assessment-table.js';
 
 /** A run's configuration as people name things (the coordinator fills every default in). */
 export interface RunSettings {
@@ -54,7 +56,14 @@ export interface RunSummary {
   stopReason: string;
   error: string;
   decisions: string;
-  initial: { macs: number; params: number; testAccuracy: number; widths: LayerWidth[] };
+  initial: {
+    macs: number;
+    params: number;
+    testAccuracy: number;
+    widths: LayerWidth[];
+    /** When the run assessed its models (RunConfig.assessment). */
+    assessment?: AssessedModel['assessment'];
+  };
   final: { macs: number; params: number; testAccuracy: number; model: string; widths: LayerWidth[] };
   macsReduction: number;
   paramsReduction: number;
@@ -69,6 +78,9 @@ export interface RunSummary {
     validationAccuracy: number;
     testAccuracy: number;
     model: string;
+    /** Trainer seconds of the iteration's fine-tunes (NaN: not known). */
+    fineTuneSeconds: number;
+    assessment?: AssessedModel['assessment'];
   }[];
 }
 
@@ -132,12 +144,14 @@ export function summarizeRun(run: Run): RunSummary {
     params: run.initialCost?.params ?? 0,
     testAccuracy: run.initialTestAccuracy,
     widths: run.initialWidths,
+    ...(run.initialAssessment ? { assessment: assessmentFromMessage(run.initialAssessment) } : {}),
   };
   const last = run.iterations.at(-1);
   // The result is the last model above the accuracy floor: not always the last iteration's.
   const resultIteration =
     run.iterations.find((i) => i.model?.uri && i.model.uri === run.resultModel?.uri) ??
     (run.resultModel ? undefined : last);
+  const { assessment: _, ...initialFacts } = initial;
   const final = resultIteration
     ? {
         macs: resultIteration.cost?.macs ?? 0,
@@ -146,7 +160,7 @@ export function summarizeRun(run: Run): RunSummary {
         model: resultIteration.model?.uri ?? '',
         widths: resultIteration.widths,
       }
-    : { ...initial, model: run.resultModel?.uri ?? run.initialModel?.uri ?? '' };
+    : { ...initialFacts, model: run.resultModel?.uri ?? run.initialModel?.uri ?? '' };
   const reduction = (before: number, after: number) => (before > 0 ? 1 - after / before : 0);
   const wallSeconds = (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 1000;
   return {
@@ -174,6 +188,8 @@ export function summarizeRun(run: Run): RunSummary {
       validationAccuracy: i.validationAccuracy,
       testAccuracy: i.testAccuracy,
       model: i.model?.uri ?? '',
+      fineTuneSeconds: i.fineTuneSeconds,
+      ...(i.assessment ? { assessment: assessmentFromMessage(i.assessment) } : {}),
     })),
   };
 }
@@ -216,7 +232,28 @@ export function formatRunReport(summary: RunSummary): string {
     `model:     ${final.model}`,
     ...describeSettings(summary.settings),
     `wall time: ${(summary.wallSeconds / 60).toFixed(1)} min`,
+    ...(summary.initial.assessment ? ['', formatAssessmentTable(assessedModels(summary))] : []),
   ].join('\n');
+}
+
+/** The parent and each kept model the run assessed, in order (empty when it assessed none). */
+export function assessedModels(summary: RunSummary): AssessedModel[] {
+  if (!summary.initial.assessment) return [];
+  return [
+    { model: 'parent', macs: summary.initial.macs, assessment: summary.initial.assessment },
+    ...summary.iterations.flatMap((i) =>
+      i.assessment
+        ? [
+            {
+              model: `iteration ${i.index + 1} (${i.choice})`,
+              macs: i.macs,
+              assessment: i.assessment,
+              fineTuneSeconds: i.fineTuneSeconds,
+            },
+          ]
+        : [],
+    ),
+  ];
 }
 
 const parameters = (name: string, values: Record<string, number>) => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { sharedDir } from '@prune/data';
-import { formatRunAssessment } from '../src/assess.js';
+import { formatAssessmentTable } from '../src/assessment-table.js';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
 const RESNET20 = path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json');
@@ -64,13 +64,36 @@ describe('prune assess --run: the models of a run side by side', () => {
       ],
       notes: ['CIFAR-10.2 is not available offline'],
     });
-    const table = formatRunAssessment([
-      { model: 'parent', uri: 'a', macs: 40_551_040, assessment: assessment(0.86, 0.002) },
-      { model: 'iteration 1 (L)', uri: 'b', macs: 20_000_000, assessment: assessment(0.8, 0.001) },
+    const table = formatAssessmentTable([
+      { model: 'parent', macs: 40_551_040, assessment: assessment(0.86, 0.002) },
+      { model: 'iteration 1 (L)', macs: 20_000_000, assessment: assessment(0.8, 0.001) },
     ]).split('\n');
     expect(table[0]).toMatch(/^model +MACs +clean +fgsm 8 +corrupt +ms b64 +mg CO2\/1k +CO2 vs parent$/);
     expect(table[1]).toMatch(/^parent +40\.55M +86\.00% +21\.50% +66\.00% +20\.00 +2\.00 +0\.0%$/);
     expect(table[2]).toMatch(/^iteration 1 \(L\) +20\.00M +80\.00% +20\.00% +60\.00% +20\.00 +1\.00 +-50\.0%$/);
-    expect(table.join('\n')).toContain('CO2 assumes 2 CPU core(s), PUE 1.1, 475 g/kWh (world)');
+    expect(table.join('\n')).toContain('inference CO2 assumes 2 CPU core(s), PUE 1.1, 475 g/kWh (world)');
+  });
+
+  it("adds the fine-tunes' energy where the run measured their seconds, under the trainer's assumptions", () => {
+    const training = { device: '1 CPU core(s)', watts: 12, pue: 1.5, gramsCo2PerKwh: 400, grid: 'here' };
+    const assessment = {
+      examples: 10,
+      clean: 0.9,
+      adversarial: [],
+      corruptions: [],
+      latency: [],
+      energy: [],
+      notes: [],
+      training,
+    };
+    const table = formatAssessmentTable([
+      { model: 'parent', macs: 2e6, assessment },
+      // 100 s x 12 W x 1.5 = 1,800 J = 0.5 Wh; 0.0005 kWh x 400 g/kWh = 0.2 g
+      { model: 'iteration 1 (F)', macs: 1e6, assessment, fineTuneSeconds: 100 },
+    ]).split('\n');
+    expect(table[0]).toMatch(/ +fine-tune Wh +fine-tune g CO2$/);
+    expect(table[1]).toMatch(/ +- +-$/);
+    expect(table[2]).toMatch(/ +0\.500 +0\.200$/);
+    expect(table.join('\n')).toContain('at 1 CPU core(s), PUE 1.5, 400 g/kWh (here)');
   });
 });

@@ -1,6 +1,6 @@
 // A finished run as the coordinator reports it: two iterations on a ResNet-20-shaped model, the
 // second below the accuracy floor, so the result is the first iteration's model.
-import { Choice, FilterMatch, LrSchedule, Run, RunState, SelectionPolicy } from '@prune/contracts';
+import { Choice, Corruption, FilterMatch, LrSchedule, Run, RunState, SelectionPolicy } from '@prune/contracts';
 
 const resnet20Widths = () => [
   { layer: 'conv1', filters: 16 },
@@ -102,3 +102,43 @@ export const finishedRun = () =>
       seed: 7,
     },
   });
+
+/** An assessment message as a trainer sends it: `clean` sets every accuracy, `ms` the latency. */
+export const assessment = (clean: number, ms: number) => ({
+  examples: 500,
+  clean,
+  adversarial: [
+    { attack: 'fgsm', epsilon: 1 / 255, accuracy: clean / 2 },
+    { attack: 'pgd', epsilon: 1 / 255, accuracy: clean / 4 },
+  ],
+  corruptions: [
+    { corruption: Corruption.CORRUPTION_CONTRAST, severity: 1, accuracy: clean - 0.1 },
+    { corruption: Corruption.CORRUPTION_PIXELATE, severity: 1, accuracy: clean - 0.2 },
+  ],
+  meanCorruptionAccuracy: clean - 0.15,
+  latency: [
+    { engine: 'tfjs-tensorflow', batch: 64, medianMs: 2 * ms, imagesPerSecond: 64_000 / (2 * ms), runs: 20 },
+    { engine: 'onnxruntime-cpu', batch: 64, medianMs: ms, imagesPerSecond: 64_000 / ms, runs: 20 },
+  ],
+  energy: [
+    {
+      engine: 'onnxruntime-cpu',
+      kilowattHoursPer1000: (24 * 1.1 * (ms / 64)) / 3600 / 1000,
+      gramsCo2Per1000: ((24 * 1.1 * (ms / 64)) / 3600 / 1000) * 475,
+      assumptions: { device: '2 CPU core(s) at 12 W each', watts: 24, pue: 1.1, gramsCo2PerKwh: 475, grid: 'world' },
+    },
+  ],
+  training: { device: '1 CPU core(s) at 12 W each', watts: 12, pue: 1.1, gramsCo2PerKwh: 475, grid: 'world' },
+  notes: ['CIFAR-10.2 is not available offline (nothing downloads): not assessed'],
+});
+
+/** finishedRun() with its parent and kept models assessed, and the seconds of each iteration's fine-tunes. */
+export const assessedRun = () => {
+  const run = finishedRun();
+  run.initialAssessment = assessment(0.92, 40);
+  run.iterations.forEach((iteration, k) => {
+    iteration.assessment = assessment(0.91 - 0.3 * k, 30 - 10 * k);
+    iteration.fineTuneSeconds = 600;
+  });
+  return run;
+};

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import { renderRunHtml } from '../src/report-html.js';
 import { summarizeRun } from '../src/report.js';
-import { finishedRun } from './fixtures.js';
+import { assessedRun } from './fixtures.js';
 
 const outDir = path.resolve(import.meta.dirname, '../../../tmp/report-html-test');
 const chromium = (...args: string[]) =>
@@ -24,10 +24,10 @@ const chromium = (...args: string[]) =>
     { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] },
   );
 
-it('renders the decision tree, the accuracy-vs-MACs curve and the widths in headless Chromium', () => {
+it('renders the decision tree, the accuracy-vs-MACs curve, the widths and the assessment in headless Chromium', () => {
   fs.mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, 'report.html');
-  fs.writeFileSync(file, renderRunHtml(summarizeRun(finishedRun())));
+  fs.writeFileSync(file, renderRunHtml(summarizeRun(assessedRun())));
 
   const dom = chromium('--dump-dom', `file://${file}`);
   expect(dom).toContain('Run r1: succeeded');
@@ -41,6 +41,12 @@ it('renders the decision tree, the accuracy-vs-MACs curve and the widths in head
   expect(dom).toMatch(/<polyline points="[^"]+"/);
   expect(dom.match(/block removed/g)).toHaveLength(2); // layer2.1.conv1 and conv2
   expect(dom).toContain('−10.0%'); // MACs of the result (the first iteration's model)
+  // the assessment: its table, accuracy (clean, two attacks, corruptions) and cost against MACs reduction
+  expect(dom).toContain('Robustness, speed and CO2');
+  expect(dom).toMatch(/iteration 2 \(F\) +30\.00M +61\.00%/);
+  expect(dom.match(/<svg[^>]*class="chart"/g)).toHaveLength(3);
+  for (const name of ['clean', 'fgsm 1/255', 'pgd 1/255', 'corruptions (mean)', 'inference CO2', 'MACs'])
+    expect(dom).toContain(`>${name}</text>`);
 
   const screenshot = path.join(outDir, 'report.png');
   fs.rmSync(screenshot, { force: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Phase, Run, RunState, SELECTION_POLICY_NAMES, type WatchRunResponse } from '@prune/contracts';
 import type { CoordinatorClient } from '@prune/coordinator-client';
-import { finishedRun, ITERATION_1_WIDTHS } from './fixtures.js';
+import { assessedRun, finishedRun, ITERATION_1_WIDTHS } from './fixtures.js';
 import { formatRunReport, stateName, summarizeRun } from '../src/report.js';
 import { followRun, runConfigFromFlags } from '../src/run-commands.js';
 import { UsageError } from '../src/usage-error.js';
@@ -45,6 +45,23 @@ describe('run report', () => {
     expect(text).toContain('wall time: 6.1 min');
     expect(text).not.toMatch(/SELECTION_POLICY|FILTER_MATCH|LR_SCHEDULE/);
     expect(summarizeRun(run)).toMatchObject({ wallSeconds: 366, settings: { policy: 'similarity', seed: 7 } });
+  });
+
+  it('of an assessed run: robustness, latency, inference and fine-tune CO2 of the parent and every kept model', () => {
+    const text = formatRunReport(summarizeRun(assessedRun())).split('\n');
+    const table = text.slice(text.findIndex((l) => l.startsWith('model ')));
+    expect(table[0]).toMatch(
+      /^model +MACs +clean +fgsm 1 +pgd 1 +corrupt +ms b64 +mg CO2\/1k +CO2 vs parent +fine-tune Wh +fine-tune g CO2$/,
+    );
+    expect(table[1]).toMatch(/^parent +40\.00M +92\.00% +46\.00% +23\.00% +77\.00% +40\.00 .* +0\.0% +- +-$/);
+    // 600 s x 12 W x 1.1 = 2.2 Wh; 0.0022 kWh x 475 g/kWh = 1.045 g
+    expect(table[2]).toMatch(/^iteration 1 \(L\) +36\.00M +91\.00% .* +30\.00 .* +-25\.0% +2\.200 +1\.045$/);
+    expect(table[3]).toMatch(/^iteration 2 \(F\) +30\.00M +61\.00% .* +20\.00 .* +-50\.0% +2\.200 +1\.045$/);
+    expect(text).toContain('inference CO2 assumes 2 CPU core(s) at 12 W each, PUE 1.1, 475 g/kWh (world)');
+    expect(text).toContain('note: CIFAR-10.2 is not available offline (nothing downloads): not assessed');
+    // JSON names corruptions as CIFAR-10-C does
+    expect(summarizeRun(assessedRun()).iterations[0]!.assessment!.corruptions[1]!.corruption).toBe('pixelate');
+    expect(formatRunReport(summarizeRun(finishedRun()))).not.toContain('fgsm');
   });
 
   it('a run with no iterations reports the initial model', () => {
