@@ -12,7 +12,7 @@ report and download the pruned model.
 The gRPC stubs are generated from the repository's proto/ on first import (needs grpcio-tools).
 """
 
-from prune_client._stubs import coordinator_pb2, common_pb2  # noqa: F401  (generates on first use)
+from prune_client._stubs import assessment_pb2, coordinator_pb2, common_pb2  # noqa: F401  (generates on first use)
 from prune_client.client import PruneClient, RunFailed
 
-__all__ = ["PruneClient", "RunFailed", "coordinator_pb2", "common_pb2"]
+__all__ = ["PruneClient", "RunFailed", "assessment_pb2", "coordinator_pb2", "common_pb2"]

@@ -8,7 +8,7 @@ import sys
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _GEN = os.path.join(_HERE, "_gen")
 PROTO_ROOT = os.environ.get("PRUNE_PROTO_DIR", os.path.join(_HERE, "..", "..", "..", "proto"))
-_PROTOS = ["prune/v1/common.proto", "prune/v1/coordinator.proto"]
+_PROTOS = ["prune/v1/assessment.proto", "prune/v1/common.proto", "prune/v1/coordinator.proto"]
 
 
 def _stale() -> bool:
@@ -38,6 +38,7 @@ if _stale():
 if _GEN not in sys.path:
     sys.path.insert(0, _GEN)  # the generated modules import each other as prune.v1.*
 
+assessment_pb2 = importlib.import_module("prune.v1.assessment_pb2")
 common_pb2 = importlib.import_module("prune.v1.common_pb2")
 coordinator_pb2 = importlib.import_module("prune.v1.coordinator_pb2")
 coordinator_pb2_grpc = importlib.import_module("prune.v1.coordinator_pb2_grpc")

@@ -1,6 +1,7 @@
 // Every `prune` command's flags, with what they do and their defaults: parsing and --help both
 // read these. Defaults come from where the system keeps them, never retyped here.
 import { CORRUPTION_NAMES, DEFAULT_PGD_STEPS } from '@prune/assessment';
+import { DEFAULT_ASSESSMENT_EXAMPLES } from '@prune/contracts';
 import { DEFAULT_CALIBRATION_EXAMPLES } from '@prune/criteria';
 import { MODEL_FILE_FORMATS, PREPROCESSING_SYNTAX } from '@prune/models';
 import { FINE_TUNE_STEPS, RUN_DEFAULTS } from '@prune/pruning';
@@ -109,7 +110,12 @@ export const ASSESS: CommandSpec = {
       description: 'the dataset whose test split is used, e.g. cifar10-jpeg',
       default: "the run's dataset with --run; else required",
     },
-    examples: { type: 'string', value: 'n', description: 'test images used (class-balanced)', default: '500' },
+    examples: {
+      type: 'string',
+      value: 'n',
+      description: 'test images used (class-balanced)',
+      default: String(DEFAULT_ASSESSMENT_EXAMPLES),
+    },
     epsilons: {
       type: 'string',
       value: 'e,e',
@@ -243,6 +249,17 @@ export const RUN: CommandSpec = {
       description: 'seed of sampling, augmentation and the random policy',
       default: '0',
     },
+    assess: {
+      type: 'boolean',
+      description:
+        'assess the parent and every kept model on the test split (FGSM/PGD, corruptions, latency, energy: see prune assess)',
+    },
+    'assess-examples': {
+      type: 'string',
+      value: 'N',
+      description: 'test images each assessment uses (with --assess)',
+      default: String(DEFAULT_ASSESSMENT_EXAMPLES),
+    },
     detach: { type: 'boolean', description: 'start the run and return; follow it later with prune watch' },
     local: {
       type: 'boolean',
@@ -259,6 +276,7 @@ export const RUN: CommandSpec = {
   examples: [
     `npx prune run --model ${MODEL_EXAMPLE} --data cifar10-jpeg --iterations 3 --out pruned/`,
     `npx prune run --model my-model.json --data cifar10-jpeg --target-macs-reduction 0.5 --metric rbf_cka --metric-param threshold=0.5`,
+    `npx prune run --model ${MODEL_EXAMPLE} --data cifar10-jpeg --iterations 2 --assess --assess-examples 1000`,
   ],
 };
 

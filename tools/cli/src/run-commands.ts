@@ -85,6 +85,10 @@ export function runConfigFromFlags(argv: string[]): {
     testExamples: numberFlag(values, 'test-examples'),
     seed: numberFlag(values, 'seed'),
   };
+  const assessExamples = numberFlag(values, 'assess-examples');
+  if (assessExamples !== undefined && !booleanFlag(values, 'assess'))
+    throw new UsageError('--assess-examples: only with --assess');
+  if (booleanFlag(values, 'assess')) config.assessment = { examples: assessExamples };
   return {
     config,
     runId: stringFlag(values, 'run-id') ?? '',

@@ -135,6 +135,18 @@ describe('prune run flags', () => {
     );
   });
 
+  it('asks the run to assess its models only with --assess (the trainer\'s defaults unless --assess-examples)', () => {
+    expect(runConfigFromFlags(['--model', 'm', '--data', 'd']).config.assessment).toBeUndefined();
+    expect(runConfigFromFlags(['--model', 'm', '--data', 'd', '--assess']).config.assessment).toEqual({
+      examples: undefined,
+    });
+    const sized = runConfigFromFlags(['--model', 'm', '--data', 'd', '--assess', '--assess-examples', '200']);
+    expect(sized.config.assessment).toEqual({ examples: 200 });
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--assess-examples', '200'])).toThrow(
+      '--assess-examples: only with --assess',
+    );
+  });
+
   it('sends each policy as the one the coordinator walks by that name', () => {
     for (const name of ['similarity', 'random', 'layers-only', 'filters-only']) {
       const { policy } = runConfigFromFlags(['--model', 'm', '--data', 'd', '--policy', name]).config;
