@@ -148,8 +148,10 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
     return response.representation!;
   };
   const assess = async (model: ArtifactRef, config: AssessmentConfig) => {
-    // The test split, as many images as the configuration asks (the trainer's default when unset).
-    const request = AssessRequest.fromPartial({ model, data: split('test', config.examples), config });
+    // The test split, as many images as the configuration asks (the trainer's default when unset),
+    // drawn by the assessment's seed: every run assessed so sees the same images.
+    const data = { uri: `${o.dataset}:test`, maxExamples: config.examples, seed: config.seed };
+    const request = AssessRequest.fromPartial({ model, data, config });
     const { assessment } = await retry(() => trainers.next((t) => callUnary(t, t.assess, request, deadline)));
     if (!assessment) throw new Error(`trainer: Assess of ${model.uri} answered without an assessment`);
     return assessment;

@@ -132,10 +132,8 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     throw invalidArgument('config.filter_match', `${config.filterMatch} is not a filter match`);
   config.candidateFinetune = fineTune(given.candidateFinetune, 'candidate', 'config.candidate_finetune', config.seed);
   config.selectedFinetune = fineTune(given.selectedFinetune, 'selected', 'config.selected_finetune', config.seed);
-  if (config.assessment) {
-    assessmentSettingsFromMessage(config.assessment, 'config.assessment');
-    config.assessment = { ...config.assessment, seed: config.assessment.seed || config.seed };
-  }
+  // Checked now; its seed is its own (not the run's), so runs of any seed are assessed on the same images.
+  if (config.assessment) assessmentSettingsFromMessage(config.assessment, 'config.assessment');
   const walk: WalkConfig = {
     // Without an iteration limit the walk stops at the MACs target or when nothing is removable.
     maxIterations: config.maxIterations || 10_000,

@@ -3,22 +3,26 @@
 // then prunes the baseline with each selection policy (similarity, random with several seeds,
 // layers-only, filters-only) through the coordinator, with identical criterion, budgets and seeds.
 // Writes docs/results/<model>-policies.{json,md,svg}: after every iteration the MACs and params
-// reductions, the test accuracy delta versus the baseline, and the decision.
+// reductions, the test accuracy delta versus the baseline, and the decision. With --assess N the
+// runs assess the baseline and every kept model on N test images (FGSM/PGD, corruptions), and the
+// baseline and each final model are timed afterwards, one at a time on a quiet machine (latency,
+// inference CO2), next to the energy of each run's fine-tunes.
 //   npm run compare-policies -- --models resnet20-12fca82f --iterations 4 --candidate-steps 20 --selected-steps 100
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend } from '@prune/compute';
+import { initBackend, tf } from '@prune/compute';
 import { SELECTION_POLICY_NAMES, type SelectionPolicy } from '@prune/contracts';
 import { openDataset, sharedDir } from '@prune/data';
-import { loadModel, modelCost, putModelArtifact } from '@prune/models';
+import { estimateEnergy, defaultEnergyAssumptions } from '@prune/assessment';
+import { loadModel, loadModelArtifact, measureLatency, modelCost, putModelArtifact } from '@prune/models';
 import { CoordinatorClient } from '@prune/coordinator-client';
 import { RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { DEFAULT_TRAIN_CONFIG, evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
-import { choiceLetter, lineChartSvg, summarizeRun, type RunSummary } from '@prune/cli';
+import { assessedModels, choiceLetter, lineChartSvg, summarizeRun, type RunSummary } from '@prune/cli';
 
 const { values } = parseArgs({
   options: {
@@ -31,6 +35,9 @@ const { values } = parseArgs({
     calibration: { type: 'string', default: '128' },
     'random-seeds': { type: 'string', default: '0,1,2' },
     concurrency: { type: 'string', default: '2' },
+    // Test images each assessment uses; unset: no assessment. Its attack budgets in pixel levels.
+    assess: { type: 'string' },
+    epsilons: { type: 'string', default: '1,4' },
     // Reuse the run ids of an earlier invocation (their yyyymmddhhmm suffix): StartRun returns an
     // existing run unchanged, so finished runs are only reported and unfinished ones, resumed by the
     // coordinator from their journals, are followed to the end.
@@ -96,6 +103,20 @@ interface PolicyResult {
   runId: string;
   wallMinutes: number;
   summary: RunSummary;
+  /** ONNX Runtime milliseconds per batch of 1 and of 64 of the final model, measured after every run. */
+  latency?: { b1: number; b64: number };
+}
+
+/** ONNX Runtime latency of a stored model at batch 1 and 64 (median of 50 warm runs), nothing else running. */
+async function latencyOf(ref: { uri: string; sha256: string }) {
+  const { model } = await loadModelArtifact(store, ref, 'model');
+  try {
+    const { measurements } = await measureLatency(model, { runs: 50 });
+    const ms = (batch: number) => measurements.find((m) => m.engine === 'onnxruntime-cpu' && m.batch === batch)!.medianMs;
+    return { b1: ms(1), b64: ms(64) };
+  } finally {
+    model.dispose();
+  }
 }
 
 async function comparePolicies(name: string) {
@@ -127,6 +148,16 @@ async function comparePolicies(name: string) {
             testExamples: 10_000,
             candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE },
             selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },
+            // Latency is measured afterwards, one model at a time: here another run trains beside it.
+            ...(values.assess
+              ? {
+                  assessment: {
+                    examples: n('assess'),
+                    epsilonLevels: values.epsilons!.split(',').map(Number),
+                    latency: false,
+                  },
+                }
+              : {}),
           },
           runId,
         );
@@ -160,10 +191,22 @@ async function comparePolicies(name: string) {
   results.sort(
     (a, b) => POLICIES.findIndex((p) => p.name === a.policy) - POLICIES.findIndex((p) => p.name === b.policy),
   );
-  write(name, base, results, (performance.now() - started) / 60_000);
+  let baselineLatency: PolicyResult['latency'];
+  if (values.assess) {
+    console.error('timing the baseline and each final model in ONNX Runtime, one at a time');
+    baselineLatency = await latencyOf(base.ref);
+    for (const r of results) r.latency = await latencyOf({ uri: r.summary.final.model, sha256: '' });
+  }
+  write(name, base, results, (performance.now() - started) / 60_000, baselineLatency);
 }
 
-function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results: PolicyResult[], wallMinutes: number) {
+function write(
+  name: string,
+  base: Awaited<ReturnType<typeof baseline>>,
+  results: PolicyResult[],
+  wallMinutes: number,
+  baselineLatency?: PolicyResult['latency'],
+) {
   const rows = results.map((r) => ({
     policy: r.policy,
     runId: r.runId,
@@ -178,8 +221,12 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
       testAccuracyDelta: i.testAccuracy - base.accuracy,
       layerSimilarity: i.layer?.similarity ?? null,
       filterSimilarity: i.filter?.similarity ?? null,
+      fineTuneSeconds: i.fineTuneSeconds,
+      ...(i.assessment ? { assessment: i.assessment } : {}),
     })),
+    ...(r.latency ? { onnxRuntimeMs: r.latency } : {}),
   }));
+  const assessed = results[0] ? assessedModels(results[0].summary)[0]?.assessment : undefined;
   const meta = {
     model: name,
     command,
@@ -198,6 +245,8 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
       test: '10,000 JPEG test images',
     },
     baseline: {
+      ...(assessed ? { assessment: assessed } : {}),
+      ...(baselineLatency ? { onnxRuntimeMs: baselineLatency } : {}),
       model: base.ref.uri,
       pretrainedTestAccuracy: base.pretrained,
       testAccuracy: base.accuracy,
@@ -248,6 +297,7 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
       '',
       table,
       '',
+      ...(assessed && baselineLatency ? [assessmentTable(results, assessed, baselineLatency), ''] : []),
       `![accuracy delta vs MACs reduction](${path.basename(base_)}.svg)`,
       '',
       `Command: \`${command}\`  `,
@@ -256,6 +306,66 @@ function write(name: string, base: Awaited<ReturnType<typeof baseline>>, results
     ].join('\n'),
   );
   console.log(`wrote ${base_}.{json,md,svg}`);
+}
+
+type Assessed = NonNullable<RunSummary['initial']['assessment']>;
+
+/**
+ * Robustness and cost of the baseline and each policy's final model: accuracy clean, under attack
+ * and on corruptions (the runs' assessments, the same test images for all), ONNX Runtime latency and
+ * inference CO2 (timed one model at a time), and the energy of each run's fine-tunes.
+ */
+function assessmentTable(results: PolicyResult[], baseline: Assessed, baselineLatency: { b1: number; b64: number }) {
+  const inference = defaultEnergyAssumptions('onnxruntime-cpu');
+  const training = baseline.training ?? defaultEnergyAssumptions(`tfjs-${tf.getBackend()}`);
+  const attacks = baseline.adversarial.map((a) => `${a.attack.toUpperCase()} ${Math.round(a.epsilon * 255)}/255 %`);
+  const co2 = (ms: number) => estimateEnergy((1000 / 64) * (ms / 1000), inference).gramsCo2 * 1000;
+  const row = (label: string, a: Assessed, latency: { b1: number; b64: number }, fineTuneSeconds?: number) => {
+    const tuned = fineTuneSeconds === undefined ? undefined : estimateEnergy(fineTuneSeconds, training);
+    return `| ${[
+      label,
+      (100 * a.clean).toFixed(2),
+      ...a.adversarial.map((x) => (100 * x.accuracy).toFixed(2)),
+      a.meanCorruptionAccuracy === undefined ? '–' : (100 * a.meanCorruptionAccuracy).toFixed(2),
+      latency.b1.toFixed(2),
+      latency.b64.toFixed(1),
+      `${(baselineLatency.b64 / latency.b64).toFixed(2)}x`,
+      co2(latency.b64).toFixed(3),
+      tuned ? `${(tuned.kilowattHours * 1000).toFixed(2)} Wh / ${tuned.gramsCo2.toFixed(2)} g` : '–',
+    ].join(' | ')} |`;
+  };
+  const header = [
+    'model',
+    'clean %',
+    ...attacks,
+    'corruptions %',
+    'ms b1',
+    'ms b64',
+    'speed-up b64',
+    'mg CO2 / 1k images',
+    "fine-tunes' energy / CO2",
+  ];
+  const rows = results.flatMap((r) => {
+    const final = r.summary.iterations.find((i) => i.model === r.summary.final.model);
+    if (!final?.assessment || !r.latency) return [];
+    const seconds = r.summary.iterations.reduce((sum, i) => sum + i.fineTuneSeconds, 0);
+    return [row(`${r.policy} (${r.summary.decisions})`, final.assessment, r.latency, seconds)];
+  });
+  return [
+    `Robustness and cost of each policy's final model on ${baseline.examples} test images (the same for all): `,
+    'accuracy clean, under FGSM and PGD (budgets in pixel levels), mean over the CIFAR-10-C corruptions assessed; ',
+    'ONNX Runtime latency (median of 50 warm runs, each model timed alone after the runs); inference CO2 per 1,000 ',
+    'images at batch 64, and the energy of all of a run\'s fine-tunes (trainer seconds), as the ML Impact Calculator ',
+    'estimates them:',
+    '',
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    row('baseline', baseline, baselineLatency),
+    ...rows,
+    '',
+    `Inference assumes ${inference.device}, PUE ${inference.pue}, ${inference.gramsCo2PerKwh} g/kWh (${inference.grid}); ` +
+      `fine-tunes ${training.device}, PUE ${training.pue}, ${training.gramsCo2PerKwh} g/kWh. ${baseline.notes.join('; ')}.`,
+  ].join('\n');
 }
 
 for (const name of values.models!.split(',')) await comparePolicies(name.trim());
