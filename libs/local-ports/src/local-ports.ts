@@ -73,7 +73,9 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel,
     accuracy: async (model, split) =>
       evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,
     ...(o.assessment
-      ? { assess: (model: tfl.LayersModel) => assessModel(model, o.metadata, o.assessment!.data, o.assessment!.options) }
+      ? {
+          assess: (model: tfl.LayersModel) => assessModel(model, o.metadata, o.assessment!.data, o.assessment!.options),
+        }
       : {}),
   };
 }

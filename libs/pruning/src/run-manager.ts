@@ -41,7 +41,10 @@ export interface RunContext {
   progress(fraction: number, detail: string): void;
 }
 
-export type PortsFactory<M, C, A = unknown> = (run: RunRecord<M, C, A>, context: RunContext) => WalkPorts<M, A> & { close?(): void };
+export type PortsFactory<M, C, A = unknown> = (
+  run: RunRecord<M, C, A>,
+  context: RunContext,
+) => WalkPorts<M, A> & { close?(): void };
 
 export class RunNotFoundError extends NotFoundError {
   override name = 'RunNotFoundError';

@@ -135,7 +135,7 @@ describe('prune run flags', () => {
     );
   });
 
-  it('asks the run to assess its models only with --assess (the trainer\'s defaults unless --assess-examples)', () => {
+  it("asks the run to assess its models only with --assess (the trainer's defaults unless --assess-examples)", () => {
     expect(runConfigFromFlags(['--model', 'm', '--data', 'd']).config.assessment).toBeUndefined();
     expect(runConfigFromFlags(['--model', 'm', '--data', 'd', '--assess']).config.assessment).toEqual({
       examples: undefined,

@@ -112,7 +112,8 @@ async function latencyOf(ref: { uri: string; sha256: string }) {
   const { model } = await loadModelArtifact(store, ref, 'model');
   try {
     const { measurements } = await measureLatency(model, { runs: 50 });
-    const ms = (batch: number) => measurements.find((m) => m.engine === 'onnxruntime-cpu' && m.batch === batch)!.medianMs;
+    const ms = (batch: number) =>
+      measurements.find((m) => m.engine === 'onnxruntime-cpu' && m.batch === batch)!.medianMs;
     return { b1: ms(1), b64: ms(64) };
   } finally {
     model.dispose();
@@ -355,7 +356,7 @@ function assessmentTable(results: PolicyResult[], baseline: Assessed, baselineLa
     `Robustness and cost of each policy's final model on ${baseline.examples} test images (the same for all): `,
     'accuracy clean, under FGSM and PGD (budgets in pixel levels), mean over the CIFAR-10-C corruptions assessed; ',
     'ONNX Runtime latency (median of 50 warm runs, each model timed alone after the runs); inference CO2 per 1,000 ',
-    'images at batch 64, and the energy of all of a run\'s fine-tunes (trainer seconds), as the ML Impact Calculator ',
+    "images at batch 64, and the energy of all of a run's fine-tunes (trainer seconds), as the ML Impact Calculator ",
     'estimates them:',
     '',
     `| ${header.join(' | ')} |`,
