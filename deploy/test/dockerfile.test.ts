@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { dockerfileProblems, parseDockerfile } from '../src/dockerfile.js';
 import { DEPLOY_DIR } from '../src/manifests.js';
@@ -8,7 +10,7 @@ const dockerfile = fs.readFileSync(path.join(DEPLOY_DIR, 'docker/Dockerfile'), '
 
 describe('the image Dockerfile', () => {
   it('pins its bases, ends both targets as a non-root user with a health check', () => {
-    expect(dockerfileProblems(dockerfile, ['cpu', 'gpu'])).toEqual([]);
+    expect(dockerfileProblems(dockerfile, ['cpu', 'gpu', 'coordinator'])).toEqual([]);
   });
 
   it('builds every project the Deployments run, on native TensorFlow: tfjs-node for cpu, tfjs-node-gpu for gpu', () => {
@@ -25,6 +27,40 @@ describe('the image Dockerfile', () => {
     );
     const cpuEnv = instructions.find((i) => i.stage === 'cpu' && i.keyword === 'ENV')!.args;
     expect(cpuEnv).toContain('PRUNE_BACKEND=tensorflow');
+  });
+
+  it("the coordinator's image installs its production dependencies alone: no TensorFlow, ONNX Runtime or HDF5", () => {
+    // The stage's own npm command, run on the repository's package files (offline: npm ci filled the cache).
+    const run = parseDockerfile(dockerfile).find((i) => i.stage === 'build-coordinator' && i.keyword === 'RUN')!;
+    const install = run.args.split('&&').find((part) => part.trim().startsWith('npm ci'))!;
+    expect(install).toContain('-w services/coordinator');
+    const root = path.resolve(DEPLOY_DIR, '..');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'coordinator-image-'));
+    try {
+      const workspaces = ['libs', 'services', 'tools'].flatMap((group) =>
+        fs.readdirSync(path.join(root, group)).map((name) => path.join(group, name)),
+      );
+      for (const file of [
+        'package.json',
+        'package-lock.json',
+        'deploy/package.json',
+        ...workspaces.map((w) => `${w}/package.json`),
+      ])
+        if (fs.existsSync(path.join(root, file))) {
+          fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+          fs.copyFileSync(path.join(root, file), path.join(dir, file));
+        }
+      execSync(`${install.trim()} --offline`, { cwd: dir, stdio: 'pipe', timeout: 120_000 });
+      const installed = fs.readdirSync(path.join(dir, 'node_modules'));
+      expect(installed).toContain('@grpc');
+      for (const heavy of ['@tensorflow', 'onnxruntime-node', 'h5wasm']) expect(installed).not.toContain(heavy);
+      const workspacesLinked = fs.readdirSync(path.join(dir, 'node_modules/@prune'));
+      expect(workspacesLinked).toContain('pruning');
+      for (const computing of ['models', 'compute', 'training', 'assessment', 'criteria'])
+        expect(workspacesLinked).not.toContain(computing);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the rules catch an unpinned base, a root user and a missing health check', () => {

@@ -41,7 +41,11 @@ describe.each(OVERLAYS)('the %s overlay', (overlay) => {
       new Set(['prune']),
     );
     for (const d of objects.filter((o) => o.kind === 'Deployment'))
-      expect(pod(d).containers[0]!.image).toBe(`ghcr.io/prune-everything/prune:0.1.0-${overlay}`);
+      expect(pod(d).containers[0]!.image, d.metadata.name).toBe(
+        d.metadata.name === 'coordinator'
+          ? 'ghcr.io/prune-everything/prune-coordinator:0.1.0' // no TensorFlow: one image for every overlay
+          : `ghcr.io/prune-everything/prune:0.1.0-${overlay}`,
+      );
   });
 
   it('balances per call over replicas (headless Services) and keeps one coordinator with its state on a volume', () => {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { SimilarityServiceClient, SimilarityServiceService, type SimilarityServiceServer } from '@prune/contracts';
 import { DataLossError, NotFoundError } from '@prune/errors';
@@ -53,6 +55,23 @@ describe('serve', () => {
     expect(await checkHealth(running.address)).toBe('SERVING');
     expect(await checkHealth(running.address, 'prune.v1.SimilarityService')).toBe('SERVING');
     await expect(checkHealth(running.address, 'prune.v1.Nope')).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
+  });
+
+  it("the images' health probe exits 0 for a serving server or service, 1 otherwise, printing the status", async () => {
+    const probe = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', path.resolve(import.meta.dirname, '../src/health-probe.ts'), ...args],
+          { encoding: 'utf8' },
+          (error, stdout) => resolve({ code: error ? Number(error.code) : 0, stdout }),
+        ),
+      );
+    expect(await probe(running.address)).toEqual({ code: 0, stdout: 'SERVING\n' });
+    expect(await probe(running.address, 'prune.v1.SimilarityService')).toMatchObject({ code: 0 });
+    expect(await probe(running.address, 'prune.v1.Nope')).toMatchObject({ code: 1, stdout: /^error: 5 NOT_FOUND/ });
+    expect(await probe('127.0.0.1:1')).toMatchObject({ code: 1, stdout: /^error: 14 UNAVAILABLE/ });
+    expect(await probe()).toMatchObject({ code: 2 });
   });
 
   it('refuses a request over 4 MiB before a handler sees it', async () => {
