@@ -3,6 +3,9 @@
 // happen, a client's cancel reaches the handler. A worker that dies or reports its backend
 // broken is replaced, its in-flight calls fail with UNAVAILABLE (retryable), and health says
 // NOT_SERVING until the replacement is ready: one bad request cannot stall or poison the service.
+// So is a worker still computing a call `cancelGraceMs` after its client cancelled it: a handler
+// that never looks at its cancel flag (a long matrix computation, a plug-in's loop) cannot keep
+// computing for nobody.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,6 +34,8 @@ export interface ComputeWorkerOptions {
   log?: (line: string) => void;
   /** First delay before replacing a worker that stopped (doubles per failed start, at most 30 s). */
   restartDelayMs?: number;
+  /** How long a cancelled call may go on before its worker is replaced (default 60 s). */
+  cancelGraceMs?: number;
 }
 
 interface PendingCall {
@@ -200,6 +205,12 @@ export class ComputeWorker {
       if (!this.pending.has(id)) return;
       Atomics.store(new Int32Array(cancelFlag), 0, 1); // seen at once, even by a loop that never yields
       this.worker?.postMessage({ type: 'cancel', id } satisfies ToWorker);
+      setTimeout(() => {
+        if (!this.pending.has(id) || this.worker !== worker) return;
+        // Its other calls fail UNAVAILABLE (clients retry them) as when a worker dies.
+        this.log(`[prune] ${this.name}: a cancelled ${method} is still computing; replacing the compute worker`);
+        void worker.terminate();
+      }, this.options.cancelGraceMs ?? 60_000).unref();
     };
   }
 

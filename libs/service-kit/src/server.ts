@@ -157,9 +157,19 @@ function bind(server: grpc.Server, address: string, credentials: grpc.ServerCred
  * this thread stays free for health and progress while it computes.
  */
 export async function serveComputeService(
-  options: Omit<ServeOptions, 'services' | 'workers'> & { definition: grpc.ServiceDefinition; worker: URL },
+  options: Omit<ServeOptions, 'services' | 'workers'> & {
+    definition: grpc.ServiceDefinition;
+    worker: URL;
+    /** See ComputeWorkerOptions.cancelGraceMs. */
+    cancelGraceMs?: number;
+  },
 ): Promise<RunningServer> {
-  const worker = await ComputeWorker.start({ definition: options.definition, entry: options.worker, log: options.log });
+  const worker = await ComputeWorker.start({
+    definition: options.definition,
+    entry: options.worker,
+    log: options.log,
+    cancelGraceMs: options.cancelGraceMs,
+  });
   try {
     return await serve({ ...options, services: [worker.binding], workers: [worker] });
   } catch (error) {

@@ -24,6 +24,7 @@ describe('a service computing in a worker thread', () => {
       worker: new URL('./fake-trainer-worker.js', import.meta.url),
       protoFiles: ['prune/v1/trainer.proto'],
       log: (line) => logs.push(line),
+      cancelGraceMs: 1000,
     });
     client = new TrainerServiceClient(server.address, grpc.credentials.createInsecure());
   });
@@ -78,6 +79,22 @@ describe('a service computing in a worker thread', () => {
     await untilServing();
     expect(await checkHealth(server.address)).toBe('SERVING');
     expect((await evaluate(0)).examples).toBe(0); // a new worker: it has seen no cancelled stream
+  });
+
+  it('replaces a worker still computing a call a second after its client cancelled it', async () => {
+    const call = new Promise<string>((resolve) =>
+      client.evaluate(
+        EvaluateRequest.fromPartial({ batchSize: 3 }),
+        new grpc.Metadata(),
+        { deadline: Date.now() + 500 },
+        (error) => resolve(String(error?.code)),
+      ),
+    );
+    expect(await call).toBe(String(grpc.status.DEADLINE_EXCEEDED)); // the client gave up: the server's call is cancelled
+    expect(await checkHealth(server.address, 'prune.v1.TrainerService')).toBe('SERVING'); // within the grace period
+    await expect.poll(() => logs.join('\n'), { timeout: 5000 }).toContain('a cancelled evaluate is still computing');
+    await untilServing();
+    expect(await codeOf(evaluate(0))).toBe('ok');
   });
 
   it('replaces a worker whose backend fails its self-check after an INTERNAL error', async () => {

@@ -1,7 +1,8 @@
 // A compute worker for compute-worker.test.ts: TrainerService's shape without TF.js, each
 // behaviour chosen by the request. Evaluate's batch_size: 1 dies from an uncaught error, 2 fails
-// INTERNAL and leaves the "backend" broken (the self-check then fails), anything else answers
-// with the number of Train streams this worker saw cancelled (in `examples`).
+// INTERNAL and leaves the "backend" broken (the self-check then fails), 3 computes forever without
+// looking at its cancel flag, anything else answers with the number of Train streams this worker
+// saw cancelled (in `examples`).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TrainerServiceService, TrainProgress } from '@prune/contracts';
 import { InvalidArgumentError } from '@prune/errors';
@@ -37,6 +38,7 @@ await hostInWorker(
           });
           return new Promise(() => {});
         }
+        if (request.batchSize === 3) for (;;) Math.sqrt(Math.random()); // what a long matrix computation is to cancel
         if (request.batchSize === 2) {
           broken = true;
           throw new Error('memory access out of bounds');
