@@ -9,7 +9,7 @@ import { costOf, type ModelCost } from './cost.js';
 import { greedyWalk, type IterationRecord, type WalkConfig, type WalkPhase, type WalkPorts } from './greedy-walk.js';
 import { finiteReplacer, numberReviver } from './json-numbers.js';
 import type { LayerWidth } from './layer-width.js';
-import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '@prune/errors';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError, NotFoundError, quoted } from '@prune/errors';
 import { journaledPorts, StepJournal } from './step-journal.js';
 
 export type RunState = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
@@ -117,7 +117,7 @@ export class RunManager<M, C, A = unknown> {
   /** Throws an invalid-argument error unless `id` can name a run (and its directory). */
   static assertRunId(id: string): void {
     if (!RUN_ID.test(id))
-      throw new InvalidArgumentError(`run_id: "${id}" must be 1-63 lowercase letters, digits or dashes`);
+      throw new InvalidArgumentError(`${quoted(id)} must be 1-63 lowercase letters, digits or dashes to name a run`);
   }
 
   /** Starts a run; starting an id that exists returns that run unchanged. */
@@ -158,7 +158,7 @@ export class RunManager<M, C, A = unknown> {
 
   get(id: string): RunRecord<M, C, A> {
     const run = this.runs.get(id);
-    if (!run) throw new RunNotFoundError(`run_id: no run "${id}"`);
+    if (!run) throw new RunNotFoundError(`no run ${quoted(id)}`);
     return run;
   }
 

@@ -191,12 +191,13 @@ describe('RunManager', () => {
     expect(seen.at(-1)).toBe('run:succeeded');
   });
 
-  it('refuses unknown and malformed run ids with the field named', () => {
+  it('refuses unknown and malformed run ids, quoting them', () => {
     const manager = new RunManager<string, object>(tempDir(), () => fakePorts([]));
-    expect(() => manager.get('nope')).toThrow(/run_id: no run "nope"/);
+    expect(() => manager.get('nope')).toThrow(/^no run "nope"$/);
     expect(() => manager.start('Bad Id', { config: {}, walk, initialModel: 'b1.f1' })).toThrow(
-      /run_id: "Bad Id" must be/,
+      /^"Bad Id" must be 1-63 lowercase letters, digits or dashes to name a run$/,
     );
+    expect(() => manager.get('x'.repeat(1_000_000))).toThrow(/^no run "x{80}…" \(1000000 characters\)$/);
   });
 
   it('a failing step fails the run with its message', async () => {

@@ -16,6 +16,7 @@ import {
   type FileChunk,
   type ModelFormat,
 } from '@prune/contracts';
+import { DomainError } from '@prune/errors';
 import { RunManager, type WalkPorts } from '@prune/pruning';
 import {
   callUnary,
@@ -78,7 +79,7 @@ export class Coordinator {
 
   async startRun(given: RunConfig | undefined, runId: string): Promise<CoordinatorRun> {
     if (runId) {
-      RunManager.assertRunId(runId);
+      naming('run_id', () => RunManager.assertRunId(runId));
       const existing = this.runs.find(runId);
       if (existing) return existing;
     }
@@ -144,7 +145,8 @@ export class Coordinator {
     write: (chunk: FileChunk) => void,
     signal: AbortSignal,
   ) {
-    await relayModelFiles(this.candidatesClients, modelOfRun(this.runs.get(runId), uri), format, write, signal);
+    const run = naming('run_id', () => this.runs.get(runId));
+    await relayModelFiles(this.candidatesClients, modelOfRun(run, uri), format, write, signal);
   }
 
   async close(): Promise<void> {
@@ -161,15 +163,18 @@ export function createCoordinatorService(coordinator: Coordinator): CoordinatorS
     startRun: unary(async (request) => ({
       run: runMessage(await coordinator.startRun(request.config, request.runId)),
     })),
-    getRun: unary(async (request) => ({ run: runMessage(runs.get(request.runId)) })),
+    getRun: unary(async (request) => ({ run: runMessage(naming('run_id', () => runs.get(request.runId))) })),
     watchRun: serverStream(async (request, write, call) => {
-      runs.get(request.runId); // NOT_FOUND before the stream starts
+      naming('run_id', () => runs.get(request.runId)); // NOT_FOUND before the stream starts
       const stop = new AbortController();
       call.on('cancelled', () => stop.abort());
       for await (const event of runs.watch(request.runId, stop.signal)) write(watchEventMessage(event));
     }),
     listRuns: unary(async () => ({ runs: runs.list().map(runMessage) })),
-    cancelRun: unary(async (request) => ({ run: runMessage(await runs.cancel(request.runId)) })),
+    cancelRun: unary(async (request) => {
+      naming('run_id', () => runs.get(request.runId));
+      return { run: runMessage(await runs.cancel(request.runId)) };
+    }),
     downloadModel: serverStream(async (request, write, call) => {
       const stop = new AbortController();
       call.on('cancelled', () => stop.abort());
@@ -203,5 +208,15 @@ async function asked<T>(service: string, answer: Promise<T>): Promise<T> {
     const { code, details } = error as { code?: unknown; details?: unknown };
     if (typeof code !== 'number' || error instanceof StatusError) throw error;
     throw new StatusError(code, `${service} did not answer (${typeof details === 'string' ? details : String(error)})`);
+  }
+}
+
+/** `work`, whose domain error (a run not found, a malformed id) is told as one about the request's `field`. */
+function naming<T>(field: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof DomainError) error.message = `${field}: ${error.message}`;
+    throw error;
   }
 }
