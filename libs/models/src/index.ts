@@ -41,6 +41,7 @@ export type { LayerCost, LayerWidth, ModelCost } from './cost.js';
 export { loadModelArtifact, putModelArtifact } from './model-artifacts.js';
 export { saveKeras3Archive, saveKeras3H5 } from './keras3-export.js';
 export { keras2Topology, loadKeras3Archive } from './keras3-format.js';
+export { functionalFromSequential } from './keras-sequential.js';
 export { exportOnnx, saveOnnxModel } from './onnx/onnx-export.js';
 export type { OnnxExportOptions } from './onnx/onnx-export.js';
 export { importOnnx, loadOnnxModel } from './onnx/onnx-import.js';

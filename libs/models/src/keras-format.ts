@@ -8,6 +8,7 @@ import { tf, tfl } from '@prune/compute';
 import { ModelFormatError, type ModelMetadata } from './metadata.js';
 import type { LoadedModel } from './layers-format.js';
 import { isKeras3Topology, keras2Topology } from './keras3-format.js';
+import { functionalFromSequential } from './keras-sequential.js';
 import { translateRegularizers } from './keras-regularizers.js';
 import { assertSupportedLayers } from './supported-layers.js';
 
@@ -74,7 +75,9 @@ async function kerasModelFrom(
   metadata?: Partial<ModelMetadata>,
 ): Promise<LoadedModel> {
   // Keras 3 (its legacy .h5 too) writes configurations in a form TF.js does not read: translated.
-  if (isKeras3Topology(topology)) topology = keras2Topology(topology, source);
+  const keras3 = isKeras3Topology(topology);
+  topology = functionalFromSequential(topology, keras3, source);
+  if (keras3) topology = keras2Topology(topology, source);
   assertSupportedLayers(topology as never, source); // before anything else is read: Lambda never loads
   if (!fs.existsSync(h5Path)) throw new ModelFormatError(`${source}: weights file ${h5Path} not found`);
   translateRegularizers(topology);

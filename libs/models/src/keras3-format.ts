@@ -13,6 +13,7 @@ import { ModelFormatError, type ModelMetadata } from './metadata.js';
 import type { LoadedModel } from './layers-format.js';
 import { translateRegularizers } from './keras-regularizers.js';
 import { assertSupportedLayers } from './supported-layers.js';
+import { functionalFromSequential } from './keras-sequential.js';
 
 type Json = Record<string, unknown>;
 
@@ -65,14 +66,21 @@ function keras2Value(value: unknown): unknown {
 /** A tensor reference of Keras 3 (keras_history) as Keras 2's [layer, node, index, kwargs]. */
 const history = (tensor: Json) => [...((tensor['config'] as Json)['keras_history'] as unknown[]), {}];
 
-/** Whether a functional configuration is Keras 3's (its tensors are keras_history objects, not lists). */
+/**
+ * Whether a configuration is Keras 3's: its tensors are keras_history objects (not lists), or (a
+ * Sequential model has no tensors) its dtypes are DTypePolicy objects, its input shapes batch_shape.
+ */
 export function isKeras3Topology(topology: Json): boolean {
   const layers = ((topology['config'] as Json | undefined)?.['layers'] ?? []) as Json[];
-  return layers.some(
-    (layer) =>
+  return layers.some((layer) => {
+    const config = (layer['config'] ?? {}) as Json;
+    return (
       'module' in layer ||
-      ((layer['inbound_nodes'] as unknown[] | undefined) ?? []).some((node) => !Array.isArray(node)),
-  );
+      ((layer['inbound_nodes'] as unknown[] | undefined) ?? []).some((node) => !Array.isArray(node)) ||
+      (typeof config['dtype'] === 'object' && config['dtype'] !== null) ||
+      'batch_shape' in config
+    );
+  });
 }
 
 /** Keras 3's functional configuration in the Keras 2 form TF.js deserializes. */
@@ -80,7 +88,7 @@ export function keras2Topology(keras3: Json, source = 'the model'): Json {
   const config = keras3['config'] as Json;
   if (keras3['class_name'] !== 'Functional' || !Array.isArray(config?.['layers']))
     throw new ModelFormatError(
-      `${source}: a ${String(keras3['class_name'])} model; only functional models load (build it as keras.Model(inputs, outputs))`,
+      `${source}: a ${String(keras3['class_name'])} model; only functional and Sequential models load`,
     );
   const nested = (refs: unknown) => (Array.isArray((refs as unknown[])[0]) ? refs : [refs]);
   const layers = (config['layers'] as Json[]).map((layer) => {
@@ -148,7 +156,7 @@ export async function loadKeras3Archive(file: string, metadata?: Partial<ModelMe
   } catch (error) {
     throw new ModelFormatError(`${file}: config.json is not JSON (${(error as Error).message})`);
   }
-  const topology = keras2Topology(keras3, file);
+  const topology = keras2Topology(functionalFromSequential(keras3, true, file), file);
   assertSupportedLayers(topology as never, file);
   translateRegularizers(topology);
   const model = (await tfl.models.modelFromJSON({ modelTopology: topology } as never)) as tfl.LayersModel;

@@ -6,7 +6,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { initBackend, tf } from '@prune/compute';
-import { findFilterGroups, findResidualBlocks, keras2Topology, LayerGraph, loadModel } from '../src/index.js';
+import {
+  findFilterGroups,
+  findResidualBlocks,
+  functionalFromSequential,
+  keras2Topology,
+  LayerGraph,
+  loadModel,
+  removeFilters,
+} from '../src/index.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, 'fixtures');
 
@@ -32,13 +40,45 @@ it.each(['keras3-tiny.keras', 'keras3-tiny.h5'])(
   },
 );
 
-it('a damaged archive and a Sequential model are refused with what is wrong', async () => {
+it.each(['keras3-sequential.keras', 'keras3-sequential.h5'])(
+  '%s (a Sequential model) loads as the functional chain it is, to the outputs Keras computed, and prunes',
+  async (name) => {
+    const { model } = await loadModel(path.join(FIXTURES, name));
+    const count = 2 * 32 * 32 * 3;
+    const x = tf.tensor4d(
+      Float32Array.from({ length: count }, (_, i) => Math.sin(i / 1000) / 2 + 0.5),
+      [2, 32, 32, 3],
+    );
+    const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'keras3-sequential.outputs.json'), 'utf8'));
+    const actual = Array.from((model.predict(x) as tf.Tensor).dataSync());
+    actual.forEach((value, i) => expect(value).toBeCloseTo(expected.outputs[i], 5));
+    const groups = findFilterGroups(LayerGraph.of(model));
+    expect(groups.map((g) => [g.id, g.channels])).toEqual([
+      ['conv2d', 8],
+      ['conv2d_1', 12],
+    ]);
+    const pruned = await removeFilters(model, { conv2d: [0, 1], conv2d_1: [5] });
+    expect(findFilterGroups(LayerGraph.of(pruned)).map((g) => g.channels)).toEqual([6, 11]);
+    expect((pruned.predict(x) as tf.Tensor).shape).toEqual([2, 10]);
+    model.dispose();
+    pruned.dispose();
+  },
+);
+
+it('a damaged archive, an empty or unbuilt Sequential model and a subclassed one are refused with what is wrong', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keras3-bad-'));
   const truncated = path.join(dir, 'truncated.keras');
   const archive = fs.readFileSync(path.join(FIXTURES, 'keras3-tiny.keras'));
   fs.writeFileSync(truncated, archive.subarray(0, archive.length - 30));
   await expect(loadModel(truncated)).rejects.toThrow(/truncated\.keras: not a (readable )?\.keras archive/);
-  expect(() => keras2Topology({ class_name: 'Sequential', config: { layers: [] } }, 'seq.keras')).toThrow(
-    'seq.keras: a Sequential model; only functional models load (build it as keras.Model(inputs, outputs))',
+  expect(() => functionalFromSequential({ class_name: 'Sequential', config: { layers: [] } }, true, 's.keras')).toThrow(
+    's.keras: a Sequential model without layers',
+  );
+  const unbuilt = { class_name: 'Sequential', config: { layers: [{ class_name: 'Dense', config: { name: 'd' } }] } };
+  expect(() => functionalFromSequential(unbuilt, false, 's.h5')).toThrow(
+    's.h5: a Sequential model that was never built: its input shape is unknown',
+  );
+  expect(() => keras2Topology({ class_name: 'Subclassed', config: {} }, 'm.keras')).toThrow(
+    'm.keras: a Subclassed model; only functional and Sequential models load',
   );
 });
