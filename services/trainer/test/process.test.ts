@@ -5,10 +5,17 @@ import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
-import { TrainerServiceClient, TrainRequest } from '@prune/contracts';
+import { EvaluateRequest, TrainerServiceClient, TrainRequest } from '@prune/contracts';
 import { sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
-import { cpuSecondsOf, pollHealth, probeServiceProcess, spawnServiceProcess } from '@prune/service-kit';
+import {
+  callUnary,
+  checkHealth,
+  cpuSecondsOf,
+  pollHealth,
+  probeServiceProcess,
+  spawnServiceProcess,
+} from '@prune/service-kit';
 import { ArtifactStore } from '@prune/store';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
@@ -59,6 +66,39 @@ it('trainer: while it trains, health answers within a second, progress arrives s
     expect(answers.every((a) => a.status === 'SERVING')).toBe(true);
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000);
     expect(idleCpu).toBeLessThan(0.3); // a training that went on would use ~1.5 s of CPU here
+  } finally {
+    client.close();
+    await service.stop();
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  }
+});
+
+it('trainer: the request that once poisoned it (batch 4294967295) is refused, and the process goes on computing', async () => {
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-poison-'));
+  await initBackend(undefined, () => {});
+  const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+  const model = await putModelArtifact(new ArtifactStore(storeDir), loaded.model, loaded.metadata);
+  loaded.model.dispose();
+  const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1' } });
+  const client = new TrainerServiceClient(service.address, grpc.credentials.createInsecure());
+  try {
+    const trainData = { uri: 'cifar10-lossless-4000', maxExamples: 64, seed: 1 };
+    const refused = await new Promise<grpc.ServiceError | undefined>((resolve) => {
+      const stream = client.train(
+        TrainRequest.fromPartial({ jobId: 'poison', model, trainData, config: { steps: 1, batchSize: 4294967295 } }),
+      );
+      stream.resume(); // a refused request ends in 'error'; one that ran would end after its events
+      stream.on('error', resolve);
+      stream.on('end', () => resolve(undefined));
+    });
+    expect(refused).toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('batch_size'),
+    });
+    expect(await checkHealth(service.address, 'prune.v1.TrainerService')).toBe('SERVING');
+    const evaluated = await callUnary(client, client.evaluate, EvaluateRequest.fromPartial({ model, data: trainData }));
+    expect(evaluated.examples).toBe(64);
+    expect(evaluated.accuracy).toBeGreaterThan(0.5); // the pretrained model, computed as before
   } finally {
     client.close();
     await service.stop();
