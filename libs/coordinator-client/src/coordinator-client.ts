@@ -6,6 +6,7 @@ import {
   MODEL_FORMAT_NAMES,
   StartRunRequest,
   type DownloadModelResponse,
+  type ListReferencesResponse,
   type Run,
   type RunConfig,
   type WatchRunResponse,
@@ -52,6 +53,11 @@ export class CoordinatorClient {
 
   async list(): Promise<Run[]> {
     return (await callUnary(this.client, this.client.listRuns, {}, this.deadlineMs)).runs;
+  }
+
+  /** What the runs need kept in the artifact store (what `prune gc` keeps). */
+  async references(): Promise<ListReferencesResponse> {
+    return callUnary(this.client, this.client.listReferences, {}, this.deadlineMs);
   }
 
   async cancel(runId: string): Promise<Run> {

@@ -23,6 +23,19 @@ export interface GarbageReport {
   bytesKept: number;
 }
 
+const ARTIFACT_URI = /store:\/\/(?:files|dirs)\/[0-9a-f]{64}/g;
+
+/** Every store:// URI written in any file under `dir` (run records and journals, read as text). */
+export function artifactUrisIn(dir: string, found = new Set<string>()): Set<string> {
+  if (!fs.existsSync(dir)) return found;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) artifactUrisIn(full, found);
+    else for (const match of fs.readFileSync(full, 'utf8').matchAll(ARTIFACT_URI)) found.add(match[0]);
+  }
+  return found;
+}
+
 function bytesOf(entry: string): number {
   const stat = fs.statSync(entry);
   if (!stat.isDirectory()) return stat.size;

@@ -17,7 +17,8 @@ import {
   type ModelFormat,
 } from '@prune/contracts';
 import { DomainError } from '@prune/errors';
-import { RunManager, type WalkPorts } from '@prune/pruning';
+import { isTerminal, RunManager, type WalkPorts } from '@prune/pruning';
+import { artifactUrisIn } from '@prune/store';
 import {
   callUnary,
   serverStream,
@@ -149,6 +150,17 @@ export class Coordinator {
     await relayModelFiles(this.candidatesClients, modelOfRun(run, uri), format, write, signal);
   }
 
+  /** What the runs need kept in the store: the URIs their records and journals mention, and the unfinished runs. */
+  references(): { uris: string[]; unfinishedRunIds: string[] } {
+    return {
+      uris: [...artifactUrisIn(this.o.runsDir)].sort(),
+      unfinishedRunIds: this.runs
+        .list()
+        .filter((run) => !isTerminal(run.state))
+        .map((run) => run.id),
+    };
+  }
+
   async close(): Promise<void> {
     await this.runs.shutdown();
     (await this.metrics.current()?.catch(() => undefined))?.close();
@@ -175,6 +187,7 @@ export function createCoordinatorService(coordinator: Coordinator): CoordinatorS
       naming('run_id', () => runs.get(request.runId));
       return { run: runMessage(await runs.cancel(request.runId)) };
     }),
+    listReferences: unary(async () => coordinator.references()),
     downloadModel: serverStream(async (request, write, call) => {
       const stop = new AbortController();
       call.on('cancelled', () => stop.abort());

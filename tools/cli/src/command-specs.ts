@@ -369,6 +369,11 @@ export const GC: CommandSpec = {
       description: 'the run records',
       default: '$PRUNE_RUNS_DIR, else <store>/runs',
     },
+    coordinator: {
+      type: 'string',
+      value: 'host:port',
+      description: "ask this coordinator what its runs need instead of reading --runs (a cluster's CronJob)",
+    },
     'min-age-hours': {
       type: 'string',
       value: 'N',
@@ -378,7 +383,11 @@ export const GC: CommandSpec = {
     'max-bytes': { type: 'string', value: 'N', description: 'exit 1 if what is kept is larger (a quota)' },
     'dry-run': { type: 'boolean', description: 'print what would be removed, remove nothing' },
   },
-  examples: ['npx prune gc --dry-run', 'npx prune gc --min-age-hours 72 --max-bytes 50e9'],
+  examples: [
+    'npx prune gc --dry-run',
+    'npx prune gc --min-age-hours 72 --max-bytes 50e9',
+    'npx prune gc --store /var/lib/prune/store --coordinator coordinator:50050',
+  ],
 };
 
 export const HEALTH: CommandSpec = {

@@ -1,34 +1,23 @@
 // `prune gc`: frees the store of what no run needs. What runs need is every store:// URI their
 // records and journals mention (read as text, so a quarantined record protects its artifacts
-// too); unfinished runs also keep their trainer checkpoints. Runs on a machine (or pod) that
-// mounts the store and the runs directory.
+// too); unfinished runs also keep their trainer checkpoints. Runs where the store is mounted: with
+// the runs directory beside it, or asking the coordinator (--coordinator) what its runs need, as
+// the cluster's CronJob does (the coordinator's volume is its own).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isTerminal, RunManager } from '@prune/pruning';
-import { ArtifactStore, collectGarbage, defaultStoreRoot } from '@prune/store';
+import { ArtifactStore, artifactUrisIn, collectGarbage, defaultStoreRoot } from '@prune/store';
 import { GC } from './command-specs.js';
-import { booleanFlag, parseFlags, stringFlag } from './flags.js';
+import { booleanFlag, parseFlags, stringFlag, type FlagValues } from './flags.js';
+import { withClient } from './run-commands.js';
 import { UsageError } from './usage-error.js';
-
-const URI = /store:\/\/(?:files|dirs)\/[0-9a-f]{64}/g;
-
-/** Every store:// URI in any file under `dir`. */
-function referencedIn(dir: string, found = new Set<string>()): Set<string> {
-  if (!fs.existsSync(dir)) return found;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) referencedIn(full, found);
-    else for (const match of fs.readFileSync(full, 'utf8').matchAll(URI)) found.add(match[0]);
-  }
-  return found;
-}
 
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
 export async function gcCommand(argv: string[]): Promise<void> {
   const { values } = parseFlags(GC, argv);
   const storeRoot = stringFlag(values, 'store') ?? defaultStoreRoot();
-  const runsDir = stringFlag(values, 'runs') ?? process.env['PRUNE_RUNS_DIR'] ?? path.join(storeRoot, 'runs');
+
   const hours = Number(stringFlag(values, 'min-age-hours') ?? 24);
   if (!Number.isFinite(hours) || hours < 0) throw new UsageError('--min-age-hours: expected a non-negative number');
   const maxBytes = stringFlag(values, 'max-bytes');
@@ -36,18 +25,11 @@ export async function gcCommand(argv: string[]): Promise<void> {
     throw new UsageError('--max-bytes: expected a positive number');
   if (!fs.existsSync(path.join(storeRoot, 'dirs')))
     throw new UsageError(`--store: ${storeRoot} is not an artifact store`);
-  if (!fs.existsSync(runsDir))
-    throw new UsageError(
-      `--runs: ${runsDir} does not exist; point it at the coordinator's run records (PRUNE_RUNS_DIR), ` +
-        'or every stored artifact would count as unreferenced',
-    );
   const dryRun = booleanFlag(values, 'dry-run');
-  const runs = new RunManager(runsDir, () => {
-    throw new Error('prune gc starts no run');
-  }).list();
+  const { referenced, activeRuns, runsFrom } = await runsNeeds(values, storeRoot);
   const report = collectGarbage(new ArtifactStore(storeRoot), {
-    referenced: referencedIn(runsDir),
-    activeRuns: runs.filter((run) => !isTerminal(run.state)).map((run) => run.id),
+    referenced,
+    activeRuns,
     minAgeMs: hours * 3600 * 1000,
     dryRun,
   });
@@ -55,7 +37,7 @@ export async function gcCommand(argv: string[]): Promise<void> {
     console.log(`${dryRun ? 'would remove' : 'removed'} ${entry} (${megabytes(bytes)})`);
   console.log(
     `${dryRun ? 'would free' : 'freed'} ${megabytes(report.bytesRemoved)} in ${report.removed.length} entries; ` +
-      `${megabytes(report.bytesKept)} kept for ${runs.length} runs and work younger than ${hours} h (${storeRoot})`,
+      `${megabytes(report.bytesKept)} kept for the runs of ${runsFrom} and work younger than ${hours} h (${storeRoot})`,
   );
   if (maxBytes !== undefined && report.bytesKept > Number(maxBytes)) {
     console.error(
@@ -64,4 +46,33 @@ export async function gcCommand(argv: string[]): Promise<void> {
     );
     process.exitCode = 1;
   }
+}
+
+/** What the runs need: from the coordinator when --coordinator is given, else from the run records on disk. */
+async function runsNeeds(values: FlagValues, storeRoot: string) {
+  if (stringFlag(values, 'coordinator')) {
+    if (stringFlag(values, 'runs')) throw new UsageError('--runs and --coordinator: give one of them');
+    return withClient(values, async (client) => {
+      const { uris, unfinishedRunIds } = await client.references();
+      return {
+        referenced: new Set(uris),
+        activeRuns: unfinishedRunIds,
+        runsFrom: `the coordinator at ${stringFlag(values, 'coordinator')}`,
+      };
+    });
+  }
+  const runsDir = stringFlag(values, 'runs') ?? process.env['PRUNE_RUNS_DIR'] ?? path.join(storeRoot, 'runs');
+  if (!fs.existsSync(runsDir))
+    throw new UsageError(
+      `--runs: ${runsDir} does not exist; point it at the coordinator's run records (PRUNE_RUNS_DIR) or ask ` +
+        'the coordinator (--coordinator host:port), or every stored artifact would count as unreferenced',
+    );
+  const runs = new RunManager(runsDir, () => {
+    throw new Error('prune gc starts no run');
+  }).list();
+  return {
+    referenced: artifactUrisIn(runsDir),
+    activeRuns: runs.filter((run) => !isTerminal(run.state)).map((run) => run.id),
+    runsFrom: runsDir,
+  };
 }

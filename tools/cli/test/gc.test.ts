@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnServiceProcess } from '@prune/service-kit';
 import { ArtifactStore } from '@prune/store';
 
 const BIN = path.resolve(import.meta.dirname, '../bin/prune.js');
@@ -48,10 +49,48 @@ it('prune gc keeps what runs refer to and removes old unreferenced artifacts', a
   expect(fs.existsSync(store.resolve(orphan))).toBe(true);
 
   const collected = await prune('gc', '--store', root, '--max-bytes', '1');
-  expect(collected.stdout).toMatch(/freed 0\.0 MB in 1 entries; 0\.0 MB kept for 1 runs/);
+  expect(collected.stdout).toMatch(/freed 0\.0 MB in 1 entries; 0\.0 MB kept for the runs of .*runs and work/);
   expect(() => store.resolve(orphan)).toThrow(/not found/);
   expect(fs.existsSync(store.resolve(model))).toBe(true);
   expect(collected.code).toBe(1); // what run-x needs is over a 1-byte quota
   expect(collected.stderr).toContain('the store is over its quota');
   fs.rmSync(root, { recursive: true, force: true });
+});
+
+it("prune gc --coordinator: where the run records are not mounted, keeps what the coordinator's runs need", async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-gc-remote-'));
+  const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'prune-gc-runs-')); // the coordinator's own volume
+  const store = new ArtifactStore(root);
+  const kept = store.putFile(new Uint8Array(10));
+  const journaled = store.putFile(new Uint8Array(20)); // only a step journal mentions it
+  const orphan = store.putFile(new Uint8Array(30));
+  const twoDaysAgo = new Date(Date.now() - 48 * 3600 * 1000);
+  for (const ref of [kept, journaled, orphan]) fs.utimesSync(store.resolve(ref), twoDaysAgo, twoDaysAgo);
+  fs.mkdirSync(path.join(runsDir, 'done'));
+  fs.writeFileSync(
+    path.join(runsDir, 'done', 'run.json'),
+    JSON.stringify({ id: 'done', state: 'succeeded', createdAt: '2026-11-25T00:00:00Z', iterations: [], result: kept }),
+  );
+  fs.writeFileSync(path.join(runsDir, 'done', 'steps.jsonl'), `{"key":"k","value":${JSON.stringify(journaled)}}\n`);
+  const coordinator = await spawnServiceProcess(
+    path.resolve(import.meta.dirname, '../../../services/coordinator/src/main.ts'),
+    {
+      env: { PRUNE_RUNS_DIR: runsDir },
+    },
+  );
+  try {
+    const both = await prune('gc', '--store', root, '--runs', runsDir, '--coordinator', coordinator.address);
+    expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('--runs and --coordinator: give one') });
+    const collected = await prune('gc', '--store', root, '--coordinator', coordinator.address);
+    expect(collected.code, collected.stderr).toBe(0);
+    expect(collected.stdout).toContain(`removed files/${orphan.sha256}`);
+    expect(collected.stdout).toContain(`kept for the runs of the coordinator at ${coordinator.address}`);
+    expect(fs.existsSync(store.resolve(kept))).toBe(true);
+    expect(fs.existsSync(store.resolve(journaled))).toBe(true);
+    expect(() => store.resolve(orphan)).toThrow(/not found/);
+  } finally {
+    await coordinator.stop();
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(runsDir, { recursive: true, force: true });
+  }
 });
