@@ -1,5 +1,6 @@
 // One SGD step of a tfjs-layers model: forward in training mode (batch-norm batch statistics,
-// moving averages updated), softmax cross-entropy on logits, backward, optimizer update.
+// moving averages updated), softmax cross-entropy on logits (mixed, when distilling, with the
+// cross-entropy toward a teacher's softened outputs), backward, optimizer update.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
@@ -17,6 +18,12 @@ export interface TrainStepOptions {
    * rule says: kernels, not biases or batch-norm parameters). Required with a weightDecay.
    */
   decayedWeights?: tfl.LayerVariable[];
+  /**
+   * Distill from `model` (inference mode, not trained): the loss is (1 - weight) x the labels'
+   * cross-entropy + weight x temperature^2 x the cross-entropy toward its outputs softened at
+   * `temperature` (Hinton et al. 2015; T^2 keeps the soft gradients' scale as T changes).
+   */
+  teacher?: { model: tfl.LayersModel; weight: number; temperature: number };
 }
 
 /** Returns a function that runs one training step on (images NHWC, integer labels). */
@@ -34,11 +41,20 @@ export function makeTrainStep(
     const [lossValue, correct] = tf.tidy(() => {
       const oneHot = tf.oneHot(tf.cast(labels, 'int32'), numClasses);
       let hits: tf.Tensor | undefined;
+      const teacher = options.teacher;
+      const soft =
+        teacher && teacher.weight > 0
+          ? tf.softmax(tf.div(teacher.model.apply(images, { training: false }) as tf.Tensor, teacher.temperature))
+          : undefined;
       const { value, grads } = tf.variableGrads(() => {
         const logits = model.apply(images, { training: true }) as tf.Tensor;
         // Kept: everything else made inside variableGrads is disposed when it returns.
         hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')));
-        return tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        const hard = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
+        if (!soft) return hard;
+        const { weight, temperature } = teacher!;
+        const distilled = tf.losses.softmaxCrossEntropy(soft, tf.div(logits, temperature)) as tf.Scalar;
+        return tf.add(tf.mul(hard, 1 - weight), tf.mul(distilled, weight * temperature * temperature)) as tf.Scalar;
       });
       for (const w of decayed) {
         // Gradients are keyed by the engine's variable name, which TF.js makes unique per

@@ -259,6 +259,54 @@ describe('training step', () => {
     expect(kernelAfterStep(0.5)).toBeCloseTo(0.95, 6);
   });
 
+  it('distils: toward a teacher that agrees nothing moves; weight 0 is plain training; the mix is as written', async () => {
+    await initBackend('wasm', () => {});
+    const dense = (seed: number) =>
+      tfl.sequential({
+        layers: [
+          tfl.layers.dense({ units: 3, inputShape: [4], kernelInitializer: tfl.initializers.glorotNormal({ seed }) }),
+        ],
+      });
+    const x = tf.tensor2d([
+      [1, 2, 0, -1],
+      [0.5, -1, 2, 1],
+    ]) as never;
+    const y = tf.tensor1d([0, 2], 'int32');
+    const afterStep = (
+      student: tfl.LayersModel,
+      teacher?: { model: tfl.LayersModel; weight: number; temperature: number },
+    ) => {
+      const result = makeTrainStep(student, tf.train.sgd(0.5), { teacher })(x, y);
+      return { loss: result.loss, kernel: Array.from(student.getWeights()[0]!.dataSync()) };
+    };
+    const copy = (model: tfl.LayersModel) => {
+      const twin = dense(1);
+      twin.setWeights(model.getWeights());
+      return twin;
+    };
+    const student = dense(1);
+    const before = Array.from(student.getWeights()[0]!.dataSync());
+    // its own twin as the teacher, labels weighted 0: the soft targets are its outputs, the gradient 0
+    expect(afterStep(copy(student), { model: copy(student), weight: 1, temperature: 3 }).kernel).toEqual(
+      before.map((v) => expect.closeTo(v, 6)),
+    );
+    // weight 0: exactly the labels' step
+    const plain = afterStep(copy(student));
+    expect(afterStep(copy(student), { model: dense(2), weight: 0, temperature: 3 })).toEqual(plain);
+    // half and half at T 2: (CE + 4 x CE(soft targets, logits / 2)) / 2
+    const teacher = dense(2);
+    const mixed = afterStep(copy(student), { model: teacher, weight: 0.5, temperature: 2 });
+    const expected = tf.tidy(() => {
+      const logits = student.predict(x) as tf.Tensor;
+      const hard = tf.losses.softmaxCrossEntropy(tf.oneHot(y, 3), logits);
+      const soft = tf.softmax(tf.div(teacher.predict(x) as tf.Tensor, 2));
+      const distilled = tf.losses.softmaxCrossEntropy(soft, tf.div(logits, 2));
+      return tf.add(tf.mul(hard, 0.5), tf.mul(distilled, 2)).dataSync()[0]!;
+    });
+    expect(mixed.loss).toBeCloseTo(expected, 5);
+    expect(mixed.kernel).not.toEqual(plain.kernel);
+  });
+
   it('refuses a weight decay without the weights it applies to', () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
     expect(() => makeTrainStep(model, tf.train.sgd(0.1), { weightDecay: 1e-4 })).toThrow(/decayedWeights/);

@@ -25,6 +25,8 @@ export function trainConfigFromMessage(m: TrainConfigMessage): Partial<TrainConf
     stepGamma: m.stepGamma || undefined,
     augment: m.augment,
     seed: m.seed,
+    distillationWeight: m.distillationWeight || undefined,
+    distillationTemperature: m.distillationTemperature || undefined,
   };
 }
 

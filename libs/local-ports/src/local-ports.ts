@@ -26,6 +26,8 @@ export interface LocalPortsOptions {
   candidateFineTune: Partial<TrainConfig>;
   selectedFineTune: Partial<TrainConfig>;
   seed?: number;
+  /** The teacher of distilling fine-tunes (distillationWeight > 0), e.g. the original model. */
+  teacher?: tfl.LayersModel;
   /** Assess the parent and every kept model on these (test) images; unset: no assessment. */
   assessment?: { data: LabeledImages; options?: AssessmentOptions };
 }
@@ -61,6 +63,7 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel,
         metadata: o.metadata,
         data: o.train,
         config: phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune,
+        teacher: o.teacher,
       });
       return { model, seconds };
     },

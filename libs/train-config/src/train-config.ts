@@ -20,6 +20,13 @@ export interface TrainConfig {
   stepGamma: number;
   augment: boolean;
   seed: number;
+  /**
+   * Knowledge distillation: the weight of the loss toward a teacher's outputs softened at
+   * `distillationTemperature` (Hinton et al. 2015), the hard labels' loss taking the rest. 0: plain
+   * fine-tuning on the labels, the paper's setting.
+   */
+  distillationWeight: number;
+  distillationTemperature: number;
 }
 
 /**
@@ -40,6 +47,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   stepGamma: 0.1,
   augment: true,
   seed: 0,
+  distillationWeight: 0,
+  distillationTemperature: 4,
 };
 
 /** A value training cannot run with; `fields` are the ones at fault, `problem` says what they must be. */
@@ -92,5 +101,11 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
     'fractions in (0, 1)',
   );
   check('stepGamma', config.stepGamma > 0 && config.stepGamma <= 1, 'in (0, 1]');
+  check('distillationWeight', config.distillationWeight >= 0 && config.distillationWeight <= 1, 'in [0, 1]');
+  check(
+    'distillationTemperature',
+    config.distillationTemperature > 0 && config.distillationTemperature <= 100,
+    'a positive number up to 100',
+  );
   return config;
 }

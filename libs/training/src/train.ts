@@ -13,7 +13,7 @@ import {
 import { resolveTrainConfig, type TrainConfig } from '@prune/train-config';
 import { learningRateAt } from './learning-rate.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
-import { CancelledError, FailedPreconditionError } from '@prune/errors';
+import { CancelledError, FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
 
 export interface TrainProgress {
   epoch: number;
@@ -38,6 +38,8 @@ export interface TrainOptions {
   /** Also checkpoint every this many steps (checkpoints are always written at epoch ends). */
   checkpointEverySteps?: number;
   onProgress?: (progress: TrainProgress) => void;
+  /** The teacher a distilling configuration (distillationWeight > 0) learns from; same inputs and classes. */
+  teacher?: tfl.LayersModel;
   /** Report progress every this many steps (and at the last step). */
   progressEverySteps?: number;
   signal?: AbortSignal;
@@ -63,8 +65,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const totalSteps = config.steps > 0 ? config.steps : config.epochs * stepsPerEpoch;
   // The architecture (not the initial weights: a restarted process may build them differently).
   const architecture = model.layers.map((l) => [l.name, l.getClassName(), l.outputShape]);
+  // Distillation enters the key only when on: checkpoints written before it existed still resume.
+  const { distillationWeight, distillationTemperature, ...plain } = config;
+  const keyed = distillationWeight > 0 ? { ...plain, distillationWeight, distillationTemperature } : plain;
   const configKey = createHash('sha256')
-    .update(JSON.stringify({ config, count: data.count, architecture }))
+    .update(JSON.stringify({ config: keyed, count: data.count, architecture }))
     .digest('hex');
   const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
   const step0 = options.checkpointDir ? await restoreCheckpoint(options.checkpointDir, model, optimizer) : undefined;
@@ -73,9 +78,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       `checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`,
     );
   }
+  const teacher = config.distillationWeight > 0 ? checkedTeacher(options) : undefined;
   const trainStep = makeTrainStep(model, optimizer, {
     weightDecay: config.weightDecay,
     decayedWeights: decayedWeights(model),
+    ...(teacher
+      ? {
+          teacher: { model: teacher, weight: config.distillationWeight, temperature: config.distillationTemperature },
+        }
+      : {}),
   });
   const started = performance.now();
   let windowStart = performance.now();
@@ -146,4 +157,17 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     finalAccuracy: last.accuracy,
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** The teacher of a distilling fine-tune, checked against the student: the same input and classes. */
+function checkedTeacher(options: TrainOptions): tfl.LayersModel {
+  const { teacher, model } = options;
+  if (!teacher)
+    throw new InvalidArgumentError("distillationWeight: distilling needs a teacher model (the run's original model)");
+  const shape = (m: tfl.LayersModel) => JSON.stringify([m.inputs[0]!.shape.slice(1), m.outputs[0]!.shape.slice(1)]);
+  if (shape(teacher) !== shape(model))
+    throw new InvalidArgumentError(
+      `teacher: takes and gives ${shape(teacher)} (input, output shapes), the model being trained ${shape(model)}`,
+    );
+  return teacher;
 }

@@ -51,6 +51,8 @@ export interface GrpcPortsOptions {
   candidateFineTune: Partial<TrainConfig>;
   selectedFineTune: Partial<TrainConfig>;
   seed: number;
+  /** The teacher of distilling fine-tunes (their distillationWeight > 0): the model the run started from. */
+  teacher?: ArtifactRef;
   /** Assess the parent and every kept model on the test split so; unset: no assessment. */
   assessment?: AssessmentConfig;
   retry?: RetryOptions;
@@ -112,11 +114,16 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
       () =>
         new Promise<FineTuned<ArtifactRef>>((resolve, reject) => {
           let result: FineTuned<ArtifactRef> | undefined;
-          const stream = trainers
-            .pick()
-            .train(TrainRequest.fromPartial({ jobId, model, trainData: split('train', 0), config }), {
-              deadline: Date.now() + deadline,
-            });
+          const stream = trainers.pick().train(
+            TrainRequest.fromPartial({
+              jobId,
+              model,
+              trainData: split('train', 0),
+              config,
+              ...(config.distillationWeight ? { teacher: o.teacher } : {}),
+            }),
+            { deadline: Date.now() + deadline },
+          );
           const cancel = () => stream.cancel();
           o.signal?.addEventListener('abort', cancel, { once: true });
           stream.on('data', (event: TrainResponse) => {

@@ -130,6 +130,7 @@ export class Coordinator {
       candidateFineTune: config.candidateFinetune ?? {},
       selectedFineTune: config.selectedFinetune ?? {},
       seed: config.seed,
+      teacher: run.initialModel,
       assessment: config.assessment,
       retry: this.o.retry,
       deadlineMs: this.o.deadlineMs,

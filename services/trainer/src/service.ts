@@ -29,8 +29,9 @@ function openDatasetRef(ref: DatasetRef | undefined, field: string, maxExamples 
  * with another model starts fresh instead of resuming someone else's weights (the configuration
  * is checked against the checkpoint by trainModel).
  */
-function checkpointDir(store: ArtifactStore, jobId: string, modelUri: string): string {
-  return store.jobDir(jobId, createHash('sha256').update(modelUri).digest('hex').slice(0, 16));
+function checkpointDir(store: ArtifactStore, jobId: string, modelUri: string, teacherUri = ''): string {
+  const inputs = teacherUri ? `${modelUri} ${teacherUri}` : modelUri;
+  return store.jobDir(jobId, createHash('sha256').update(inputs).digest('hex').slice(0, 16));
 }
 
 export function createTrainerService(store: ArtifactStore): TrainerServiceServer {
@@ -41,7 +42,14 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       if (!request.config) throw invalidArgument('config', 'a training configuration is required');
       // Unset fields take the defaults a run's fine-tunes take too; a bad value is refused here, naming its field.
       const config = resolveTrainConfigMessage(request.config, 'config');
-      const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
+      const distilling = config.distillationWeight > 0;
+      if (distilling && !request.teacher?.uri)
+        throw invalidArgument('teacher', 'a teacher model is required when config.distillation_weight > 0');
+      const teacher = distilling ? (await loadModelArtifact(store, request.teacher, 'teacher')).model : undefined;
+      const { model, metadata } = await loadModelArtifact(store, request.model, 'model').catch((error) => {
+        teacher?.dispose();
+        throw error;
+      });
       let ref: ArtifactRef;
       let result: Awaited<ReturnType<typeof trainModel>>;
       try {
@@ -54,13 +62,15 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
           metadata: resolved,
           data,
           config,
-          checkpointDir: checkpointDir(store, request.jobId, request.model!.uri),
+          checkpointDir: checkpointDir(store, request.jobId, request.model!.uri, teacher && request.teacher!.uri),
+          teacher,
           signal: controller.signal,
           onProgress: (p) => write({ event: { $case: 'progress', value: p } }),
         });
         ref = await putModelArtifact(store, model, metadata);
       } finally {
         model.dispose(); // also when training fails or is cancelled: the service lives on
+        teacher?.dispose();
       }
       write({
         event: {

@@ -201,6 +201,28 @@ describe('TrainerService', () => {
       details: 'config.learning_rate: must be a positive number up to 10, got -1',
     });
     await expect(
+      train({
+        jobId: 'kd',
+        model,
+        trainData: { uri: 'cifar10-lossless-4000' },
+        config: { steps: 1, distillationWeight: 0.5 },
+      }),
+    ).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'teacher: a teacher model is required when config.distillation_weight > 0',
+    });
+    await expect(
+      train({
+        jobId: 'kd',
+        model,
+        trainData: { uri: 'cifar10-lossless-4000' },
+        config: { steps: 1, distillationWeight: 2 },
+      }),
+    ).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: 'config.distillation_weight: must be in [0, 1], got 2',
+    });
+    await expect(
       train({ jobId: '..', model, trainData: { uri: 'cifar10-lossless-4000' }, config: { steps: 1 } }),
     ).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining('job_id:') });
     await expect(

@@ -230,6 +230,18 @@ export const RUN: CommandSpec = {
       default: String(DEFAULT_TRAIN_CONFIG.learningRate),
     },
     'no-augment': { type: 'boolean', description: 'fine-tune without flips and crops' },
+    distill: {
+      type: 'string',
+      value: '0..1',
+      description: "weight of knowledge distillation from the run's original model in every fine-tune",
+      default: `${DEFAULT_TRAIN_CONFIG.distillationWeight} (plain fine-tuning, the paper's)`,
+    },
+    'distill-temperature': {
+      type: 'string',
+      value: 'T',
+      description: "temperature of the teacher's soft targets",
+      default: String(DEFAULT_TRAIN_CONFIG.distillationTemperature),
+    },
     calibration: {
       type: 'string',
       value: 'N',

@@ -277,7 +277,9 @@ export function describeSettings(s: RunSettings): string[] {
       `${parameters(s.metric, s.metricParameters)}, ${s.blocksPerIteration} block(s) per iteration, filters matched ` +
       `by ${s.filterMatch}${s.layerEpsilon ? `, layer epsilon ${s.layerEpsilon}` : ''}; stop at ${stops.join(' or ') || 'nothing left to remove'}`,
     `budgets:   ${fineTune('candidates', c)}, ${fineTune('selected', s.selectedFinetune)} (batch ${c.batchSize}, ` +
-      `learning rate ${c.learningRate} ${c.schedule}${c.augment === false ? ', no augmentation' : ''}); images: calibration ` +
+      `learning rate ${c.learningRate} ${c.schedule}${c.augment === false ? ', no augmentation' : ''}` +
+      `${c.distillationWeight ? `, distilled from the original model at weight ${c.distillationWeight}, T ${c.distillationTemperature}` : ''}` +
+      '); images: calibration ' +
       `${s.calibrationExamples || 'criterion default'}, validation ${s.validationExamples}, test ${s.testExamples || 'all'}; seed ${s.seed}`,
   ];
 }

@@ -62,6 +62,8 @@ export function runConfigFromFlags(argv: string[]): {
     batchSize: numberFlag(values, 'batch-size'),
     learningRate: numberFlag(values, 'learning-rate'),
     augment: booleanFlag(values, 'no-augment') ? false : undefined,
+    distillationWeight: numberFlag(values, 'distill'),
+    distillationTemperature: numberFlag(values, 'distill-temperature'),
   });
   const config: RunConfigInput = {
     model: { uri: model.startsWith('store://') ? model : path.resolve(model) },
