@@ -9,13 +9,15 @@ import type { Assessment, AssessmentConfig, EnergyAssumptions } from './gen/prun
 export const DEFAULT_ASSESSMENT_EXAMPLES = 500;
 
 /** Upper bounds far beyond sensible values: one request cannot tie a trainer up for days. */
-const LIMITS = { examples: 100_000, pgdSteps: 1000 } as const;
+const LIMITS = { examples: 100_000, pgdSteps: 1000, epsilons: 16 } as const;
 
 type CorruptionName = (typeof CORRUPTION_NAMES.names)[number];
 
 /** What an AssessmentConfig asks @prune/assessment for (undefined: the library's default). */
 export interface AssessmentSettings {
   examples: number;
+  /** The most examples an assessment may use. */
+  limit: number;
   /** Fractions of the pixel range; empty: no attacks. */
   epsilons?: number[];
   pgdSteps?: number;
@@ -36,19 +38,23 @@ export function assessmentSettingsFromMessage(m: AssessmentConfig, field: string
   if (m.pgdSteps > LIMITS.pgdSteps) throw refuse('pgd_steps', `must be at most ${LIMITS.pgdSteps}, got ${m.pgdSteps}`);
   const level = m.epsilonLevels.find((e) => !(e >= 0 && e <= 255));
   if (level !== undefined) throw refuse('epsilon_levels', `must be pixel levels in 0..255, got ${level}`);
+  const levels = [...new Set(m.epsilonLevels)];
+  if (levels.length > LIMITS.epsilons)
+    throw refuse('epsilon_levels', `at most ${LIMITS.epsilons} budgets, got ${levels.length}`);
   const severity = m.severities.find((s) => !(s >= 1 && s <= 5));
   if (severity !== undefined) throw refuse('severities', `must be 1..5, got ${severity}`);
-  const corruptions = m.corruptions.map((value) => {
+  const corruptions = [...new Set(m.corruptions)].map((value) => {
     const name = CORRUPTION_NAMES.name(value);
     if (!name) throw refuse('corruptions', `${value} is not a corruption; valid: ${CORRUPTION_NAMES.names.join(', ')}`);
     return name;
   });
   return {
     examples: m.examples || DEFAULT_ASSESSMENT_EXAMPLES,
-    epsilons: m.attacks === false ? [] : m.epsilonLevels.length ? m.epsilonLevels.map((e) => e / 255) : undefined,
+    limit: LIMITS.examples,
+    epsilons: m.attacks === false ? [] : levels.length ? levels.map((e) => e / 255) : undefined,
     pgdSteps: m.pgdSteps || undefined,
     corruptions: m.corrupt === false ? [] : corruptions.length ? corruptions : undefined,
-    severities: m.severities.length ? m.severities : undefined,
+    severities: m.severities.length ? [...new Set(m.severities)] : undefined,
     latency: m.latency !== false,
     seed: m.seed,
   };

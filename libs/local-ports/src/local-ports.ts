@@ -1,6 +1,5 @@
 // The walk's operations done in this process with the libraries (no network): used by tests,
 // scripts, and as the reference the coordinator's gRPC ports must agree with.
-import { assessModel, type Assessment, type AssessmentOptions } from '@prune/assessment';
 import type { tf, tfl } from '@prune/compute';
 import { criterionParameters, type Criterion } from '@prune/criteria';
 import type { LabeledImages } from '@prune/data';
@@ -28,11 +27,9 @@ export interface LocalPortsOptions {
   seed?: number;
   /** The teacher of distilling fine-tunes (distillationWeight > 0), e.g. the original model. */
   teacher?: tfl.LayersModel;
-  /** Assess the parent and every kept model on these (test) images; unset: no assessment. */
-  assessment?: { data: LabeledImages; options?: AssessmentOptions };
 }
 
-export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel, Assessment> {
+export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel> {
   const context = {
     calibration: o.calibration,
     seed: o.seed,
@@ -58,7 +55,7 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel,
     layerCandidate: (parent, scores, blocks) => makeLayerCandidate(parent, scores, blocks),
     filterCandidate: (parent, scores, budget) => makeFilterCandidate(parent, scores, budget),
     fineTune: async (model, phase) => {
-      const { seconds } = await trainModel({
+      const { computeSeconds: seconds } = await trainModel({
         model,
         metadata: o.metadata,
         data: o.train,
@@ -75,10 +72,5 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel,
       ),
     accuracy: async (model, split) =>
       evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,
-    ...(o.assessment
-      ? {
-          assess: (model: tfl.LayersModel) => assessModel(model, o.metadata, o.assessment!.data, o.assessment!.options),
-        }
-      : {}),
   };
 }

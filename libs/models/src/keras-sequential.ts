@@ -12,7 +12,10 @@ type Json = Record<string, unknown>;
  */
 export function functionalFromSequential(topology: Json, keras3: boolean, source: string): Json {
   if (topology['class_name'] !== 'Sequential') return topology;
-  const config = (topology['config'] ?? {}) as Json;
+  // Keras before 2.3 wrote a Sequential's config as its list of layers.
+  const config = (
+    Array.isArray(topology['config']) ? { layers: topology['config'] } : (topology['config'] ?? {})
+  ) as Json;
   const given = Array.isArray(config['layers']) ? (config['layers'] as Json[]) : [];
   if (!given.length) throw new ModelFormatError(`${source}: a Sequential model without layers`);
   const shapeKey = keras3 ? 'batch_shape' : 'batch_input_shape';
@@ -46,7 +49,7 @@ export function functionalFromSequential(topology: Json, keras3: boolean, source
     ...topology,
     class_name: 'Functional',
     config: {
-      name: config['name'],
+      name: String(config['name'] ?? 'sequential'),
       layers: chained,
       input_layers: [[input, 0, 0]],
       output_layers: [[output, 0, 0]],

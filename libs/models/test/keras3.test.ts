@@ -5,7 +5,7 @@ import { beforeAll, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initBackend, tf } from '@prune/compute';
+import { initBackend, tf, tfl } from '@prune/compute';
 import {
   findFilterGroups,
   findResidualBlocks,
@@ -64,6 +64,29 @@ it.each(['keras3-sequential.keras', 'keras3-sequential.h5'])(
     pruned.dispose();
   },
 );
+
+it('a Keras 2 Sequential configuration (as model.save wrote it, and the older list form) becomes the same network', async () => {
+  const sequential = tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [8, 8, 3], filters: 4, kernelSize: 3, name: 'c1' }),
+      tfl.layers.flatten({ name: 'f' }),
+      tfl.layers.dense({ units: 5, name: 'd' }),
+    ],
+  });
+  const keras2 = JSON.parse(JSON.stringify(sequential.toJSON(null, false))) as Record<string, unknown>;
+  const x = tf.randomNormal([2, 8, 8, 3], 0, 1, 'float32', 3);
+  for (const topology of [keras2, { ...keras2, config: (keras2['config'] as { layers: unknown[] }).layers }]) {
+    const functional = functionalFromSequential(topology, false, 'seq.h5');
+    const model = (await tfl.models.modelFromJSON({ modelTopology: functional } as never)) as tfl.LayersModel;
+    expect(model.layers.map((l) => l.getClassName())).toEqual(['InputLayer', 'Conv2D', 'Flatten', 'Dense']);
+    model.setWeights(sequential.getWeights());
+    expect(Array.from((model.predict(x) as tf.Tensor).dataSync())).toEqual(
+      Array.from((sequential.predict(x) as tf.Tensor).dataSync()),
+    );
+    model.dispose();
+  }
+  sequential.dispose();
+});
 
 it('a damaged archive, an empty or unbuilt Sequential model and a subclassed one are refused with what is wrong', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keras3-bad-'));

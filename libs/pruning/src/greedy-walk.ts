@@ -74,13 +74,13 @@ export interface IterationRecord<M, A = unknown> extends ModelCost {
   testAccuracy: number;
   /** The kept model's convolutions and their filters. */
   widths: LayerWidth[];
-  /** Trainer seconds of this iteration's fine-tunes (both candidates' and the kept one's; NaN: unknown). */
+  /** Seconds this iteration's fine-tunes computed (both candidates' and the kept one's; NaN: unknown). */
   fineTuneSeconds: number;
   /** The kept model's assessment, when the ports assess. */
   assessment?: A;
 }
 
-/** A fine-tuned model and the seconds its trainer spent (what its energy is estimated from). */
+/** A fine-tuned model and the seconds its steps computed (what its energy is estimated from). */
 export interface FineTuned<M> {
   model: M;
   seconds: number;
@@ -155,13 +155,12 @@ export async function* greedyWalk<M, A = unknown>(
       );
     }
   }
-  yield {
-    type: 'start',
-    ...initialCost,
-    testAccuracy: await ports.accuracy(initial, 'test'),
-    widths: await ports.widths(initial),
-    ...(ports.assess ? { assessment: await ports.assess(initial) } : {}),
-  };
+  const testAccuracy = await ports.accuracy(initial, 'test');
+  const widths = await ports.widths(initial);
+  // The parent's assessment, reported as iteration 0's "assess" phase (it can take minutes).
+  if (ports.assess) yield { type: 'phase', iteration: 0, name: 'assess' };
+  const assessment = ports.assess ? { assessment: await ports.assess(initial) } : {};
+  yield { type: 'start', ...initialCost, testAccuracy, widths, ...assessment };
   const iterations: IterationRecord<M, A>[] = [];
   let parent = initial;
   let result = parent;

@@ -122,26 +122,27 @@ export class ComputeWorker {
     await this.worker?.terminate();
   }
 
+  private setReady(ready: boolean): void {
+    if (this.ready === ready) return;
+    this.ready = ready;
+    for (const listener of this.listeners) listener(ready);
+  }
+
   private spawn(): Promise<void> {
     const worker = createWorker(this.options.entry);
     this.worker = worker;
     let started = false;
-    const setReady = (ready: boolean) => {
-      if (this.ready === ready) return;
-      this.ready = ready;
-      for (const listener of this.listeners) listener(ready);
-    };
     return new Promise((resolve, reject) => {
       worker.on('message', (message: FromWorker) => {
         if (message.type === 'ready') {
           started = true;
           this.everReady = true;
           this.failedStarts = 0;
-          setReady(true);
+          this.setReady(true);
           resolve();
         } else if (message.type === 'unhealthy') {
           this.log(`[prune] ${this.name}: compute worker unhealthy (${message.reason}); replacing it`);
-          setReady(false); // no new calls for it; it exits on its own
+          this.setReady(false); // no new calls for it; it exits on its own
         } else {
           this.deliver(message);
         }
@@ -153,7 +154,7 @@ export class ComputeWorker {
       worker.on('exit', (code) => {
         if (this.worker !== worker) return;
         this.worker = undefined;
-        setReady(false);
+        this.setReady(false);
         for (const [id, call] of this.pending) {
           this.pending.delete(id);
           call.fail({
@@ -209,6 +210,7 @@ export class ComputeWorker {
         if (!this.pending.has(id) || this.worker !== worker) return;
         // Its other calls fail UNAVAILABLE (clients retry them) as when a worker dies.
         this.log(`[prune] ${this.name}: a cancelled ${method} is still computing; replacing the compute worker`);
+        this.setReady(false); // no new calls for it from now, and health says so
         void worker.terminate();
       }, this.options.cancelGraceMs ?? 60_000).unref();
     };

@@ -93,6 +93,7 @@ describe('a service computing in a worker thread', () => {
     expect(await call).toBe(String(grpc.status.DEADLINE_EXCEEDED)); // the client gave up: the server's call is cancelled
     expect(await checkHealth(server.address, 'prune.v1.TrainerService')).toBe('SERVING'); // within the grace period
     await expect.poll(() => logs.join('\n'), { timeout: 5000 }).toContain('a cancelled evaluate is still computing');
+    expect(await checkHealth(server.address, 'prune.v1.TrainerService')).toBe('NOT_SERVING'); // until replaced
     await untilServing();
     expect(await codeOf(evaluate(0))).toBe('ok');
   });

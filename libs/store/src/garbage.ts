@@ -25,13 +25,16 @@ export interface GarbageReport {
 
 const ARTIFACT_URI = /store:\/\/(?:files|dirs)\/[0-9a-f]{64}/g;
 
-/** Every store:// URI written in any file under `dir` (run records and journals, read as text). */
-export function artifactUrisIn(dir: string, found = new Set<string>()): Set<string> {
+/**
+ * Every store:// URI written in any file under `dir` (run records and journals, read as text).
+ * Asynchronous: a service answering it keeps answering health meanwhile.
+ */
+export async function artifactUrisIn(dir: string, found = new Set<string>()): Promise<Set<string>> {
   if (!fs.existsSync(dir)) return found;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+  for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) artifactUrisIn(full, found);
-    else for (const match of fs.readFileSync(full, 'utf8').matchAll(ARTIFACT_URI)) found.add(match[0]);
+    if (entry.isDirectory()) await artifactUrisIn(full, found);
+    else for (const match of (await fs.promises.readFile(full, 'utf8')).matchAll(ARTIFACT_URI)) found.add(match[0]);
   }
   return found;
 }

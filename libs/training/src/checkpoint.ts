@@ -11,6 +11,8 @@ export interface CheckpointState {
   step: number;
   /** Hash of the job's configuration: resuming with another configuration is refused. */
   configKey: string;
+  /** Seconds the steps so far computed, over every attempt (absent in checkpoints written before it was kept). */
+  computeSeconds?: number;
 }
 
 export async function writeCheckpoint(
@@ -71,5 +73,5 @@ export async function restoreCheckpoint(
   // Momentum accumulators are matched to variables by position (the model's trainable order).
   await optimizer.setWeights(tensors);
   tf.dispose(tensors.map((t) => t.tensor));
-  return { step: state.step, configKey: state.configKey };
+  return { step: state.step, configKey: state.configKey, computeSeconds: state.computeSeconds };
 }

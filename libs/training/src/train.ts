@@ -50,7 +50,14 @@ export interface TrainResult {
   resumedFromStep: number;
   finalLoss: number;
   finalAccuracy: number;
+  /** Wall time of this call. */
   seconds: number;
+  /**
+   * Seconds the job's steps computed, over every attempt (resumed from its checkpoint): what its
+   * energy is estimated from. Time spent waiting (another job's steps in the same thread) is not in it.
+   * NaN when it resumed from a checkpoint that did not record it.
+   */
+  computeSeconds: number;
 }
 
 export class TrainingAborted extends CancelledError {
@@ -92,6 +99,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let windowStart = performance.now();
   let windowImages = 0;
   let last = { loss: NaN, accuracy: NaN };
+  let computeSeconds = step0 ? (step0.computeSeconds ?? NaN) : 0;
   let order: Uint32Array | undefined;
   let orderEpoch = -1;
   const { height: h, width: w, channels: c } = data;
@@ -101,6 +109,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       // Lets a cancel (a gRPC event, a message to a compute worker) arrive between steps.
       if (options.signal) await new Promise((resolve) => setImmediate(resolve));
       if (options.signal?.aborted) throw new TrainingAborted(`training stopped at step ${step} of ${totalSteps}`);
+      const stepStarted = performance.now();
       const epoch = Math.floor(step / stepsPerEpoch);
       if (epoch !== orderEpoch) {
         order = epochOrder(data.count, config.seed, epoch);
@@ -117,6 +126,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const y = tf.tensor1d(labels, 'int32');
       last = trainStep(x, y);
       tf.dispose([x, y]);
+      computeSeconds += (performance.now() - stepStarted) / 1000;
       if (!Number.isFinite(last.loss)) {
         throw new FailedPreconditionError(
           `training diverged: the loss is ${last.loss} at step ${step + 1} of ${totalSteps} (learning rate ${learningRate}); lower the learning rate`,
@@ -141,7 +151,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const epochEnd = done % stepsPerEpoch === 0;
       const periodic = options.checkpointEverySteps && done % options.checkpointEverySteps === 0;
       if (options.checkpointDir && (epochEnd || periodic || done === totalSteps)) {
-        await writeCheckpoint(options.checkpointDir, model, options.metadata, optimizer, { step: done, configKey });
+        await writeCheckpoint(options.checkpointDir, model, options.metadata, optimizer, {
+          step: done,
+          configKey,
+          computeSeconds,
+        });
       }
     }
     const bad = firstNonFiniteWeight(model);
@@ -156,6 +170,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     finalLoss: last.loss,
     finalAccuracy: last.accuracy,
     seconds: (performance.now() - started) / 1000,
+    computeSeconds,
   };
 }
 

@@ -127,8 +127,9 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
           const cancel = () => stream.cancel();
           o.signal?.addEventListener('abort', cancel, { once: true });
           stream.on('data', (event: TrainResponse) => {
-            if (event.event?.$case === 'result')
-              result = { model: event.event.value.model!, seconds: event.event.value.seconds };
+            const { event: answer } = event;
+            if (answer?.$case === 'result' && answer.value.model)
+              result = { model: answer.value.model, seconds: answer.value.computeSeconds };
             if (event.event?.$case === 'progress') {
               const p = event.event.value;
               o.onProgress?.(

@@ -45,7 +45,7 @@ export function iterationMessage(r: IterationRecord<ArtifactRef, Assessment>): I
     testAccuracy: r.testAccuracy,
     widths: r.widths,
     assessment: r.assessment,
-    fineTuneSeconds: r.fineTuneSeconds,
+    fineTuneSeconds: r.fineTuneSeconds ?? NaN, // records written before it was kept lack it
   };
 }
 

@@ -152,9 +152,10 @@ export class Coordinator {
   }
 
   /** What the runs need kept in the store: the URIs their records and journals mention, and the unfinished runs. */
-  references(): { uris: string[]; unfinishedRunIds: string[] } {
+  async references(): Promise<{ uris: string[]; unfinishedRunIds: string[]; runCount: number }> {
     return {
-      uris: [...artifactUrisIn(this.o.runsDir)].sort(),
+      uris: [...(await artifactUrisIn(this.o.runsDir))].sort(),
+      runCount: this.runs.list().length,
       unfinishedRunIds: this.runs
         .list()
         .filter((run) => !isTerminal(run.state))

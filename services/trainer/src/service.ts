@@ -81,6 +81,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
             finalAccuracy: result.finalAccuracy,
             steps: result.steps,
             seconds: result.seconds,
+            computeSeconds: result.computeSeconds,
           },
         },
       });
@@ -117,6 +118,11 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       const settings = assessmentSettingsFromMessage(AssessmentConfig.fromPartial(request.config ?? {}), 'config');
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
       try {
+        if ((request.data?.maxExamples ?? 0) > settings.limit)
+          throw invalidArgument(
+            'data.max_examples',
+            `must be at most ${settings.limit}, got ${request.data!.maxExamples}`,
+          );
         const data = await openDatasetRef(request.data, 'data', settings.examples);
         const result = await assessModel(model, metadata, data, settings);
         // This machine's fine-tunes draw what its TF.js engine does.

@@ -17,7 +17,6 @@ const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 export async function gcCommand(argv: string[]): Promise<void> {
   const { values } = parseFlags(GC, argv);
   const storeRoot = stringFlag(values, 'store') ?? defaultStoreRoot();
-
   const hours = Number(stringFlag(values, 'min-age-hours') ?? 24);
   if (!Number.isFinite(hours) || hours < 0) throw new UsageError('--min-age-hours: expected a non-negative number');
   const maxBytes = stringFlag(values, 'max-bytes');
@@ -53,7 +52,12 @@ async function runsNeeds(values: FlagValues, storeRoot: string) {
   if (stringFlag(values, 'coordinator')) {
     if (stringFlag(values, 'runs')) throw new UsageError('--runs and --coordinator: give one of them');
     return withClient(values, async (client) => {
-      const { uris, unfinishedRunIds } = await client.references();
+      const { uris, unfinishedRunIds, runCount } = await client.references();
+      if (runCount === 0)
+        throw new Error(
+          `the coordinator at ${stringFlag(values, 'coordinator')} holds no runs (a new or wrongly mounted runs ` +
+            'volume?): nothing removed, as every stored artifact would count as unreferenced',
+        );
       return {
         referenced: new Set(uris),
         activeRuns: unfinishedRunIds,
@@ -71,7 +75,7 @@ async function runsNeeds(values: FlagValues, storeRoot: string) {
     throw new Error('prune gc starts no run');
   }).list();
   return {
-    referenced: artifactUrisIn(runsDir),
+    referenced: await artifactUrisIn(runsDir),
     activeRuns: runs.filter((run) => !isTerminal(run.state)).map((run) => run.id),
     runsFrom: runsDir,
   };

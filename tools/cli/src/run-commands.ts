@@ -90,6 +90,8 @@ export function runConfigFromFlags(argv: string[]): {
   const assessExamples = numberFlag(values, 'assess-examples');
   if (assessExamples !== undefined && !booleanFlag(values, 'assess'))
     throw new UsageError('--assess-examples: only with --assess');
+  if (assessExamples !== undefined && !(Number.isInteger(assessExamples) && assessExamples > 0))
+    throw new UsageError(`--assess-examples: expected a positive integer, got ${assessExamples}`);
   if (booleanFlag(values, 'assess')) config.assessment = { examples: assessExamples };
   return {
     config,

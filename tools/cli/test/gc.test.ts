@@ -72,13 +72,16 @@ it("prune gc --coordinator: where the run records are not mounted, keeps what th
     JSON.stringify({ id: 'done', state: 'succeeded', createdAt: '2026-11-25T00:00:00Z', iterations: [], result: kept }),
   );
   fs.writeFileSync(path.join(runsDir, 'done', 'steps.jsonl'), `{"key":"k","value":${JSON.stringify(journaled)}}\n`);
-  const coordinator = await spawnServiceProcess(
-    path.resolve(import.meta.dirname, '../../../services/coordinator/src/main.ts'),
-    {
-      env: { PRUNE_RUNS_DIR: runsDir },
-    },
-  );
+  const coordinatorMain = path.resolve(import.meta.dirname, '../../../services/coordinator/src/main.ts');
+  const coordinator = await spawnServiceProcess(coordinatorMain, { env: { PRUNE_RUNS_DIR: runsDir } });
+  const empty = await spawnServiceProcess(coordinatorMain, {
+    env: { PRUNE_RUNS_DIR: fs.mkdtempSync(runsDir + '-new') },
+  });
   try {
+    // a coordinator on a new (or wrongly mounted) runs volume: nothing is removed
+    const refused = await prune('gc', '--store', root, '--coordinator', empty.address);
+    expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('holds no runs') });
+    expect(fs.existsSync(store.resolve(orphan))).toBe(true);
     const both = await prune('gc', '--store', root, '--runs', runsDir, '--coordinator', coordinator.address);
     expect(both).toMatchObject({ code: 2, stderr: expect.stringContaining('--runs and --coordinator: give one') });
     const collected = await prune('gc', '--store', root, '--coordinator', coordinator.address);
@@ -89,7 +92,7 @@ it("prune gc --coordinator: where the run records are not mounted, keeps what th
     expect(fs.existsSync(store.resolve(journaled))).toBe(true);
     expect(() => store.resolve(orphan)).toThrow(/not found/);
   } finally {
-    await coordinator.stop();
+    await Promise.all([coordinator.stop(), empty.stop()]);
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(runsDir, { recursive: true, force: true });
   }

@@ -145,6 +145,9 @@ describe('prune run flags', () => {
     expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--assess-examples', '200'])).toThrow(
       '--assess-examples: only with --assess',
     );
+    expect(() => runConfigFromFlags(['--model', 'm', '--data', 'd', '--assess', '--assess-examples', '1.5'])).toThrow(
+      '--assess-examples: expected a positive integer, got 1.5',
+    );
   });
 
   it('sends each policy as the one the coordinator walks by that name', () => {

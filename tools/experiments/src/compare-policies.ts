@@ -322,7 +322,10 @@ function assessmentTable(results: PolicyResult[], baseline: Assessed, baselineLa
   const attacks = baseline.adversarial.map((a) => `${a.attack.toUpperCase()} ${Math.round(a.epsilon * 255)}/255 %`);
   const co2 = (ms: number) => estimateEnergy((1000 / 64) * (ms / 1000), inference).gramsCo2 * 1000;
   const row = (label: string, a: Assessed, latency: { b1: number; b64: number }, fineTuneSeconds?: number) => {
-    const tuned = fineTuneSeconds === undefined ? undefined : estimateEnergy(fineTuneSeconds, training);
+    const tuned =
+      fineTuneSeconds === undefined || !Number.isFinite(fineTuneSeconds)
+        ? undefined
+        : estimateEnergy(fineTuneSeconds, training);
     return `| ${[
       label,
       (100 * a.clean).toFixed(2),
@@ -349,6 +352,7 @@ function assessmentTable(results: PolicyResult[], baseline: Assessed, baselineLa
   const rows = results.flatMap((r) => {
     const final = r.summary.iterations.find((i) => i.model === r.summary.final.model);
     if (!final?.assessment || !r.latency) return [];
+    // NaN (unknown) when any iteration's seconds are: a run recorded before they were kept.
     const seconds = r.summary.iterations.reduce((sum, i) => sum + i.fineTuneSeconds, 0);
     return [row(`${r.policy} (${r.summary.decisions})`, final.assessment, r.latency, seconds)];
   });
