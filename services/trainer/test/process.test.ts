@@ -20,6 +20,18 @@ import { ArtifactStore } from '@prune/store';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
 
+/** A trainer process (one thread) on a new store holding the pretrained ResNet-20, and a client of it. */
+async function startTrainer() {
+  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-process-'));
+  await initBackend(undefined, () => {});
+  const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+  const model = await putModelArtifact(new ArtifactStore(storeDir), loaded.model, loaded.metadata);
+  loaded.model.dispose();
+  const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1' } });
+  const client = new TrainerServiceClient(service.address, grpc.credentials.createInsecure());
+  return { storeDir, model, service, client };
+}
+
 it('trainer: a real process serves health on its port and exits 0 on SIGTERM', async () => {
   const probe = await probeServiceProcess(MAIN, 'prune.v1.TrainerService');
   expect(probe).toMatchObject({ health: 'SERVING', exitCode: 0 });
@@ -27,13 +39,7 @@ it('trainer: a real process serves health on its port and exits 0 on SIGTERM', a
 });
 
 it('trainer: while it trains, health answers within a second, progress arrives step by step, and a cancel stops the training', async () => {
-  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-live-'));
-  await initBackend(undefined, () => {});
-  const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
-  const model = await putModelArtifact(new ArtifactStore(storeDir), loaded.model, loaded.metadata);
-  loaded.model.dispose();
-  const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1' } });
-  const client = new TrainerServiceClient(service.address, grpc.credentials.createInsecure());
+  const { storeDir, model, service, client } = await startTrainer();
   try {
     const health = pollHealth(service.address, 'prune.v1.TrainerService');
     const arrivals: { step: number; at: number }[] = [];
@@ -74,13 +80,7 @@ it('trainer: while it trains, health answers within a second, progress arrives s
 });
 
 it('trainer: the request that once poisoned it (batch 4294967295) is refused, and the process goes on computing', async () => {
-  const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-poison-'));
-  await initBackend(undefined, () => {});
-  const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
-  const model = await putModelArtifact(new ArtifactStore(storeDir), loaded.model, loaded.metadata);
-  loaded.model.dispose();
-  const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1' } });
-  const client = new TrainerServiceClient(service.address, grpc.credentials.createInsecure());
+  const { storeDir, model, service, client } = await startTrainer();
   try {
     const trainData = { uri: 'cifar10-lossless-4000', maxExamples: 64, seed: 1 };
     const refused = await new Promise<grpc.ServiceError | undefined>((resolve) => {
