@@ -99,6 +99,25 @@ describe('ONNX import', () => {
   });
 });
 
+describe('channel concatenation (Inception, DenseNet)', () => {
+  it("imports torch.cat of maps and of pooled vectors to ONNX Runtime's outputs, prunes nothing across it, and exports back", async () => {
+    const { model } = await loadModel(fixture('concat-tiny.onnx'));
+    expect(model.layers.filter((l) => l.getClassName() === 'Concatenate')).toHaveLength(2);
+    const { x } = images(16);
+    const ours = model.predict(x) as tf.Tensor;
+    expect(maxAbsDiff(ours, await runOnnx(fixture('concat-tiny.onnx'), x))).toBeLessThan(1e-4);
+    // Every convolution feeds a concatenation, whose channel offsets the rules do not track: no filter
+    // group is offered for pruning (rather than one whose removal would misalign the concatenation).
+    expect(findFilterGroups(LayerGraph.of(model))).toEqual([]);
+    expect(modelCost(model).macs).toBe(
+      // stem 3x3x3x8, branches 1x1x8x6 and 3x3x8x10 at 32x32; mix 3x3x16x12 at 16x16; fc 20x10
+      32 * 32 * (27 * 8 + 8 * 6 + 72 * 10) + 16 * 16 * 144 * 12 + 20 * 10,
+    );
+    expect(maxAbsDiff(ours, await runOnnx(exportOnnx(model), x))).toBeLessThan(1e-4);
+    model.dispose();
+  });
+});
+
 describe('ONNX import refuses what it cannot import, naming the node', () => {
   const bytes = () => fs.readFileSync(fixture('resnet20-cifar.onnx'));
   const edited = (edit: (m: ModelProto) => void) => {

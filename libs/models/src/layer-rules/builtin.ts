@@ -4,7 +4,14 @@ import { activationRule, reluRule } from './activation.js';
 import { addRule } from './add.js';
 import { batchNormalizationRule } from './batch-normalization.js';
 import { conv2dRule } from './conv2d.js';
-import { dropoutRule, flattenRule, inputLayerRule, optionAShortcutRule, zeroPadding2dRule } from './data-movement.js';
+import {
+  concatenateRule,
+  dropoutRule,
+  flattenRule,
+  inputLayerRule,
+  optionAShortcutRule,
+  zeroPadding2dRule,
+} from './data-movement.js';
 import { denseRule } from './dense.js';
 import type { LayerRule } from './layer-rule.js';
 import { averagePooling2dRule, globalAveragePooling2dRule, maxPooling2dRule } from './pooling-2d.js';
@@ -17,6 +24,7 @@ export const BUILTIN_LAYER_RULES: readonly LayerRule[] = [
   activationRule,
   reluRule,
   addRule,
+  concatenateRule,
   averagePooling2dRule,
   maxPooling2dRule,
   globalAveragePooling2dRule,

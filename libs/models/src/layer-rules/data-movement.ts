@@ -15,6 +15,12 @@ export const flattenRule: LayerRule = {
   flattenSpread: true,
 };
 
+/**
+ * Concatenate along the channels: each input's channels land at an offset of its output, which
+ * this rule does not track, so its inputs' filters are not pruned (a blocker).
+ */
+export const concatenateRule: LayerRule = { className: 'Concatenate', role: () => 'blocker', cost: free };
+
 /** The model's input: its channels are the data's and never pruned. */
 export const inputLayerRule: LayerRule = { className: 'InputLayer', role: () => 'blocker', cost: free };
 

@@ -276,6 +276,18 @@ const EXPORT_RULES: Record<string, ExportRule> = {
       node.inputs.map((_, i) => writer.input(node, i)),
       node.name,
     ),
+  Concatenate: (writer, node) => {
+    // TF.js's last axis is the channels, which are ONNX's axis 1 (images are written NCHW).
+    const axis = node.config['axis'] as number;
+    if (axis !== -1 && axis !== node.outputShape.length)
+      throw new InvalidArgumentError(`layer "${node.name}": concatenates along axis ${axis}; only channels export`);
+    return writer.op(
+      'Concat',
+      node.inputs.map((_, i) => writer.input(node, i)),
+      node.name,
+      [int('axis', 1)],
+    );
+  },
   MaxPooling2D: (writer, node, layer) => pool(writer, node, layer, 'MaxPool'),
   AveragePooling2D: (writer, node, layer) => pool(writer, node, layer, 'AveragePool'),
   GlobalAveragePooling2D: (writer, node) => {

@@ -257,6 +257,32 @@ const add: LoweringRule = (node, inputs, attributes, context) => {
   l.define({ ...terms[0]!, tensor: y, nonNegative: terms.every((t) => t.nonNegative) });
 };
 
+/**
+ * Concat of activations along the channels (DenseNet- and Inception-style): of image maps, or of
+ * pooled or plain [N, F] vectors. Constant inputs (shape arithmetic) were folded at import.
+ */
+const concat: LoweringRule = (node, inputs, attributes, context) => {
+  const l = new Lowering(node, inputs, attributes, context);
+  const terms = inputs.map((_, i) => l.activation(i));
+  if (terms.length === 1) return l.define(terms[0]!);
+  const rank = onnxShape(terms[0]!).length;
+  const axis = attributes.int('axis', 1);
+  if ((axis < 0 ? axis + rank : axis) !== 1)
+    throw l.fail(`concatenates along axis ${axis}; only the channel axis (1) is supported`);
+  const layouts = terms.map((t) =>
+    JSON.stringify([onnxShape(t).length, !!t.pooled, t.flattenedFrom, !!t.channelsLast]),
+  );
+  if (new Set(layouts).size > 1 || terms.some((t) => t.flattenedFrom || t.channelsLast))
+    throw l.fail(
+      `concatenates tensors of shapes ${terms.map((t) => `[${onnxDims(t)}]`).join(' and ')} laid out differently`,
+    );
+  const [y] = l.apply(
+    (name) => tfl.layers.concatenate({ name, axis: -1 }),
+    terms.map((t) => t.tensor),
+  );
+  l.define({ ...terms[0]!, tensor: y, nonNegative: terms.every((t) => t.nonNegative) });
+};
+
 function pool(kind: 'max' | 'average'): LoweringRule {
   return (node, inputs, attributes, context) => {
     const l = new Lowering(node, inputs, attributes, context);
@@ -505,6 +531,7 @@ export const LOWERING_RULES: Record<string, LoweringRule> = {
   Tanh: activationLayer('tanh', false),
   Add: add,
   Sum: add,
+  Concat: concat,
   MaxPool: pool('max'),
   AveragePool: pool('average'),
   GlobalAveragePool: (node, inputs, attributes, context) => globalAverage(node, inputs, attributes, context, true),
