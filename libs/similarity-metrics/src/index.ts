@@ -11,7 +11,8 @@ export {
   rbfCka,
   unbiasedHsic,
 } from './cka.js';
-export { procrustesSimilarity, symmetricEigenvalues } from './procrustes.js';
+export { procrustesSimilarity, symmetricEigen, symmetricEigenvalues } from './procrustes.js';
+export { partialWhiteningShapeSimilarity } from './shape-metric.js';
 export { CKA_METRICS, PROCRUSTES_METRICS, resolveParameters } from './metrics.js';
 export type { SimilarityMetric } from './metrics.js';
 export { registerSimilarityMetric, similarityMetricByName, similarityMetrics } from './metric-registry.js';

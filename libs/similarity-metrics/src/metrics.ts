@@ -5,6 +5,7 @@ import { linearCka, linearCkaGram, minibatchLinearCka, rbfCka } from './cka.js';
 import type { Matrix } from './matrix.js';
 import { resolveParameters as resolveDeclaredParameters } from '@prune/errors';
 import { procrustesSimilarity } from './procrustes.js';
+import { partialWhiteningShapeSimilarity } from './shape-metric.js';
 
 export interface SimilarityMetric {
   name: string;
@@ -55,6 +56,14 @@ export const PROCRUSTES_METRICS: readonly SimilarityMetric[] = [
     parameters: {},
     minRows: 2,
     compute: (x, y) => procrustesSimilarity(x, y),
+  },
+  {
+    name: 'shape_metric',
+    description:
+      'Linear shape metric with partial whitening (Williams et al. 2021): alpha 1 is procrustes, 0 is CCA; cosine of the angular distance, in [0, 1]',
+    parameters: { alpha: 0.5 },
+    minRows: 2,
+    compute: (x, y, p) => partialWhiteningShapeSimilarity(x, y, p['alpha']!),
   },
 ];
 

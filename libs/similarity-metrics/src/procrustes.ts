@@ -17,7 +17,17 @@ const MAX_DIMENSION = 2048;
 
 /** Eigenvalues of a symmetric d x d matrix (cyclic Jacobi rotations, float64). */
 export function symmetricEigenvalues(a: Float64Array, d: number): Float64Array {
+  return symmetricEigen(a, d).values;
+}
+
+/**
+ * Eigenvalues and eigenvectors of a symmetric d x d matrix (cyclic Jacobi rotations, float64):
+ * `vectors` is d x d, row-major, eigenvector i in column i.
+ */
+export function symmetricEigen(a: Float64Array, d: number): { values: Float64Array; vectors: Float64Array } {
   const m = Float64Array.from(a);
+  const v = new Float64Array(d * d);
+  for (let i = 0; i < d; i++) v[i * d + i] = 1;
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < d; p++) for (let q = p + 1; q < d; q++) off += m[p * d + q]! ** 2;
@@ -42,10 +52,16 @@ export function symmetricEigenvalues(a: Float64Array, d: number): Float64Array {
           m[p * d + k] = c * apk - s * aqk;
           m[q * d + k] = s * apk + c * aqk;
         }
+        for (let k = 0; k < d; k++) {
+          const vkp = v[k * d + p]!;
+          const vkq = v[k * d + q]!;
+          v[k * d + p] = c * vkp - s * vkq;
+          v[k * d + q] = s * vkp + c * vkq;
+        }
       }
     }
   }
-  return Float64Array.from({ length: d }, (_, i) => m[i * d + i]!);
+  return { values: Float64Array.from({ length: d }, (_, i) => m[i * d + i]!), vectors: v };
 }
 
 export function procrustesSimilarity(x: Matrix, y: Matrix): number {
