@@ -33,6 +33,11 @@ export interface WalkConfig {
   targetMacsReduction: number;
   /** Stop when validation accuracy falls below this; the last model above it is the result (0 = none). */
   accuracyFloor: number;
+  /**
+   * Stop when validation accuracy falls more than this below the initial model's; the last model
+   * above is the result. 0 is the paper's protocol (prune until below the unpruned model); unset: none.
+   */
+  maxValidationDrop?: number;
   blocksPerIteration: number;
   filterMatch: 'count' | 'macs';
   policy: SelectionPolicy;
@@ -146,8 +151,10 @@ export async function* greedyWalk<M, A = unknown>(
 ): AsyncGenerator<WalkEvent<M, A>> {
   const random = seededRandom(config.seed);
   const initialCost = costOf(await ports.cost(initial));
+  const dropFloor = config.maxValidationDrop !== undefined;
+  const initialValidation = config.chanceAccuracy > 0 || dropFloor ? await ports.accuracy(initial, 'validation') : NaN;
   if (config.chanceAccuracy > 0) {
-    const accuracy = await ports.accuracy(initial, 'validation');
+    const accuracy = initialValidation;
     if (atChance(accuracy, config.chanceAccuracy)) {
       throw new FailedPreconditionError(
         `the parent model scores ${pct(accuracy)} on validation data, chance level is ${pct(config.chanceAccuracy)}: ` +
@@ -273,6 +280,12 @@ export async function* greedyWalk<M, A = unknown>(
     yield { type: 'iteration', record };
     if (config.accuracyFloor > 0 && record.validationAccuracy < config.accuracyFloor) {
       stopReason = `validation accuracy ${record.validationAccuracy.toFixed(4)} fell below the floor ${config.accuracyFloor}`;
+      break;
+    }
+    if (dropFloor && record.validationAccuracy < initialValidation - config.maxValidationDrop!) {
+      stopReason =
+        `validation accuracy ${record.validationAccuracy.toFixed(4)} fell more than ${config.maxValidationDrop} ` +
+        `below the initial model's ${initialValidation.toFixed(4)}`;
       break;
     }
     if (atChance(record.validationAccuracy, config.chanceAccuracy)) {

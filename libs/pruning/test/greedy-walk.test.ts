@@ -72,6 +72,24 @@ describe('the walk stops', () => {
     expect(summary(events).slice(-2)).toEqual(['iteration 2 L', 'done']);
   });
 
+  it("below the initial model's validation accuracy (the paper's protocol), or a given drop below it", async () => {
+    // 0.9 for the initial model, 0.01 less per block removed
+    const accuracy = (m: string, split: string) => (split === 'validation' ? 0.9 - 0.01 * (9 - parse(m).blocks) : 0.8);
+    const paper = await walk('b9.f64', { maxIterations: 10, maxValidationDrop: 0 }, fakeWalkPorts({ accuracy }).ports);
+    expect(paper.done.iterations).toHaveLength(1); // the first removal is below 0.9
+    expect(paper.done.result).toBe('b9.f64'); // nothing above it: the initial model is the result
+    expect(paper.done.stopReason).toBe("validation accuracy 0.8900 fell more than 0 below the initial model's 0.9000");
+    const drop = await walk(
+      'b9.f64',
+      { maxIterations: 10, maxValidationDrop: 0.025 },
+      fakeWalkPorts({ accuracy }).ports,
+    );
+    expect(drop.done.iterations.map((r) => r.validationAccuracy)).toEqual(
+      [0.89, 0.88, 0.87].map((a) => expect.closeTo(a, 9)),
+    );
+    expect(drop.done.result).toBe(drop.done.iterations[1]!.model);
+  });
+
   it('with layers-only, when no block is left; the last iteration removes only the blocks left', async () => {
     const { done } = await walk(
       'b3.f64',

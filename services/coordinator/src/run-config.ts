@@ -126,6 +126,9 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     throw invalidArgument('config.target_macs_reduction', `must be in [0, 1), got ${config.targetMacsReduction}`);
   if (!(config.accuracyFloor >= 0 && config.accuracyFloor <= 1))
     throw invalidArgument('config.accuracy_floor', `must be in [0, 1], got ${config.accuracyFloor}`);
+  const drop = config.maxValidationDrop;
+  if (drop !== undefined && !(drop >= 0 && drop <= 1))
+    throw invalidArgument('config.max_validation_drop', `must be in [0, 1], got ${drop}`);
   if (!(config.layerEpsilon >= 0))
     throw invalidArgument('config.layer_epsilon', `must not be negative, got ${config.layerEpsilon}`);
   if (!FilterMatch[config.filterMatch] || config.filterMatch < 0)
@@ -139,6 +142,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     maxIterations: config.maxIterations || 10_000,
     targetMacsReduction: config.targetMacsReduction,
     accuracyFloor: config.accuracyFloor,
+    ...(drop === undefined ? {} : { maxValidationDrop: drop }),
     blocksPerIteration: config.blocksPerIteration,
     filterMatch: FILTER_MATCH_NAMES.name(config.filterMatch) ?? 'count',
     policy,

@@ -133,6 +133,14 @@ describe('validateRunConfig', () => {
     ).toThrow('config.metric_parameters.sigma: rbf_cka_like has parameters threshold');
   });
 
+  it("stops below the initial model's validation accuracy only when asked (0 is the paper's protocol)", () => {
+    expect(validateRunConfig(minimal({}), offered).walk.maxValidationDrop).toBeUndefined();
+    expect(validateRunConfig(minimal({ maxValidationDrop: 0 }), offered).walk.maxValidationDrop).toBe(0);
+    expect(() => validateRunConfig(minimal({ maxValidationDrop: 2 }), offered)).toThrow(
+      'config.max_validation_drop: must be in [0, 1], got 2',
+    );
+  });
+
   it('assesses only when asked, on images drawn by its own seed (runs of any seed see the same ones)', () => {
     expect(validateRunConfig(minimal({}), offered).config.assessment).toBeUndefined();
     const asked = validateRunConfig(minimal({ seed: 7, assessment: AssessmentConfig.fromPartial({}) }), offered);

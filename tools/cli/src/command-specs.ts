@@ -187,6 +187,11 @@ export const RUN: CommandSpec = {
     },
     'target-macs-reduction': { type: 'string', value: '0..1', description: 'stop once MACs fall by this fraction' },
     'accuracy-floor': { type: 'string', value: '0..1', description: 'stop when validation accuracy falls below' },
+    'max-validation-drop': {
+      type: 'string',
+      value: '0..1',
+      description: "stop when validation accuracy falls this far below the initial model's (0: the paper's protocol)",
+    },
     'blocks-per-iteration': {
       type: 'string',
       value: 'N',

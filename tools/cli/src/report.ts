@@ -32,6 +32,8 @@ export interface RunSettings {
   maxIterations: number;
   targetMacsReduction: number;
   accuracyFloor: number;
+  /** Undefined: not a stop condition of the run. */
+  maxValidationDrop?: number;
   blocksPerIteration: number;
   filterMatch: string;
   layerEpsilon: number;
@@ -68,6 +70,11 @@ export interface RunSummary {
   macsReduction: number;
   paramsReduction: number;
   testAccuracyDelta: number;
+  /**
+   * The figure the paper's tables report: the kept model with the largest MACs reduction whose test
+   * accuracy is at least the initial model's (undefined when none is).
+   */
+  withoutLoss?: { iteration: number; macsReduction: number; testAccuracyDelta: number };
   iterations: {
     index: number;
     choice: 'L' | 'F';
@@ -126,6 +133,7 @@ function runSettings(c: RunConfig | undefined): RunSettings {
     maxIterations: c?.maxIterations ?? 0,
     targetMacsReduction: c?.targetMacsReduction ?? 0,
     accuracyFloor: c?.accuracyFloor ?? 0,
+    maxValidationDrop: c?.maxValidationDrop,
     blocksPerIteration: c?.blocksPerIteration ?? 0,
     filterMatch: (c && FILTER_MATCH_NAMES.name(c.filterMatch)) ?? 'count',
     layerEpsilon: c?.layerEpsilon ?? 0,
@@ -162,6 +170,14 @@ export function summarizeRun(run: Run): RunSummary {
       }
     : { ...initialFacts, model: run.resultModel?.uri ?? run.initialModel?.uri ?? '' };
   const reduction = (before: number, after: number) => (before > 0 ? 1 - after / before : 0);
+  const withoutLoss = run.iterations
+    .filter((i) => i.testAccuracy >= initial.testAccuracy)
+    .map((i) => ({
+      iteration: i.index + 1,
+      macsReduction: reduction(initial.macs, i.cost?.macs ?? 0),
+      testAccuracyDelta: i.testAccuracy - initial.testAccuracy,
+    }))
+    .sort((a, b) => b.macsReduction - a.macsReduction)[0];
   const wallSeconds = (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 1000;
   return {
     id: run.id,
@@ -178,6 +194,7 @@ export function summarizeRun(run: Run): RunSummary {
     macsReduction: reduction(initial.macs, final.macs),
     paramsReduction: reduction(initial.params, final.params),
     testAccuracyDelta: final.testAccuracy - initial.testAccuracy,
+    ...(withoutLoss ? { withoutLoss } : {}),
     iterations: run.iterations.map((i) => ({
       index: i.index,
       choice: choiceLetter(i.choice),
@@ -197,6 +214,7 @@ export function summarizeRun(run: Run): RunSummary {
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(2)}%` : '-');
 const num = (x: number | undefined, digits = 4) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : '-');
 const millions = (x: number) => `${(x / 1e6).toFixed(2)}M`;
+const signedPoints = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)} pts`;
 
 export function formatRunReport(summary: RunSummary): string {
   const header = ['iter', 'choice', 'CKA L', 'CKA F', 'val L', 'val F', 'MACs', 'params', 'val acc', 'test acc'];
@@ -228,7 +246,13 @@ export function formatRunReport(summary: RunSummary): string {
     `decisions: ${summary.decisions || '(none)'}`,
     `MACs:      ${millions(initial.macs)} -> ${millions(final.macs)} (-${pct(summary.macsReduction)})`,
     `params:    ${millions(initial.params)} -> ${millions(final.params)} (-${pct(summary.paramsReduction)})`,
-    `test acc:  ${pct(initial.testAccuracy)} -> ${pct(final.testAccuracy)} (${summary.testAccuracyDelta >= 0 ? '+' : ''}${(100 * summary.testAccuracyDelta).toFixed(2)} pts)`,
+    `test acc:  ${pct(initial.testAccuracy)} -> ${pct(final.testAccuracy)} (${signedPoints(summary.testAccuracyDelta)})`,
+    `no loss:   ${
+      summary.withoutLoss
+        ? `-${pct(summary.withoutLoss.macsReduction)} MACs at ${signedPoints(summary.withoutLoss.testAccuracyDelta)} ` +
+          `(iteration ${summary.withoutLoss.iteration}: the most reduced model at or above the initial test accuracy)`
+        : 'no kept model reached the initial test accuracy'
+    }`,
     `model:     ${final.model}`,
     ...describeSettings(summary.settings),
     `wall time: ${(summary.wallSeconds / 60).toFixed(1)} min`,
@@ -270,6 +294,9 @@ export function describeSettings(s: RunSettings): string[] {
     s.maxIterations ? `${s.maxIterations} iterations` : '',
     s.targetMacsReduction ? `MACs -${(100 * s.targetMacsReduction).toFixed(0)}%` : '',
     s.accuracyFloor ? `validation accuracy below ${(100 * s.accuracyFloor).toFixed(1)}%` : '',
+    s.maxValidationDrop === undefined
+      ? ''
+      : `validation accuracy more than ${(100 * s.maxValidationDrop).toFixed(1)} pts below the initial model's`,
   ].filter(Boolean);
   return [
     `source:    ${s.model} on ${s.dataset}, preprocessing ${s.preprocessing}`,

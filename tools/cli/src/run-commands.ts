@@ -77,6 +77,7 @@ export function runConfigFromFlags(argv: string[]): {
     maxIterations: numberFlag(values, 'iterations'),
     targetMacsReduction: numberFlag(values, 'target-macs-reduction'),
     accuracyFloor: numberFlag(values, 'accuracy-floor'),
+    maxValidationDrop: numberFlag(values, 'max-validation-drop'),
     blocksPerIteration: numberFlag(values, 'blocks-per-iteration'),
     filterMatch: filterMatchValue,
     layerEpsilon: numberFlag(values, 'layer-epsilon'),

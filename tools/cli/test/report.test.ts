@@ -26,6 +26,8 @@ describe('run report', () => {
     expect(text).toMatch(/^1 +L +0\.9500 +0\.9000 +80\.00% +- +36\.00M/m);
     expect(text).toContain('MACs:      40.00M -> 36.00M (-10.00%)');
     expect(text).toContain('test acc:  92.00% -> 91.00% (-1.00 pts)');
+    // both kept models lost test accuracy against the initial 92%
+    expect(text).toContain('no loss:   no kept model reached the initial test accuracy');
   });
 
   it('stands alone: the model it started from, every setting in readable names, the result and the wall time', () => {
@@ -62,6 +64,17 @@ describe('run report', () => {
     // JSON names corruptions as CIFAR-10-C does
     expect(summarizeRun(assessedRun()).iterations[0]!.assessment!.corruptions[1]!.corruption).toBe('pixelate');
     expect(formatRunReport(summarizeRun(finishedRun()))).not.toContain('fgsm');
+  });
+
+  it("reports the paper's figure: the most reduced kept model at or above the initial test accuracy", () => {
+    const run = finishedRun();
+    run.iterations[0]!.testAccuracy = 0.93; // 10% fewer MACs, +1 point
+    run.iterations[1]!.testAccuracy = 0.92; // 25% fewer MACs, +0 points: the one reported
+    const summary = summarizeRun(run);
+    expect(summary.withoutLoss).toEqual({ iteration: 2, macsReduction: 0.25, testAccuracyDelta: 0 });
+    expect(formatRunReport(summary)).toContain(
+      'no loss:   -25.00% MACs at +0.00 pts (iteration 2: the most reduced model at or above the initial test accuracy)',
+    );
   });
 
   it('a run with no iterations reports the initial model', () => {
