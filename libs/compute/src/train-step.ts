@@ -21,7 +21,9 @@ export interface TrainStepOptions {
   /**
    * Distill from `model` (inference mode, not trained): the loss is (1 - weight) x the labels'
    * cross-entropy + weight x temperature^2 x the cross-entropy toward its outputs softened at
-   * `temperature` (Hinton et al. 2015; T^2 keeps the soft gradients' scale as T changes).
+   * `temperature` (Hinton et al. 2015; T^2 keeps the soft gradients' scale as T changes). The loss
+   * reported is that mix: its cross-entropy part includes the teacher's entropy, so unlike a KL
+   * divergence it does not reach 0 when the two agree (compare losses of distilled runs among themselves).
    */
   teacher?: { model: tfl.LayersModel; weight: number; temperature: number };
 }

@@ -9,15 +9,14 @@ import type { Assessment, AssessmentConfig, EnergyAssumptions } from './gen/prun
 export const DEFAULT_ASSESSMENT_EXAMPLES = 500;
 
 /** Upper bounds far beyond sensible values: one request cannot tie a trainer up for days. */
-const LIMITS = { examples: 100_000, pgdSteps: 1000, epsilons: 16 } as const;
+export const ASSESSMENT_LIMITS = { examples: 100_000, pgdSteps: 1000, epsilons: 16 } as const;
+const LIMITS = ASSESSMENT_LIMITS;
 
 type CorruptionName = (typeof CORRUPTION_NAMES.names)[number];
 
 /** What an AssessmentConfig asks @prune/assessment for (undefined: the library's default). */
 export interface AssessmentSettings {
   examples: number;
-  /** The most examples an assessment may use. */
-  limit: number;
   /** Fractions of the pixel range; empty: no attacks. */
   epsilons?: number[];
   pgdSteps?: number;
@@ -50,7 +49,6 @@ export function assessmentSettingsFromMessage(m: AssessmentConfig, field: string
   });
   return {
     examples: m.examples || DEFAULT_ASSESSMENT_EXAMPLES,
-    limit: LIMITS.examples,
     epsilons: m.attacks === false ? [] : levels.length ? levels.map((e) => e / 255) : undefined,
     pgdSteps: m.pgdSteps || undefined,
     corruptions: m.corrupt === false ? [] : corruptions.length ? corruptions : undefined,

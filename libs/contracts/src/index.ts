@@ -24,6 +24,7 @@ export {
 } from './domain-names.js';
 export type { EnumNames } from './enum-names.js';
 export {
+  ASSESSMENT_LIMITS,
   assessmentFromMessage,
   assessmentMessage,
   assessmentSettingsFromMessage,

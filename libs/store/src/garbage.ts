@@ -30,11 +30,18 @@ const ARTIFACT_URI = /store:\/\/(?:files|dirs)\/[0-9a-f]{64}/g;
  * Asynchronous: a service answering it keeps answering health meanwhile.
  */
 export async function artifactUrisIn(dir: string, found = new Set<string>()): Promise<Set<string>> {
-  if (!fs.existsSync(dir)) return found;
-  for (const entry of await fs.promises.readdir(dir, { withFileTypes: true })) {
+  // A file listed can be gone when read (an atomic rewrite's temporary file): skipped.
+  const gone = (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+    return undefined;
+  };
+  const entries = await fs.promises.readdir(dir, { withFileTypes: true }).catch(gone);
+  for (const entry of entries ?? []) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) await artifactUrisIn(full, found);
-    else for (const match of (await fs.promises.readFile(full, 'utf8')).matchAll(ARTIFACT_URI)) found.add(match[0]);
+    else
+      for (const match of ((await fs.promises.readFile(full, 'utf8').catch(gone)) ?? '').matchAll(ARTIFACT_URI))
+        found.add(match[0]);
   }
   return found;
 }

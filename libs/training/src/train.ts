@@ -53,9 +53,10 @@ export interface TrainResult {
   /** Wall time of this call. */
   seconds: number;
   /**
-   * Seconds the job's steps computed, over every attempt (resumed from its checkpoint): what its
-   * energy is estimated from. Time spent waiting (another job's steps in the same thread) is not in it.
-   * NaN when it resumed from a checkpoint that did not record it.
+   * Seconds the job's steps computed, over the attempts it resumed from (their checkpointed steps;
+   * steps a crash lost are computed again and counted once): what its energy is estimated from.
+   * Time spent waiting (another job's steps in the same thread) is not in it. NaN when it resumed
+   * from a checkpoint that did not record it.
    */
   computeSeconds: number;
 }

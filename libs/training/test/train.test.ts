@@ -63,10 +63,41 @@ describe('fine-tuning', () => {
     for (let i = 0; i < a.length; i++)
       expect(tf.max(tf.abs(tf.sub(a[i]!, b[i]!))).dataSync()[0], uninterrupted.weights[i]!.name).toBe(0);
     expect(fs.readdirSync(dir).sort()).toEqual(['latest.json', 'step-6']); // older checkpoints are removed
+    // the seconds the job's steps computed, the 3 checkpointed before the crash included
+    const state = (step: number) => JSON.parse(fs.readFileSync(path.join(dir, `step-${step}`, 'state.json'), 'utf8'));
+    expect(result.computeSeconds).toBeGreaterThan(0);
+    expect(result.computeSeconds).toBeCloseTo(state(6).computeSeconds, 9);
+    // a checkpoint from before compute seconds were kept resumes, the seconds then unknown
+    const old = state(6);
+    delete old.computeSeconds;
+    fs.writeFileSync(path.join(dir, 'step-6', 'state.json'), JSON.stringify(old));
+    const again = await trainModel({ model: restarted, metadata, data, config, checkpointDir: dir });
+    expect(again.resumedFromStep).toBe(6);
+    expect(again.computeSeconds).toBeNaN();
+    // distillation off is the same configuration as before it existed: that checkpoint resumes too
+    const same = { ...config, distillationWeight: 0, distillationTemperature: 7 };
+    expect(
+      (await trainModel({ model: restarted, metadata, data, config: same, checkpointDir: dir })).resumedFromStep,
+    ).toBe(6);
 
     await expect(
       trainModel({ model: restarted, metadata, data, config: { ...config, learningRate: 0.1 }, checkpointDir: dir }),
     ).rejects.toMatchObject({ kind: 'failed-precondition' });
+  });
+
+  it('distils only with a teacher of the same input and classes', async () => {
+    const model = buildCifarResNet({ depth: 8, seed: 1 });
+    const distilled = { ...config, epochs: 0, steps: 1, distillationWeight: 0.5 };
+    await expect(trainModel({ model, metadata, data, config: distilled })).rejects.toThrow(
+      'distillationWeight: distilling needs a teacher model',
+    );
+    const other = buildCifarResNet({ depth: 8, seed: 1, numClasses: 100 });
+    await expect(trainModel({ model, metadata, data, config: distilled, teacher: other })).rejects.toThrow(
+      /^teacher: takes and gives \[\[32,32,3\],\[100\]\]/,
+    );
+    const teacher = buildCifarResNet({ depth: 8, seed: 2 });
+    expect((await trainModel({ model, metadata, data, config: distilled, teacher })).steps).toBe(1);
+    for (const m of [model, other, teacher]) m.dispose();
   });
 
   it('does not leak tensors across steps, reports progress and lowers the loss', async () => {

@@ -129,7 +129,8 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
           stream.on('data', (event: TrainResponse) => {
             const { event: answer } = event;
             if (answer?.$case === 'result' && answer.value.model)
-              result = { model: answer.value.model, seconds: answer.value.computeSeconds };
+              // 0: a trainer from before compute seconds were reported (steps always take time): unknown.
+              result = { model: answer.value.model, seconds: answer.value.computeSeconds || NaN };
             if (event.event?.$case === 'progress') {
               const p = event.event.value;
               o.onProgress?.(

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { assessModel, defaultEnergyAssumptions } from '@prune/assessment';
 import { tf } from '@prune/compute';
 import {
+  ASSESSMENT_LIMITS,
   AssessmentConfig,
   assessmentMessage,
   assessmentSettingsFromMessage,
@@ -45,11 +46,15 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       const distilling = config.distillationWeight > 0;
       if (distilling && !request.teacher?.uri)
         throw invalidArgument('teacher', 'a teacher model is required when config.distillation_weight > 0');
-      const teacher = distilling ? (await loadModelArtifact(store, request.teacher, 'teacher')).model : undefined;
-      const { model, metadata } = await loadModelArtifact(store, request.model, 'model').catch((error) => {
-        teacher?.dispose();
-        throw error;
-      });
+      const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
+      const teacher = distilling
+        ? (
+            await loadModelArtifact(store, request.teacher, 'teacher').catch((error) => {
+              model.dispose();
+              throw error;
+            })
+          ).model
+        : undefined;
       let ref: ArtifactRef;
       let result: Awaited<ReturnType<typeof trainModel>>;
       try {
@@ -116,13 +121,11 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
     }),
     assess: unary(async (request) => {
       const settings = assessmentSettingsFromMessage(AssessmentConfig.fromPartial(request.config ?? {}), 'config');
+      const limit = ASSESSMENT_LIMITS.examples;
+      if ((request.data?.maxExamples ?? 0) > limit)
+        throw invalidArgument('data.max_examples', `must be at most ${limit}, got ${request.data!.maxExamples}`);
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
       try {
-        if ((request.data?.maxExamples ?? 0) > settings.limit)
-          throw invalidArgument(
-            'data.max_examples',
-            `must be at most ${settings.limit}, got ${request.data!.maxExamples}`,
-          );
         const data = await openDatasetRef(request.data, 'data', settings.examples);
         const result = await assessModel(model, metadata, data, settings);
         // This machine's fine-tunes draw what its TF.js engine does.

@@ -170,8 +170,10 @@ export function summarizeRun(run: Run): RunSummary {
       }
     : { ...initialFacts, model: run.resultModel?.uri ?? run.initialModel?.uri ?? '' };
   const reduction = (before: number, after: number) => (before > 0 ? 1 - after / before : 0);
-  const withoutLoss = run.iterations
-    .filter((i) => i.testAccuracy >= initial.testAccuracy)
+  // Kept models only: not one after the result (the one that fell below a floor and stopped the run).
+  const kept = resultIteration ? run.iterations.filter((i) => i.index <= resultIteration.index) : [];
+  const withoutLoss = kept
+    .filter((i) => i.cost && i.testAccuracy >= initial.testAccuracy)
     .map((i) => ({
       iteration: i.index + 1,
       macsReduction: reduction(initial.macs, i.cost?.macs ?? 0),

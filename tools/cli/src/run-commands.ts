@@ -119,7 +119,10 @@ export async function followRun(
     if (!event) continue;
     if (event.$case === 'run') run = event.value;
     else if (event.$case === 'phase') {
-      const name = `iteration ${event.value.iteration + 1}: ${PHASE_NAMES.name(event.value.phase) ?? 'a step this client does not know'}`;
+      const step = PHASE_NAMES.name(event.value.phase) ?? 'a step this client does not know';
+      // An assessment before the run has its initial model's facts is that model's.
+      const initial = step === 'assess' && !run.initialCost;
+      const name = initial ? 'initial model: assess' : `iteration ${event.value.iteration + 1}: ${step}`;
       const text = `${name.padEnd(36)} ${bar(event.value.progress)} ${event.value.detail}`;
       if (tty)
         out.write(`\r\x1b[2K${text.slice(0, (out.columns || 120) - 1)}`); // one line, redrawn in place

@@ -74,9 +74,8 @@ it("prune gc --coordinator: where the run records are not mounted, keeps what th
   fs.writeFileSync(path.join(runsDir, 'done', 'steps.jsonl'), `{"key":"k","value":${JSON.stringify(journaled)}}\n`);
   const coordinatorMain = path.resolve(import.meta.dirname, '../../../services/coordinator/src/main.ts');
   const coordinator = await spawnServiceProcess(coordinatorMain, { env: { PRUNE_RUNS_DIR: runsDir } });
-  const empty = await spawnServiceProcess(coordinatorMain, {
-    env: { PRUNE_RUNS_DIR: fs.mkdtempSync(runsDir + '-new') },
-  });
+  const newRunsDir = fs.mkdtempSync(runsDir + '-new');
+  const empty = await spawnServiceProcess(coordinatorMain, { env: { PRUNE_RUNS_DIR: newRunsDir } });
   try {
     // a coordinator on a new (or wrongly mounted) runs volume: nothing is removed
     const refused = await prune('gc', '--store', root, '--coordinator', empty.address);
@@ -94,6 +93,6 @@ it("prune gc --coordinator: where the run records are not mounted, keeps what th
   } finally {
     await Promise.all([coordinator.stop(), empty.stop()]);
     fs.rmSync(root, { recursive: true, force: true });
-    fs.rmSync(runsDir, { recursive: true, force: true });
+    for (const dir of [runsDir, newRunsDir]) fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -70,6 +70,9 @@ describe('run report', () => {
     const run = finishedRun();
     run.iterations[0]!.testAccuracy = 0.93; // 10% fewer MACs, +1 point
     run.iterations[1]!.testAccuracy = 0.92; // 25% fewer MACs, +0 points: the one reported
+    // ... unless it is the model that fell below the floor and stopped the run (not a kept model)
+    expect(summarizeRun(run).withoutLoss).toMatchObject({ iteration: 1, macsReduction: expect.closeTo(0.1, 9) });
+    run.resultModel = run.iterations[1]!.model;
     const summary = summarizeRun(run);
     expect(summary.withoutLoss).toEqual({ iteration: 2, macsReduction: 0.25, testAccuracyDelta: 0 });
     expect(formatRunReport(summary)).toContain(
@@ -185,11 +188,14 @@ describe('prune run flags', () => {
 describe('following a run', () => {
   it('shows each phase and state by the name people read', async () => {
     const events: WatchRunResponse['event'][] = [
+      { $case: 'phase', value: { iteration: 0, phase: Phase.PHASE_ASSESS, progress: 0, detail: '' } },
+      { $case: 'run', value: Run.fromPartial({ id: 'r', initialCost: { macs: 10 } }) },
       { $case: 'phase', value: { iteration: 0, phase: Phase.PHASE_SCORE, progress: 0, detail: '' } },
       {
         $case: 'phase',
         value: { iteration: 0, phase: Phase.PHASE_FINE_TUNE_CANDIDATES, progress: 0.5, detail: 'step 25/50' },
       },
+      { $case: 'phase', value: { iteration: 0, phase: Phase.PHASE_ASSESS, progress: 0, detail: '' } },
       { $case: 'run', value: Run.fromPartial({ id: 'r', state: RunState.RUN_STATE_SUCCEEDED }) },
     ];
     const client = {
@@ -201,7 +207,12 @@ describe('following a run', () => {
     const written: string[] = [];
     const out = { isTTY: false, write: (text: string) => written.push(text) };
     const run = await followRun(client as unknown as CoordinatorClient, 'r', out as unknown as NodeJS.WriteStream);
-    expect(written).toEqual(['iteration 1: score\n', 'iteration 1: fine-tune candidates\n']);
+    expect(written).toEqual([
+      'initial model: assess\n',
+      'iteration 1: score\n',
+      'iteration 1: fine-tune candidates\n',
+      'iteration 1: assess\n',
+    ]);
     expect(stateName(run.state)).toBe('succeeded');
   });
 });

@@ -35,7 +35,7 @@ const started = performance.now();
 const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
 const file = path.join(sharedDir(), `models/resnet-cifar10/${values.model}.manifest.json`);
 
-// The baseline, as compare-policies fine-tunes it (its checkpoint is reused when that ran here).
+// The baseline, as compare-policies fine-tunes it (with the same --baseline-steps its checkpoint is reused).
 const { model: baseline, metadata } = await loadModel(file);
 const baselineConfig = resolveTrainConfig({ steps: n('baseline-steps'), seed: 0 });
 await trainModel({
@@ -99,6 +99,7 @@ for (const cut of cuts) {
       console.error(`${cut.name} seed ${seed} ${distill ? 'distilled' : 'plain'}: ${(100 * accuracy).toFixed(2)}%`);
     }
   rows.push(row);
+  weights.forEach((w) => w.dispose());
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -266,6 +266,7 @@ const concat: LoweringRule = (node, inputs, attributes, context) => {
   const terms = inputs.map((_, i) => l.activation(i));
   if (terms.length === 1) return l.define(terms[0]!);
   const rank = onnxShape(terms[0]!).length;
+  if (rank !== 2 && rank !== 4) throw l.fail(`concatenates rank-${rank} tensors; images or vectors are supported`);
   const axis = attributes.int('axis', 1);
   if ((axis < 0 ? axis + rank : axis) !== 1)
     throw l.fail(`concatenates along axis ${axis}; only the channel axis (1) is supported`);
