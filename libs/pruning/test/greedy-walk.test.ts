@@ -182,7 +182,7 @@ describe('the walk reports', () => {
     ]);
   });
 
-  it("the trainer seconds of each iteration's fine-tunes: both candidates' and the kept one's", async () => {
+  it("the compute seconds of each iteration's fine-tunes: both candidates' and the kept one's", async () => {
     const { done } = await walk('b9.f64', { maxIterations: 1 }, fakeWalkPorts().ports);
     expect(done.iterations[0]!.fineTuneSeconds).toBe(1 + 1 + 10);
     const single = await walk('b9.f64', { maxIterations: 1, policy: 'layers-only' }, fakeWalkPorts().ports);

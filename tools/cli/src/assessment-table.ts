@@ -9,7 +9,7 @@ export interface AssessedModel {
   model: string;
   macs: number;
   assessment: AssessmentResult & { training?: EnergyAssumptions };
-  /** Trainer seconds of the fine-tunes of the iteration that made the model (undefined: not known). */
+  /** Seconds the fine-tunes of the iteration that made the model computed (undefined or NaN: not known). */
   fineTuneSeconds?: number;
 }
 
@@ -77,7 +77,9 @@ export function formatAssessmentTable(models: AssessedModel[]): string {
       'corruptions assessed; ms b64 and CO2: ONNX Runtime, batch 64',
     ...(inference ? [`inference CO2 assumes ${assumed(inference)}`] : []),
     ...(withFineTunes && training
-      ? [`fine-tune energy: the iteration's trainer seconds (candidates and kept model) at ${assumed(training)}`]
+      ? [
+          `fine-tune energy: the seconds the iteration's fine-tunes computed (candidates and kept model) at ${assumed(training)}`,
+        ]
       : []),
     ...parent.assessment.notes.map((n) => `note: ${n}`),
   ].join('\n');

@@ -85,7 +85,7 @@ export interface RunSummary {
     validationAccuracy: number;
     testAccuracy: number;
     model: string;
-    /** Trainer seconds of the iteration's fine-tunes (NaN: not known). */
+    /** Seconds the iteration's fine-tunes computed (NaN: not known). */
     fineTuneSeconds: number;
     assessment?: AssessedModel['assessment'];
   }[];

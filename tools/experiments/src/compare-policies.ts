@@ -360,7 +360,7 @@ function assessmentTable(results: PolicyResult[], baseline: Assessed, baselineLa
     `Robustness and cost of each policy's final model on ${baseline.examples} test images (the same for all): `,
     'accuracy clean, under FGSM and PGD (budgets in pixel levels), mean over the CIFAR-10-C corruptions assessed; ',
     'ONNX Runtime latency (median of 50 warm runs, each model timed alone after the runs); inference CO2 per 1,000 ',
-    "images at batch 64, and the energy of all of a run's fine-tunes (trainer seconds), as the ML Impact Calculator ",
+    "images at batch 64, and the energy of all of a run's fine-tunes (the seconds they computed), as the ML Impact Calculator ",
     'estimates them:',
     '',
     `| ${header.join(' | ')} |`,
