@@ -3,6 +3,7 @@
 // `prune report` shows for an assessed run and `prune assess --run` for any run.
 import { estimateEnergy, type EnergyAssumptions } from '@prune/assessment';
 import type { AssessmentResult } from '@prune/contracts';
+import { textTable } from './text-table.js';
 
 export interface AssessedModel {
   /** "parent", "iteration 1 (L)". */
@@ -60,18 +61,11 @@ export function formatAssessmentTable(models: AssessedModel[]): string {
         : []),
     ];
   });
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
   const inference = onnx(parent)?.assumptions;
   const training = parent.assessment.training;
   const assumed = (a: EnergyAssumptions) => `${a.device}, PUE ${a.pue}, ${a.gramsCo2PerKwh} g/kWh (${a.grid})`;
   return [
-    line(header),
-    ...rows.map(line),
+    ...textTable(header, rows),
     '',
     `${parent.assessment.examples} test images; attacks in pixel levels of 255; corrupt: mean accuracy over the ` +
       'corruptions assessed; ms b64 and CO2: ONNX Runtime, batch 64',

@@ -17,6 +17,7 @@ import {
   type Run,
 } from '@prune/contracts';
 import { formatAssessmentTable, type AssessedModel } from './assessment-table.js';
+import { textTable } from './text-table.js';
 
 /** A run's configuration as people name things (the coordinator fills every default in). */
 export interface RunSettings {
@@ -232,18 +233,11 @@ export function formatRunReport(summary: RunSummary): string {
     pct(i.validationAccuracy),
     pct(i.testAccuracy),
   ]);
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, c) => cell.padEnd(widths[c]!))
-      .join('  ')
-      .trimEnd();
   const { initial, final } = summary;
   return [
     `run ${summary.id}: ${summary.state}${summary.stopReason ? ` (${summary.stopReason})` : ''}${summary.error ? `: ${summary.error}` : ''}`,
     '',
-    line(header),
-    ...rows.map(line),
+    ...textTable(header, rows),
     '',
     `decisions: ${summary.decisions || '(none)'}`,
     `MACs:      ${millions(initial.macs)} -> ${millions(final.macs)} (-${pct(summary.macsReduction)})`,
