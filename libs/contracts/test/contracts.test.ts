@@ -18,7 +18,7 @@ import {
 
 describe('generated contracts', () => {
   it('define the five services with the methods the system relies on', () => {
-    expect(Object.keys(TrainerServiceService)).toEqual(['train', 'evaluate', 'extractRepresentations']);
+    expect(Object.keys(TrainerServiceService)).toEqual(['train', 'evaluate', 'extractRepresentations', 'assess']);
     expect(TrainerServiceService.train.responseStream).toBe(true);
     expect(Object.keys(CriterionServiceService)).toEqual(['listCriteria', 'score']);
     expect(Object.keys(CandidatesServiceService)).toEqual(['makeCandidate', 'inspect', 'importModel', 'exportModel']);
@@ -30,6 +30,7 @@ describe('generated contracts', () => {
       'listRuns',
       'cancelRun',
       'downloadModel',
+      'listReferences',
     ]);
     expect(CoordinatorServiceService.watchRun.path).toBe('/prune.v1.CoordinatorService/WatchRun');
   });

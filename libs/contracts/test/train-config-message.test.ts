@@ -27,6 +27,8 @@ describe('TrainConfig messages', () => {
       stepGamma: 0.5,
       augment: false,
       seed: 7,
+      distillationWeight: 0.3,
+      distillationTemperature: 2,
     };
     expect(read(set)).toEqual({ ...set, steps: 0, schedule: 'step' });
   });
