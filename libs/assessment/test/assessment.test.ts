@@ -122,6 +122,8 @@ describe('energy and CO2', () => {
     expect(estimate.gramsCo2).toBeCloseTo(60, 8);
     const assumptions = defaultEnergyAssumptions('tfjs-tensorflow', { PRUNE_THREADS: '2', PRUNE_PUE: '1.2' });
     expect(assumptions).toMatchObject({ watts: 24, pue: 1.2, gramsCo2PerKwh: 475 });
+    // the CUDA build (activeEngine() names it tfjs-tensorflow-gpu) draws a GPU's power
+    expect(defaultEnergyAssumptions('tfjs-tensorflow-gpu', {})).toMatchObject({ watts: 700 });
     expect(() => defaultEnergyAssumptions('cpu', { PRUNE_DEVICE_WATTS: 'lots' })).toThrow(
       'PRUNE_DEVICE_WATTS: "lots" is not a positive number',
     );

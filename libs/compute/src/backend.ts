@@ -137,6 +137,17 @@ async function activate(requested: BackendName): Promise<ActiveBackend> {
 }
 
 const initialized = new Map<BackendName, Promise<ActiveBackend>>();
+/** The package behind each backend activated so far (the tensorflow backend's tells a CUDA build). */
+const packages = new Map<string, string>();
+
+/**
+ * The engine computing now, as latency and energy figures name it: "tfjs-<backend>", plus "-gpu"
+ * for the tensorflow backend's CUDA build (tfjs-node-gpu), whose power is a GPU's.
+ */
+export function activeEngine(): string {
+  const name = tf.getBackend();
+  return `tfjs-${name}${packages.get(name)?.endsWith('-gpu') ? '-gpu' : ''}`;
+}
 
 /**
  * Chooses, initializes and activates a backend; `requested` defaults to PRUNE_BACKEND (auto when
@@ -151,6 +162,7 @@ export async function initBackend(
   let pending = initialized.get(name);
   if (!pending) {
     pending = activate(name).then((backend) => {
+      packages.set(backend.name, backend.package);
       log(
         `[prune] TF.js backend: ${backend.name} (${backend.detail}) via ${backend.package}, requested ${backend.requested}`,
       );

@@ -1,6 +1,14 @@
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
-export { BACKEND_NAMES, BackendError, checkBackend, initBackend, parseBackendName, parseThreads } from './backend.js';
+export {
+  activeEngine,
+  BACKEND_NAMES,
+  BackendError,
+  checkBackend,
+  initBackend,
+  parseBackendName,
+  parseThreads,
+} from './backend.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export { makeTrainStep } from './train-step.js';

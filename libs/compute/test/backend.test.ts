@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BACKEND_NAMES, BackendError, initBackend, parseBackendName, tf } from '@prune/compute';
+import { activeEngine, BACKEND_NAMES, BackendError, initBackend, parseBackendName, tf } from '@prune/compute';
 
 describe('backend selection', () => {
   it('accepts every documented name, case-insensitively, and defaults to auto', () => {
@@ -25,6 +25,10 @@ describe('backend selection', () => {
     expect(tf.getBackend()).toBe(backend.name);
     expect(lines.join('\n')).toMatch(new RegExp(`TF.js backend: ${backend.name} `));
     if (backend.name === 'wasm') expect(backend.detail).toMatch(/SIMD on/);
+    // what latency and energy figures call it: a CUDA build of TensorFlow is a GPU's engine
+    expect(activeEngine()).toBe(
+      backend.name === 'tensorflow' && /CUDA/.test(backend.detail) ? 'tfjs-tensorflow-gpu' : `tfjs-${backend.name}`,
+    );
   });
 
   it('an explicit tensorflow request fails clearly when no binding loads', async () => {

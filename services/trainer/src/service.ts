@@ -2,7 +2,7 @@
 // libs/training; models, data and representations travel as references.
 import { createHash } from 'node:crypto';
 import { assessModel, defaultEnergyAssumptions } from '@prune/assessment';
-import { tf } from '@prune/compute';
+import { activeEngine } from '@prune/compute';
 import {
   ASSESSMENT_LIMITS,
   AssessmentConfig,
@@ -129,7 +129,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
         const data = await openDatasetRef(request.data, 'data', settings.examples);
         const result = await assessModel(model, metadata, data, settings);
         // This machine's fine-tunes draw what its TF.js engine does.
-        return { assessment: assessmentMessage(result, defaultEnergyAssumptions(`tfjs-${tf.getBackend()}`)) };
+        return { assessment: assessmentMessage(result, defaultEnergyAssumptions(activeEngine())) };
       } finally {
         model.dispose();
       }

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, tf } from '@prune/compute';
+import { activeEngine, initBackend } from '@prune/compute';
 import { SELECTION_POLICY_NAMES, type SelectionPolicy } from '@prune/contracts';
 import { openDataset, sharedDir } from '@prune/data';
 import { estimateEnergy, defaultEnergyAssumptions } from '@prune/assessment';
@@ -318,7 +318,7 @@ type Assessed = NonNullable<RunSummary['initial']['assessment']>;
  */
 function assessmentTable(results: PolicyResult[], baseline: Assessed, baselineLatency: { b1: number; b64: number }) {
   const inference = defaultEnergyAssumptions('onnxruntime-cpu');
-  const training = baseline.training ?? defaultEnergyAssumptions(`tfjs-${tf.getBackend()}`);
+  const training = baseline.training ?? defaultEnergyAssumptions(activeEngine());
   const attacks = baseline.adversarial.map((a) => `${a.attack.toUpperCase()} ${Math.round(a.epsilon * 255)}/255 %`);
   const co2 = (ms: number) => estimateEnergy((1000 / 64) * (ms / 1000), inference).gramsCo2 * 1000;
   const row = (label: string, a: Assessed, latency: { b1: number; b64: number }, fineTuneSeconds?: number) => {
