@@ -10,7 +10,6 @@ export const DEFAULT_ASSESSMENT_EXAMPLES = 500;
 
 /** Upper bounds far beyond sensible values: one request cannot tie a trainer up for days. */
 export const ASSESSMENT_LIMITS = { examples: 100_000, pgdSteps: 1000, epsilons: 16 } as const;
-const LIMITS = ASSESSMENT_LIMITS;
 
 type CorruptionName = (typeof CORRUPTION_NAMES.names)[number];
 
@@ -33,13 +32,15 @@ export interface AssessmentSettings {
  */
 export function assessmentSettingsFromMessage(m: AssessmentConfig, field: string): AssessmentSettings {
   const refuse = (name: string, problem: string) => new InvalidArgumentError(`${field}.${name}: ${problem}`);
-  if (m.examples > LIMITS.examples) throw refuse('examples', `must be at most ${LIMITS.examples}, got ${m.examples}`);
-  if (m.pgdSteps > LIMITS.pgdSteps) throw refuse('pgd_steps', `must be at most ${LIMITS.pgdSteps}, got ${m.pgdSteps}`);
+  if (m.examples > ASSESSMENT_LIMITS.examples)
+    throw refuse('examples', `must be at most ${ASSESSMENT_LIMITS.examples}, got ${m.examples}`);
+  if (m.pgdSteps > ASSESSMENT_LIMITS.pgdSteps)
+    throw refuse('pgd_steps', `must be at most ${ASSESSMENT_LIMITS.pgdSteps}, got ${m.pgdSteps}`);
   const level = m.epsilonLevels.find((e) => !(e >= 0 && e <= 255));
   if (level !== undefined) throw refuse('epsilon_levels', `must be pixel levels in 0..255, got ${level}`);
   const levels = [...new Set(m.epsilonLevels)];
-  if (levels.length > LIMITS.epsilons)
-    throw refuse('epsilon_levels', `at most ${LIMITS.epsilons} budgets, got ${levels.length}`);
+  if (levels.length > ASSESSMENT_LIMITS.epsilons)
+    throw refuse('epsilon_levels', `at most ${ASSESSMENT_LIMITS.epsilons} budgets, got ${levels.length}`);
   const severity = m.severities.find((s) => !(s >= 1 && s <= 5));
   if (severity !== undefined) throw refuse('severities', `must be 1..5, got ${severity}`);
   const corruptions = [...new Set(m.corruptions)].map((value) => {

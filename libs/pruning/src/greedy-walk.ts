@@ -154,10 +154,9 @@ export async function* greedyWalk<M, A = unknown>(
   const dropFloor = config.maxValidationDrop !== undefined;
   const initialValidation = config.chanceAccuracy > 0 || dropFloor ? await ports.accuracy(initial, 'validation') : NaN;
   if (config.chanceAccuracy > 0) {
-    const accuracy = initialValidation;
-    if (atChance(accuracy, config.chanceAccuracy)) {
+    if (atChance(initialValidation, config.chanceAccuracy)) {
       throw new FailedPreconditionError(
-        `the parent model scores ${pct(accuracy)} on validation data, chance level is ${pct(config.chanceAccuracy)}: ` +
+        `the parent model scores ${pct(initialValidation)} on validation data, chance level is ${pct(config.chanceAccuracy)}: ` +
           'its preprocessing or the dataset is probably wrong for it; nothing was pruned',
       );
     }

@@ -11,7 +11,7 @@ export interface CheckpointState {
   step: number;
   /** Hash of the job's configuration: resuming with another configuration is refused. */
   configKey: string;
-  /** Seconds the steps so far computed, over every attempt (absent in checkpoints written before it was kept). */
+  /** Seconds the checkpointed steps computed (absent in checkpoints written before it was kept). */
   computeSeconds?: number;
 }
 

@@ -74,8 +74,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // The architecture (not the initial weights: a restarted process may build them differently).
   const architecture = model.layers.map((l) => [l.name, l.getClassName(), l.outputShape]);
   // Distillation enters the key only when on: checkpoints written before it existed still resume.
-  const { distillationWeight, distillationTemperature, ...plain } = config;
-  const keyed = distillationWeight > 0 ? { ...plain, distillationWeight, distillationTemperature } : plain;
+  const { distillationWeight, distillationTemperature: _, ...plain } = config;
+  const keyed = distillationWeight > 0 ? config : plain;
   const configKey = createHash('sha256')
     .update(JSON.stringify({ config: keyed, count: data.count, architecture }))
     .digest('hex');

@@ -153,13 +153,11 @@ export class Coordinator {
 
   /** What the runs need kept in the store: the URIs their records and journals mention, and the unfinished runs. */
   async references(): Promise<{ uris: string[]; unfinishedRunIds: string[]; runCount: number }> {
+    const runs = this.runs.list();
     return {
       uris: [...(await artifactUrisIn(this.o.runsDir))].sort(),
-      runCount: this.runs.list().length,
-      unfinishedRunIds: this.runs
-        .list()
-        .filter((run) => !isTerminal(run.state))
-        .map((run) => run.id),
+      runCount: runs.length,
+      unfinishedRunIds: runs.filter((run) => !isTerminal(run.state)).map((run) => run.id),
     };
   }
 

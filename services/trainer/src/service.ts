@@ -2,7 +2,7 @@
 // libs/training; models, data and representations travel as references.
 import { createHash } from 'node:crypto';
 import { assessModel, defaultEnergyAssumptions } from '@prune/assessment';
-import { activeEngine } from '@prune/compute';
+import { activeEngine, type tfl } from '@prune/compute';
 import {
   ASSESSMENT_LIMITS,
   AssessmentConfig,
@@ -47,17 +47,11 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       if (distilling && !request.teacher?.uri)
         throw invalidArgument('teacher', 'a teacher model is required when config.distillation_weight > 0');
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
-      const teacher = distilling
-        ? (
-            await loadModelArtifact(store, request.teacher, 'teacher').catch((error) => {
-              model.dispose();
-              throw error;
-            })
-          ).model
-        : undefined;
+      let teacher: tfl.LayersModel | undefined;
       let ref: ArtifactRef;
       let result: Awaited<ReturnType<typeof trainModel>>;
       try {
+        if (distilling) teacher = (await loadModelArtifact(store, request.teacher, 'teacher')).model;
         const data = await openDatasetRef(request.trainData, 'train_data');
         const resolved = { ...metadata, preprocessing: await resolvePreprocessing(metadata) };
         const controller = new AbortController();
