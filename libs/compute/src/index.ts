@@ -14,3 +14,4 @@ export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export { makeTrainStep } from './train-step.js';
 export type { TrainStepOptions, TrainStepResult } from './train-step.js';
 export { BatchNormalization, batchNormalization, batchNormTraining } from './batch-norm.js';
+export { LayerNormalization, layerNormalization, layerNormLastAxis } from './layer-norm.js';

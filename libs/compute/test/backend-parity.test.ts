@@ -1,10 +1,10 @@
 // Every backend this machine has (native TensorFlow where its binding was built, wasm always)
 // computes the same outputs and gradients as the reference cpu backend, to 1e-4: our wasm
 // convolution gradients, our batch-norm training paths (fused kernels on TensorFlow, our own on
-// wasm) and a whole ResNet training step.
+// wasm), our layer normalization's analytic gradient, and a whole ResNet training step.
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { BatchNormalization, initBackend, makeTrainStep, tf, tfl } from '@prune/compute';
+import { BatchNormalization, initBackend, LayerNormalization, makeTrainStep, tf, tfl } from '@prune/compute';
 
 function nativeBindingLoads(): boolean {
   try {
@@ -167,6 +167,36 @@ describe('fast BatchNormalization', () => {
     expect(bn).toBeInstanceOf(BatchNormalization);
     expect(bn.getClassName()).toBe('BatchNormalization');
     expect(bn.getConfig()['epsilon']).toBe(1e-3);
+  });
+});
+
+describe('fast LayerNormalization', () => {
+  it('matches the stock tfjs-layers layer on every backend: output and gradients of x, gamma and beta', async () => {
+    const shape = [3, 7, 6];
+    const xData = seeded(shape, 11).map((v, i) => v * (1 + (i % 6)) + (i % 5)); // per-token scale and offset
+    const run = (layer: tfl.layers.Layer) =>
+      tf.tidy(() => {
+        const x = tf.tensor3d(xData, shape as [number, number, number]);
+        layer.build(shape);
+        layer.setWeights([tf.linspace(0.5, 1.5, 6), tf.linspace(-0.2, 0.3, 6)]);
+        const weight = tf.randomNormal(shape, 0, 1, 'float32', 12);
+        const loss = (xx: tf.Tensor) => tf.sum(tf.mul(layer.apply(xx) as tf.Tensor, weight)) as tf.Scalar;
+        const { value, grads } = tf.variableGrads(() => loss(x));
+        return {
+          value: value.dataSync()[0]!,
+          dx: tf.grad(loss)(x).dataSync() as Float32Array,
+          grads: Object.values(grads).map((g) => g.dataSync() as Float32Array),
+        };
+      });
+    for (const backend of ['cpu', ...BACKENDS] as const) {
+      await initBackend(backend, () => {});
+      const stock = run(tfl.layers.layerNormalization({ epsilon: 1e-5 }));
+      const fast = run(new LayerNormalization({ epsilon: 1e-5 }));
+      expect(Math.abs(fast.value - stock.value), backend).toBeLessThan(1e-4 * Math.max(1, Math.abs(stock.value)));
+      expect(relativeError(fast.dx, stock.dx), backend).toBeLessThanOrEqual(1e-4);
+      expect(fast.grads).toHaveLength(2);
+      for (let i = 0; i < 2; i++) expect(relativeError(fast.grads[i]!, stock.grads[i]!), backend).toBeLessThanOrEqual(1e-4);
+    }
   });
 });
 

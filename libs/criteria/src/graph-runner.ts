@@ -4,8 +4,18 @@
 import { tf, type tfl } from '@prune/compute';
 import { LayerGraph } from '@prune/models';
 
-/** Replaces a layer's output (e.g. zeroes channels) when it is computed in a variant run. */
-export type Replacements = Map<string, (output: tf.Tensor) => tf.Tensor>;
+/** How a variant run changes one layer. */
+export interface Replacement {
+  /** Computes the layer's output in its place, from its inputs (e.g. with attention heads masked). */
+  compute?: (inputs: tf.Tensor[]) => tf.Tensor;
+  /** Replaces its output (e.g. zeroes channels); `values` holds the live outputs, by layer. */
+  output?: (output: tf.Tensor, values: Map<string, tf.Tensor>) => tf.Tensor;
+  /** Other layers' outputs `output` reads from `values` (kept alive until then). */
+  reads?: string[];
+}
+
+/** The layers a variant run changes, by name. */
+export type Replacements = Map<string, Replacement>;
 
 export class GraphRunner {
   readonly graph: LayerGraph;
@@ -41,9 +51,10 @@ export class GraphRunner {
     replace?: Replacements,
     beforeLayer?: (i: number, values: Map<string, tf.Tensor>) => void,
   ): tf.Tensor {
+    const readsOf = (name: string) => [...this.graph.get(name).inputs, ...(replace?.get(name)?.reads ?? [])];
     const remaining = new Map<string, number>();
     for (let i = from; i < this.order.length; i++) {
-      for (const input of this.graph.get(this.order[i]!).inputs) remaining.set(input, (remaining.get(input) ?? 0) + 1);
+      for (const input of readsOf(this.order[i]!)) remaining.set(input, (remaining.get(input) ?? 0) + 1);
     }
     const owned = new Set<tf.Tensor>();
     const live = new Map(values);
@@ -56,12 +67,15 @@ export class GraphRunner {
         out = live.get(node.name)!; // a model input, fed by the caller
       } else {
         const inputs = node.inputs.map((name) => live.get(name)!);
-        out = this.model.getLayer(node.name).apply(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor;
+        const compute = replace?.get(node.name)?.compute;
+        out = compute
+          ? compute(inputs)
+          : (this.model.getLayer(node.name).apply(inputs.length === 1 ? inputs[0]! : inputs) as tf.Tensor);
         owned.add(out);
       }
-      const replacement = replace?.get(node.name);
+      const replacement = replace?.get(node.name)?.output;
       if (replacement) {
-        const replaced = replacement(out);
+        const replaced = replacement(out, live);
         if (owned.has(out)) {
           out.dispose();
           owned.delete(out);
@@ -70,7 +84,7 @@ export class GraphRunner {
         owned.add(out);
       }
       live.set(node.name, out);
-      for (const input of node.inputs) {
+      for (const input of readsOf(node.name)) {
         const left = remaining.get(input)! - 1;
         remaining.set(input, left);
         const tensor = live.get(input)!;

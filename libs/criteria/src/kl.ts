@@ -1,24 +1,37 @@
 // KL-divergence importance (Luo & Wu 2020, as the paper uses it): the importance of a structure
-// is the mean over calibration examples of KL(p_parent || p_without), where "without" zeroes the
-// structure: a filter's output channel (as seen by the layers consuming it, i.e. exactly what
-// removing it does), or a block's residual branch.
+// is the mean over calibration examples of KL(p_parent || p_without), where "without" is exactly
+// what removing it does: a filter's output channel zeroed as the layers consuming it see it, an
+// attention head's contribution zeroed, or a block bypassed (its output replaced by its input).
 //
 // Fast path: one pass through the parent; before each structure's first layer, the cached
 // activations are stacked K times and K variants run the rest of the network as one batch.
 // The naive path runs the whole network once per structure; both give the same scores.
 import { tf, type tfl } from '@prune/compute';
-import { findFilterGroups, findResidualBlocks, logProbabilities, outputsAreProbabilities } from '@prune/models';
+import {
+  findFilterGroups,
+  findResidualBlocks,
+  layerRule,
+  logProbabilities,
+  outputsAreProbabilities,
+} from '@prune/models';
 import { CancelledError } from '@prune/errors';
 import { CriterionInputError, type Criterion, type ScoringContext, type StructureScore } from './criterion.js';
 import { GraphRunner, type Replacements } from './graph-runner.js';
 
-/** One structure to score: where its variant starts and what it replaces. */
+/** How a variant differs from the parent. */
+type Change =
+  /** The block's output is its input. */
+  | { kind: 'bypass'; add: string; input: string }
+  /** Channel `index` of these layers' outputs is zero. */
+  | { kind: 'channel'; layers: string[]; index: number }
+  /** Unit (head) `index` of the layer contributes nothing. */
+  | { kind: 'unit'; layers: [string]; index: number };
+
+/** One structure to score: where its variant starts and what it changes. */
 interface Variant {
   score: StructureScore;
   resumeAt: number;
-  /** Layers whose output is changed, and the channel to zero (-1 = the whole output). */
-  layers: string[];
-  channel: number;
+  change: Change;
 }
 
 export interface KlOptions {
@@ -38,8 +51,7 @@ function variantsOf(runner: GraphRunner, kind: 'block' | 'filter'): Variant[] {
     return findResidualBlocks(graph).map((block) => ({
       score: { kind: 'block', id: block.id, score: 0 },
       resumeAt: runner.index.get(block.branch[0]!)!,
-      layers: [block.branch.at(-1)!],
-      channel: -1,
+      change: { kind: 'bypass', add: block.add, input: block.input },
     }));
   }
   return findFilterGroups(graph).flatMap((group) => {
@@ -48,34 +60,63 @@ function variantsOf(runner: GraphRunner, kind: 'block' | 'filter'): Variant[] {
     const feeding = [
       ...new Set(group.consumers.flatMap((c) => graph.get(c.name).inputs.filter((i) => members.has(i)))),
     ];
-    return Array.from({ length: group.channels }, (_, channel): Variant => ({
-      score: { kind: 'filter', id: group.id, channel, score: 0 },
+    return Array.from({ length: group.channels }, (_, index): Variant => ({
+      score: { kind: 'filter', id: group.id, channel: index, score: 0 },
       resumeAt: runner.index.get(group.producer)!,
-      layers: feeding,
-      channel,
+      change:
+        group.kind === 'units'
+          ? { kind: 'unit', layers: [group.producer], index }
+          : { kind: 'channel', layers: feeding, index },
     }));
   });
 }
 
-/** Replacements for K variants stacked on the batch axis (N examples each). */
-function stackedReplacements(variants: Variant[], examples: number): Replacements {
+/**
+ * Replacements for K variants stacked on the batch axis (N examples each), all changing the same
+ * layers the same way (see groupsOf).
+ */
+function stackedReplacements(runner: GraphRunner, variants: Variant[], examples: number): Replacements {
   const k = variants.length;
+  const first = variants[0]!.change;
+  if (first.kind === 'bypass') {
+    return new Map([
+      [first.add, { output: (_output, values) => tf.clone(values.get(first.input)!), reads: [first.input] }],
+    ]);
+  }
+  /** [K, width] ones with each variant's own index zeroed. */
+  const maskOf = (layer: string, width: number) => {
+    const mask = new Float32Array(k * width).fill(1);
+    variants.forEach((v, i) => {
+      if (v.change.kind !== 'bypass' && v.change.layers.includes(layer)) mask[i * width + v.change.index] = 0;
+    });
+    return mask;
+  };
   const replacements: Replacements = new Map();
-  for (const layer of new Set(variants.flatMap((v) => v.layers))) {
-    replacements.set(layer, (output) =>
-      tf.tidy(() => {
-        if (variants[0]!.channel < 0) return tf.zerosLike(output);
-        const channels = output.shape.at(-1)!;
-        const mask = new Float32Array(k * channels).fill(1);
-        variants.forEach((v, i) => {
-          if (v.layers.includes(layer)) mask[i * channels + v.channel] = 0;
-        });
-        const rest = output.shape.slice(1);
-        const grouped = tf.reshape(output, [k, examples, ...rest]);
-        const maskShape = [k, 1, ...rest.slice(0, -1).map(() => 1), channels];
-        return tf.reshape(tf.mul(grouped, tf.tensor(mask, maskShape)), output.shape);
-      }),
-    );
+  for (const layer of new Set(variants.flatMap((v) => (v.change.kind === 'bypass' ? [] : v.change.layers)))) {
+    if (first.kind === 'unit') {
+      const target = runner.model.getLayer(layer);
+      const units = layerRule(target.getClassName(), layer).units!;
+      const width = units.count(runner.graph.get(layer));
+      replacements.set(layer, {
+        compute: ([input]) =>
+          tf.tidy(() => {
+            const perVariant = tf.tensor3d(maskOf(layer, width), [k, 1, width]);
+            const mask = tf.reshape(tf.tile(perVariant, [1, examples, 1]), [k * examples, width]);
+            return units.applyMasked(target, input!, mask);
+          }),
+      });
+      continue;
+    }
+    replacements.set(layer, {
+      output: (output) =>
+        tf.tidy(() => {
+          const channels = output.shape.at(-1)!;
+          const rest = output.shape.slice(1);
+          const grouped = tf.reshape(output, [k, examples, ...rest]);
+          const maskShape = [k, 1, ...rest.slice(0, -1).map(() => 1), channels];
+          return tf.reshape(tf.mul(grouped, tf.tensor(maskOf(layer, channels), maskShape)), output.shape);
+        }),
+    });
   }
   return replacements;
 }
@@ -114,7 +155,7 @@ export function klScores(
         const [kl] = tf.tidy(() =>
           meanKl(
             parentLogP,
-            runner.run(new Map([[inputName, calibration]]), 0, stackedReplacements([variant], examples)),
+            runner.run(new Map([[inputName, calibration]]), 0, stackedReplacements(runner, [variant], examples)),
             1,
             probabilities,
           ),
@@ -137,7 +178,7 @@ export function klScores(
                   .liveBefore(i)
                   .map((name) => [name, k === 1 ? live.get(name)! : tf.concat(Array(k).fill(live.get(name)!), 0)]),
               );
-              return meanKl(parentLogP, runner.run(stacked, i, stackedReplacements(group, examples)), k, probabilities);
+              return meanKl(parentLogP, runner.run(stacked, i, stackedReplacements(runner, group, examples)), k, probabilities);
             });
             group.forEach((v, j) => (v.score.score = scores[j]!));
             scored += group.length;
@@ -151,17 +192,18 @@ export function klScores(
   return variants.map((v) => v.score);
 }
 
-/** Splits variants into batches of at most `size` that share the replaced layers. */
+/** Splits variants into batches of at most `size` that change the same layers the same way. */
 function groupsOf(variants: Variant[], size: number): Variant[][] {
   const byLayers = new Map<string, Variant[]>();
   for (const v of variants) {
-    const key = `${v.channel < 0 ? 'zero' : 'mask'}:${v.layers.join(',')}`;
+    const c = v.change;
+    const key = c.kind === 'bypass' ? `bypass:${c.add}` : `${c.kind}:${c.layers.join(',')}`;
     byLayers.set(key, [...(byLayers.get(key) ?? []), v]);
   }
   const out: Variant[][] = [];
   for (const list of byLayers.values()) {
-    // Zeroing a whole block is one variant per batch: a block's replacement is not per-channel.
-    const step = list[0]!.channel < 0 ? 1 : size;
+    // A bypassed block is one variant per batch: its replacement is not per-channel.
+    const step = list[0]!.change.kind === 'bypass' ? 1 : size;
     for (let i = 0; i < list.length; i += step) out.push(list.slice(i, i + step));
   }
   return out;

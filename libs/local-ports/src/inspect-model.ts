@@ -3,7 +3,7 @@
 // so both report the same facts.
 import type { tfl } from '@prune/compute';
 import {
-  convWidths,
+  modelWidths,
   findFilterGroups,
   findResidualBlocks,
   LayerGraph,
@@ -28,6 +28,6 @@ export function inspectModel(model: tfl.LayersModel): ModelFacts {
     cost: costOf(cost),
     removableBlocks: findResidualBlocks(graph).map((b) => b.id),
     removableFilters: findFilterGroups(graph).reduce((sum, g) => sum + g.channels - 1, 0),
-    widths: convWidths(cost),
+    widths: modelWidths(cost),
   };
 }

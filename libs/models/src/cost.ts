@@ -5,6 +5,7 @@
 import type { tfl } from '@prune/compute';
 import { LayerGraph } from './layer-graph.js';
 import { layerRule } from './layer-rules/registry.js';
+import { widthOf } from './structures.js';
 
 export interface LayerCost {
   name: string;
@@ -13,6 +14,8 @@ export interface LayerCost {
   flops: number;
   params: number;
   outputShape: number[];
+  /** Filters (output channels of a convolution) or units (attention heads) it has; 0 for other layers. */
+  width: number;
 }
 
 export interface ModelCost {
@@ -37,6 +40,7 @@ export function modelCost(model: tfl.LayersModel): ModelCost {
       flops,
       params: model.getLayer(node.name).countParams(),
       outputShape: node.outputShape,
+      width: widthOf(node),
     };
   });
   const sum = (key: 'macs' | 'flops' | 'params') => layers.reduce((a, l) => a + l[key], 0);
@@ -44,14 +48,12 @@ export function modelCost(model: tfl.LayersModel): ModelCost {
   return { macs: sum('macs'), flops: sum('flops'), params: sum('params'), trainableParams, layers };
 }
 
-/** Output channels of every filter-making layer (convolutions), in graph order: a model's widths and depth. */
+/** Filters (or heads) of every layer that has them, in graph order: a model's widths and depth. */
 export interface LayerWidth {
   layer: string;
   filters: number;
 }
 
-export function convWidths(cost: ModelCost): LayerWidth[] {
-  return cost.layers
-    .filter((l) => layerRule(l.className).filters)
-    .map((l) => ({ layer: l.name, filters: l.outputShape.at(-1)! }));
+export function modelWidths(cost: ModelCost): LayerWidth[] {
+  return cost.layers.filter((l) => l.width > 0).map((l) => ({ layer: l.name, filters: l.width }));
 }

@@ -1,6 +1,11 @@
 export { OptionAShortcut } from './option-a-shortcut.js';
 export type { OptionAShortcutConfig } from './option-a-shortcut.js';
 export { blocksPerStage, buildCifarResNet } from './cifar-resnet.js';
+export { buildTransformer } from './transformer.js';
+export type { TransformerOptions } from './transformer.js';
+export { MultiHeadSelfAttention } from './multi-head-self-attention.js';
+export type { MultiHeadSelfAttentionConfig } from './multi-head-self-attention.js';
+export { PositionEmbedding } from './position-embedding.js';
 export type { CifarResNetOptions } from './cifar-resnet.js';
 export {
   CIFAR_RESNET_PREPROCESSING,
@@ -24,7 +29,7 @@ export { assertFiniteWeights, firstNonFiniteWeight } from './finite-weights.js';
 export { LayerGraph } from './layer-graph.js';
 export type { LayerConfigJson, LayerNode, ModelConfigJson } from './layer-graph.js';
 export { hasLayerRule, layerRule, registerLayerRule, supportedLayerClasses } from './layer-rules/registry.js';
-export type { ChannelRole, LayerCostEstimate, LayerRule, RuleNode } from './layer-rules/layer-rule.js';
+export type { ChannelRole, LayerCostEstimate, LayerRule, LayerUnits, RuleNode } from './layer-rules/layer-rule.js';
 export { decayedWeights } from './decayed-weights.js';
 export {
   classifierInputLayer,
@@ -33,10 +38,11 @@ export {
   logProbabilities,
   outputsAreProbabilities,
   roleOf,
+  widthOf,
 } from './structures.js';
 export type { FilterGroup, ResidualBlock } from './structures.js';
 export { removeFilters, removeResidualBlocks } from './surgery.js';
-export { convWidths, modelCost } from './cost.js';
+export { modelCost, modelWidths } from './cost.js';
 export type { LayerCost, LayerWidth, ModelCost } from './cost.js';
 export { loadModelArtifact, putModelArtifact } from './model-artifacts.js';
 export { saveKeras3Archive, saveKeras3H5 } from './keras3-export.js';

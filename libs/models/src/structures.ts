@@ -1,6 +1,8 @@
 // The structures the method removes, found on the functional graph (never by layer names):
 // residual blocks whose branch can be dropped, and groups of filters whose output channels can
-// be removed together with everything that depends on them.
+// be removed together with everything that depends on them. In a Transformer the same rules
+// find its encoder blocks (an attention sub-block and the feed-forward sub-block after it,
+// removed together) and its width structure is the attention heads (the paper's appendix C).
 import { tf } from '@prune/compute';
 import { LayerGraph, type LayerNode } from './layer-graph.js';
 import type { ChannelRole } from './layer-rules/layer-rule.js';
@@ -17,14 +19,17 @@ export interface ResidualBlock {
   add: string;
   /** A ReLU after the Add that is dropped with the block (exact: its input is already >= 0). */
   trailingActivation?: string;
-  /** Filters (output channels of filter-making layers) of the branch, removed with the block. */
+  /** Filters (output channels of filter-making layers) or heads of the branch, removed with the block. */
   filters: number;
 }
 
 export interface FilterGroup {
   /** Stable id: the name of the layer producing the channels. */
   id: string;
+  /** 'channels': the producer's output channels; 'units': units inside it (heads), its output unchanged. */
+  kind: 'channels' | 'units';
   producer: string;
+  /** How many channels (or units) the group has. */
   channels: number;
   /** Layers the channels pass through unchanged (batch norm, activations, padding, pooling). */
   passthrough: string[];
@@ -40,6 +45,12 @@ export function roleOf(node: LayerNode): ChannelRole {
 
 const isRelu = (node: LayerNode) => ruleOf(node).isRelu?.(node) ?? false;
 
+/** The filters (output channels) or units (heads) a layer contributes to a model's width. */
+export function widthOf(node: LayerNode): number {
+  const rule = ruleOf(node);
+  return rule.units ? rule.units.count(node) : rule.filters ? node.outputShape.at(-1)! : 0;
+}
+
 export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
   const blocks: ResidualBlock[] = [];
   for (const add of graph.ordered()) {
@@ -52,10 +63,7 @@ export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
       const trailing =
         next && isRelu(next) && isRelu(graph.get(input)) && !graph.outputs.includes(next.name) ? next.name : undefined;
       if (graph.outputs.includes(add.name)) continue;
-      const filters = branch
-        .map((name) => graph.get(name))
-        .filter((node) => ruleOf(node).filters)
-        .reduce((sum, node) => sum + node.outputShape.at(-1)!, 0);
+      const filters = branch.reduce((sum, name) => sum + widthOf(graph.get(name)), 0);
       blocks.push({
         id: add.name,
         input,
@@ -67,7 +75,33 @@ export function findResidualBlocks(graph: LayerGraph): ResidualBlock[] {
       break;
     }
   }
-  return blocks;
+  return encoderBlocks(graph, blocks);
+}
+
+const attends = (graph: LayerGraph, block: ResidualBlock) => block.branch.some((name) => ruleOf(graph.get(name)).units);
+
+/**
+ * A Transformer encoder block is an attention sub-block followed by the feed-forward sub-block
+ * that reads its output: the two are one structure, removed together.
+ */
+function encoderBlocks(graph: LayerGraph, blocks: ResidualBlock[]): ResidualBlock[] {
+  const merged: ResidualBlock[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    const [attention, feedForward] = [blocks[i]!, blocks[i + 1]];
+    const output = attention.trailingActivation ?? attention.add;
+    if (!attends(graph, attention) || !feedForward || feedForward.input !== output || attends(graph, feedForward)) {
+      merged.push(attention);
+      continue;
+    }
+    merged.push({
+      ...feedForward,
+      input: attention.input,
+      branch: [...attention.branch, ...new Set([attention.add, output]), ...feedForward.branch],
+      filters: attention.filters + feedForward.filters,
+    });
+    i++;
+  }
+  return merged;
 }
 
 /** The chain of single-input, single-consumer layers from `input` (exclusive) to `tip`, or null. */
@@ -84,7 +118,25 @@ function branchBetween(graph: LayerGraph, input: string, tip: string): string[] 
   return path.length > 0 ? path.reverse() : null;
 }
 
+/**
+ * The width structures: the units (heads) of the layers that have them, when there are any;
+ * otherwise the groups of filters whose channels can be removed.
+ */
 export function findFilterGroups(graph: LayerGraph): FilterGroup[] {
+  const unitGroups = graph
+    .ordered()
+    .filter((node) => ruleOf(node).units && widthOf(node) > 0)
+    .map(
+      (node): FilterGroup => ({
+        id: node.name,
+        kind: 'units',
+        producer: node.name,
+        channels: widthOf(node),
+        passthrough: [],
+        consumers: [],
+      }),
+    );
+  if (unitGroups.length) return unitGroups;
   const groups: FilterGroup[] = [];
   for (const producer of graph.ordered()) {
     if (roleOf(producer) !== 'producer') continue;
@@ -118,7 +170,7 @@ function followChannels(graph: LayerGraph, producer: LayerNode): FilterGroup | n
     }
   }
   if (consumers.length === 0) return null;
-  return { id: producer.name, producer: producer.name, channels, passthrough, consumers };
+  return { id: producer.name, kind: 'channels', producer: producer.name, channels, passthrough, consumers };
 }
 
 /** Whether the model already ends in a softmax (its outputs must then not be softmaxed again). */

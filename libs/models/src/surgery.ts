@@ -74,7 +74,10 @@ export async function rewireModel(
   return child;
 }
 
-/** Removes output channels: `removal` maps a filter group id to the channel indices to drop. */
+/**
+ * Removes output channels (or units, e.g. heads): `removal` maps a filter group id to the channel
+ * (unit) indices to drop.
+ */
 export async function removeFilters(
   model: tfl.LayersModel,
   removal: Record<string, number[]>,
@@ -83,6 +86,7 @@ export async function removeFilters(
   const groups = new Map(findFilterGroups(graph).map((g) => [g.id, g]));
   const keepOut = new Map<string, number[]>();
   const keepIn = new Map<string, number[]>();
+  const keepUnits = new Map<string, number[]>();
   for (const [id, drop] of Object.entries(removal)) {
     const group = groups.get(id);
     if (!group)
@@ -96,6 +100,10 @@ export async function removeFilters(
     }
     const keep = [...Array(group.channels).keys()].filter((c) => !dropSet.has(c));
     if (keep.length === 0) throw new PruneError(`filter group "${id}": cannot remove all ${group.channels} channels`);
+    if (group.kind === 'units') {
+      keepUnits.set(group.producer, keep);
+      continue;
+    }
     for (const name of [group.producer, ...group.passthrough]) keepOut.set(name, keep);
     for (const { name, spread } of group.consumers) {
       keepIn.set(name, Array.from({ length: spread }, (_, p) => keep.map((c) => p * group.channels + c)).flat());
@@ -103,8 +111,10 @@ export async function removeFilters(
   }
   const config = structuredClone(graph.modelConfig);
   for (const layer of config.config.layers) {
-    const keep = keepOut.get(layer.name);
-    const field = layerRule(layer.class_name, layer.name).widthField;
+    const rule = layerRule(layer.class_name, layer.name);
+    const [keep, field] = keepUnits.has(layer.name)
+      ? [keepUnits.get(layer.name), rule.units!.field]
+      : [keepOut.get(layer.name), rule.widthField];
     if (keep && field && layer.name in removal) layer.config[field] = keep.length;
   }
   const child = await buildFromConfig(config);
@@ -112,9 +122,12 @@ export async function removeFilters(
     if (!layer.weights.length) continue;
     const weights = model.getLayer(layer.name).getWeights();
     const rule = layerRule(layer.getClassName(), layer.name);
-    const sliced = rule.slice
-      ? rule.slice(weights, keepIn.get(layer.name) ?? null, keepOut.get(layer.name) ?? null)
-      : weights;
+    const units = keepUnits.get(layer.name);
+    const sliced = units
+      ? rule.units!.slice(weights, units)
+      : rule.slice
+        ? rule.slice(weights, keepIn.get(layer.name) ?? null, keepOut.get(layer.name) ?? null)
+        : weights;
     layer.setWeights(sliced);
     if (sliced !== weights) tf.dispose(sliced);
   }

@@ -10,11 +10,20 @@ import {
   flattenRule,
   inputLayerRule,
   optionAShortcutRule,
+  reshapeRule,
   zeroPadding2dRule,
 } from './data-movement.js';
 import { denseRule } from './dense.js';
 import type { LayerRule } from './layer-rule.js';
-import { averagePooling2dRule, globalAveragePooling2dRule, maxPooling2dRule } from './pooling-2d.js';
+import { multiHeadSelfAttentionRule } from './attention.js';
+import { layerNormalizationRule } from './layer-normalization.js';
+import {
+  averagePooling2dRule,
+  globalAveragePooling1dRule,
+  globalAveragePooling2dRule,
+  maxPooling2dRule,
+} from './pooling.js';
+import { positionEmbeddingRule } from './position-embedding.js';
 
 export const BUILTIN_LAYER_RULES: readonly LayerRule[] = [
   inputLayerRule,
@@ -32,4 +41,9 @@ export const BUILTIN_LAYER_RULES: readonly LayerRule[] = [
   zeroPadding2dRule,
   dropoutRule,
   optionAShortcutRule,
+  reshapeRule,
+  globalAveragePooling1dRule,
+  layerNormalizationRule,
+  positionEmbeddingRule,
+  multiHeadSelfAttentionRule,
 ];

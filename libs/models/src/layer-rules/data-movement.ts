@@ -26,3 +26,6 @@ export const inputLayerRule: LayerRule = { className: 'InputLayer', role: () => 
 
 /** The option-A shortcut (subsample and zero-pad channels) fixes the channel layout it pads. */
 export const optionAShortcutRule: LayerRule = { className: 'OptionAShortcut', role: () => 'blocker', cost: free };
+
+/** Reshape (e.g. an image's rows as a sequence of tokens): the channel layout changes. */
+export const reshapeRule: LayerRule = { className: 'Reshape', role: () => 'blocker', cost: free };

@@ -2,7 +2,7 @@
 // small registry of per-operator rules, so supporting a new layer type is one file plus one
 // registration). Loading, cost, structure finding, surgery, the L1 criterion, weight decay and the
 // PyTorch importer all ask the registry (registry.ts) instead of switching on class names.
-import type { tf } from '@prune/compute';
+import type { tf, tfl } from '@prune/compute';
 import type { LayerNode } from '../layer-graph.js';
 
 export type ChannelRole =
@@ -54,8 +54,27 @@ export interface LayerRule {
   /** A fully connected layer: the classifier when it ends the model. */
   classifier?: boolean;
   /**
+   * Units inside the layer (attention heads) that can be removed without changing the shape of
+   * its output: a width structure of their own. A model with such layers prunes them, not filters.
+   */
+  units?: LayerUnits;
+  /**
    * How the layer's weights appear in a PyTorch state dict, in getWeights() order: the tensor
    * name after `<layer>.` and the permutation from PyTorch's layout to TF.js's.
    */
   torchWeights?: { suffix: string; permutation?: number[] }[];
+}
+
+export interface LayerUnits {
+  /** What the units are, plural ("heads"): in messages and in inspect. */
+  noun: string;
+  /** The config field counting them. */
+  field: string;
+  count(node: RuleNode): number;
+  /** The weights (getWeights() order) with only the units `keep`. */
+  slice(weights: tf.Tensor[], keep: number[]): tf.Tensor[];
+  /** Sum of |w| of each unit's weights, for the L1 criterion. */
+  l1(weights: tf.Tensor[]): Float32Array;
+  /** The layer's output with each example's units weighted by `mask` [batch, units] (0 = removed). */
+  applyMasked(layer: tfl.layers.Layer, input: tf.Tensor, mask: tf.Tensor): tf.Tensor;
 }

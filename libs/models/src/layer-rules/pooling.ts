@@ -19,3 +19,10 @@ export const globalAveragePooling2dRule: LayerRule = {
   role: () => 'passthrough',
   cost: (_node, inputShape) => ({ macs: 0, flops: sizeOf(inputShape) }),
 };
+
+/** Mean over the tokens of a [tokens, features] sequence. */
+export const globalAveragePooling1dRule: LayerRule = {
+  className: 'GlobalAveragePooling1D',
+  role: () => 'passthrough',
+  cost: (_node, inputShape) => ({ macs: 0, flops: sizeOf(inputShape) }),
+};
