@@ -1,12 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as path from 'node:path';
 import { initBackend, tf, tfl } from '@prune/compute';
-import { classBalancedSample, loadCifar10Lossless4000, sharedDir } from '@prune/data';
+import { classBalancedSample, loadCifar10Lossless4000, loadFashionMnist, sharedDir } from '@prune/data';
 import {
+  buildTransformer,
   findFilterGroups,
   LayerGraph,
   loadModel,
   preprocessImages,
+  removeFilters,
+  removeResidualBlocks,
   requirePreprocessing,
   type LoadedModel,
 } from '@prune/models';
@@ -130,5 +133,66 @@ describe('L1 and random criteria', () => {
         {},
       ),
     ).toThrow('calibration: the kl criterion needs calibration data');
+  });
+});
+
+describe('criteria on a Transformer: heads and encoder blocks', () => {
+  let model: tfl.LayersModel;
+  let calibration: tf.Tensor4D;
+
+  beforeAll(async () => {
+    await initBackend(undefined, () => {});
+    model = buildTransformer({
+      inputShape: [28, 28, 1],
+      numClasses: 10,
+      blocks: 3,
+      heads: 4,
+      headDim: 8,
+      modelDim: 32,
+      feedForwardDim: 64,
+      seed: 1,
+    });
+    const sample = classBalancedSample(loadFashionMnist('train'), 20, 3);
+    calibration = preprocessImages(sample.pixels, [20, 28, 28, 1], { kind: 'channel-mean-std', mean: [0], std: [1] });
+  });
+
+  it('KL of a head (masked) and of a block (bypassed): the fast path equals the naive one, and equals removal', async () => {
+    const tensorsBefore = tf.memory().numTensors;
+    const fastHeads = klScores(model, calibration, 'filter', { maxBatch: 60 });
+    const naiveHeads = klScores(model, calibration, 'filter', { mode: 'naive' });
+    expect(fastHeads.map((s) => s.kind === 'filter' && `${s.id}:${s.channel}`)).toEqual(
+      ['block1', 'block2', 'block3'].flatMap((b) => [0, 1, 2, 3].map((h) => `${b}.attention:${h}`)),
+    );
+    expect(maxDiff(fastHeads, naiveHeads)).toBeLessThan(1e-5);
+    const fastBlocks = klScores(model, calibration, 'block');
+    expect(fastBlocks.map((s) => s.id)).toEqual(['block1.ffn_add', 'block2.ffn_add', 'block3.ffn_add']);
+    expect(maxDiff(fastBlocks, klScores(model, calibration, 'block', { mode: 'naive' }))).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    // The score is the KL to the model without the structure: compare with the pruned models.
+    const klTo = (pruned: tfl.LayersModel) =>
+      tf.tidy(() => {
+        const p = tf.logSoftmax(model.predict(calibration) as tf.Tensor);
+        const q = tf.logSoftmax(pruned.predict(calibration) as tf.Tensor);
+        return tf.mean(tf.sum(tf.mul(tf.exp(p), tf.sub(p, q)), 1)).dataSync()[0]!;
+      });
+    const withoutHead = await removeFilters(model, { 'block2.attention': [1] });
+    expect(Math.abs(klTo(withoutHead) - fastHeads[5]!.score)).toBeLessThan(1e-5);
+    const withoutBlock = await removeResidualBlocks(model, ['block2.ffn_add']);
+    expect(Math.abs(klTo(withoutBlock) - fastBlocks[1]!.score)).toBeLessThan(1e-5);
+  });
+
+  it("L1 scores a head by its kernels' absolute sums; a block sums its heads and feed-forward kernels", () => {
+    const heads = l1Criterion.scoreFilters(model, {});
+    const [query, key, value, output] = model.getLayer('block1.attention').getWeights();
+    const expected = tf.tidy(() =>
+      tf
+        .addN([query!, key!, value!].map((w) => tf.sum(tf.abs(w), [0, 2])).concat(tf.sum(tf.abs(output!), [1, 2])))
+        .dataSync(),
+    );
+    for (let h = 0; h < 4; h++) expect(heads[h]!.score).toBeCloseTo(expected[h]!, 3);
+    const blocks = l1Criterion.scoreBlocks(model, {});
+    const kernelL1 = (layer: string) => tf.tidy(() => tf.sum(tf.abs(model.getLayer(layer).getWeights()[0]!)).dataSync()[0]!);
+    const block1 = heads.slice(0, 4).reduce((a, s) => a + s.score, 0) + kernelL1('block1.ffn1') + kernelL1('block1.ffn2');
+    expect(blocks[0]!.score).toBeCloseTo(block1, 2);
   });
 });

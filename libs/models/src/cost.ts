@@ -51,9 +51,14 @@ export function modelCost(model: tfl.LayersModel): ModelCost {
 /** Filters (or heads) of every layer that has them, in graph order: a model's widths and depth. */
 export interface LayerWidth {
   layer: string;
+  /** Filters, or heads when `unit` says so. */
   filters: number;
+  /** What is counted: "filters", or the layer's units ("heads"). */
+  unit: string;
 }
 
 export function modelWidths(cost: ModelCost): LayerWidth[] {
-  return cost.layers.filter((l) => l.width > 0).map((l) => ({ layer: l.name, filters: l.width }));
+  return cost.layers
+    .filter((l) => l.width > 0)
+    .map((l) => ({ layer: l.name, filters: l.width, unit: layerRule(l.className).units?.noun ?? 'filters' }));
 }

@@ -56,7 +56,7 @@ describe('Transformer encoder (sequence Fashion-MNIST shape)', () => {
       ['block2.attention', 'units', 4],
       ['block3.attention', 'units', 4],
     ]);
-    expect(modelWidths(modelCost(model))).toEqual(groups.map((g) => ({ layer: g.id, filters: 4 })));
+    expect(modelWidths(modelCost(model))).toEqual(groups.map((g) => ({ layer: g.id, filters: 4, unit: 'heads' })));
   });
 
   it('counts attention MACs: projections, scores and weighted values over 28 tokens', () => {

@@ -9,10 +9,18 @@ import {
   type Assessment,
   type Candidate,
   type Iteration,
+  type LayerWidth as LayerWidthMessage,
   type Run,
   type WatchRunResponse,
 } from '@prune/contracts';
-import { costOf, type CandidateRecord, type IterationRecord, type RunEvent, type RunRecord } from '@prune/pruning';
+import {
+  costOf,
+  type CandidateRecord,
+  type IterationRecord,
+  type LayerWidth,
+  type RunEvent,
+  type RunRecord,
+} from '@prune/pruning';
 
 /**
  * The coordinator's run record: models are store references, the config is RunConfig as JSON
@@ -33,6 +41,10 @@ function candidateMessage(kind: StructureKind, c: CandidateRecord<ArtifactRef> |
   };
 }
 
+/** Records written before widths named their unit count filters (an empty unit). */
+const widthMessages = (widths: LayerWidth[]): LayerWidthMessage[] =>
+  widths.map((w) => ({ layer: w.layer, filters: w.filters, unit: w.unit ?? '' }));
+
 export function iterationMessage(r: IterationRecord<ArtifactRef, Assessment>): Iteration {
   return {
     index: r.index,
@@ -43,7 +55,7 @@ export function iterationMessage(r: IterationRecord<ArtifactRef, Assessment>): I
     cost: costOf(r),
     validationAccuracy: r.validationAccuracy,
     testAccuracy: r.testAccuracy,
-    widths: r.widths,
+    widths: widthMessages(r.widths),
     assessment: r.assessment,
     fineTuneSeconds: r.fineTuneSeconds ?? NaN, // records written before it was kept lack it
   };
@@ -62,7 +74,7 @@ export function runMessage(run: CoordinatorRun): Run {
     error: run.error,
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
-    initialWidths: run.initial?.widths ?? [],
+    initialWidths: widthMessages(run.initial?.widths ?? []),
     initialModel: run.initialModel,
     initialAssessment: run.initial?.assessment,
   };

@@ -1,7 +1,7 @@
 // A run as one self-contained HTML page (no scripts, no external files): the decision tree, the
 // accuracy-versus-MACs curve, and the final model's widths and depth next to the parent's.
 import { formatAssessmentTable } from './assessment-table.js';
-import { assessedModels, describeSettings, type RunSummary } from './report.js';
+import { assessedModels, describeSettings, widthLetter, type RunSummary } from './report.js';
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pct = (x: number | undefined, digits = 1) =>
@@ -98,13 +98,15 @@ function decisionTreeSvg(summary: RunSummary): string {
     ),
   );
   let from = { x: 8 + box.w, y: middle + box.h / 2 };
+  const widthKind = widthLetter(summary.initial.widths);
+  const units = widthKind === 'H' ? 'heads' : 'filters';
   summary.iterations.forEach((it, i) => {
     const x = 8 + (i + 1) * (box.w + box.gapX);
-    const ys = { L: 12, F: 12 + box.h + box.gapY };
-    for (const kind of ['L', 'F'] as const) {
+    const ys: Record<string, number> = { L: 12, [widthKind]: 12 + box.h + box.gapY };
+    for (const kind of ['L', widthKind] as const) {
       const c = kind === 'L' ? it.layer : it.filter;
       const kept = it.choice === kind;
-      const y = ys[kind];
+      const y = ys[kind]!;
       parts.push(
         `<path d="M${from.x},${from.y} C${from.x + box.gapX / 2},${from.y} ${x - box.gapX / 2},${y + box.h / 2} ${x},${y + box.h / 2}" class="edge ${kept ? 'kept' : 'dropped'}"/>`,
       );
@@ -114,12 +116,12 @@ function decisionTreeSvg(summary: RunSummary): string {
             kept
               ? `MACs ${(it.macs / 1e6).toFixed(2)}M  test ${pct(it.testAccuracy)}`
               : `MACs ${(c.macs / 1e6).toFixed(2)}M`,
-            `removed ${c.removed.length === 1 ? c.removed[0] : `${c.removed.length} ${kind === 'L' ? 'blocks' : 'filters'}`}`,
+            `removed ${c.removed.length === 1 ? c.removed[0] : `${c.removed.length} ${kind === 'L' ? 'blocks' : units}`}`,
           ]
         : ['not built by this policy'];
       parts.push(node(x, y, `${i + 1}${kind}${kept ? ' ✓ kept' : ''}`, lines, kept ? 'kept' : 'dropped'));
     }
-    from = { x: x + box.w, y: ys[it.choice] + box.h / 2 };
+    from = { x: x + box.w, y: ys[it.choice]! + box.h / 2 };
   });
   const style =
     '<style>.tree text{font:11px sans-serif;fill:#222}.tree .title{font-weight:bold}.tree rect{fill:#f4f4f4;stroke:#bbb}' +
@@ -128,8 +130,12 @@ function decisionTreeSvg(summary: RunSummary): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" class="tree">${style}${parts.join('')}</svg>`;
 }
 
-/** Parent vs final filters per convolution; a convolution that is gone belongs to a removed block. */
+/** Parent vs final filters per convolution (heads per attention layer); one that is gone was in a removed block. */
 function widthsTable(summary: RunSummary): string {
+  const [layers, units, layer] =
+    widthLetter(summary.initial.widths) === 'H'
+      ? ['Attention layers', 'heads', 'attention layer']
+      : ['Convolutions', 'filters', 'convolution'];
   const final = new Map(summary.final.widths.map((w) => [w.layer, w.filters]));
   const max = Math.max(1, ...summary.initial.widths.map((w) => w.filters));
   const rows = summary.initial.widths.map((w) => {
@@ -144,8 +150,8 @@ function widthsTable(summary: RunSummary): string {
   });
   const depth = (widths: { layer: string }[]) => widths.length;
   return (
-    `<p>Convolutions: parent ${depth(summary.initial.widths)}, final ${depth(summary.final.widths)}; filters: parent ${summary.initial.widths.reduce((a, w) => a + w.filters, 0)}, final ${summary.final.widths.reduce((a, w) => a + w.filters, 0)}.</p>` +
-    `<table class="widths"><thead><tr><th>convolution</th><th>parent</th><th>final</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    `<p>${layers}: parent ${depth(summary.initial.widths)}, final ${depth(summary.final.widths)}; ${units}: parent ${summary.initial.widths.reduce((a, w) => a + w.filters, 0)}, final ${summary.final.widths.reduce((a, w) => a + w.filters, 0)}.</p>` +
+    `<table class="widths"><thead><tr><th>${layer}</th><th>parent</th><th>final</th><th></th></tr></thead><tbody>${rows.join('')}</tbody></table>`
   );
 }
 

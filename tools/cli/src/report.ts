@@ -78,7 +78,7 @@ export interface RunSummary {
   withoutLoss?: { iteration: number; macsReduction: number; testAccuracyDelta: number };
   iterations: {
     index: number;
-    choice: 'L' | 'F';
+    choice: 'L' | 'F' | 'H';
     layer?: CandidateSummary;
     filter?: CandidateSummary;
     macs: number;
@@ -104,11 +104,17 @@ interface CandidateSummary {
 export const stateName = (state: RunState): string => RUN_STATE_NAMES.name(state) ?? 'unknown';
 
 /**
- * The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept). The
- * coordinator reports one of the two for every iteration; anything else reads as F, as a filter
- * candidate is the only other outcome an iteration has.
+ * The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept), H
+ * when the width candidate removed attention heads (`widths`: the run's initial widths, whose unit
+ * says so). The coordinator reports one of the two for every iteration; anything else reads as
+ * the width candidate, the only other outcome an iteration has.
  */
-export const choiceLetter = (choice: Choice): 'L' | 'F' => CHOICE_NAMES.name(choice) ?? 'F';
+export function choiceLetter(choice: Choice, widths: LayerWidth[] = []): 'L' | 'F' | 'H' {
+  return CHOICE_NAMES.name(choice) === 'L' ? 'L' : widthLetter(widths);
+}
+
+/** The letter of a model's width candidate: H when its widths count attention heads, else F. */
+export const widthLetter = (widths: LayerWidth[]): 'F' | 'H' => (widths[0]?.unit === 'heads' ? 'H' : 'F');
 
 const candidate = (c: Candidate | undefined): CandidateSummary | undefined =>
   c && {
@@ -191,7 +197,7 @@ export function summarizeRun(run: Run): RunSummary {
     wallSeconds: Number.isFinite(wallSeconds) ? wallSeconds : 0,
     stopReason: run.stopReason,
     error: run.error,
-    decisions: run.iterations.map((i) => choiceLetter(i.choice)).join(' '),
+    decisions: run.iterations.map((i) => choiceLetter(i.choice, run.initialWidths)).join(' '),
     initial,
     final,
     macsReduction: reduction(initial.macs, final.macs),
@@ -200,7 +206,7 @@ export function summarizeRun(run: Run): RunSummary {
     ...(withoutLoss ? { withoutLoss } : {}),
     iterations: run.iterations.map((i) => ({
       index: i.index,
-      choice: choiceLetter(i.choice),
+      choice: choiceLetter(i.choice, run.initialWidths),
       layer: candidate(i.layerCandidate),
       filter: candidate(i.filterCandidate),
       macs: i.cost?.macs ?? 0,
@@ -220,7 +226,8 @@ const millions = (x: number) => `${(x / 1e6).toFixed(2)}M`;
 const signedPoints = (x: number) => `${x >= 0 ? '+' : ''}${(100 * x).toFixed(2)} pts`;
 
 export function formatRunReport(summary: RunSummary): string {
-  const header = ['iter', 'choice', 'CKA L', 'CKA F', 'val L', 'val F', 'MACs', 'params', 'val acc', 'test acc'];
+  const w = widthLetter(summary.initial.widths);
+  const header = ['iter', 'choice', 'CKA L', `CKA ${w}`, 'val L', `val ${w}`, 'MACs', 'params', 'val acc', 'test acc'];
   const rows = summary.iterations.map((i) => [
     String(i.index + 1),
     i.choice,

@@ -13,7 +13,7 @@ import { booleanFlag, numberFlag, parseFlags, stringFlag, stringsFlag, type Flag
 import { UsageError } from './usage-error.js';
 import { startLocalSystem, type LocalSystem } from './local-system.js';
 import { renderRunHtml } from './report-html.js';
-import { choiceLetter, formatRunReport, stateName, summarizeRun } from './report.js';
+import { choiceLetter, formatRunReport, stateName, summarizeRun, widthLetter } from './report.js';
 
 /** The coordinator the user configured (--coordinator, else PRUNE_COORDINATOR), if any. */
 const configuredCoordinator = (values: FlagValues) =>
@@ -132,7 +132,7 @@ export async function followRun(
       const i = event.value;
       if (tty) out.write('\r\x1b[2K');
       out.write(
-        `iteration ${i.index + 1}: chose ${choiceLetter(i.choice)} (CKA L ${i.layerCandidate?.similarity.toFixed(4) ?? '-'}, F ${i.filterCandidate?.similarity.toFixed(4) ?? '-'}), ` +
+        `iteration ${i.index + 1}: chose ${choiceLetter(i.choice, i.widths)} (CKA L ${i.layerCandidate?.similarity.toFixed(4) ?? '-'}, ${widthLetter(i.widths)} ${i.filterCandidate?.similarity.toFixed(4) ?? '-'}), ` +
           `MACs ${((i.cost?.macs ?? 0) / 1e6).toFixed(2)}M, val ${(100 * i.validationAccuracy).toFixed(2)}%, test ${(100 * i.testAccuracy).toFixed(2)}%\n`,
       );
     }

@@ -22,7 +22,8 @@ import { RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { DEFAULT_TRAIN_CONFIG, evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
-import { assessedModels, choiceLetter, lineChartSvg, summarizeRun, type RunSummary } from '@prune/cli';
+import { assessedModels, lineChartSvg, type RunSummary } from '@prune/cli';
+import { runToEnd, type FollowedRun } from './follow-run.js';
 
 const { values } = parseArgs({
   options: {
@@ -98,11 +99,8 @@ async function baseline(name: string) {
   return { ref, pretrained, accuracy, macs, params, config };
 }
 
-interface PolicyResult {
+interface PolicyResult extends FollowedRun {
   policy: string;
-  runId: string;
-  wallMinutes: number;
-  summary: RunSummary;
   /** ONNX Runtime milliseconds per batch of 1 and of 64 of the final model, measured after every run. */
   latency?: { b1: number; b64: number };
 }
@@ -136,7 +134,8 @@ async function comparePolicies(name: string) {
     const worker = async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         const runId = `${name.split('-')[0]}-${next.name.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}-${stamp}`;
-        await client.start(
+        const followed = await runToEnd(
+          client,
           {
             model: base.ref,
             dataset: 'cifar10-jpeg',
@@ -161,24 +160,10 @@ async function comparePolicies(name: string) {
               : {}),
           },
           runId,
+          next.name,
         );
-        let run = await client.get(runId);
-        for await (const event of client.watch(runId)) {
-          if (event?.$case === 'run') run = event.value;
-          if (event?.$case === 'iteration')
-            console.error(
-              `  ${next.name}: iteration ${event.value.index + 1} chose ${choiceLetter(event.value.choice)}, test ${(100 * event.value.testAccuracy).toFixed(2)}%`,
-            );
-        }
-        const summary = summarizeRun(run);
-        if (summary.state !== 'succeeded') throw new Error(`run ${runId} ${summary.state}: ${summary.error}`);
-        // From the run's own timestamps, so that a resumed run counts its whole life.
-        results.push({
-          policy: next.name,
-          runId,
-          wallMinutes: (Date.parse(run.updatedAt) - Date.parse(run.createdAt)) / 60_000,
-          summary,
-        });
+        const { summary } = followed;
+        results.push({ policy: next.name, ...followed });
         console.log(
           `${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`,
         );
