@@ -97,7 +97,9 @@ export function keras2Topology(keras3: Json, source = 'the model'): Json {
       layerConfig['batch_input_shape'] = layerConfig['batch_shape'];
       for (const key of ['batch_shape', 'optional', 'ragged']) delete layerConfig[key];
     }
-    const inbound = (layer['inbound_nodes'] as { args: unknown[] }[]).map((node) => {
+    const nodes = layer['inbound_nodes'] as { args: unknown[]; kwargs?: Json }[];
+    if (layer['class_name'] === 'MultiHeadAttention') return selfAttention(layer, layerConfig, nodes, source);
+    const inbound = nodes.map((node) => {
       const first = node.args[0];
       return (Array.isArray(first) ? first : [first]).map((tensor) => history(tensor as Json));
     });
@@ -114,6 +116,58 @@ export function keras2Topology(keras3: Json, source = 'the model'): Json {
   };
 }
 
+/**
+ * Keras's MultiHeadAttention called as self-attention over a sequence (query, value and key the
+ * same tensor, no mask) is our MultiHeadSelfAttention with the same weights; other uses are refused.
+ */
+function selfAttention(layer: Json, config: Json, nodes: { args: unknown[]; kwargs?: Json }[], source: string): Json {
+  const name = String(layer['name']);
+  const refuse = (why: string) => {
+    throw new ModelFormatError(`${source}: MultiHeadAttention "${name}" ${why}; only self-attention over a sequence loads`);
+  };
+  if (nodes.length !== 1) refuse(`is called ${nodes.length} times`);
+  const { args, kwargs = {} } = nodes[0]!;
+  const historyOf = (t: unknown) => JSON.stringify(((t as Json | undefined)?.['config'] as Json)?.['keras_history']);
+  const tensors = [...args, kwargs['key'] ?? args[0]].map(historyOf);
+  if (new Set(tensors).size !== 1) refuse('attends from one tensor to another (query, value or key differ)');
+  for (const key of ['attention_mask', 'query_mask', 'value_mask', 'key_mask'])
+    if (kwargs[key] != null) refuse(`is given ${key}`);
+  if (kwargs['use_causal_mask']) refuse('uses a causal mask');
+  if (config['output_shape'] != null) refuse('sets output_shape');
+  if (config['use_gate']) refuse('uses a gate');
+  if (config['sliding_window'] != null) refuse('uses a sliding window');
+  const axes = config['attention_axes'];
+  if (axes != null && JSON.stringify(axes) !== '[1]') refuse(`attends over axes ${JSON.stringify(axes)}`);
+  return {
+    class_name: 'MultiHeadSelfAttention',
+    name,
+    config: {
+      name,
+      trainable: config['trainable'] ?? true,
+      num_heads: config['num_heads'],
+      key_dim: config['key_dim'],
+      value_dim: config['value_dim'] ?? config['key_dim'],
+      use_bias: config['use_bias'] ?? true,
+    },
+    inbound_nodes: [[history(args[0] as Json)]],
+  };
+}
+
+/**
+ * Our layers that are a Keras class under another name: that class, and where Keras keeps each of
+ * their weights (getWeights() order) under the layer's group.
+ */
+const KERAS_EQUIVALENTS: Record<string, { kerasClass: string; variables(layer: tfl.layers.Layer): string[] }> = {
+  MultiHeadSelfAttention: {
+    kerasClass: 'MultiHeadAttention',
+    variables: (layer) => {
+      const dense = ['query_dense', 'key_dense', 'value_dense', 'output_dense'];
+      const biases = layer.weights.length > dense.length ? dense.map((d) => `${d}/vars/1`) : [];
+      return [...dense.map((d) => `${d}/vars/0`), ...biases];
+    },
+  },
+};
+
 /** Keras' own snake case of a class name (naming.to_snake_case). */
 const snakeCase = (name: string) =>
   name
@@ -124,18 +178,22 @@ const snakeCase = (name: string) =>
 
 /**
  * Where Keras 3 keeps each layer's variables in model.weights.h5: layers/<snake-case class>, numbered
- * _1, _2, ... per class in the order of the model's layers (its saving_lib's naming). Layers with
- * variables only.
+ * _1, _2, ... per class in the order of the model's layers (its saving_lib's naming), each variable
+ * at vars/<i> (a layer made of sublayers: see KERAS_EQUIVALENTS). Layers with variables only.
  */
-export function kerasVariablePaths(model: tfl.LayersModel): { layer: tfl.layers.Layer; path: string }[] {
+export function kerasVariablePaths(
+  model: tfl.LayersModel,
+): { layer: tfl.layers.Layer; path: string; variables: string[] }[] {
   const used = new Map<string, number>();
-  const paths: { layer: tfl.layers.Layer; path: string }[] = [];
+  const paths: { layer: tfl.layers.Layer; path: string; variables: string[] }[] = [];
   for (const layer of model.layers) {
-    const base = snakeCase(layer.getClassName());
+    const equivalent = KERAS_EQUIVALENTS[layer.getClassName()];
+    const base = snakeCase(equivalent?.kerasClass ?? layer.getClassName());
     const seen = used.get(base);
     used.set(base, seen === undefined ? 0 : seen + 1);
-    if (layer.weights.length > 0)
-      paths.push({ layer, path: `layers/${seen === undefined ? base : `${base}_${seen + 1}`}` });
+    const group = `layers/${seen === undefined ? base : `${base}_${seen + 1}`}`;
+    const variables = equivalent?.variables(layer) ?? layer.weights.map((_, i) => `vars/${i}`);
+    if (layer.weights.length > 0) paths.push({ layer, path: group, variables: variables.map((v) => `${group}/${v}`) });
   }
   return paths;
 }
@@ -167,11 +225,11 @@ export async function loadKeras3Archive(file: string, metadata?: Partial<ModelMe
   try {
     fs.writeFileSync(weightsFile, weights);
     h5 = new h5wasm.File(weightsFile, 'r') as unknown as H5Node & { close(): void };
-    for (const { layer, path: group } of kerasVariablePaths(model)) {
+    for (const { layer, path: group, variables } of kerasVariablePaths(model)) {
       const values: tf.Tensor[] = [];
       try {
         layer.weights.forEach((weight, i) => {
-          const dataset = h5!.get(`${group}/vars/${i}`);
+          const dataset = h5!.get(variables[i]!);
           const expected = weight.shape as number[];
           if (!dataset) throw new ModelFormatError(`${file}: layer "${layer.name}" (${group}) has no variable ${i}`);
           if (dataset.shape.join('x') !== expected.join('x'))

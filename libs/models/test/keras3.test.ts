@@ -105,3 +105,55 @@ it('a damaged archive, an empty or unbuilt Sequential model and a subclassed one
     'm.keras: a Subclassed model; only functional and Sequential models load',
   );
 });
+
+it('keras3-transformer.keras (MultiHeadAttention as self-attention) loads to the outputs Keras computed; its heads prune', async () => {
+  const { model } = await loadModel(path.join(FIXTURES, 'keras3-transformer.keras'));
+  // The sequences the fixture script feeds Keras: x[:, :28, :28, 0] of the sin images above.
+  const sequences = Float32Array.from({ length: 2 * 28 * 28 }, (_, i) => {
+    const [b, r, c] = [Math.floor(i / 784), Math.floor(i / 28) % 28, i % 28];
+    return Math.sin((b * 3072 + r * 96 + c * 3) / 1000) / 2 + 0.5;
+  });
+  const x = tf.tensor3d(sequences, [2, 28, 28]);
+  const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'keras3-transformer.outputs.json'), 'utf8'));
+  const actual = Array.from((model.predict(x) as tf.Tensor).dataSync());
+  actual.forEach((value, i) => expect(value).toBeCloseTo(expected.outputs[i], 4));
+  const graph = LayerGraph.of(model);
+  expect(findResidualBlocks(graph).map((b) => b.id)).toEqual(['ffn_add']);
+  expect(findFilterGroups(graph).map((g) => [g.id, g.kind, g.channels])).toEqual([['attention', 'units', 4]]);
+  const pruned = await removeFilters(model, { attention: [2] });
+  expect(pruned.getLayer('attention').getConfig()['numHeads']).toBe(3);
+  pruned.dispose();
+  model.dispose();
+});
+
+it('a MultiHeadAttention that attends from one tensor to another is refused by name', () => {
+  const topology = {
+    class_name: 'Functional',
+    config: {
+      name: 'cross',
+      layers: [
+        { class_name: 'InputLayer', name: 'a', config: { name: 'a', batch_shape: [null, 4, 8] }, inbound_nodes: [] },
+        { class_name: 'InputLayer', name: 'b', config: { name: 'b', batch_shape: [null, 4, 8] }, inbound_nodes: [] },
+        {
+          class_name: 'MultiHeadAttention',
+          name: 'cross_attention',
+          config: { name: 'cross_attention', num_heads: 2, key_dim: 4 },
+          inbound_nodes: [
+            {
+              args: ['a', 'b'].map((l) => ({ class_name: '__keras_tensor__', config: { keras_history: [l, 0, 0] } })),
+              kwargs: {},
+            },
+          ],
+        },
+      ],
+      input_layers: [
+        ['a', 0, 0],
+        ['b', 0, 0],
+      ],
+      output_layers: [['cross_attention', 0, 0]],
+    },
+  };
+  expect(() => keras2Topology(topology, 'cross.keras')).toThrow(
+    /MultiHeadAttention "cross_attention" attends from one tensor to another.*only self-attention/,
+  );
+});

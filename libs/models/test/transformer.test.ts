@@ -117,7 +117,8 @@ describe('Transformer encoder (sequence Fashion-MNIST shape)', () => {
   it('saves and loads in the TF.js format with its heads and weights', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'transformer-'));
     const pruned = await removeFilters(model, { 'block1.attention': [1] });
-    const file = await saveLayersModel(dir, pruned, { preprocessing: { kind: 'channel-mean-std', mean: [0], std: [1] } });
+    const preprocessing = { kind: 'channel-mean-std' as const, mean: [0], std: [1] };
+    const file = await saveLayersModel(dir, pruned, { preprocessing, source: 'test' });
     const loaded = await loadLayersModel(file);
     expect((loaded.model.getLayer('block1.attention') as MultiHeadSelfAttention).numHeads).toBe(3);
     expect(maxAbsDiff(loaded.model.predict(x) as tf.Tensor, pruned.predict(x) as tf.Tensor)).toBe(0);

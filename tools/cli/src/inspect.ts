@@ -3,6 +3,7 @@ import {
   findFilterGroups,
   findResidualBlocks,
   LayerGraph,
+  layerRule,
   loadModel,
   measureLatency,
   modelCost,
@@ -48,8 +49,10 @@ function describe(model: tfl.LayersModel, withLayers: boolean) {
       input: b.input,
       layers: [...b.branch, b.add, ...(b.trailingActivation ? [b.trailingActivation] : [])],
     })),
+    // Filters of a convolution, or units inside a layer (a Transformer's attention heads).
     filterGroups: findFilterGroups(graph).map((g) => ({
       id: g.id,
+      unit: g.kind === 'units' ? layerRule(graph.get(g.producer).className).units!.noun : 'filters',
       channels: g.channels,
       passthrough: g.passthrough,
       consumers: g.consumers.map((c) => c.name),
