@@ -56,12 +56,16 @@ export async function assessModel(
   const resolved = { ...metadata, preprocessing };
   const notes = ['CIFAR-10.2 is not available offline (nothing downloads): not assessed'];
   const clean = evaluateModel(model, resolved, data).accuracy;
-  const epsilons = options.epsilons ?? DEFAULT_EPSILONS;
+  // Attack budgets are pixel levels and corruptions act on RGB pixels: neither means anything for
+  // a CSV's standardized features.
+  const images = data.pixels instanceof Uint8Array;
+  if (!images) notes.push('attacks and corruptions act on image pixels: not assessed on standardized features');
+  const epsilons = images ? (options.epsilons ?? DEFAULT_EPSILONS) : [];
   const adversarial = epsilons.length
     ? adversarialAccuracy(model, preprocessing, data, { epsilons, pgdSteps: options.pgdSteps ?? DEFAULT_PGD_STEPS })
     : [];
   const corruptions: CorruptionAccuracy[] = [];
-  const names = options.corruptions ?? CORRUPTION_NAMES;
+  const names = images ? (options.corruptions ?? CORRUPTION_NAMES) : [];
   if (names.length && data.channels !== 3) notes.push('corruptions need RGB images: not assessed');
   else
     for (const corruption of names)
@@ -103,6 +107,7 @@ async function corruptData(
 ): Promise<LabeledImages> {
   const size = data.height * data.width * data.channels;
   const pixels = new Uint8Array(data.pixels.length);
+  if (!(data.pixels instanceof Uint8Array)) throw new Error('corruptData: needs uint8 image pixels');
   const shape = { height: data.height, width: data.width, channels: data.channels };
   const random = seededRandom((seed * 1_000_003 + CORRUPTION_NAMES.indexOf(name) * 101 + severity) >>> 0);
   for (let i = 0; i < data.count; i++)

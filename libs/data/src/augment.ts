@@ -1,6 +1,6 @@
 // Batches for training: seeded shuffling and the standard CIFAR augmentation (4-pixel zero pad,
 // random crop back to the original size, random horizontal flip), on uint8 pixels.
-import { seededRandom, type LabeledImages } from './labeled-images.js';
+import { sameKind, seededRandom, type LabeledImages } from './labeled-images.js';
 
 /** The order of examples in `epoch`: a seeded permutation (the same for the same seed and epoch). */
 export function epochOrder(count: number, seed: number, epoch: number): Uint32Array {
@@ -15,17 +15,17 @@ export function epochOrder(count: number, seed: number, epoch: number): Uint32Ar
 
 /**
  * Pixels of the examples `indices`, optionally augmented with `random` (pad 4 + crop + flip).
- * Returns n x h x w x c uint8 NHWC.
+ * Returns n x h x w x c NHWC values of the data's kind (uint8 pixels, or float features).
  */
 export function gatherBatch(
   data: LabeledImages,
   indices: ArrayLike<number>,
   random?: () => number,
   pad = 4,
-): { pixels: Uint8Array; labels: Uint8Array } {
+): { pixels: Uint8Array | Float32Array; labels: Uint8Array } {
   const { height: h, width: w, channels: c } = data;
   const size = h * w * c;
-  const pixels = new Uint8Array(indices.length * size);
+  const pixels = sameKind(data.pixels, indices.length * size);
   const labels = new Uint8Array(indices.length);
   for (let b = 0; b < indices.length; b++) {
     const index = indices[b]!;

@@ -1,5 +1,5 @@
 export { sharedDir } from './shared-dir.js';
-export { CIFAR10_CLASSES, classBalancedSample, seededRandom, selectExamples, takeFirst } from './labeled-images.js';
+export { CIFAR10_CLASSES, classBalancedSample, sameKind, seededRandom, selectExamples, takeFirst } from './labeled-images.js';
 export type { LabeledImages } from './labeled-images.js';
 export { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 export { cacheDir } from './cache-dir.js';
@@ -11,6 +11,7 @@ export {
   DATASET_URIS,
   datasetInfo,
   DatasetUriError,
+  isDatasetFamily,
   openDataset,
   openDatasetSample,
   splitValidation,
@@ -20,3 +21,5 @@ export {
 export type { DatasetInfo } from './dataset-uri.js';
 export { epochOrder, gatherBatch } from './augment.js';
 export { dataRoots, fileUnderRoots } from './allowed-roots.js';
+export { CsvDatasetError, loadCsvDataset } from './csv-dataset.js';
+export type { CsvOptions, CsvSplit } from './csv-dataset.js';

@@ -1,8 +1,11 @@
 import { InvalidArgumentError } from '@prune/errors';
-/** Images as uint8 NHWC pixels with integer labels: the in-memory form of every dataset. */
+/**
+ * Examples as NHWC arrays with integer labels: the in-memory form of every dataset. Images are
+ * uint8 pixels; tabular or windowed data (a CSV) are float features the loader already standardized.
+ */
 export interface LabeledImages {
-  /** n * height * width * channels bytes, row-major NHWC. */
-  pixels: Uint8Array;
+  /** n * height * width * channels values, row-major NHWC: uint8 pixels, or standardized float features. */
+  pixels: Uint8Array | Float32Array;
   labels: Uint8Array;
   count: number;
   height: number;
@@ -46,7 +49,7 @@ export function seededRandom(seed: number): () => number {
 /** Copies the examples at `indices` (in that order). */
 export function selectExamples(data: LabeledImages, indices: number[]): LabeledImages {
   const size = data.height * data.width * data.channels;
-  const pixels = new Uint8Array(indices.length * size);
+  const pixels = sameKind(data.pixels, indices.length * size);
   indices.forEach((index, i) => pixels.set(data.pixels.subarray(index * size, (index + 1) * size), i * size));
   return { ...data, count: indices.length, pixels, labels: Uint8Array.from(indices, (i) => data.labels[i]!) };
 }
@@ -83,4 +86,9 @@ export function classBalancedIndices(data: LabeledImages, count: number, seed: n
 /** `count` examples drawn class-balanced with a seeded shuffle (see classBalancedIndices). */
 export function classBalancedSample(data: LabeledImages, count: number, seed: number): LabeledImages {
   return selectExamples(data, classBalancedIndices(data, count, seed));
+}
+
+/** A zeroed array of `length` values of the same kind as `values` (uint8 pixels or float features). */
+export function sameKind<T extends Uint8Array | Float32Array>(values: T, length: number): T {
+  return (values instanceof Float32Array ? new Float32Array(length) : new Uint8Array(length)) as T;
 }

@@ -109,17 +109,21 @@ export function assertPreprocessingChannels(
     );
 }
 
-/** Converts `count` uint8 NHWC images to the float tensor the model expects. */
+/**
+ * Converts `count` NHWC examples to the float tensor the model expects: uint8 images, or float
+ * features (already standardized by their loader: their models declare the identity, "raw").
+ */
 export function preprocessImages(
-  pixels: Uint8Array,
+  pixels: Uint8Array | Float32Array,
   shape: [number, number, number, number],
   preprocessing: Preprocessing,
 ): tf.Tensor4D {
   const [n, h, w, c] = shape;
   if (pixels.length !== n * h * w * c) {
-    throw new Error(`preprocessImages: expected ${n}x${h}x${w}x${c} = ${n * h * w * c} bytes, got ${pixels.length}`);
+    throw new Error(`preprocessImages: expected ${n}x${h}x${w}x${c} = ${n * h * w * c} values, got ${pixels.length}`);
   }
-  return tf.tidy(() => preprocessPixels(tf.tensor4d(pixels, shape, 'int32'), preprocessing));
+  const dtype = pixels instanceof Float32Array ? 'float32' : 'int32';
+  return tf.tidy(() => preprocessPixels(tf.tensor4d(pixels, shape, dtype), preprocessing));
 }
 
 /**

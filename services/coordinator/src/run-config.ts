@@ -1,7 +1,7 @@
 // A StartRun request's configuration: defaults for unset (proto3 zero) fields, and a clear
 // INVALID_ARGUMENT naming the field for anything the walk cannot run with. Criteria and metrics
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
-import { DATASET_URIS, datasetInfo } from '@prune/data';
+import { DATASET_URIS, datasetInfo, isDatasetFamily } from '@prune/data';
 import {
   assessmentSettingsFromMessage,
   FILTER_MATCH_NAMES,
@@ -67,13 +67,13 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
       "a model is required (a store:// URI, or a model file under the candidates service's PRUNE_MODEL_ROOTS)",
     );
   if (!config.dataset) throw invalidArgument('config.dataset', 'a dataset is required, e.g. "cifar10-jpeg"');
-  if (!config.dataset.endsWith('.tar.gz') && !DATASET_URIS.includes(`${config.dataset}:train`)) {
+  if (!isDatasetFamily(config.dataset)) {
     const families = [
       ...new Set(DATASET_URIS.filter((u) => u.endsWith(':train')).map((u) => u.replace(/:train$/, ''))),
     ];
     throw invalidArgument(
       'config.dataset',
-      `${quoted(config.dataset)} is unknown; valid: ${families.join(', ')}, or a path to a .tar.gz in the CIFAR-10 JPEG layout`,
+      `${quoted(config.dataset)} is unknown; valid: ${families.join(', ')}, a path to a .tar.gz in the CIFAR-10 JPEG layout, or to a .csv[?label=<column>&steps=<n>]`,
     );
   }
   const criteria = Object.keys(offered.criteria);
