@@ -21,3 +21,5 @@ export { isTerminal, RunManager, RunNotFoundError } from './run-manager.js';
 export type { PortsFactory, RunContext, RunEvent, RunRecord, RunState } from './run-manager.js';
 export { journaledPorts, StepJournal } from './step-journal.js';
 export { RUN_DEFAULTS } from './run-defaults.js';
+export { epochsOf, experimentSeconds, iterationSeconds, stepsOf } from './walk-budget.js';
+export type { IterationSeconds, Throughput, WalkShape } from './walk-budget.js';

@@ -3,10 +3,14 @@
 import { Choice, Corruption, FilterMatch, LrSchedule, Run, RunState, SelectionPolicy } from '@prune/contracts';
 
 const resnet20Widths = () => [
-  { layer: 'conv1', filters: 16 },
+  { layer: 'conv1', filters: 16, unit: 'filters' },
   ...[1, 2, 3].flatMap((stage) =>
     [0, 1, 2].flatMap((block) =>
-      ['conv1', 'conv2'].map((conv) => ({ layer: `layer${stage}.${block}.${conv}`, filters: 8 * 2 ** stage })),
+      ['conv1', 'conv2'].map((conv) => ({
+        layer: `layer${stage}.${block}.${conv}`,
+        filters: 8 * 2 ** stage,
+        unit: 'filters',
+      })),
     ),
   ),
 ];

@@ -20,6 +20,22 @@ describe('run report', () => {
     expect(summary.iterations[1]!.filter!.validationAccuracy).toBeNaN();
   });
 
+  it('writes H for a width candidate that removed attention heads (a Transformer), F for filters', () => {
+    const heads = [1, 2].map((b) => ({ layer: `block${b}.attention`, filters: 8, unit: 'heads' }));
+    const transformer = Run.fromPartial({
+      ...run,
+      initialWidths: heads,
+      iterations: run.iterations.map((i) => ({ ...i, widths: heads })),
+    });
+    expect(summarizeRun(transformer).decisions).toBe('L H');
+    const text = formatRunReport(summarizeRun(transformer));
+    expect(text).toMatch(/^iter +choice +CKA L +CKA H +val L +val H/m);
+    expect(text).toMatch(/^2 +H /m);
+    // Records written before widths named their unit read as filters.
+    const legacy = Run.fromPartial({ ...run, initialWidths: [{ layer: 'conv1', filters: 16 }] });
+    expect(summarizeRun(legacy).decisions).toBe('L F');
+  });
+
   it('prints a row per iteration and the totals', () => {
     const text = formatRunReport(summarizeRun(run));
     expect(text).toContain('run r1: succeeded (validation accuracy 0.4000 fell below the floor 0.5)');
