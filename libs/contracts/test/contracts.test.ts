@@ -50,8 +50,8 @@ describe('generated contracts', () => {
 
   it('share one LayerWidth between the candidates and coordinator contracts', () => {
     const widths = [
-      { layer: 'conv1', filters: 16 },
-      { layer: 'layer1.0.conv1', filters: 12 },
+      { layer: 'conv1', filters: 16, unit: 'filters' },
+      { layer: 'block1.attention', filters: 8, unit: 'heads' },
     ];
     const inspected = InspectResponse.fromPartial({
       cost: { macs: 40_551_040, flops: 81_000_000, params: 272_474 },

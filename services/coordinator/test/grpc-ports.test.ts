@@ -10,8 +10,8 @@ describe('grpcWalkPorts: model facts', () => {
   let candidates: FakeCandidates;
   const parent = ref('parent');
   const widths = [
-    { layer: 'conv1', filters: 16 },
-    { layer: 'block1.conv', filters: 16 },
+    { layer: 'conv1', filters: 16, unit: 'filters' },
+    { layer: 'block1.conv', filters: 16, unit: 'filters' },
   ];
 
   beforeAll(async () => {
