@@ -141,7 +141,7 @@ describe('CandidatesService', () => {
     expect(facts.cost).toMatchObject({ macs: 40_551_040 });
     expect(facts.removableBlocks).toEqual(blockScores.map((s) => s.structureId));
     expect(facts.widths).toHaveLength(19);
-    expect(facts.widths[0]).toEqual({ layer: expect.any(String), filters: 16 });
+    expect(facts.widths[0]).toEqual({ layer: expect.any(String), filters: 16, unit: 'filters' });
     const layer = await make({
       parent,
       kind: StructureKind.STRUCTURE_KIND_BLOCK,
