@@ -195,7 +195,8 @@ describe('fast LayerNormalization', () => {
       expect(Math.abs(fast.value - stock.value), backend).toBeLessThan(1e-4 * Math.max(1, Math.abs(stock.value)));
       expect(relativeError(fast.dx, stock.dx), backend).toBeLessThanOrEqual(1e-4);
       expect(fast.grads).toHaveLength(2);
-      for (let i = 0; i < 2; i++) expect(relativeError(fast.grads[i]!, stock.grads[i]!), backend).toBeLessThanOrEqual(1e-4);
+      for (let i = 0; i < 2; i++)
+        expect(relativeError(fast.grads[i]!, stock.grads[i]!), backend).toBeLessThanOrEqual(1e-4);
     }
   });
 });

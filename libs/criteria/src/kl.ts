@@ -178,7 +178,12 @@ export function klScores(
                   .liveBefore(i)
                   .map((name) => [name, k === 1 ? live.get(name)! : tf.concat(Array(k).fill(live.get(name)!), 0)]),
               );
-              return meanKl(parentLogP, runner.run(stacked, i, stackedReplacements(runner, group, examples)), k, probabilities);
+              return meanKl(
+                parentLogP,
+                runner.run(stacked, i, stackedReplacements(runner, group, examples)),
+                k,
+                probabilities,
+              );
             });
             group.forEach((v, j) => (v.score.score = scores[j]!));
             scored += group.length;

@@ -191,8 +191,10 @@ describe('criteria on a Transformer: heads and encoder blocks', () => {
     );
     for (let h = 0; h < 4; h++) expect(heads[h]!.score).toBeCloseTo(expected[h]!, 3);
     const blocks = l1Criterion.scoreBlocks(model, {});
-    const kernelL1 = (layer: string) => tf.tidy(() => tf.sum(tf.abs(model.getLayer(layer).getWeights()[0]!)).dataSync()[0]!);
-    const block1 = heads.slice(0, 4).reduce((a, s) => a + s.score, 0) + kernelL1('block1.ffn1') + kernelL1('block1.ffn2');
+    const kernelL1 = (layer: string) =>
+      tf.tidy(() => tf.sum(tf.abs(model.getLayer(layer).getWeights()[0]!)).dataSync()[0]!);
+    const block1 =
+      heads.slice(0, 4).reduce((a, s) => a + s.score, 0) + kernelL1('block1.ffn1') + kernelL1('block1.ffn2');
     expect(blocks[0]!.score).toBeCloseTo(block1, 2);
   });
 });

@@ -63,7 +63,9 @@ export function loadCsvDataset(file: string, options: CsvOptions = {}): Record<C
       const value = Number(text);
       if (text === '') throw new CsvDatasetError(`${file}: line ${line}, column "${header[column]}": missing value`);
       if (!Number.isFinite(value))
-        throw new CsvDatasetError(`${file}: line ${line}, column "${header[column]}": "${text.slice(0, 40)}" is not a number`);
+        throw new CsvDatasetError(
+          `${file}: line ${line}, column "${header[column]}": "${text.slice(0, 40)}" is not a number`,
+        );
       values[r * featureColumns.length + j] = value;
     });
     if (fields[labelColumn] === '') throw new CsvDatasetError(`${file}: line ${line}: missing label`);
@@ -71,8 +73,10 @@ export function loadCsvDataset(file: string, options: CsvOptions = {}): Record<C
   }
   const integers = labelText.every((t) => /^-?\d+$/.test(t));
   const classNames = [...new Set(labelText)].sort(integers ? (a, b) => Number(a) - Number(b) : undefined);
-  if (classNames.length < 2) throw new CsvDatasetError(`${file}: the label column has ${classNames.length} class; 2 or more are needed`);
-  if (classNames.length > 256) throw new CsvDatasetError(`${file}: ${classNames.length} classes; at most 256 are supported`);
+  if (classNames.length < 2)
+    throw new CsvDatasetError(`${file}: the label column has ${classNames.length} class; 2 or more are needed`);
+  if (classNames.length > 256)
+    throw new CsvDatasetError(`${file}: ${classNames.length} classes; at most 256 are supported`);
   const index = new Map(classNames.map((name, i) => [name, i]));
   const full: LabeledImages = {
     pixels: values,

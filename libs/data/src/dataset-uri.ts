@@ -103,7 +103,8 @@ function csvOptions(uri: string, query = ''): CsvOptions {
       options.steps = Number(value);
       if (!Number.isInteger(options.steps) || options.steps < 1)
         throw new DatasetUriError(`dataset ${quoted(uri)}: steps must be a positive integer, got ${quoted(value)}`);
-    } else throw new DatasetUriError(`dataset ${quoted(uri)}: unknown option ${quoted(key)}; use label=<column>, steps=<n>`);
+    } else
+      throw new DatasetUriError(`dataset ${quoted(uri)}: unknown option ${quoted(key)}; use label=<column>, steps=<n>`);
   }
   return options;
 }

@@ -1,5 +1,12 @@
 export { sharedDir } from './shared-dir.js';
-export { CIFAR10_CLASSES, classBalancedSample, sameKind, seededRandom, selectExamples, takeFirst } from './labeled-images.js';
+export {
+  CIFAR10_CLASSES,
+  classBalancedSample,
+  sameKind,
+  seededRandom,
+  selectExamples,
+  takeFirst,
+} from './labeled-images.js';
 export type { LabeledImages } from './labeled-images.js';
 export { loadCifar10Lossless4000 } from './cifar10-lossless.js';
 export { cacheDir } from './cache-dir.js';

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CsvDatasetError, isDatasetFamily, loadCsvDataset, loadFashionMnist, openDataset, takeFirst } from '@prune/data';
+import {
+  CsvDatasetError,
+  isDatasetFamily,
+  loadCsvDataset,
+  loadFashionMnist,
+  openDataset,
+  takeFirst,
+} from '@prune/data';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'csv-dataset-'));
 const csv = path.join(dir, 'fashion-rows.csv');
@@ -59,7 +66,9 @@ describe('CSV datasets', () => {
       expect(test).toMatchObject({ height: 28, width: 28 });
       const flat = await openDataset(`${csv}:validation`);
       expect(flat).toMatchObject({ height: 1, width: 784 });
-      await expect(openDataset(`${csv}?step=28:test`)).rejects.toThrow(/unknown option "step"; use label=<column>, steps=<n>/);
+      await expect(openDataset(`${csv}?step=28:test`)).rejects.toThrow(
+        /unknown option "step"; use label=<column>, steps=<n>/,
+      );
       process.env['PRUNE_DATA_ROOTS'] = os.homedir();
       await expect(openDataset(`${csv}:test`)).rejects.toThrow(/outside the data roots/);
     } finally {
@@ -70,9 +79,17 @@ describe('CSV datasets', () => {
   });
 
   it.each([
-    ['no label column', 'a,b\n' + '1,2\n'.repeat(30), /no label column "label" in the header \(columns: a, b\); name it with \?label=<column>/],
+    [
+      'no label column',
+      'a,b\n' + '1,2\n'.repeat(30),
+      /no label column "label" in the header \(columns: a, b\); name it with \?label=<column>/,
+    ],
     ['a missing value', 'a,b,label\n' + '1,2,x\n'.repeat(25) + '1,,y\n', /line 27, column "b": missing value/],
-    ['a non-numeric value', 'a,b,label\n' + '1,2,x\n'.repeat(25) + '1,abc,y\n', /line 27, column "b": "abc" is not a number/],
+    [
+      'a non-numeric value',
+      'a,b,label\n' + '1,2,x\n'.repeat(25) + '1,abc,y\n',
+      /line 27, column "b": "abc" is not a number/,
+    ],
     ['a short row', 'a,b,label\n' + '1,2,x\n'.repeat(25) + '1,y\n', /line 27 has 2 fields, the header has 3/],
     ['one class', 'a,b,label\n' + '1,2,x\n'.repeat(25), /1 class; 2 or more are needed/],
     ['too few rows', 'a,b,label\n1,2,x\n3,4,y\n', /2 rows; at least 20 are needed/],

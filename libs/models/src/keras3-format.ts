@@ -123,7 +123,9 @@ export function keras2Topology(keras3: Json, source = 'the model'): Json {
 function selfAttention(layer: Json, config: Json, nodes: { args: unknown[]; kwargs?: Json }[], source: string): Json {
   const name = String(layer['name']);
   const refuse = (why: string) => {
-    throw new ModelFormatError(`${source}: MultiHeadAttention "${name}" ${why}; only self-attention over a sequence loads`);
+    throw new ModelFormatError(
+      `${source}: MultiHeadAttention "${name}" ${why}; only self-attention over a sequence loads`,
+    );
   };
   if (nodes.length !== 1) refuse(`is called ${nodes.length} times`);
   const { args, kwargs = {} } = nodes[0]!;

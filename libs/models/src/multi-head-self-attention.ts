@@ -64,13 +64,24 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
     let seed = this.seed;
     const glorot = () => tfl.initializers.glorotUniform(seed === undefined ? {} : { seed: seed++ });
     const shapes: [number[], number[]][] = [
-      [[d, h, this.keyDim], [h, this.keyDim]],
-      [[d, h, this.keyDim], [h, this.keyDim]],
-      [[d, h, this.valueDim], [h, this.valueDim]],
+      [
+        [d, h, this.keyDim],
+        [h, this.keyDim],
+      ],
+      [
+        [d, h, this.keyDim],
+        [h, this.keyDim],
+      ],
+      [
+        [d, h, this.valueDim],
+        [h, this.valueDim],
+      ],
       [[h, this.valueDim, d], [d]],
     ];
     // Kernels first, then biases: getWeights() order is the same with or without biases.
-    WEIGHTS.forEach((name, i) => this.kernels.push(this.addWeight(`${name}/kernel`, shapes[i]![0], 'float32', glorot())));
+    WEIGHTS.forEach((name, i) =>
+      this.kernels.push(this.addWeight(`${name}/kernel`, shapes[i]![0], 'float32', glorot())),
+    );
     if (this.useBias)
       WEIGHTS.forEach((name, i) =>
         this.biases.push(this.addWeight(`${name}/bias`, shapes[i]![1], 'float32', tfl.initializers.zeros())),

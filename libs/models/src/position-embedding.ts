@@ -21,7 +21,9 @@ export class PositionEmbedding extends tfl.layers.Layer {
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
     if (shape.length !== 3 || shape[1] == null || shape[2] == null)
-      throw new Error(`PositionEmbedding ${this.name}: expected a [batch, tokens, features] input, got [${shape.join(', ')}]`);
+      throw new Error(
+        `PositionEmbedding ${this.name}: expected a [batch, tokens, features] input, got [${shape.join(', ')}]`,
+      );
     const initializer = tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: this.seed });
     this.table = this.addWeight('embeddings', [shape[1], shape[2]], 'float32', initializer);
     this.built = true;

@@ -126,16 +126,14 @@ export function findFilterGroups(graph: LayerGraph): FilterGroup[] {
   const unitGroups = graph
     .ordered()
     .filter((node) => ruleOf(node).units && widthOf(node) > 0)
-    .map(
-      (node): FilterGroup => ({
-        id: node.name,
-        kind: 'units',
-        producer: node.name,
-        channels: widthOf(node),
-        passthrough: [],
-        consumers: [],
-      }),
-    );
+    .map((node): FilterGroup => ({
+      id: node.name,
+      kind: 'units',
+      producer: node.name,
+      channels: widthOf(node),
+      passthrough: [],
+      consumers: [],
+    }));
   if (unitGroups.length) return unitGroups;
   const groups: FilterGroup[] = [];
   for (const producer of graph.ordered()) {

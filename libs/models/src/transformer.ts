@@ -50,7 +50,10 @@ export function buildTransformer(options: TransformerOptions): tfl.LayersModel {
     const p = `block${b + 1}`;
     const attention = new MultiHeadSelfAttention({ numHeads: heads, keyDim: headDim, seed, name: `${p}.attention` });
     seed += 4;
-    x = apply(tfl.layers.add({ name: `${p}.attention_add` }), [x, apply(attention, apply(norm(`${p}.attention_norm`), x))]);
+    x = apply(tfl.layers.add({ name: `${p}.attention_add` }), [
+      x,
+      apply(attention, apply(norm(`${p}.attention_norm`), x)),
+    ]);
     let y = apply(norm(`${p}.ffn_norm`), x);
     y = apply(dense(modelDim, `${p}.ffn2`), apply(dense(feedForwardDim, `${p}.ffn1`, 'relu'), y));
     x = apply(tfl.layers.add({ name: `${p}.ffn_add` }), [x, y]);

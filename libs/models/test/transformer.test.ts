@@ -131,7 +131,10 @@ describe('Transformer encoder (sequence Fashion-MNIST shape)', () => {
     expect(decayed).toContain('block1.attention/query/kernel');
     expect(decayed.some((n) => n.includes('bias') || n.includes('norm'))).toBe(false);
     const labels = tf.tensor1d(takeFirst(loadFashionMnist('test'), 64).labels, 'int32');
-    const step = makeTrainStep(trained, tf.train.adam(1e-3), { weightDecay: 1e-4, decayedWeights: decayedWeights(trained) });
+    const step = makeTrainStep(trained, tf.train.adam(1e-3), {
+      weightDecay: 1e-4,
+      decayedWeights: decayedWeights(trained),
+    });
     const first = step(x, labels).loss;
     let last = first;
     for (let i = 0; i < 20; i++) last = step(x, labels).loss;

@@ -71,7 +71,10 @@ function imagesPerSecond(images: number, run: () => void, count = 8): number {
 const batch = n('batch');
 const [h, w, c] = [train.height, train.width, train.channels];
 const x = tf.randomUniform([batch, h, w, c]) as tf.Tensor4D;
-const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % train.classNames.length), 'int32');
+const y = tf.tensor1d(
+  Array.from({ length: batch }, (_, i) => i % train.classNames.length),
+  'int32',
+);
 const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), {
   weightDecay: 5e-4,
   decayedWeights: decayedWeights(model),
@@ -99,7 +102,8 @@ const runs = (candidateSteps: number, selectedSteps: number): WalkShape[] =>
       testExamples: n('test'),
     })),
   );
-const minutes = (shapes: WalkShape[]) => experimentSeconds(shapes, throughput, { trainers, concurrency: trainers }) / 60;
+const minutes = (shapes: WalkShape[]) =>
+  experimentSeconds(shapes, throughput, { trainers, concurrency: trainers }) / 60;
 
 console.log(
   `${values.model} on ${values.dataset} (${train.count} training images), ${backend.name} with ${process.env['PRUNE_THREADS']} thread(s) per trainer, ${trainers} trainers: ` +

@@ -112,12 +112,16 @@ interface Result extends FollowedRun {
 function policyOf(name: string) {
   const policy = SELECTION_POLICY_NAMES.parse(name === 'heads-only' ? 'filters-only' : name);
   if (policy === undefined)
-    throw new Error(`--policies: unknown policy "${name}"; use ${[...SELECTION_POLICY_NAMES.names, 'heads-only'].join(', ')}`);
+    throw new Error(
+      `--policies: unknown policy "${name}"; use ${[...SELECTION_POLICY_NAMES.names, 'heads-only'].join(', ')}`,
+    );
   return policy;
 }
-const configs = values.criteria!.split(',').flatMap((criterion) =>
-  values.policies!.split(',').map((policy) => ({ criterion, policy, value: policyOf(policy) })),
-);
+const configs = values
+  .criteria!.split(',')
+  .flatMap((criterion) =>
+    values.policies!.split(',').map((policy) => ({ criterion, policy, value: policyOf(policy) })),
+  );
 const base = await baseline();
 const services = await startLocalServices(path.join(repo, 'services'), {
   env: { PRUNE_STORE_DIR: storeDir },

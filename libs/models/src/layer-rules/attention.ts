@@ -37,12 +37,16 @@ export const multiHeadSelfAttentionRule: LayerRule = {
     noun: 'heads',
     field: 'num_heads',
     count: (node) => dims(node).heads,
-    slice: (weights, keep) => weights.map((w, i) => (HEAD_AXES[i]! < 0 ? gather(w, null, 0) : gather(w, keep, HEAD_AXES[i]!))),
+    slice: (weights, keep) =>
+      weights.map((w, i) => (HEAD_AXES[i]! < 0 ? gather(w, null, 0) : gather(w, keep, HEAD_AXES[i]!))),
     l1: (weights) =>
       tf.tidy(() => {
-        const perHead = weights
-          .slice(0, 4)
-          .map((w, i) => tf.sum(tf.abs(w), [0, 1, 2].filter((axis) => axis !== HEAD_AXES[i])));
+        const perHead = weights.slice(0, 4).map((w, i) =>
+          tf.sum(
+            tf.abs(w),
+            [0, 1, 2].filter((axis) => axis !== HEAD_AXES[i]),
+          ),
+        );
         return tf.addN(perHead).dataSync() as Float32Array;
       }),
     applyMasked: (layer, input, mask) => (layer as MultiHeadSelfAttention).callWithHeadMask(input, mask),
