@@ -26,6 +26,18 @@ import { trainModel } from '@prune/training';
 import { greedyWalk, type WalkConfig, type WalkEvent } from '@prune/pruning';
 import { similarityMetricByName } from '@prune/similarity-metrics';
 
+const WALK: WalkConfig = {
+  maxIterations: 1,
+  targetMacsReduction: 0,
+  accuracyFloor: 0,
+  blocksPerIteration: 1,
+  filterMatch: 'count',
+  policy: 'similarity',
+  layerEpsilon: 0,
+  seed: 0,
+  chanceAccuracy: 0.1,
+};
+
 describe('greedy walk on the pretrained ResNet-20, in process', () => {
   it('runs an iteration: KL scores, matched candidates, CKA on validation data, a record of the choice', async () => {
     await initBackend(undefined, () => {});
@@ -50,17 +62,7 @@ describe('greedy walk on the pretrained ResNet-20, in process', () => {
       candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },
       selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001 },
     });
-    const config: WalkConfig = {
-      maxIterations: 1,
-      targetMacsReduction: 0,
-      accuracyFloor: 0,
-      blocksPerIteration: 1,
-      filterMatch: 'count',
-      policy: 'similarity',
-      layerEpsilon: 0,
-      seed: 0,
-      chanceAccuracy: 0.1,
-    };
+    const config = { ...WALK, maxIterations: 1 };
     const events: WalkEvent<tfl.LayersModel>[] = [];
     for await (const event of greedyWalk(model, config, ports)) events.push(event);
     const done = events.at(-1)!;
@@ -136,17 +138,7 @@ describe('greedy walk on a Transformer, in process', () => {
       candidateFineTune: { steps: 2, batchSize: 32, learningRate: 0.001, augment: false },
       selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001, augment: false },
     });
-    const config: WalkConfig = {
-      maxIterations: 2,
-      targetMacsReduction: 0,
-      accuracyFloor: 0,
-      blocksPerIteration: 1,
-      filterMatch: 'count',
-      policy: 'similarity',
-      layerEpsilon: 0,
-      seed: 0,
-      chanceAccuracy: 0.1,
-    };
+    const config = { ...WALK, maxIterations: 2 };
     const events: WalkEvent<tfl.LayersModel>[] = [];
     for await (const event of greedyWalk(model, config, ports)) events.push(event);
     const done = events.at(-1)!;

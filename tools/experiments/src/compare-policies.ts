@@ -22,7 +22,8 @@ import { RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { DEFAULT_TRAIN_CONFIG, evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
-import { assessedModels, lineChartSvg, type RunSummary } from '@prune/cli';
+import { assessedModels, type RunSummary } from '@prune/cli';
+import { deltaChartSvg } from './delta-chart.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
 
 const { values } = parseArgs({
@@ -251,23 +252,9 @@ function write(
       return `| ${r.policy} | ${r.decisions} | ${pct(last.macsReduction)} | ${pct(last.paramsReduction)} | ${pct(last.testAccuracy)} | ${signed(last.testAccuracyDelta)} | ${r.iterations.map((i) => signed(i.testAccuracyDelta)).join(', ')} |`;
     }),
   ].join('\n');
-  const svg = lineChartSvg(
-    rows.map((r, i) => ({
-      name: r.policy,
-      color: COLORS[i % COLORS.length]!,
-      points: [
-        [0, 0] as [number, number],
-        ...r.iterations.map((it): [number, number] => [it.macsReduction, 100 * it.testAccuracyDelta]),
-      ],
-    })),
-    {
-      xLabel: 'MACs reduction vs baseline',
-      yLabel: 'test accuracy Δ vs baseline (pts)',
-      xFormat: (x) => `${(100 * x).toFixed(0)}%`,
-      yFormat: (y) => y.toFixed(1),
-      width: 760,
-      height: 400,
-    },
+  const svg = deltaChartSvg(
+    rows.map((r, i) => ({ name: r.policy, color: COLORS[i % COLORS.length]!, iterations: r.iterations })),
+    'MACs reduction vs baseline',
   );
   const base_ = path.join(outDir, `${name.split('-')[0]}-policies`);
   writeFileAtomic(`${base_}.json`, JSON.stringify({ ...meta, results: rows }, null, 2) + '\n');

@@ -18,7 +18,7 @@ import { RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
-import { lineChartSvg } from '@prune/cli';
+import { deltaChartSvg } from './delta-chart.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
 
 const { values } = parseArgs({
@@ -230,23 +230,13 @@ function write() {
   ].join('\n');
   // KL runs in strong colours, L1 runs in their lighter shades.
   const colors = ['#2e7d32', '#757575', '#1f5fbf', '#d9822b', '#81c784', '#bdbdbd', '#90b4f0', '#f0b47a'];
-  const svg = lineChartSvg(
+  const svg = deltaChartSvg(
     rows.map((r, i) => ({
       name: `${r.criterion} ${r.policy}`,
       color: colors[i % colors.length]!,
-      points: [
-        [0, 0] as [number, number],
-        ...r.iterations.map((it): [number, number] => [it.macsReduction, 100 * it.testAccuracyDelta]),
-      ],
+      iterations: r.iterations,
     })),
-    {
-      xLabel: 'MACs reduction vs the trained Transformer',
-      yLabel: 'test accuracy Δ (pts)',
-      xFormat: (x) => `${(100 * x).toFixed(0)}%`,
-      yFormat: (y) => y.toFixed(1),
-      width: 760,
-      height: 400,
-    },
+    'MACs reduction vs the trained Transformer',
   );
   const file = path.join(outDir, 'transformer-policies');
   writeFileAtomic(`${file}.json`, JSON.stringify({ ...meta, results: rows }, null, 2) + '\n');
