@@ -12,6 +12,8 @@ export interface Series {
   name: string;
   color: string;
   points: [number, number][];
+  /** Half-heights of vertical error bars, one per point (e.g. a standard deviation over seeds). */
+  errors?: number[];
 }
 
 /** A line chart as SVG: one polyline with markers per series, linear axes with ticks and labels. */
@@ -29,7 +31,17 @@ export function lineChartSvg(
   const width = options.width ?? 640;
   const height = options.height ?? 360;
   const margin = { left: 64, right: 150, top: 16, bottom: 48 };
-  const all = series.flatMap((s) => s.points);
+  const all = series.flatMap((s) =>
+    s.points.flatMap(([x, y], i): [number, number][] => {
+      const e = s.errors?.[i] ?? 0;
+      return e > 0
+        ? [
+            [x, y - e],
+            [x, y + e],
+          ]
+        : [[x, y]];
+    }),
+  );
   const extent = (values: number[]) => {
     let lo = Math.min(...values);
     let hi = Math.max(...values);
@@ -56,8 +68,14 @@ export function lineChartSvg(
   series.forEach((s, i) => {
     const path = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2" class="series"/>`);
-    for (const [x, y] of s.points)
+    s.points.forEach(([x, y], j) => {
       parts.push(`<circle cx="${sx(x).toFixed(1)}" cy="${sy(y).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
+      const e = s.errors?.[j] ?? 0;
+      if (e > 0)
+        parts.push(
+          `<path d="M${sx(x).toFixed(1)},${sy(y - e).toFixed(1)}V${sy(y + e).toFixed(1)}M${(sx(x) - 4).toFixed(1)},${sy(y - e).toFixed(1)}h8M${(sx(x) - 4).toFixed(1)},${sy(y + e).toFixed(1)}h8" stroke="${s.color}" stroke-width="1.5" fill="none" class="error"/>`,
+        );
+    });
     const ly = margin.top + 14 + i * 18;
     parts.push(
       `<line x1="${width - margin.right + 12}" x2="${width - margin.right + 32}" y1="${ly - 4}" y2="${ly - 4}" stroke="${s.color}" stroke-width="3"/><text x="${width - margin.right + 38}" y="${ly}">${escape(s.name)}</text>`,

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { renderRunHtml } from '../src/report-html.js';
+import { lineChartSvg, renderRunHtml } from '../src/report-html.js';
 import { summarizeRun } from '../src/report.js';
 import { assessedRun } from './fixtures.js';
 
@@ -58,4 +58,26 @@ it('renders the decision tree, the accuracy-vs-MACs curve, the widths and the as
   for (let i = 0; i < png.data.length; i += 4 * 97)
     colours.add((png.data[i]! << 16) | (png.data[i + 1]! << 8) | png.data[i + 2]!);
   expect(colours.size).toBeGreaterThan(20);
+});
+
+it('draws error bars (e.g. a standard deviation over seeds) and scales the axes to include them', () => {
+  const svg = lineChartSvg(
+    [
+      {
+        name: 'similarity',
+        color: '#2e7d32',
+        points: [
+          [0, 0],
+          [0.2, -1],
+          [0.4, -3],
+        ],
+        errors: [0, 0.5, 2],
+      },
+    ],
+    { xLabel: 'MACs reduction', yLabel: 'Δ (pts)', yFormat: (y) => y.toFixed(1) },
+  );
+  expect(svg.match(/class="error"/g)).toHaveLength(2); // none for a zero error
+  // The lowest tick reaches below -3 - 2 = -5 (the bottom of the last bar).
+  const ticks = [...svg.matchAll(/text-anchor="end">(-?\d+\.\d)</g)].map((m) => Number(m[1]));
+  expect(Math.min(...ticks)).toBeLessThanOrEqual(-5);
 });

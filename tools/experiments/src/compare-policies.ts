@@ -14,16 +14,17 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeEngine, initBackend } from '@prune/compute';
 import { SELECTION_POLICY_NAMES, type SelectionPolicy } from '@prune/contracts';
-import { openDataset, sharedDir } from '@prune/data';
+import { CIFAR10_SPLIT_SIZES, openDataset, sharedDir, VALIDATION_SIZE } from '@prune/data';
 import { estimateEnergy, defaultEnergyAssumptions } from '@prune/assessment';
 import { loadModel, loadModelArtifact, measureLatency, modelCost, putModelArtifact } from '@prune/models';
 import { CoordinatorClient } from '@prune/coordinator-client';
-import { RUN_DEFAULTS } from '@prune/pruning';
+import { epochsOf, RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
 import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { DEFAULT_TRAIN_CONFIG, evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
 import { assessedModels, type RunSummary } from '@prune/cli';
 import { deltaChartSvg } from './delta-chart.js';
+import { summarizeSeeds, type GroupSummary, type MeanStd } from './seed-statistics.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
 
 const { values } = parseArgs({
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     'blocks-per-iteration': { type: 'string', default: '1' },
     calibration: { type: 'string', default: '128' },
     'random-seeds': { type: 'string', default: '0,1,2' },
+    // Every policy once per seed (replaces --random-seeds): means, standard deviations, error bars.
+    seeds: { type: 'string' },
     concurrency: { type: 'string', default: '2' },
     // Test images each assessment uses; unset: no assessment. Its attack budgets in pixel levels.
     assess: { type: 'string' },
@@ -58,16 +61,26 @@ const store = new ArtifactStore(storeDir);
 fs.mkdirSync(outDir, { recursive: true });
 
 const policy = SELECTION_POLICY_NAMES.value;
-const POLICIES: { name: string; policy: SelectionPolicy; seed: number }[] = [
-  { name: 'similarity', policy: policy('similarity'), seed: 0 },
-  ...values['random-seeds']!.split(',').map((s) => ({
-    name: `random (seed ${s})`,
-    policy: policy('random'),
-    seed: Number(s),
-  })),
-  { name: 'layers-only', policy: policy('layers-only'), seed: 0 },
-  { name: 'filters-only', policy: policy('filters-only'), seed: 0 },
-];
+const POLICY_NAMES = ['similarity', 'random', 'layers-only', 'filters-only'] as const;
+/** Each run: its label, policy and seed; `group` is the policy its seeds are averaged under. */
+const POLICIES: { name: string; group: string; policy: SelectionPolicy; seed: number }[] = values.seeds
+  ? POLICY_NAMES.flatMap((name) =>
+      values
+        .seeds!.split(',')
+        .map((s) => ({ name: `${name} (seed ${s})`, group: name, policy: policy(name), seed: Number(s) })),
+    )
+  : [
+      { name: 'similarity', group: 'similarity', policy: policy('similarity'), seed: 0 },
+      ...values['random-seeds']!.split(',').map((s) => ({
+        name: `random (seed ${s})`,
+        group: 'random',
+        policy: policy('random'),
+        seed: Number(s),
+      })),
+      { name: 'layers-only', group: 'layers-only', policy: policy('layers-only'), seed: 0 },
+      { name: 'filters-only', group: 'filters-only', policy: policy('filters-only'), seed: 0 },
+    ];
+const seeded = Boolean(values.seeds);
 /** The runs' fine-tunes: batch 64 to fit the budget, every other hyper-parameter a run's default. */
 const RUN_BATCH_SIZE = 64;
 const describeFineTune = (c: { batchSize: number; schedule: string; learningRate: number }) =>
@@ -102,6 +115,7 @@ async function baseline(name: string) {
 
 interface PolicyResult extends FollowedRun {
   policy: string;
+  group: string;
   /** ONNX Runtime milliseconds per batch of 1 and of 64 of the final model, measured after every run. */
   latency?: { b1: number; b64: number };
 }
@@ -164,7 +178,7 @@ async function comparePolicies(name: string) {
           next.name,
         );
         const { summary } = followed;
-        results.push({ policy: next.name, ...followed });
+        results.push({ policy: next.name, group: next.group, ...followed });
         console.log(
           `${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`,
         );
@@ -252,11 +266,19 @@ function write(
       return `| ${r.policy} | ${r.decisions} | ${pct(last.macsReduction)} | ${pct(last.paramsReduction)} | ${pct(last.testAccuracy)} | ${signed(last.testAccuracyDelta)} | ${r.iterations.map((i) => signed(i.testAccuracyDelta)).join(', ')} |`;
     }),
   ].join('\n');
-  const svg = deltaChartSvg(
-    rows.map((r, i) => ({ name: r.policy, color: COLORS[i % COLORS.length]!, iterations: r.iterations })),
-    'MACs reduction vs baseline',
+  const groups = summarizeSeeds(
+    results.map((r, i) => ({ group: r.group, decisions: r.summary.decisions, iterations: rows[i]!.iterations })),
+    MATCHED_MACS,
   );
-  const base_ = path.join(outDir, `${name.split('-')[0]}-policies`);
+  const svg = seeded
+    ? meanChartSvg(groups)
+    : deltaChartSvg(
+        rows.map((r, i) => ({ name: r.policy, color: COLORS[i % COLORS.length]!, iterations: r.iterations })),
+        'MACs reduction vs baseline',
+      );
+  const base_ = path.join(outDir, `${name.split('-')[0]}-policies${seeded ? '-seeds' : ''}`);
+  const trainCount = CIFAR10_SPLIT_SIZES.train - VALIDATION_SIZE['cifar10-jpeg']!;
+  const epochs = (steps: number) => epochsOf(steps, RUN_BATCH_SIZE, trainCount).toFixed(3);
   writeFileAtomic(`${base_}.json`, JSON.stringify({ ...meta, results: rows }, null, 2) + '\n');
   writeFileAtomic(`${base_}.svg`, svg);
   writeFileAtomic(
@@ -266,8 +288,9 @@ function write(
       '',
       `Baseline: the pretrained ${name} fine-tuned for ${base.config.steps} steps (${describeFineTune(base.config)}) on the JPEG CIFAR-10 training split: test accuracy ${pct(base.pretrained)}% -> **${pct(base.accuracy)}%** (10,000 JPEG test images), ${(base.macs / 1e6).toFixed(2)}M MACs, ${base.params} params.`,
       '',
-      `Every run starts from that baseline with the same criterion (KL, ${n('calibration')} calibration images), metric (linear CKA on 1,000 validation images), ${n('iterations')} iterations of ${n('blocks-per-iteration')} block(s) or as many filters, ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (${describeFineTune({ ...DEFAULT_TRAIN_CONFIG, batchSize: RUN_BATCH_SIZE })}), seed 0 (random: seeds ${values['random-seeds']}).`,
+      `Every run starts from that baseline with the same criterion (KL, ${n('calibration')} calibration images), metric (linear CKA on 1,000 validation images), ${n('iterations')} iterations of ${n('blocks-per-iteration')} block(s) or as many filters, ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (${epochs(n('candidate-steps'))} and ${epochs(n('selected-steps'))} epoch of the ${trainCount} training images; ${describeFineTune({ ...DEFAULT_TRAIN_CONFIG, batchSize: RUN_BATCH_SIZE })}), ${seeded ? `each policy with seeds ${values.seeds} (the seed draws the calibration images, orders the fine-tuning data and, for random, the choices)` : `seed 0 (random: seeds ${values['random-seeds']})`}.`,
       '',
+      ...(seeded ? [seedTables(groups), ''] : []),
       table,
       '',
       ...(assessed && baselineLatency ? [assessmentTable(results, assessed, baselineLatency), ''] : []),
@@ -279,6 +302,55 @@ function write(
     ].join('\n'),
   );
   console.log(`wrote ${base_}.{json,md,svg}`);
+}
+
+/** MACs reductions at which seeded policies are compared (each run interpolated along its curve). */
+const MATCHED_MACS = [0.1, 0.2, 0.3, 0.4, 0.5];
+const GROUP_COLORS: Record<string, string> = {
+  similarity: '#2e7d32',
+  random: '#9e9e9e',
+  'layers-only': '#1f5fbf',
+  'filters-only': '#d9822b',
+};
+
+/** Each policy's mean over seeds per iteration and at matched MACs, with standard deviations. */
+function seedTables(groups: GroupSummary[]): string {
+  const pm = (x: MeanStd | undefined, scale = 100) =>
+    x
+      ? `${(scale * x.mean).toFixed(2)} ± ${(scale * x.std).toFixed(2)}${x.n < groups[0]!.decisions.length ? ` (${x.n})` : ''}`
+      : '–';
+  return [
+    'Mean ± standard deviation over seeds (in brackets: how many runs reached that point, when not all):',
+    '',
+    '| policy | decisions per seed | per iteration: MACs reduction % / Δ vs baseline (pts) |',
+    '|---|---|---|',
+    ...groups.map(
+      (g) =>
+        `| ${g.group} | ${g.decisions.join('; ')} | ${g.iterations.map((i) => `${pm(i.macsReduction)} / ${pm(i.testAccuracyDelta)}`).join('<br>')} |`,
+    ),
+    '',
+    'Test accuracy Δ vs baseline (pts) at matched MACs reductions:',
+    '',
+    `| policy | ${MATCHED_MACS.map((m) => `${(100 * m).toFixed(0)}% fewer MACs`).join(' | ')} |`,
+    `|---|${MATCHED_MACS.map(() => '---').join('|')}|`,
+    ...groups.map((g) => `| ${g.group} | ${g.matched.map((m) => pm(m.testAccuracyDelta)).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Each policy's mean curve over seeds, with error bars of one standard deviation of the accuracy delta. */
+function meanChartSvg(groups: GroupSummary[]): string {
+  return deltaChartSvg(
+    groups.map((g) => ({
+      name: `${g.group} (mean ± sd)`,
+      color: GROUP_COLORS[g.group] ?? '#555',
+      iterations: g.iterations.map((i) => ({
+        macsReduction: i.macsReduction.mean,
+        testAccuracyDelta: i.testAccuracyDelta.mean,
+      })),
+      errors: g.iterations.map((i) => i.testAccuracyDelta.std),
+    })),
+    'MACs reduction vs baseline (mean over seeds)',
+  );
 }
 
 type Assessed = NonNullable<RunSummary['initial']['assessment']>;

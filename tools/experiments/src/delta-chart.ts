@@ -6,6 +6,8 @@ export interface DeltaLine {
   name: string;
   color: string;
   iterations: { macsReduction: number; testAccuracyDelta: number }[];
+  /** Error bars of each iteration's delta, as fractions like the deltas (e.g. a standard deviation over seeds). */
+  errors?: number[];
 }
 
 export function deltaChartSvg(lines: DeltaLine[], xLabel: string): string {
@@ -17,6 +19,7 @@ export function deltaChartSvg(lines: DeltaLine[], xLabel: string): string {
         [0, 0] as [number, number],
         ...line.iterations.map((it): [number, number] => [it.macsReduction, 100 * it.testAccuracyDelta]),
       ],
+      ...(line.errors ? { errors: [0, ...line.errors.map((e) => 100 * e)] } : {}),
     })),
     {
       xLabel,
