@@ -35,6 +35,9 @@ const { values } = parseArgs({
     calibration: { type: 'string', default: '128' },
     test: { type: 'string', default: '10000' },
     trainers: { type: 'string', default: '2' },
+    // Also estimate this exact budget (e.g. a finished experiment's, to check the estimate).
+    'candidate-steps': { type: 'string' },
+    'selected-steps': { type: 'string' },
   },
 });
 const n = (key: keyof typeof values) => Number(values[key]);
@@ -131,4 +134,10 @@ console.log(
     .join(', ')}`,
 );
 if (!fits) console.log('no budget fits: fewer runs or iterations, or run it in resumable pieces (--stamp)');
+if (values['candidate-steps'] && values['selected-steps']) {
+  const [candidate, selected] = [n('candidate-steps'), n('selected-steps')];
+  console.log(
+    `${candidate}-step candidate and ${selected}-step selected fine-tunes (${epochsOf(candidate, batch, train.count).toFixed(3)} and ${epochsOf(selected, batch, train.count).toFixed(3)} epoch): ${minutes(runs(candidate, selected)).toFixed(1)} min`,
+  );
+}
 process.exit(0);
