@@ -297,7 +297,7 @@ function write(
       `![accuracy delta vs MACs reduction](${path.basename(base_)}.svg)`,
       '',
       `Command: \`${command}\`  `,
-      `Backend: ${meta.backend}; hardware: ${hardware}; wall time ${meta.wallMinutes} min (baseline included${values.stamp ? `; this invocation only: it resumed the runs of ${values.stamp}` : ''}).`,
+      `Backend: ${meta.backend}; hardware: ${hardware}; wall time ${meta.wallMinutes} min (baseline included${values.stamp ? `; this invocation's: its runs are stamped ${values.stamp}, so rerunning the command reports them, resuming any unfinished` : ''}).`,
       '',
     ].join('\n'),
   );

@@ -256,7 +256,7 @@ function write() {
       `![accuracy delta vs MACs reduction](${path.basename(file)}.svg)`,
       '',
       `Command: \`${command}\`  `,
-      `Backend: ${meta.backend}; hardware: ${hardware}; wall time ${wallMinutes} min (training the parent included${values.stamp ? `; this invocation only: it resumed the runs of ${values.stamp}` : ''}).`,
+      `Backend: ${meta.backend}; hardware: ${hardware}; wall time ${wallMinutes} min (training the parent included${values.stamp ? `; this invocation's: its runs are stamped ${values.stamp}, so rerunning the command reports them, resuming any unfinished` : ''}).`,
       '',
     ].join('\n'),
   );
