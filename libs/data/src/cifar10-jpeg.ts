@@ -27,7 +27,7 @@ export function cifar10JpegArchive(): string {
 async function decodeArchive(
   archive: string,
   expectedSizes?: Record<CifarSplit, number>,
-): Promise<Record<CifarSplit, LabeledImages>> {
+): Promise<Record<CifarSplit, LabeledImages<Uint8Array>>> {
   const files: { split: CifarSplit; path: string; label: number; index: number; jpeg: Buffer }[] = [];
   await tar.t({
     file: archive,
@@ -70,7 +70,7 @@ async function decodeArchive(
   for (let i = 0; i < files.length; i += 256) await Promise.all(files.slice(i, i + 256).map(decode));
   if (problems.length)
     throw new FailedPreconditionError(`${archive}: ${problems.length} bad images, first: ${problems[0]}`);
-  const toImages = (split: CifarSplit): LabeledImages => {
+  const toImages = (split: CifarSplit): LabeledImages<Uint8Array> => {
     const list = entries[split].sort((a, b) => a.label - b.label || a.index - b.index);
     if (expectedSizes ? list.length !== expectedSizes[split] : list.length === 0) {
       throw new FailedPreconditionError(
@@ -99,7 +99,7 @@ interface CacheIndex {
   splits: Record<CifarSplit, { file: string; count: number; sha256: string }>;
 }
 
-function readCached(dir: string, archive: string, split: CifarSplit): LabeledImages | undefined {
+function readCached(dir: string, archive: string, split: CifarSplit): LabeledImages<Uint8Array> | undefined {
   const indexFile = path.join(dir, 'index.json');
   if (!fs.existsSync(indexFile)) return undefined;
   try {
@@ -132,7 +132,7 @@ export async function loadCifar10Jpeg(
   split: CifarSplit,
   archive = cifar10JpegArchive(),
   dir = path.join(cacheDir(), 'cifar10-jpeg'),
-): Promise<LabeledImages> {
+): Promise<LabeledImages<Uint8Array>> {
   return loadJpegArchive(split, archive, dir, archive === cifar10JpegArchive() ? CIFAR10_SPLIT_SIZES : undefined);
 }
 
@@ -145,7 +145,7 @@ export async function loadJpegArchive(
   archive: string,
   dir: string,
   expectedSizes?: Record<CifarSplit, number>,
-): Promise<LabeledImages> {
+): Promise<LabeledImages<Uint8Array>> {
   if (!fs.existsSync(archive)) throw new NotFoundError(`CIFAR-10 archive not found: ${archive}`);
   const cached = readCached(dir, archive, split);
   if (cached) return cached;

@@ -9,7 +9,9 @@ import { sharedDir } from './shared-dir.js';
 const IMAGES_PER_PNG = 1000;
 const IMAGE_BYTES = 32 * 32 * 3;
 
-export function loadCifar10Lossless4000(dir = path.join(sharedDir(), 'data/cifar10-lossless-4000')): LabeledImages {
+export function loadCifar10Lossless4000(
+  dir = path.join(sharedDir(), 'data/cifar10-lossless-4000'),
+): LabeledImages<Uint8Array> {
   const labels = new Uint8Array(fs.readFileSync(path.join(dir, 'labels_uint8.bin')));
   const count = labels.length;
   const pixels = new Uint8Array(count * IMAGE_BYTES);

@@ -39,7 +39,7 @@ function readIdx(file: string, magic: number): { dims: number[]; data: Uint8Arra
   return { dims, data };
 }
 
-export function loadFashionMnist(split: 'train' | 'test', dir = FASHION_MNIST_DIR): LabeledImages {
+export function loadFashionMnist(split: 'train' | 'test', dir = FASHION_MNIST_DIR): LabeledImages<Uint8Array> {
   const prefix = split === 'train' ? 'train' : 't10k';
   const images = readIdx(path.join(dir, `${prefix}-images-idx3-ubyte.gz`), 0x803);
   const labels = readIdx(path.join(dir, `${prefix}-labels-idx1-ubyte.gz`), 0x801);

@@ -3,9 +3,9 @@ import { InvalidArgumentError } from '@prune/errors';
  * Examples as NHWC arrays with integer labels: the in-memory form of every dataset. Images are
  * uint8 pixels; tabular or windowed data (a CSV) are float features the loader already standardized.
  */
-export interface LabeledImages {
+export interface LabeledImages<Values extends Uint8Array | Float32Array = Uint8Array | Float32Array> {
   /** n * height * width * channels values, row-major NHWC: uint8 pixels, or standardized float features. */
-  pixels: Uint8Array | Float32Array;
+  pixels: Values;
   labels: Uint8Array;
   count: number;
   height: number;
@@ -28,7 +28,7 @@ export const CIFAR10_CLASSES = [
 ] as const;
 
 /** The first `count` examples (a view, no copy). */
-export function takeFirst(data: LabeledImages, count: number): LabeledImages {
+export function takeFirst<T extends LabeledImages>(data: T, count: number): T {
   const n = Math.min(count, data.count);
   const size = data.height * data.width * data.channels;
   return { ...data, count: n, pixels: data.pixels.subarray(0, n * size), labels: data.labels.subarray(0, n) };
@@ -47,7 +47,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 /** Copies the examples at `indices` (in that order). */
-export function selectExamples(data: LabeledImages, indices: number[]): LabeledImages {
+export function selectExamples<T extends LabeledImages>(data: T, indices: number[]): T {
   const size = data.height * data.width * data.channels;
   const pixels = sameKind(data.pixels, indices.length * size);
   indices.forEach((index, i) => pixels.set(data.pixels.subarray(index * size, (index + 1) * size), i * size));
@@ -84,7 +84,7 @@ export function classBalancedIndices(data: LabeledImages, count: number, seed: n
 }
 
 /** `count` examples drawn class-balanced with a seeded shuffle (see classBalancedIndices). */
-export function classBalancedSample(data: LabeledImages, count: number, seed: number): LabeledImages {
+export function classBalancedSample<T extends LabeledImages>(data: T, count: number, seed: number): T {
   return selectExamples(data, classBalancedIndices(data, count, seed));
 }
 
