@@ -50,6 +50,8 @@ export interface WalkConfig {
    * 0: no check.
    */
   chanceAccuracy: number;
+  /** False: the similarity policy compares the candidates right after surgery (default true). */
+  fineTuneCandidates?: boolean;
 }
 
 /** Validation accuracy at or below this is "at chance level" for `chanceAccuracy`. */
@@ -237,13 +239,15 @@ export async function* greedyWalk<M, A = unknown>(
     let choice: Choice;
     let fineTuneSeconds = 0;
     if (layer && filter && config.policy === 'similarity') {
-      yield { type: 'phase', iteration: index, name: 'fine-tune candidates' };
-      const tuned = await Promise.all([
-        ports.fineTune(layer.model, 'candidate', `${runId}-it${index}-candidate-L`),
-        ports.fineTune(filter.model, 'candidate', `${runId}-it${index}-candidate-F`),
-      ]);
-      [layer.model, filter.model] = tuned.map((t) => t.model);
-      fineTuneSeconds = tuned[0].seconds + tuned[1].seconds;
+      if (config.fineTuneCandidates !== false) {
+        yield { type: 'phase', iteration: index, name: 'fine-tune candidates' };
+        const tuned = await Promise.all([
+          ports.fineTune(layer.model, 'candidate', `${runId}-it${index}-candidate-L`),
+          ports.fineTune(filter.model, 'candidate', `${runId}-it${index}-candidate-F`),
+        ]);
+        [layer.model, filter.model] = tuned.map((t) => t.model);
+        fineTuneSeconds = tuned[0].seconds + tuned[1].seconds;
+      }
       yield { type: 'phase', iteration: index, name: 'compare' };
       layer.similarity = await ports.similarity(parent, layer.model);
       filter.similarity = await ports.similarity(parent, filter.model);

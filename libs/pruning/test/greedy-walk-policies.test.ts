@@ -58,6 +58,18 @@ describe('the similarity policy', () => {
     ]);
   });
 
+  it('without candidate fine-tunes (the ablation), compares the candidates as surgery left them', async () => {
+    const { ports, calls } = scripted([
+      [0.8, 0.9],
+      [0.9, 0.8],
+    ]);
+    const { done, choices } = await walk('b9.f64', { maxIterations: 2, fineTuneCandidates: false }, ports, 'r1');
+    expect(choices).toBe('F L');
+    expect(fineTunes(calls)).toEqual(['r1-it0-selected-F', 'r1-it1-selected-L']);
+    expect(calls.filter((c) => c.startsWith('similarity'))).toHaveLength(4);
+    expect(done.result).toBe('b8.f60~s'); // no '~c': never a candidate fine-tune
+  });
+
   it('records both candidates (removed structures and their scores, similarity, accuracy, cost) and the kept model', async () => {
     const accuracy = (m: string, split: string) => (split === 'test' ? 0.5 : m.endsWith('~s') ? 0.7 : 0.6);
     const ports = fakeWalkPorts({ similarity: (kind) => (kind === 'L' ? 0.8 : 0.9), accuracy }).ports;

@@ -143,6 +143,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     targetMacsReduction: config.targetMacsReduction,
     accuracyFloor: config.accuracyFloor,
     ...(drop === undefined ? {} : { maxValidationDrop: drop }),
+    ...(config.skipCandidateFinetune ? { fineTuneCandidates: false } : {}),
     blocksPerIteration: config.blocksPerIteration,
     filterMatch: FILTER_MATCH_NAMES.name(config.filterMatch) ?? 'count',
     policy,

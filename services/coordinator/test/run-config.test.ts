@@ -141,6 +141,11 @@ describe('validateRunConfig', () => {
     );
   });
 
+  it('fine-tunes the candidates before comparing them unless skip_candidate_finetune asks not to', () => {
+    expect(validateRunConfig(minimal({}), offered).walk.fineTuneCandidates).toBeUndefined();
+    expect(validateRunConfig(minimal({ skipCandidateFinetune: true }), offered).walk.fineTuneCandidates).toBe(false);
+  });
+
   it('assesses only when asked, on images drawn by its own seed (runs of any seed see the same ones)', () => {
     expect(validateRunConfig(minimal({}), offered).config.assessment).toBeUndefined();
     const asked = validateRunConfig(minimal({ seed: 7, assessment: AssessmentConfig.fromPartial({}) }), offered);

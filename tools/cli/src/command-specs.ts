@@ -235,6 +235,10 @@ export const RUN: CommandSpec = {
       default: String(DEFAULT_TRAIN_CONFIG.learningRate),
     },
     'no-augment': { type: 'boolean', description: 'fine-tune without flips and crops' },
+    'no-candidate-finetune': {
+      type: 'boolean',
+      description: 'compare the candidates right after surgery, without their short fine-tune',
+    },
     distill: {
       type: 'string',
       value: '0..1',

@@ -39,6 +39,8 @@ export interface RunSettings {
   filterMatch: string;
   layerEpsilon: number;
   candidateFinetune: ReturnType<typeof trainConfigFromMessage>;
+  /** The candidates were compared right after surgery (RunConfig.skip_candidate_finetune). */
+  skipCandidateFinetune: boolean;
   selectedFinetune: ReturnType<typeof trainConfigFromMessage>;
   /** 0: the criterion's default. */
   calibrationExamples: number;
@@ -145,6 +147,7 @@ function runSettings(c: RunConfig | undefined): RunSettings {
     filterMatch: (c && FILTER_MATCH_NAMES.name(c.filterMatch)) ?? 'count',
     layerEpsilon: c?.layerEpsilon ?? 0,
     candidateFinetune: fineTune(c?.candidateFinetune),
+    skipCandidateFinetune: c?.skipCandidateFinetune ?? false,
     selectedFinetune: fineTune(c?.selectedFinetune),
     calibrationExamples: c?.calibrationExamples ?? 0,
     validationExamples: c?.validationExamples ?? 0,
@@ -306,7 +309,8 @@ export function describeSettings(s: RunSettings): string[] {
     `method:    policy ${s.policy}, criterion ${parameters(s.criterion, s.criterionParameters)}, metric ` +
       `${parameters(s.metric, s.metricParameters)}, ${s.blocksPerIteration} block(s) per iteration, filters matched ` +
       `by ${s.filterMatch}${s.layerEpsilon ? `, layer epsilon ${s.layerEpsilon}` : ''}; stop at ${stops.join(' or ') || 'nothing left to remove'}`,
-    `budgets:   ${fineTune('candidates', c)}, ${fineTune('selected', s.selectedFinetune)} (batch ${c.batchSize}, ` +
+    `budgets:   ${s.skipCandidateFinetune ? 'candidates compared without fine-tuning' : fineTune('candidates', c)}, ` +
+      `${fineTune('selected', s.selectedFinetune)} (batch ${c.batchSize}, ` +
       `learning rate ${c.learningRate} ${c.schedule}${c.augment === false ? ', no augmentation' : ''}` +
       `${c.distillationWeight ? `, distilled from the original model at weight ${c.distillationWeight}, T ${c.distillationTemperature}` : ''}` +
       '); images: calibration ' +

@@ -82,6 +82,7 @@ export function runConfigFromFlags(argv: string[]): {
     filterMatch: filterMatchValue,
     layerEpsilon: numberFlag(values, 'layer-epsilon'),
     candidateFinetune: fineTune(numberFlag(values, 'candidate-steps')),
+    skipCandidateFinetune: booleanFlag(values, 'no-candidate-finetune') || undefined,
     selectedFinetune: fineTune(numberFlag(values, 'selected-steps')),
     calibrationExamples: numberFlag(values, 'calibration'),
     validationExamples: numberFlag(values, 'validation-examples'),

@@ -144,6 +144,15 @@ describe('prune run flags', () => {
     expect(runConfigFromFlags(['--model', 'm', '--data', 'd', '--no-augment']).config.candidateFinetune).toMatchObject({
       augment: false,
     });
+    expect(runConfigFromFlags(['--model', 'm', '--data', 'd']).config.skipCandidateFinetune).toBeUndefined();
+    const skipped = runConfigFromFlags(['--model', 'm', '--data', 'd', '--no-candidate-finetune']).config;
+    expect(skipped.skipCandidateFinetune).toBe(true);
+    const text = formatRunReport(
+      summarizeRun(
+        Run.fromPartial({ ...finishedRun(), config: { ...finishedRun().config, skipCandidateFinetune: true } }),
+      ),
+    );
+    expect(text).toContain('budgets:   candidates compared without fine-tuning, selected');
     const withParameters = runConfigFromFlags([
       '--model',
       'm',

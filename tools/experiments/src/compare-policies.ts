@@ -161,7 +161,10 @@ async function comparePolicies(name: string) {
             calibrationExamples: n('calibration'),
             validationExamples: RUN_DEFAULTS.validationExamples,
             testExamples: 10_000,
-            candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE },
+            // 0 candidate steps: candidates compared right after surgery (the paper's ablation).
+            ...(n('candidate-steps') > 0
+              ? { candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE } }
+              : { skipCandidateFinetune: true }),
             selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },
             // Latency is measured afterwards, one model at a time: here another run trains beside it.
             ...(values.assess
