@@ -47,7 +47,9 @@ export function loadCsvDataset(file: string, options: CsvOptions = {}): Record<C
   const featureColumns = header.map((_, i) => i).filter((i) => i !== labelColumn);
   if (featureColumns.length === 0) throw new CsvDatasetError(`${file}: no feature columns besides "${label}"`);
   if (featureColumns.length % steps !== 0)
-    throw new CsvDatasetError(`${file}: steps=${steps} does not divide the ${featureColumns.length} feature columns`);
+    throw new CsvDatasetError(
+      `${file}: steps=${steps} does not divide the ${featureColumns.length} feature columns; use one of ${divisors(featureColumns.length).join(', ')}`,
+    );
   const rows = lines.length - 1;
   if (rows < MIN_ROWS) throw new CsvDatasetError(`${file}: ${rows} rows; at least ${MIN_ROWS} are needed to split`);
 
@@ -74,7 +76,9 @@ export function loadCsvDataset(file: string, options: CsvOptions = {}): Record<C
   const integers = labelText.every((t) => /^-?\d+$/.test(t));
   const classNames = [...new Set(labelText)].sort(integers ? (a, b) => Number(a) - Number(b) : undefined);
   if (classNames.length < 2)
-    throw new CsvDatasetError(`${file}: the label column has ${classNames.length} class; 2 or more are needed`);
+    throw new CsvDatasetError(
+      `${file}: the label column "${label}" has ${classNames.length} class; 2 or more are needed (another column: ?label=<column>)`,
+    );
   if (classNames.length > 256)
     throw new CsvDatasetError(`${file}: ${classNames.length} classes; at most 256 are supported`);
   const index = new Map(classNames.map((name, i) => [name, i]));
@@ -137,3 +141,6 @@ function stratified(data: LabeledImages, fraction: number, seed: number): { take
   }
   return { taken: taken.sort((a, b) => a - b), rest: rest.sort((a, b) => a - b) };
 }
+
+/** The divisors of `n` (the step counts a row of n feature columns splits into). */
+const divisors = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);

@@ -59,10 +59,17 @@ const CSV_URI = /^(.+\.csv)(?:\?([^:]*))?:(train|validation|test|train-full)$/;
 
 /**
  * Whether a run may name `family` as its dataset: a known one, or a path to a .tar.gz in the
- * CIFAR-10 JPEG layout or to a CSV (whose existence the services that read it check).
+ * CIFAR-10 JPEG layout or to a CSV (whose existence the services that read it check). A CSV's
+ * options are checked here (a DatasetUriError names a bad one).
  */
 export function isDatasetFamily(family: string): boolean {
-  return DATASET_URIS.includes(`${family}:train`) || family.endsWith('.tar.gz') || CSV_URI.test(`${family}:train`);
+  if (isCsvFamily(family)) csvOptions(family, CSV_URI.exec(`${family}:train`)![2]);
+  return DATASET_URIS.includes(`${family}:train`) || family.endsWith('.tar.gz') || isCsvFamily(family);
+}
+
+/** Whether `family` is a CSV: float features, which image augmentation (crops, flips) does not apply to. */
+export function isCsvFamily(family: string): boolean {
+  return CSV_URI.test(`${family}:train`);
 }
 
 /** Splits a full training set into (train, validation), deterministically. */

@@ -18,6 +18,7 @@ export {
   DATASET_URIS,
   datasetInfo,
   DatasetUriError,
+  isCsvFamily,
   isDatasetFamily,
   openDataset,
   openDatasetSample,

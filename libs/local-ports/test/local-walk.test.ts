@@ -145,7 +145,9 @@ describe('greedy walk on a Transformer, in process', () => {
     expect(done.type).toBe('done');
     if (done.type !== 'done') return;
     const start = events.find((e) => e.type === 'start');
-    expect(start?.type === 'start' && start.widths.every((w) => w.unit === 'heads' && w.filters === 4)).toBe(true);
+    expect(start?.type === 'start' && start.widths).toEqual(
+      [1, 2, 3].map((b) => ({ layer: `block${b}.attention`, filters: 4, unit: 'heads' })),
+    );
     const [first] = done.iterations;
     expect(first!.layer!.removed).toHaveLength(1);
     expect(first!.layer!.removed[0]).toMatch(/^block\d\.ffn_add$/);

@@ -97,7 +97,7 @@ function keras3Config(model: tfl.LayersModel): Json {
     const className = layer['class_name'] as string;
     if (!KERAS_LAYERS.has(className))
       throw new InvalidArgumentError(
-        `layer "${String(layer['name'])}" is a ${className}, which Keras does not have: this model cannot be written for Keras (.keras, .h5)`,
+        `layer "${String(layer['name'])}" is a ${className}, this project's own layer, which the Keras writer has no Keras form for: this model cannot be written for Keras (.keras, .h5); save it as TF.js (a folder)`,
       );
     const layerConfig = keras3Value(layer['config']) as Json;
     // Keras 2 (and TF.js) write a list of axes; Keras 3's BatchNormalization takes one.

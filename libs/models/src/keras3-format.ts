@@ -129,12 +129,17 @@ function selfAttention(layer: Json, config: Json, nodes: { args: unknown[]; kwar
   };
   if (nodes.length !== 1) refuse(`is called ${nodes.length} times`);
   const { args, kwargs = {} } = nodes[0]!;
+  // call(query, value, key=None, ...): each positionally or by keyword; key defaults to value.
+  const [query, value = kwargs['value']] = [args[0] ?? kwargs['query'], args[1]];
+  const key = args[2] ?? kwargs['key'] ?? value;
   const historyOf = (t: unknown) => JSON.stringify(((t as Json | undefined)?.['config'] as Json)?.['keras_history']);
-  const tensors = [...args, kwargs['key'] ?? args[0]].map(historyOf);
-  if (new Set(tensors).size !== 1) refuse('attends from one tensor to another (query, value or key differ)');
-  for (const key of ['attention_mask', 'query_mask', 'value_mask', 'key_mask'])
-    if (kwargs[key] != null) refuse(`is given ${key}`);
+  if (!query || !value) refuse('is called without a query and a value');
+  if (new Set([query, value, key].map(historyOf)).size !== 1)
+    refuse('attends from one tensor to another (query, value or key differ)');
+  for (const name of ['attention_mask', 'query_mask', 'value_mask', 'key_mask'])
+    if (kwargs[name] != null) refuse(`is given ${name}`);
   if (kwargs['use_causal_mask']) refuse('uses a causal mask');
+  if (kwargs['return_attention_scores']) refuse('returns its attention scores');
   if (config['output_shape'] != null) refuse('sets output_shape');
   if (config['use_gate']) refuse('uses a gate');
   if (config['sliding_window'] != null) refuse('uses a sliding window');
@@ -151,7 +156,7 @@ function selfAttention(layer: Json, config: Json, nodes: { args: unknown[]; kwar
       value_dim: config['value_dim'] ?? config['key_dim'],
       use_bias: config['use_bias'] ?? true,
     },
-    inbound_nodes: [[history(args[0] as Json)]],
+    inbound_nodes: [[history(query as Json)]],
   };
 }
 

@@ -39,8 +39,10 @@ export class MultiHeadSelfAttention extends tfl.layers.Layer {
     super({ name: config.name });
     for (const key of ['numHeads', 'keyDim', 'valueDim'] as const) {
       const value = config[key];
-      if (value !== undefined && (!Number.isInteger(value) || value < 1))
-        throw new Error(`MultiHeadSelfAttention ${config.name ?? ''}: ${key} must be a positive integer, got ${value}`);
+      if ((value !== undefined || key !== 'valueDim') && (!Number.isInteger(value) || value! < 1))
+        throw new Error(
+          `MultiHeadSelfAttention${config.name ? ` "${config.name}"` : ''}: ${key} must be a positive integer, got ${value}`,
+        );
     }
     this.numHeads = config.numHeads;
     this.keyDim = config.keyDim;

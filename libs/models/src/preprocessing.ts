@@ -109,6 +109,17 @@ export function assertPreprocessingChannels(
     );
 }
 
+/** Whether `preprocessing` leaves values as they are (the "raw" preset: scale 1, mean 0, std 1). */
+function isIdentity(preprocessing: Preprocessing): boolean {
+  return (
+    preprocessing.kind === 'channel-mean-std' &&
+    preprocessing.scale === 1 &&
+    preprocessing.channelOrder !== 'bgr' &&
+    preprocessing.mean.every((m) => m === 0) &&
+    preprocessing.std.every((x) => x === 1)
+  );
+}
+
 /**
  * Converts `count` NHWC examples to the float tensor the model expects: uint8 images, or float
  * features (already standardized by their loader: their models declare the identity, "raw").
@@ -122,7 +133,12 @@ export function preprocessImages(
   if (pixels.length !== n * h * w * c) {
     throw new Error(`preprocessImages: expected ${n}x${h}x${w}x${c} = ${n * h * w * c} values, got ${pixels.length}`);
   }
-  const dtype = pixels instanceof Float32Array ? 'float32' : 'int32';
+  const features = pixels instanceof Float32Array;
+  if (features && !isIdentity(preprocessing))
+    throw new InvalidArgumentError(
+      `preprocessing: these are float features a loader already standardized (a CSV), not pixels; declare the identity, --preprocessing raw (got ${JSON.stringify(preprocessing)})`,
+    );
+  const dtype = features ? 'float32' : 'int32';
   return tf.tidy(() => preprocessPixels(tf.tensor4d(pixels, shape, dtype), preprocessing));
 }
 

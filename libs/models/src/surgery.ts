@@ -99,7 +99,10 @@ export async function removeFilters(
         throw new PruneError(`filter group "${id}": channel ${c} is out of range 0..${group.channels - 1}`);
     }
     const keep = [...Array(group.channels).keys()].filter((c) => !dropSet.has(c));
-    if (keep.length === 0) throw new PruneError(`filter group "${id}": cannot remove all ${group.channels} channels`);
+    if (keep.length === 0)
+      throw new PruneError(
+        `filter group "${id}": cannot remove all ${group.channels} ${group.kind === 'units' ? 'units (heads)' : 'channels'}`,
+      );
     if (group.kind === 'units') {
       keepUnits.set(group.producer, keep);
       continue;

@@ -53,7 +53,7 @@ it.each([
 it('refuses a model with layers Keras does not have, naming the layer', async () => {
   const { model } = await loadModel(RESNET20); // option-A shortcuts are this project's own layer
   await expect(saveKeras3Archive(model, path.join(os.tmpdir(), 'x.keras'))).rejects.toThrow(
-    /is a OptionAShortcut, which Keras does not have: this model cannot be written for Keras \(\.keras, \.h5\)/,
+    /is a OptionAShortcut, this project's own layer, which the Keras writer has no Keras form for: this model cannot be written for Keras \(\.keras, \.h5\); save it as TF.js/,
   );
   model.dispose();
 });

@@ -126,7 +126,12 @@ it('keras3-transformer.keras (MultiHeadAttention as self-attention) loads to the
   model.dispose();
 });
 
-it('a MultiHeadAttention that attends from one tensor to another is refused by name', () => {
+it.each([
+  ['two positional tensors', { args: ['a', 'b'], kwargs: {} }],
+  ['the value by keyword', { args: ['a'], kwargs: { value: 'b' } }],
+  ['the key by keyword', { args: ['a', 'a'], kwargs: { key: 'b' } }],
+])('a MultiHeadAttention that attends from one tensor to another (%s) is refused by name', (_title, call) => {
+  const tensor = (layer: string) => ({ class_name: '__keras_tensor__', config: { keras_history: [layer, 0, 0] } });
   const topology = {
     class_name: 'Functional',
     config: {
@@ -140,8 +145,8 @@ it('a MultiHeadAttention that attends from one tensor to another is refused by n
           config: { name: 'cross_attention', num_heads: 2, key_dim: 4 },
           inbound_nodes: [
             {
-              args: ['a', 'b'].map((l) => ({ class_name: '__keras_tensor__', config: { keras_history: [l, 0, 0] } })),
-              kwargs: {},
+              args: call.args.map(tensor),
+              kwargs: Object.fromEntries(Object.entries(call.kwargs).map(([k, l]) => [k, tensor(l)])),
             },
           ],
         },

@@ -56,18 +56,22 @@ export function iterationSeconds(shape: WalkShape, throughput: Throughput, train
 }
 
 /**
- * Wall-clock seconds of an experiment's runs, `concurrency` at a time (each run on its own trainer
- * at the measured per-trainer throughput): the longest of the greedy schedule's lanes.
+ * Wall-clock seconds of an experiment's runs, `concurrency` at a time on `trainers` shared trainers
+ * at the measured per-trainer throughput (so a run has trainers / concurrency of them for its two
+ * candidates): the longest of the greedy schedule's lanes.
  */
 export function experimentSeconds(
   runs: WalkShape[],
   throughput: Throughput,
   options: { trainers?: number; concurrency?: number } = {},
 ): number {
-  const lanes = new Array<number>(Math.max(1, options.concurrency ?? 1)).fill(0);
+  // Fewer runs than lanes leave trainers free for the runs there are.
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? 1, runs.length));
+  const trainersPerRun = Math.max(1, Math.floor((options.trainers ?? 2) / concurrency));
+  const lanes = new Array<number>(concurrency).fill(0);
   for (const run of runs) {
     const lane = lanes.indexOf(Math.min(...lanes));
-    lanes[lane]! += run.iterations * iterationSeconds(run, throughput, options.trainers).total;
+    lanes[lane]! += run.iterations * iterationSeconds(run, throughput, trainersPerRun).total;
   }
   return Math.max(...lanes);
 }

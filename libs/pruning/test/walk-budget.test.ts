@@ -35,10 +35,15 @@ describe('walk budget', () => {
     expect(many / few).toBeCloseTo(151 / 6, 6);
   });
 
-  it('runs share the lanes: the experiment takes its longest lane', () => {
-    const perRun = 3 * iterationSeconds(shape, throughput).total;
-    expect(experimentSeconds([shape, shape, shape, shape], throughput, { concurrency: 2 })).toBeCloseTo(2 * perRun, 6);
-    expect(experimentSeconds([shape, shape, shape], throughput, { concurrency: 1 })).toBeCloseTo(3 * perRun, 6);
+  it('runs share the lanes and the trainers: the experiment takes its longest lane', () => {
+    // One run at a time has both trainers for its candidates; two at a time, one each.
+    const alone = 3 * iterationSeconds(shape, throughput, 2).total;
+    const sharing = 3 * iterationSeconds(shape, throughput, 1).total;
+    expect(sharing - alone).toBeCloseTo(3 * 50, 6);
+    const runs = [shape, shape, shape, shape];
+    expect(experimentSeconds(runs, throughput, { trainers: 2, concurrency: 2 })).toBeCloseTo(2 * sharing, 6);
+    expect(experimentSeconds(runs.slice(1), throughput, { trainers: 2, concurrency: 1 })).toBeCloseTo(3 * alone, 6);
+    expect(experimentSeconds([shape], throughput, { trainers: 2, concurrency: 2 })).toBeCloseTo(alone, 6);
   });
 
   it('budgets convert between steps and epochs', () => {

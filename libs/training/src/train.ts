@@ -68,6 +68,10 @@ export class TrainingAborted extends CancelledError {
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const config = resolveTrainConfig(options.config);
   const { model, data } = options;
+  if (config.augment && data.pixels instanceof Float32Array)
+    throw new InvalidArgumentError(
+      'augment: crops and flips are image augmentation and do not apply to float features (a CSV); set augment to false',
+    );
   const batch = Math.min(config.batchSize, data.count);
   const stepsPerEpoch = Math.max(1, Math.floor(data.count / batch));
   const totalSteps = config.steps > 0 ? config.steps : config.epochs * stepsPerEpoch;

@@ -226,6 +226,14 @@ describe('a Transformer on a CSV of windowed data', () => {
       config: { epochs: 8, batchSize: 32, learningRate: 0.05, augment: false, seed: 1 },
     });
     expect(evaluateModel(model, raw, test).accuracy).toBeGreaterThan(0.4); // chance is 0.1
+    // Pixel preprocessing or image augmentation on features is a clear error, not a silent mistake.
+    const unit = { preprocessing: parsePreprocessing('unit', 'preprocessing'), source: 'test' };
+    expect(() => evaluateModel(model, unit, test)).toThrow(
+      /float features .* declare the identity, --preprocessing raw/,
+    );
+    await expect(
+      trainModel({ model, metadata: raw, data: train, config: { steps: 1, augment: true } }),
+    ).rejects.toThrow('augment: crops and flips are image augmentation and do not apply to float features');
     model.dispose();
     fs.rmSync(dir, { recursive: true, force: true });
   });

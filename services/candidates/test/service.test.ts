@@ -287,7 +287,7 @@ describe('CandidatesService', () => {
     // Keras has no option-A shortcut layer: asked for Keras 3's .h5, the service says so by name.
     await expect(exportModel(parent, ModelFormat.MODEL_FORMAT_KERAS_H5)).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
-      details: expect.stringContaining('layer "layer2.0.shortcut" is a OptionAShortcut, which Keras does not have'),
+      details: expect.stringContaining('layer "layer2.0.shortcut" is a OptionAShortcut, this project\'s own layer'),
     });
     await expect(exportModel(parent, 99 as ModelFormat)).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,

@@ -1,7 +1,7 @@
 // A StartRun request's configuration: defaults for unset (proto3 zero) fields, and a clear
 // INVALID_ARGUMENT naming the field for anything the walk cannot run with. Criteria and metrics
 // are whatever the services offer (ListCriteria, Describe), not a list compiled in here.
-import { DATASET_URIS, datasetInfo, isDatasetFamily } from '@prune/data';
+import { DATASET_URIS, datasetInfo, isCsvFamily, isDatasetFamily } from '@prune/data';
 import {
   assessmentSettingsFromMessage,
   FILTER_MATCH_NAMES,
@@ -23,8 +23,18 @@ import type { Offering } from './discovered.js';
  * rather than at the first fine-tune: unset fields take the trainer's defaults, the length this
  * phase's steps unless epochs are set, the seed the run's.
  */
-function fineTune(given: TrainConfig | undefined, phase: FineTunePhase, field: string, seed: number): TrainConfig {
+function fineTune(
+  given: TrainConfig | undefined,
+  phase: FineTunePhase,
+  field: string,
+  seed: number,
+  csv: boolean,
+): TrainConfig {
   const message = TrainConfig.fromPartial(given ?? {});
+  // A CSV's rows are features, not images: crops and flips would shift and reverse them.
+  if (csv && message.augment)
+    throw invalidArgument(`${field}.augment`, "image augmentation does not apply to a CSV's features; leave it unset");
+  if (csv) message.augment = false;
   const length = { steps: message.steps || (message.epochs ? 0 : FINE_TUNE_STEPS[phase]), seed: message.seed || seed };
   return trainConfigMessage(resolveTrainConfigMessage({ ...message, ...length }, field));
 }
@@ -67,7 +77,13 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
       "a model is required (a store:// URI, or a model file under the candidates service's PRUNE_MODEL_ROOTS)",
     );
   if (!config.dataset) throw invalidArgument('config.dataset', 'a dataset is required, e.g. "cifar10-jpeg"');
-  if (!isDatasetFamily(config.dataset)) {
+  let known: boolean;
+  try {
+    known = isDatasetFamily(config.dataset);
+  } catch (error) {
+    throw invalidArgument('config.dataset', (error as Error).message);
+  }
+  if (!known) {
     const families = [
       ...new Set(DATASET_URIS.filter((u) => u.endsWith(':train')).map((u) => u.replace(/:train$/, ''))),
     ];
@@ -133,8 +149,20 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     throw invalidArgument('config.layer_epsilon', `must not be negative, got ${config.layerEpsilon}`);
   if (!FilterMatch[config.filterMatch] || config.filterMatch < 0)
     throw invalidArgument('config.filter_match', `${config.filterMatch} is not a filter match`);
-  config.candidateFinetune = fineTune(given.candidateFinetune, 'candidate', 'config.candidate_finetune', config.seed);
-  config.selectedFinetune = fineTune(given.selectedFinetune, 'selected', 'config.selected_finetune', config.seed);
+  const csv = isCsvFamily(config.dataset);
+  if (config.skipCandidateFinetune && (given.candidateFinetune?.steps || given.candidateFinetune?.epochs))
+    throw invalidArgument(
+      'config.skip_candidate_finetune',
+      'the candidates are not fine-tuned, yet candidate_finetune sets steps or epochs; drop one of the two',
+    );
+  config.candidateFinetune = fineTune(
+    given.candidateFinetune,
+    'candidate',
+    'config.candidate_finetune',
+    config.seed,
+    csv,
+  );
+  config.selectedFinetune = fineTune(given.selectedFinetune, 'selected', 'config.selected_finetune', config.seed, csv);
   // Checked now; its seed is its own (not the run's), so runs of any seed are assessed on the same images.
   if (config.assessment) assessmentSettingsFromMessage(config.assessment, 'config.assessment');
   const walk: WalkConfig = {

@@ -144,6 +144,22 @@ describe('validateRunConfig', () => {
   it('fine-tunes the candidates before comparing them unless skip_candidate_finetune asks not to', () => {
     expect(validateRunConfig(minimal({}), offered).walk.fineTuneCandidates).toBeUndefined();
     expect(validateRunConfig(minimal({ skipCandidateFinetune: true }), offered).walk.fineTuneCandidates).toBe(false);
+    expect(() =>
+      validateRunConfig(minimal({ skipCandidateFinetune: true, candidateFinetune: { steps: 20 } }), offered),
+    ).toThrow('config.skip_candidate_finetune: the candidates are not fine-tuned, yet candidate_finetune sets steps');
+  });
+
+  it('a CSV dataset: its options are checked at the start, and its features are never image-augmented', () => {
+    const csv = minimal({ dataset: '/data/har.csv?steps=50' });
+    const { config } = validateRunConfig(csv, offered);
+    expect([config.candidateFinetune!.augment, config.selectedFinetune!.augment]).toEqual([false, false]);
+    expect(validateRunConfig(minimal({}), offered).config.candidateFinetune!.augment).not.toBe(false);
+    expect(() =>
+      validateRunConfig(minimal({ dataset: '/data/har.csv', selectedFinetune: { augment: true } }), offered),
+    ).toThrow("config.selected_finetune.augment: image augmentation does not apply to a CSV's features");
+    expect(() => validateRunConfig(minimal({ dataset: '/data/har.csv?step=50' }), offered)).toThrow(
+      /config.dataset: .*unknown option "step"; use label=<column>, steps=<n>/,
+    );
   });
 
   it('assesses only when asked, on images drawn by its own seed (runs of any seed see the same ones)', () => {

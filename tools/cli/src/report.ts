@@ -107,16 +107,16 @@ export const stateName = (state: RunState): string => RUN_STATE_NAMES.name(state
 
 /**
  * The decision as the paper writes it: L (layer candidate kept) or F (filter candidate kept), H
- * when the width candidate removed attention heads (`widths`: the run's initial widths, whose unit
- * says so). The coordinator reports one of the two for every iteration; anything else reads as
- * the width candidate, the only other outcome an iteration has.
+ * when the width candidate removed attention heads (`widths`: a model's widths, the run's initial
+ * ones for its whole record, whose units say so). The coordinator reports one of the two for every
+ * iteration; anything else reads as the width candidate, the only other outcome an iteration has.
  */
 export function choiceLetter(choice: Choice, widths: LayerWidth[] = []): 'L' | 'F' | 'H' {
   return CHOICE_NAMES.name(choice) === 'L' ? 'L' : widthLetter(widths);
 }
 
 /** The letter of a model's width candidate: H when its widths count attention heads, else F. */
-export const widthLetter = (widths: LayerWidth[]): 'F' | 'H' => (widths[0]?.unit === 'heads' ? 'H' : 'F');
+export const widthLetter = (widths: LayerWidth[]): 'F' | 'H' => (widths.some((w) => w.unit === 'heads') ? 'H' : 'F');
 
 const candidate = (c: Candidate | undefined): CandidateSummary | undefined =>
   c && {

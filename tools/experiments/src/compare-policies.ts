@@ -26,6 +26,7 @@ import { assessedModels, type RunSummary } from '@prune/cli';
 import { deltaChartSvg } from './delta-chart.js';
 import { summarizeSeeds, type GroupSummary, type MeanStd } from './seed-statistics.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
+import { runQueue } from './run-queue.js';
 
 const { values } = parseArgs({
   options: {
@@ -145,49 +146,45 @@ async function comparePolicies(name: string) {
   const results: PolicyResult[] = [];
   try {
     const stamp = values.stamp ?? new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
-    const queue = [...POLICIES];
-    const worker = async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        const runId = `${name.split('-')[0]}-${next.name.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}-${stamp}`;
-        const followed = await runToEnd(
-          client,
-          {
-            model: base.ref,
-            dataset: 'cifar10-jpeg',
-            policy: next.policy,
-            maxIterations: n('iterations'),
-            blocksPerIteration: n('blocks-per-iteration'),
-            seed: next.seed,
-            calibrationExamples: n('calibration'),
-            validationExamples: RUN_DEFAULTS.validationExamples,
-            testExamples: 10_000,
-            // 0 candidate steps: candidates compared right after surgery (the paper's ablation).
-            ...(n('candidate-steps') > 0
-              ? { candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE } }
-              : { skipCandidateFinetune: true }),
-            selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },
-            // Latency is measured afterwards, one model at a time: here another run trains beside it.
-            ...(values.assess
-              ? {
-                  assessment: {
-                    examples: n('assess'),
-                    epsilonLevels: values.epsilons!.split(',').map(Number),
-                    latency: false,
-                  },
-                }
-              : {}),
-          },
-          runId,
-          next.name,
-        );
-        const { summary } = followed;
-        results.push({ policy: next.name, group: next.group, ...followed });
-        console.log(
-          `${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`,
-        );
-      }
-    };
-    await Promise.all(Array.from({ length: n('concurrency') }, worker));
+    await runQueue(POLICIES, n('concurrency'), async (next) => {
+      const runId = `${name.split('-')[0]}-${next.name.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}-${stamp}`;
+      const followed = await runToEnd(
+        client,
+        {
+          model: base.ref,
+          dataset: 'cifar10-jpeg',
+          policy: next.policy,
+          maxIterations: n('iterations'),
+          blocksPerIteration: n('blocks-per-iteration'),
+          seed: next.seed,
+          calibrationExamples: n('calibration'),
+          validationExamples: RUN_DEFAULTS.validationExamples,
+          testExamples: 10_000,
+          // 0 candidate steps: candidates compared right after surgery (the paper's ablation).
+          ...(n('candidate-steps') > 0
+            ? { candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE } }
+            : { skipCandidateFinetune: true }),
+          selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },
+          // Latency is measured afterwards, one model at a time: here another run trains beside it.
+          ...(values.assess
+            ? {
+                assessment: {
+                  examples: n('assess'),
+                  epsilonLevels: values.epsilons!.split(',').map(Number),
+                  latency: false,
+                },
+              }
+            : {}),
+        },
+        runId,
+        next.name,
+      );
+      const { summary } = followed;
+      results.push({ policy: next.name, group: next.group, ...followed });
+      console.log(
+        `${name} ${next.name}: ${summary.decisions}  MACs -${(100 * summary.macsReduction).toFixed(1)}%  test ${(100 * summary.final.testAccuracy).toFixed(2)}%`,
+      );
+    });
   } finally {
     client.close();
     await services.stop();

@@ -20,6 +20,7 @@ import { ArtifactStore, writeFileAtomic } from '@prune/store';
 import { evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
 import { deltaChartSvg } from './delta-chart.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
+import { runQueue } from './run-queue.js';
 
 const { values } = parseArgs({
   options: {
@@ -78,7 +79,8 @@ async function baseline() {
     augment: false,
     seed: n('seed'),
   });
-  const key = `${Object.values(architecture).flat().join('-')}-${config.epochs}ep-${config.learningRate}-${config.batchSize}`;
+  const seed = n('seed') ? `-seed${n('seed')}` : '';
+  const key = `${Object.values(architecture).flat().join('-')}-${config.epochs}ep-${config.learningRate}-${config.batchSize}${seed}`;
   const training = await trainModel({
     model,
     metadata,
@@ -132,37 +134,33 @@ const client = new CoordinatorClient(services.coordinator);
 const results: Result[] = [];
 try {
   const stamp = values.stamp ?? new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
-  const queue = [...configs];
-  const worker = async () => {
-    for (let next = queue.shift(); next; next = queue.shift()) {
-      const label = `${next.criterion} ${next.policy}`;
-      const followed = await runToEnd(
-        client,
-        {
-          model: base.ref,
-          dataset: 'fashion-mnist',
-          policy: next.value,
-          criterion: next.criterion,
-          maxIterations: n('iterations'),
-          blocksPerIteration: 1,
-          seed: n('seed'),
-          calibrationExamples: n('calibration'),
-          validationExamples: RUN_DEFAULTS.validationExamples,
-          testExamples: 10_000,
-          candidateFinetune: { steps: n('candidate-steps'), ...RUN_FINE_TUNE },
-          selectedFinetune: { steps: n('selected-steps'), ...RUN_FINE_TUNE },
-        },
-        `transformer-${next.criterion}-${next.policy}-${stamp}`,
-        label,
-      );
-      results.push({ criterion: next.criterion, policy: next.policy, ...followed });
-      const s = followed.summary;
-      console.log(
-        `${label}: ${s.decisions}  MACs -${(100 * s.macsReduction).toFixed(1)}%  test ${(100 * s.final.testAccuracy).toFixed(2)}%`,
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: n('concurrency') }, worker));
+  await runQueue(configs, n('concurrency'), async (next) => {
+    const label = `${next.criterion} ${next.policy}`;
+    const followed = await runToEnd(
+      client,
+      {
+        model: base.ref,
+        dataset: 'fashion-mnist',
+        policy: next.value,
+        criterion: next.criterion,
+        maxIterations: n('iterations'),
+        blocksPerIteration: 1,
+        seed: n('seed'),
+        calibrationExamples: n('calibration'),
+        validationExamples: RUN_DEFAULTS.validationExamples,
+        testExamples: 10_000,
+        candidateFinetune: { steps: n('candidate-steps'), ...RUN_FINE_TUNE },
+        selectedFinetune: { steps: n('selected-steps'), ...RUN_FINE_TUNE },
+      },
+      `transformer-${next.criterion}-${next.policy}-${stamp}`,
+      label,
+    );
+    results.push({ criterion: next.criterion, policy: next.policy, ...followed });
+    const s = followed.summary;
+    console.log(
+      `${label}: ${s.decisions}  MACs -${(100 * s.macsReduction).toFixed(1)}%  test ${(100 * s.final.testAccuracy).toFixed(2)}%`,
+    );
+  });
 } finally {
   client.close();
   await services.stop();
@@ -249,7 +247,7 @@ function write() {
       '',
       `Parent: a pre-norm Transformer encoder (${a.blocks} blocks, ${a.heads} heads of size ${a.headDim}, width ${a.modelDim}, feed-forward ${a.feedForwardDim}; the paper's appendix C model has 10 blocks of 128 heads of size 64) trained from scratch on Fashion-MNIST read as sequences of 28 rows of 28 pixels, ${base.config.epochs} epochs (SGD, batch ${base.config.batchSize}, ${base.config.schedule} from ${base.config.learningRate}): **${pct(base.accuracy)}%** on the 10,000 test images, ${(base.macs / 1e6).toFixed(2)}M MACs (attention counted: projections, scores and weighted values), ${base.params} params.`,
       '',
-      `Every run starts from it with ${n('iterations')} iterations; an L candidate removes one encoder block (attention and feed-forward sub-blocks), an H candidate as many heads (${a.heads}), spread over the layers by the criterion; ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (batch ${RUN_FINE_TUNE.batchSize}, no augmentation); linear CKA on the pooled representation of ${RUN_DEFAULTS.validationExamples} validation images; KL on ${n('calibration')} calibration images; seed ${n('seed')}.`,
+      `Every run starts from it with ${n('iterations')} iterations; an L candidate removes one encoder block (attention and feed-forward sub-blocks), an H candidate as many heads as that block has (${a.heads} at first), spread over the layers by the criterion; ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (batch ${RUN_FINE_TUNE.batchSize}, no augmentation); linear CKA on the pooled representation of ${RUN_DEFAULTS.validationExamples} validation images; KL on ${n('calibration')} calibration images; seed ${n('seed')}.`,
       '',
       table,
       '',
