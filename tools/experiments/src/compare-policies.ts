@@ -8,11 +8,9 @@
 // baseline and each final model are timed afterwards, one at a time on a quiet machine (latency,
 // inference CO2), next to the energy of each run's fine-tunes.
 //   npm run compare-policies -- --models resnet20-12fca82f --iterations 4 --candidate-steps 20 --selected-steps 100
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { activeEngine, initBackend } from '@prune/compute';
+import { activeEngine } from '@prune/compute';
 import { SELECTION_POLICY_NAMES, type SelectionPolicy } from '@prune/contracts';
 import { CIFAR10_SPLIT_SIZES, openDataset, sharedDir, VALIDATION_SIZE } from '@prune/data';
 import { estimateEnergy, defaultEnergyAssumptions } from '@prune/assessment';
@@ -20,11 +18,12 @@ import { loadModel, loadModelArtifact, measureLatency, modelCost, putModelArtifa
 import { CoordinatorClient } from '@prune/coordinator-client';
 import { epochsOf, RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
-import { ArtifactStore, writeFileAtomic } from '@prune/store';
+import { writeFileAtomic } from '@prune/store';
 import { DEFAULT_TRAIN_CONFIG, evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
 import { assessedModels, type RunSummary } from '@prune/cli';
 import { deltaChartSvg } from './delta-chart.js';
 import { summarizeSeeds, type GroupSummary, type MeanStd } from './seed-statistics.js';
+import { experimentContext } from './experiment-context.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
 import { runQueue } from './run-queue.js';
 
@@ -51,15 +50,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/results' },
   },
 });
-const repo = path.resolve(import.meta.dirname, '../../..');
-const outDir = path.resolve(repo, values.out!);
-const storeDir = path.join(repo, 'artifacts/experiments');
+const { repo, outDir, storeDir, store, backend, command, hardware } = await experimentContext('compare-policies', values.out!);
 const n = (key: keyof typeof values) => Number(values[key]);
-const backend = await initBackend();
-const command = `npm run compare-policies -- ${process.argv.slice(2).join(' ')}`.trim();
-const hardware = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
-const store = new ArtifactStore(storeDir);
-fs.mkdirSync(outDir, { recursive: true });
 
 const policy = SELECTION_POLICY_NAMES.value;
 const POLICY_NAMES = ['similarity', 'random', 'layers-only', 'filters-only'] as const;

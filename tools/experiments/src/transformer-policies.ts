@@ -5,20 +5,18 @@
 // iteration chooses between removing an encoder block (L) and as many attention heads (H).
 // Writes docs/results/transformer-policies.{json,md,svg}. Rerunning with --stamp resumes the runs.
 //   npm run transformer -- --epochs 15 --iterations 5
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend } from '@prune/compute';
 import { SELECTION_POLICY_NAMES } from '@prune/contracts';
 import { openDataset } from '@prune/data';
 import { buildTransformer, modelCost, PREPROCESSING_PRESETS, putModelArtifact } from '@prune/models';
 import { CoordinatorClient } from '@prune/coordinator-client';
 import { RUN_DEFAULTS } from '@prune/pruning';
 import { startLocalServices } from '@prune/service-kit';
-import { ArtifactStore, writeFileAtomic } from '@prune/store';
+import { writeFileAtomic } from '@prune/store';
 import { evaluateModel, resolveTrainConfig, trainModel } from '@prune/training';
 import { deltaChartSvg } from './delta-chart.js';
+import { experimentContext } from './experiment-context.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
 import { runQueue } from './run-queue.js';
 
@@ -44,15 +42,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/results' },
   },
 });
-const repo = path.resolve(import.meta.dirname, '../../..');
-const outDir = path.resolve(repo, values.out!);
-const storeDir = path.join(repo, 'artifacts/experiments');
+const { repo, outDir, storeDir, store, backend, command, hardware } = await experimentContext('transformer', values.out!);
 const n = (key: keyof typeof values) => Number(values[key]);
-const backend = await initBackend();
-const command = `npm run transformer -- ${process.argv.slice(2).join(' ')}`.trim();
-const hardware = `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB`;
-const store = new ArtifactStore(storeDir);
-fs.mkdirSync(outDir, { recursive: true });
 const started = performance.now();
 
 /** The runs' fine-tunes: batch 64, no image augmentation (rows are time steps), otherwise a run's defaults. */
