@@ -50,7 +50,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/results' },
   },
 });
-const { repo, outDir, storeDir, store, backend, command, hardware } = await experimentContext('compare-policies', values.out!);
+const { repo, outDir, storeDir, store, backend, command, hardware } = await experimentContext(
+  'compare-policies',
+  values.out!,
+);
 const n = (key: keyof typeof values) => Number(values[key]);
 
 const policy = SELECTION_POLICY_NAMES.value;

@@ -42,7 +42,10 @@ const { values } = parseArgs({
     out: { type: 'string', default: 'docs/results' },
   },
 });
-const { repo, outDir, storeDir, store, backend, command, hardware } = await experimentContext('transformer', values.out!);
+const { repo, outDir, storeDir, store, backend, command, hardware } = await experimentContext(
+  'transformer',
+  values.out!,
+);
 const n = (key: keyof typeof values) => Number(values[key]);
 const started = performance.now();
 
