@@ -1,0 +1,54 @@
+// A Transformer's training step with tfjs-layers' stock LayerNormalization against ours (analytic
+// gradient as one custom-gradient op), on the active backend: milliseconds per step and the ratio.
+// A script, not a test: `npm run bench:transformer`.
+import { initBackend, makeTrainStep, tf, tfl } from '@prune/compute';
+import { buildTransformer, decayedWeights } from '@prune/models';
+import { printTable } from './table.js';
+
+const backend = await initBackend();
+const batch = 64;
+const x = tf.randomUniform([batch, 28, 28, 1]) as tf.Tensor4D;
+const y = tf.tensor1d(
+  Array.from({ length: batch }, (_, i) => i % 10),
+  'int32',
+);
+
+/** Median milliseconds of 8 training steps after 2 warm-ups. */
+function stepMs(model: tfl.LayersModel): number {
+  const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), {
+    weightDecay: 5e-4,
+    decayedWeights: decayedWeights(model),
+  });
+  step(x, y);
+  step(x, y);
+  const times = Array.from({ length: 8 }, () => {
+    const start = performance.now();
+    step(x, y);
+    return performance.now() - start;
+  }).sort((a, b) => a - b);
+  return times[4]!;
+}
+
+const rows: string[][] = [];
+for (const size of [
+  { blocks: 3, heads: 4, headDim: 8, modelDim: 32, feedForwardDim: 64 },
+  { blocks: 4, heads: 8, headDim: 16, modelDim: 64, feedForwardDim: 128 },
+]) {
+  const fast = buildTransformer({ inputShape: [28, 28, 1], numClasses: 10, seed: 1, ...size });
+  const stock = buildTransformer({
+    inputShape: [28, 28, 1],
+    numClasses: 10,
+    seed: 1,
+    ...size,
+    layerNormalization: (args) => tfl.layers.layerNormalization(args),
+  });
+  const [ours, theirs] = [stepMs(fast), stepMs(stock)];
+  rows.push([
+    `${size.blocks} blocks x ${size.heads} heads x ${size.headDim}, width ${size.modelDim}`,
+    theirs.toFixed(1),
+    ours.toFixed(1),
+    `${(theirs / ours).toFixed(1)}x`,
+  ]);
+}
+console.log(`Transformer training step, batch ${batch} of 28x28 sequences, ${backend.name} (${backend.detail})\n`);
+printTable(['model', 'stock LayerNormalization ms', 'ours ms', 'speed-up'], rows);
