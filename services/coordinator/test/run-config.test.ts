@@ -145,7 +145,10 @@ describe('validateRunConfig', () => {
     expect(validateRunConfig(minimal({}), offered).walk.fineTuneCandidates).toBeUndefined();
     expect(validateRunConfig(minimal({ skipCandidateFinetune: true }), offered).walk.fineTuneCandidates).toBe(false);
     expect(() =>
-      validateRunConfig(minimal({ skipCandidateFinetune: true, candidateFinetune: { steps: 20 } }), offered),
+      validateRunConfig(
+        minimal({ skipCandidateFinetune: true, candidateFinetune: TrainConfig.fromPartial({ steps: 20 }) }),
+        offered,
+      ),
     ).toThrow('config.skip_candidate_finetune: the candidates are not fine-tuned, yet candidate_finetune sets steps');
   });
 
@@ -155,7 +158,10 @@ describe('validateRunConfig', () => {
     expect([config.candidateFinetune!.augment, config.selectedFinetune!.augment]).toEqual([false, false]);
     expect(validateRunConfig(minimal({}), offered).config.candidateFinetune!.augment).not.toBe(false);
     expect(() =>
-      validateRunConfig(minimal({ dataset: '/data/har.csv', selectedFinetune: { augment: true } }), offered),
+      validateRunConfig(
+        minimal({ dataset: '/data/har.csv', selectedFinetune: TrainConfig.fromPartial({ augment: true }) }),
+        offered,
+      ),
     ).toThrow("config.selected_finetune.augment: image augmentation does not apply to a CSV's features");
     expect(() => validateRunConfig(minimal({ dataset: '/data/har.csv?step=50' }), offered)).toThrow(
       /config.dataset: .*unknown option "step"; use label=<column>, steps=<n>/,
