@@ -15,3 +15,4 @@ export { makeTrainStep } from './train-step.js';
 export type { TrainStepOptions, TrainStepResult } from './train-step.js';
 export { BatchNormalization, batchNormalization, batchNormTraining } from './batch-norm.js';
 export { LayerNormalization, layerNormalization, layerNormLastAxis } from './layer-norm.js';
+export { medianMs } from './timing.js';

@@ -63,8 +63,9 @@ const CSV_URI = /^(.+\.csv)(?:\?([^:]*))?:(train|validation|test|train-full)$/;
  * options are checked here (a DatasetUriError names a bad one).
  */
 export function isDatasetFamily(family: string): boolean {
-  if (isCsvFamily(family)) csvOptions(family, CSV_URI.exec(`${family}:train`)![2]);
-  return DATASET_URIS.includes(`${family}:train`) || family.endsWith('.tar.gz') || isCsvFamily(family);
+  const csv = CSV_URI.exec(`${family}:train`);
+  if (csv) csvOptions(family, csv[2]);
+  return Boolean(csv) || DATASET_URIS.includes(`${family}:train`) || family.endsWith('.tar.gz');
 }
 
 /** Whether `family` is a CSV: float features, which image augmentation (crops, flips) does not apply to. */

@@ -5,7 +5,7 @@
 import type { tfl } from '@prune/compute';
 import { LayerGraph } from './layer-graph.js';
 import { layerRule } from './layer-rules/registry.js';
-import { widthOf } from './structures.js';
+import { widthOf, widthUnit } from './structures.js';
 
 export interface LayerCost {
   name: string;
@@ -60,5 +60,5 @@ export interface LayerWidth {
 export function modelWidths(cost: ModelCost): LayerWidth[] {
   return cost.layers
     .filter((l) => l.width > 0)
-    .map((l) => ({ layer: l.name, filters: l.width, unit: layerRule(l.className).units?.noun ?? 'filters' }));
+    .map((l) => ({ layer: l.name, filters: l.width, unit: widthUnit(l.className) }));
 }

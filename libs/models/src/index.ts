@@ -39,6 +39,7 @@ export {
   outputsAreProbabilities,
   roleOf,
   widthOf,
+  widthUnit,
 } from './structures.js';
 export type { FilterGroup, ResidualBlock } from './structures.js';
 export { removeFilters, removeResidualBlocks } from './surgery.js';

@@ -8,7 +8,7 @@
 // matMul/softmax (gradients everywhere, native kernels) and takes one input: self-attention.
 //
 // Heads are its width structure: `callWithHeadMask` zeroes heads' contributions (what the KL
-// criterion scores), and removing head h (the rule's sliceUnits) gives exactly the same output.
+// criterion scores), and removing head h (its rule's units.slice) gives exactly the same output.
 import { tf, tfl } from '@prune/compute';
 
 export interface MultiHeadSelfAttentionConfig {

@@ -45,6 +45,9 @@ export function roleOf(node: LayerNode): ChannelRole {
 
 const isRelu = (node: LayerNode) => ruleOf(node).isRelu?.(node) ?? false;
 
+/** What a layer's width counts: its rule's units ("heads"), or "filters". */
+export const widthUnit = (className: string): string => layerRule(className).units?.noun ?? 'filters';
+
 /** The filters (output channels) or units (heads) a layer contributes to a model's width. */
 export function widthOf(node: LayerNode): number {
   const rule = ruleOf(node);

@@ -3,7 +3,7 @@
 // Options: --depths 20,56  --batches 64,128  --steps 10  --profile  --json (PRUNE_BACKEND picks the
 // backend, PRUNE_THREADS its threads). --profile also prints where one training step spends its time,
 // per kernel; --json prints one JSON object per measurement (engines.ts compares engines with it).
-import { initBackend, makeTrainStep, tf } from '@prune/compute';
+import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
 import { buildCifarResNet, decayedWeights } from '@prune/models';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -23,19 +23,8 @@ const steps = Number(values.steps);
 
 const backend = await initBackend();
 
-/** Images per second of the median timed call, after two warm-up calls (robust to a noisy machine). */
-function imagesPerSecond(batch: number, run: () => void): number {
-  run(); // warm-up: kernels compiled, weights packed, buffers allocated
-  run();
-  const times: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const start = performance.now();
-    run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  return batch / (times[Math.floor(times.length / 2)]! / 1000);
-}
+/** Images per second of the median of the timed calls, after two warm-up calls. */
+const imagesPerSecond = (batch: number, run: () => void) => batch / (medianMs(run, steps) / 1000);
 
 async function printKernelProfile(title: string, run: () => void): Promise<void> {
   const info = await tf.profile(() => {

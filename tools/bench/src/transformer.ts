@@ -1,7 +1,7 @@
 // A Transformer's training step with tfjs-layers' stock LayerNormalization against ours (analytic
 // gradient as one custom-gradient op), on the active backend: milliseconds per step and the ratio.
 // A script, not a test: `npm run bench:transformer`.
-import { initBackend, makeTrainStep, tf, tfl } from '@prune/compute';
+import { initBackend, makeTrainStep, medianMs, tf, tfl } from '@prune/compute';
 import { buildTransformer, decayedWeights } from '@prune/models';
 import { printTable } from './table.js';
 
@@ -19,14 +19,7 @@ function stepMs(model: tfl.LayersModel): number {
     weightDecay: 5e-4,
     decayedWeights: decayedWeights(model),
   });
-  step(x, y);
-  step(x, y);
-  const times = Array.from({ length: 8 }, () => {
-    const start = performance.now();
-    step(x, y);
-    return performance.now() - start;
-  }).sort((a, b) => a - b);
-  return times[4]!;
+  return medianMs(() => step(x, y), 8);
 }
 
 const rows: string[][] = [];

@@ -3,7 +3,6 @@ import {
   findFilterGroups,
   findResidualBlocks,
   LayerGraph,
-  layerRule,
   loadModel,
   measureLatency,
   modelCost,
@@ -13,6 +12,7 @@ import {
   removeResidualBlocks,
   saveModelAs,
   modelFileFormatOf,
+  widthUnit,
 } from '@prune/models';
 import type { tfl } from '@prune/compute';
 import type { ModelMetadata, OnnxExportOptions } from '@prune/models';
@@ -52,7 +52,7 @@ function describe(model: tfl.LayersModel, withLayers: boolean) {
     // Filters of a convolution, or units inside a layer (a Transformer's attention heads).
     filterGroups: findFilterGroups(graph).map((g) => ({
       id: g.id,
-      unit: g.kind === 'units' ? layerRule(graph.get(g.producer).className).units!.noun : 'filters',
+      unit: widthUnit(graph.get(g.producer).className),
       channels: g.channels,
       passthrough: g.passthrough,
       consumers: g.consumers.map((c) => c.name),

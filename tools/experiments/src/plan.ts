@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, makeTrainStep, tf } from '@prune/compute';
+import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
 import { openDataset, sharedDir } from '@prune/data';
 import { inspectModel } from '@prune/local-ports';
 import { decayedWeights, loadModel } from '@prune/models';
@@ -59,17 +59,8 @@ const train = await openDataset(`${values.dataset}:train`);
 const facts = inspectModel(model);
 const structures = facts.removableBlocks.length + facts.removableFilters;
 
-/** Images per second of the median of `count` timed calls after two warm-ups. */
-function imagesPerSecond(images: number, run: () => void, count = 8): number {
-  run();
-  run();
-  const times = Array.from({ length: count }, () => {
-    const start = performance.now();
-    run();
-    return performance.now() - start;
-  }).sort((a, b) => a - b);
-  return images / (times[Math.floor(count / 2)]! / 1000);
-}
+/** Images per second of the median of 8 timed calls after two warm-ups. */
+const imagesPerSecond = (images: number, run: () => void) => images / (medianMs(run, 8) / 1000);
 
 const batch = n('batch');
 const [h, w, c] = [train.height, train.width, train.channels];
