@@ -2,8 +2,8 @@
 //
 // Why: tfjs-layers normalizes with tf.moments, tiles the statistics to the input's full shape and
 // calls tf.batchNorm, whose generic backward pass is a long chain of broadcast ops: most of a small
-// Transformer's training step (`npm run bench:transformer` compares the two: ~15x per step on the
-// native backend). The analytic gradient needs two reductions over the features per token.
+// Transformer's training step (`npm run bench:transformer` compares the two: 9-15x per step on
+// the native backend). The analytic gradient needs two reductions over the features per token.
 // The class keeps the Keras/TF.js class name, config and weights, so saved and imported models
 // load into it unchanged; other axes fall back to the stock computation.
 import * as tf from '@tensorflow/tfjs-core';
