@@ -35,8 +35,9 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     seed: o.seed,
     parameters: criterionParameters(o.criterion, o.criterionParameters),
   };
+  // A stochastic metric's representations answer each example several times, as it asks.
   const representation = (model: tfl.LayersModel) => {
-    const r = extractRepresentations(model, o.metadata, o.validation);
+    const r = extractRepresentations(model, o.metadata, o.validation, undefined, undefined, o.metric.stochastic);
     return matrix(r.rows, r.columns, r.data);
   };
   return {
@@ -69,6 +70,7 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
         representation(parent),
         representation(child),
         resolveParameters(o.metric, o.metricParameters ?? {}),
+        o.metric.stochastic?.samplesPerExample,
       ),
     accuracy: async (model, split) =>
       evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,

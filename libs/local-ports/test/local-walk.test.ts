@@ -39,62 +39,66 @@ const WALK: WalkConfig = {
 };
 
 describe('greedy walk on the pretrained ResNet-20, in process', () => {
-  it('runs an iteration: KL scores, matched candidates, CKA on validation data, a record of the choice', async () => {
-    await initBackend(undefined, () => {});
-    const { model, metadata } = await loadModel(
-      path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
-    );
-    const all = loadCifar10Lossless4000();
-    const split = (from: number, count: number) =>
-      selectExamples(
-        all,
-        Array.from({ length: count }, (_, i) => from + i),
+  // gaussian_shape_metric: a stochastic metric, its representations each example answered 8 times.
+  it.each(['linear_cka', 'gaussian_shape_metric'])(
+    'runs an iteration: KL scores, matched candidates, %s on validation data, a record of the choice',
+    async (metric) => {
+      await initBackend(undefined, () => {});
+      const { model, metadata } = await loadModel(
+        path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
       );
-    const calibration = classBalancedSample(split(0, 1000), 20, 0);
-    const ports = localWalkPorts({
-      metadata,
-      train: split(0, 64),
-      validation: split(1000, 64),
-      test: split(2000, 64),
-      calibration: preprocessImages(calibration.pixels, [20, 32, 32, 3], requirePreprocessing(metadata)),
-      criterion: klCriterion,
-      metric: similarityMetricByName('linear_cka'),
-      candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },
-      selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001 },
-    });
-    const config = { ...WALK, maxIterations: 1 };
-    const events: WalkEvent<tfl.LayersModel>[] = [];
-    for await (const event of greedyWalk(model, config, ports)) events.push(event);
-    const done = events.at(-1)!;
-    expect(done.type).toBe('done');
-    if (done.type !== 'done') return;
-    expect(done.stopReason).toBe('reached 1 iterations');
-    const [record] = done.iterations;
-    expect(record!.layer!.removed).toHaveLength(1);
-    // the filter candidate removes as many filters as the removed block had (two convs)
-    const planes = record!.layer!.removed[0]!.startsWith('layer1')
-      ? 16
-      : record!.layer!.removed[0]!.startsWith('layer2')
-        ? 32
-        : 64;
-    expect(record!.filter!.removed).toHaveLength(2 * planes);
-    for (const c of [record!.layer!, record!.filter!]) {
-      expect(c.similarity).toBeGreaterThan(0);
-      expect(c.similarity).toBeLessThanOrEqual(1);
-    }
-    expect(record!.choice).toBe(record!.filter!.similarity > record!.layer!.similarity ? 'F' : 'L');
-    expect(record!.macs).toBeLessThan(modelCost(model).macs);
-    expect(record!.validationAccuracy).toBeGreaterThan(0.5);
-    expect(events.filter((e) => e.type === 'phase').map((e) => (e as { name: string }).name)).toEqual([
-      'score',
-      'layer candidate',
-      'filter candidate',
-      'fine-tune candidates',
-      'compare',
-      'fine-tune selected',
-      'evaluate',
-    ]);
-  });
+      const all = loadCifar10Lossless4000();
+      const split = (from: number, count: number) =>
+        selectExamples(
+          all,
+          Array.from({ length: count }, (_, i) => from + i),
+        );
+      const calibration = classBalancedSample(split(0, 1000), 20, 0);
+      const ports = localWalkPorts({
+        metadata,
+        train: split(0, 64),
+        validation: split(1000, 64),
+        test: split(2000, 64),
+        calibration: preprocessImages(calibration.pixels, [20, 32, 32, 3], requirePreprocessing(metadata)),
+        criterion: klCriterion,
+        metric: similarityMetricByName(metric),
+        candidateFineTune: { steps: 1, batchSize: 32, learningRate: 0.001 },
+        selectedFineTune: { steps: 2, batchSize: 32, learningRate: 0.001 },
+      });
+      const config = { ...WALK, maxIterations: 1 };
+      const events: WalkEvent<tfl.LayersModel>[] = [];
+      for await (const event of greedyWalk(model, config, ports)) events.push(event);
+      const done = events.at(-1)!;
+      expect(done.type).toBe('done');
+      if (done.type !== 'done') return;
+      expect(done.stopReason).toBe('reached 1 iterations');
+      const [record] = done.iterations;
+      expect(record!.layer!.removed).toHaveLength(1);
+      // the filter candidate removes as many filters as the removed block had (two convs)
+      const planes = record!.layer!.removed[0]!.startsWith('layer1')
+        ? 16
+        : record!.layer!.removed[0]!.startsWith('layer2')
+          ? 32
+          : 64;
+      expect(record!.filter!.removed).toHaveLength(2 * planes);
+      for (const c of [record!.layer!, record!.filter!]) {
+        expect(c.similarity).toBeGreaterThan(0);
+        expect(c.similarity).toBeLessThanOrEqual(1);
+      }
+      expect(record!.choice).toBe(record!.filter!.similarity > record!.layer!.similarity ? 'F' : 'L');
+      expect(record!.macs).toBeLessThan(modelCost(model).macs);
+      expect(record!.validationAccuracy).toBeGreaterThan(0.5);
+      expect(events.filter((e) => e.type === 'phase').map((e) => (e as { name: string }).name)).toEqual([
+        'score',
+        'layer candidate',
+        'filter candidate',
+        'fine-tune candidates',
+        'compare',
+        'fine-tune selected',
+        'evaluate',
+      ]);
+    },
+  );
 });
 
 describe('greedy walk on a Transformer, in process', () => {

@@ -1,5 +1,6 @@
-// The whole system as processes on loopback: N trainers, the criterion, candidates and similarity
-// services, and a coordinator configured with their addresses. Used by `npm run demo` and the
+// The whole system as processes on loopback: N trainers, the criterion, candidates and both
+// similarity services (CKA family, Procrustes family), and a coordinator configured with their
+// addresses. Used by `npm run demo` and the
 // experiments; `servicesDir` is the repository's services/ (entries run from source through tsx).
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -53,8 +54,9 @@ export async function startLocalServices(
   try {
     const trainers = Array.from({ length: trainerCount }, () => 'trainer');
     const addresses = await Promise.all(
-      [...trainers, 'criterion', 'candidates', 'similarity'].map((name) => start(name)),
+      [...trainers, 'criterion', 'candidates', 'similarity', 'similarity-procrustes'].map((name) => start(name)),
     );
+    const procrustes = addresses.pop()!;
     const similarity = addresses.pop()!;
     const candidates = addresses.pop()!;
     const criterion = addresses.pop()!;
@@ -64,7 +66,7 @@ export async function startLocalServices(
         PRUNE_TRAINER_ADDRESSES: addresses.join(','),
         PRUNE_CRITERION_ADDRESSES: criterion,
         PRUNE_CANDIDATES_ADDRESSES: candidates,
-        PRUNE_SIMILARITY_SERVICES: `cka=${similarity}`,
+        PRUNE_SIMILARITY_SERVICES: `cka=${similarity};procrustes=${procrustes}`,
       },
       options.coordinatorAddress,
     );

@@ -13,6 +13,12 @@ export {
 } from './cka.js';
 export { procrustesSimilarity, symmetricEigen, symmetricEigenvalues } from './procrustes.js';
 export { partialWhiteningShapeSimilarity } from './shape-metric.js';
-export { CKA_METRICS, PROCRUSTES_METRICS, resolveParameters } from './metrics.js';
-export type { SimilarityMetric } from './metrics.js';
+export {
+  gaussianStochasticShapeSimilarity,
+  maximumAssignment,
+  polarFactor,
+  wassersteinStochasticShapeSimilarity,
+} from './stochastic-shape.js';
+export { CKA_METRICS, PROCRUSTES_METRICS, resolveParameters, STOCHASTIC_SAMPLING } from './metrics.js';
+export type { SimilarityMetric, StochasticSampling } from './metrics.js';
 export { registerSimilarityMetric, similarityMetricByName, similarityMetrics } from './metric-registry.js';

@@ -6,14 +6,32 @@ import type { Matrix } from './matrix.js';
 import { resolveParameters as resolveDeclaredParameters } from '@prune/errors';
 import { procrustesSimilarity } from './procrustes.js';
 import { partialWhiteningShapeSimilarity } from './shape-metric.js';
+import { gaussianStochasticShapeSimilarity, wassersteinStochasticShapeSimilarity } from './stochastic-shape.js';
+
+/**
+ * How a stochastic metric wants each example answered: `samplesPerExample` responses of the model
+ * to the example plus Gaussian noise of `inputNoise` times the input's standard deviation (a
+ * deterministic network made stochastic at its input), as consecutive rows.
+ */
+export interface StochasticSampling {
+  samplesPerExample: number;
+  inputNoise: number;
+}
+
+/** Duong et al.'s metrics compare 8 noisy responses per example, noise at 10% of the input's spread. */
+export const STOCHASTIC_SAMPLING: StochasticSampling = { samplesPerExample: 8, inputNoise: 0.1 };
 
 export interface SimilarityMetric {
   name: string;
   description: string;
   /** Numeric parameters with defaults. */
   parameters: Record<string, number>;
+  /** Examples (for a stochastic metric, each is samplesPerExample rows). */
   minRows: number;
-  compute(x: Matrix, y: Matrix, parameters: Record<string, number>): number;
+  /** Set for metrics of stochastic responses; absent: one row per example. */
+  stochastic?: StochasticSampling;
+  /** `samplesPerExample`: the rows per example of a stochastic metric's input (MetricInfo.stochastic). */
+  compute(x: Matrix, y: Matrix, parameters: Record<string, number>, samplesPerExample?: number): number;
 }
 
 export const CKA_METRICS: readonly SimilarityMetric[] = [
@@ -64,6 +82,24 @@ export const PROCRUSTES_METRICS: readonly SimilarityMetric[] = [
     parameters: { alpha: 0.5 },
     minRows: 2,
     compute: (x, y, p) => partialWhiteningShapeSimilarity(x, y, p['alpha']!),
+  },
+  {
+    name: 'gaussian_shape_metric',
+    description:
+      'Stochastic shape metric of Gaussian responses (Duong et al. 2023): alpha 1 is their 2-Wasserstein distance, 2 compares means only, 0 covariances only; 1 - d^2/2, in [0, 1]',
+    parameters: { alpha: 1 },
+    minRows: 2,
+    stochastic: STOCHASTIC_SAMPLING,
+    compute: (x, y, p, k = 0) => gaussianStochasticShapeSimilarity(x, y, k, p['alpha']),
+  },
+  {
+    name: 'wasserstein_shape_metric',
+    description:
+      'Stochastic shape metric (Duong et al. 2023) with the exact 2-Wasserstein distance between the sampled responses (optimal assignment); 1 - d^2/2, in [0, 1]',
+    parameters: {},
+    minRows: 2,
+    stochastic: STOCHASTIC_SAMPLING,
+    compute: (x, y, _, k = 0) => wassersteinStochasticShapeSimilarity(x, y, k),
   },
 ];
 

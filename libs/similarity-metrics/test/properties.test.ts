@@ -15,6 +15,7 @@ import {
   SimilarityInputError,
   symmetricEigenvalues,
   type Matrix,
+  type SimilarityMetric,
 } from '@prune/similarity-metrics';
 
 /** Deterministic pseudo-random normal matrix. */
@@ -61,6 +62,9 @@ const x = randomMatrix(100, 12, 1);
 const y = randomMatrix(100, 9, 2);
 const rotatedScaled = multiply(x, randomOrthogonal(12, 3), 7.5, 3);
 
+/** Rows per example a stochastic metric is given here (4 divides the 100 rows of x and y). */
+const samples = (m: SimilarityMetric) => (m.stochastic ? 4 : undefined);
+
 describe('invariances and identities', () => {
   it('linear CKA (both forms) is invariant to orthogonal transforms and isotropic scaling', () => {
     expect(linearCka(x, rotatedScaled)).toBeCloseTo(1, 10);
@@ -69,7 +73,7 @@ describe('invariances and identities', () => {
   });
 
   it('identical inputs give 1 for every metric', () => {
-    for (const m of METRICS) expect(m.compute(x, x, m.parameters), m.name).toBeCloseTo(1, 8);
+    for (const m of METRICS) expect(m.compute(x, x, m.parameters, samples(m)), m.name).toBeCloseTo(1, 8);
   });
 
   it('Procrustes similarity is 1 for rotated/scaled/shifted copies, lower for unrelated data, within [0, 1]', () => {
@@ -175,7 +179,10 @@ describe('every registered metric', () => {
       for (const [name, value] of Object.entries(m.parameters)) {
         const doubled = resolveParameters(m, { [name]: 2 * value });
         expect(doubled[name], `${m.name}.${name}`).toBe(2 * value);
-        expect(m.compute(x, y, doubled), `${m.name}.${name}`).not.toBeCloseTo(m.compute(x, y, m.parameters), 6);
+        expect(m.compute(x, y, doubled, samples(m)), `${m.name}.${name}`).not.toBeCloseTo(
+          m.compute(x, y, m.parameters, samples(m)),
+          6,
+        );
       }
       expect(() => resolveParameters(m, { nope: 1 }), m.name).toThrow(`parameters.nope: ${m.name} has`);
     }
@@ -183,11 +190,19 @@ describe('every registered metric', () => {
 
   it('computes from the number of rows it declares (minRows) and refuses fewer, naming the minimum', () => {
     for (const m of METRICS) {
-      const [a, b] = [randomMatrix(m.minRows, 5, 1), randomMatrix(m.minRows, 4, 2)];
-      expect(Number.isFinite(m.compute(a, b, m.parameters)), m.name).toBe(true);
-      const fewer = () => m.compute(randomMatrix(m.minRows - 1, 5, 1), randomMatrix(m.minRows - 1, 4, 2), m.parameters);
+      // A stochastic metric's examples are several rows each.
+      const rows = (examples: number) => examples * (samples(m) ?? 1);
+      const [a, b] = [randomMatrix(rows(m.minRows), 5, 1), randomMatrix(rows(m.minRows), 4, 2)];
+      expect(Number.isFinite(m.compute(a, b, m.parameters, samples(m))), m.name).toBe(true);
+      const fewer = () =>
+        m.compute(
+          randomMatrix(rows(m.minRows - 1), 5, 1),
+          randomMatrix(rows(m.minRows - 1), 4, 2),
+          m.parameters,
+          samples(m),
+        );
       expect(fewer, m.name).toThrow(SimilarityInputError);
-      expect(fewer, m.name).toThrow(`needs at least ${m.minRows} rows`);
+      expect(fewer, m.name).toThrow(`needs at least ${m.minRows} ${m.stochastic ? 'examples' : 'rows'}`);
     }
   });
 });

@@ -7,7 +7,13 @@ import { matrix, resolveParameters, SimilarityInputError, type SimilarityMetric 
 export function compareStoredRepresentations(
   store: ArtifactStore,
   metrics: SimilarityMetric[],
-  request: { metric: string; x?: ArtifactRef; y?: ArtifactRef; parameters: Record<string, number> },
+  request: {
+    metric: string;
+    x?: ArtifactRef;
+    y?: ArtifactRef;
+    parameters: Record<string, number>;
+    samplesPerExample?: number;
+  },
 ): { metric: string; similarity: number; rows: number } {
   const metric = metrics.find((m) => m.name === request.metric);
   if (!metric)
@@ -19,9 +25,19 @@ export function compareStoredRepresentations(
     const m = decodeMatrix(store.readFile(ref, field), field);
     return matrix(m.rows, m.columns, m.data);
   };
+  const samples = request.samplesPerExample ?? 0;
+  if (metric.stochastic && samples < 2)
+    throw new SimilarityInputError(
+      `samples_per_example: ${metric.name} compares stochastic responses, several rows per example; extract ` +
+        `them with ExtractRepresentations' stochastic field set to what Describe gives (${metric.stochastic.samplesPerExample} samples per example)`,
+    );
+  if (!metric.stochastic && samples > 1)
+    throw new SimilarityInputError(
+      `samples_per_example: ${metric.name} compares one row per example; got ${samples} samples per example (leave it 0)`,
+    );
   const x = read(request.x, 'x');
   const y = read(request.y, 'y');
-  const similarity = metric.compute(x, y, resolveParameters(metric, request.parameters));
+  const similarity = metric.compute(x, y, resolveParameters(metric, request.parameters), Math.max(1, samples));
   return { metric: metric.name, similarity, rows: x.rows };
 }
 
@@ -33,6 +49,7 @@ export function describeMetrics(metrics: SimilarityMetric[]) {
       description: m.description,
       parameters: Object.keys(m.parameters),
       minRows: m.minRows,
+      stochastic: m.stochastic,
     })),
   };
 }

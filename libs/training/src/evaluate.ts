@@ -60,29 +60,73 @@ export function evaluateModel(
   return { accuracy: correct / data.count, loss: lossSum / data.count, examples: data.count };
 }
 
-/** The n x p output of `layer` (default: the classifier's input) for every example. */
+/**
+ * How a stochastic metric wants examples answered: each `samplesPerExample` times, its input plus
+ * Gaussian noise of `inputNoise` times the input batch's standard deviation.
+ */
+export interface StochasticSampling {
+  samplesPerExample: number;
+  inputNoise: number;
+}
+
+/** The largest samples per example a stochastic extraction accepts (its rows grow by that factor). */
+export const MAX_SAMPLES_PER_EXAMPLE = 64;
+
+/** Each of `count` inputs repeated k times in a row, plus seeded noise scaled to the batch's spread. */
+function noisyCopies(x: tf.Tensor4D, sampling: StochasticSampling, seed: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const k = sampling.samplesPerExample;
+    const [count, ...shape] = x.shape;
+    const copies = tf.reshape(tf.tile(tf.expandDims(x, 1), [1, k, 1, 1, 1]), [count * k, ...shape]) as tf.Tensor4D;
+    const spread = tf.sqrt(tf.moments(x).variance);
+    const noise = tf.randomNormal(copies.shape, 0, 1, 'float32', seed);
+    return tf.add(copies, tf.mul(noise, tf.mul(spread, sampling.inputNoise))) as tf.Tensor4D;
+  });
+}
+
+/**
+ * The n x p output of `layer` (default: the classifier's input) for every example; with
+ * `stochastic`, n x samplesPerExample rows, each example's consecutive, under noise that depends
+ * only on the data's order (every model sees the same noisy inputs).
+ */
 export function extractRepresentations(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
   data: LabeledImages,
   layer?: string,
   batchSize = 250,
+  stochastic?: StochasticSampling,
 ): { rows: number; columns: number; data: Float32Array; layer: string } {
+  const k = stochastic?.samplesPerExample ?? 1;
+  if (stochastic) {
+    if (!Number.isInteger(k) || k < 2 || k > MAX_SAMPLES_PER_EXAMPLE)
+      throw new InvalidArgumentError(
+        `stochastic.samples_per_example: must be a whole number from 2 to ${MAX_SAMPLES_PER_EXAMPLE}, got ${k}`,
+      );
+    if (!(stochastic.inputNoise > 0 && stochastic.inputNoise <= 10))
+      throw new InvalidArgumentError(
+        `stochastic.input_noise: must be above 0 and at most 10 (times the input's standard deviation), got ${stochastic.inputNoise}`,
+      );
+  }
   const name = layer || classifierInputLayer(LayerGraph.of(model));
   const target = model.layers.find((l) => l.name === name);
   if (!target) throw new InvalidArgumentError(`layer: "${name}" is not a layer of the model`);
   const sub = tfl.model({ inputs: model.inputs, outputs: target.output as tfl.SymbolicTensor });
   const columns = (target.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
-  const out = new Float32Array(data.count * columns);
-  forEachBatch(data, metadata, batchSize, (x, start) => {
-    const values = tf.tidy(() => (sub.predict(x) as tf.Tensor).dataSync() as Float32Array);
-    out.set(values, start * columns);
+  const out = new Float32Array(data.count * k * columns);
+  // A batch holds about batchSize rows: batchSize / k examples when each is answered k times.
+  forEachBatch(data, metadata, Math.max(1, Math.floor(batchSize / k)), (x, start) => {
+    const values = tf.tidy(() => {
+      const input = stochastic ? noisyCopies(x, stochastic, start + 1) : x;
+      return (sub.predict(input) as tf.Tensor).dataSync() as Float32Array;
+    });
+    out.set(values, start * k * columns);
   });
   const bad = out.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0)
     throw new FailedPreconditionError(
-      `the output of layer "${name}" is ${out[bad]} for example ${Math.floor(bad / columns)}: the model overflows ` +
+      `the output of layer "${name}" is ${out[bad]} for example ${Math.floor(bad / columns / k)}: the model overflows ` +
         '(fine-tuning diverged?); lower the learning rate',
     );
-  return { rows: data.count, columns, data: out, layer: name };
+  return { rows: data.count * k, columns, data: out, layer: name };
 }

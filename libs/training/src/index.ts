@@ -6,5 +6,6 @@ export { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { CheckpointState } from './checkpoint.js';
 export { trainModel, TrainingAborted } from './train.js';
 export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
-export { evaluateModel, extractRepresentations } from './evaluate.js';
+export { evaluateModel, extractRepresentations, MAX_SAMPLES_PER_EXAMPLE } from './evaluate.js';
+export type { StochasticSampling } from './evaluate.js';
 export { resolvePreprocessing } from './preprocessing.js';

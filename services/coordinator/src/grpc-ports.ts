@@ -20,6 +20,7 @@ import {
   type AssessmentConfig,
   type Cost,
   type InspectResponse,
+  type StochasticSampling,
   type MakeCandidateResponse,
   type TrainConfig,
   type TrainResponse,
@@ -34,7 +35,9 @@ export interface GrpcPortsOptions {
   trainers: string[];
   criterion: string[];
   candidates: string[];
-  similarity: Pick<SimilarityRegistry, 'compare'>;
+  similarity: Pick<SimilarityRegistry, 'compare'> & {
+    sampling(metric: string): Promise<StochasticSampling | undefined>;
+  };
   /** Dataset family: its train, validation and test splits are used. */
   dataset: string;
   criterionName: string;
@@ -148,10 +151,11 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
           );
         }),
     );
-  const representation = async (model: ArtifactRef) => {
+  const representation = async (model: ArtifactRef, stochastic?: StochasticSampling) => {
     const request = ExtractRepresentationsRequest.fromPartial({
       model,
       data: split('validation', o.validationExamples),
+      stochastic,
     });
     const response = await retry(() => trainers.next((t) => callUnary(t, t.extractRepresentations, request, deadline)));
     return response.representation!;
@@ -213,7 +217,9 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
     fineTune: (model, phase, jobId) =>
       train(model, phase === 'candidate' ? o.candidateFineTune : o.selectedFineTune, jobId),
     similarity: async (parent, child) => {
-      const [x, y] = await Promise.all([representation(parent), representation(child)]);
+      // A stochastic metric's representations answer each example several times, as it asks.
+      const sampling = await o.similarity.sampling(o.metric);
+      const [x, y] = await Promise.all([representation(parent, sampling), representation(child, sampling)]);
       return (await o.similarity.compare(o.metric, x, y, o.metricParameters)).similarity;
     },
     accuracy: async (model, which) => {

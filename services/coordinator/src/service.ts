@@ -118,6 +118,7 @@ export class Coordinator {
       // Resolved per call, so a run resumed at start-up does not need the similarity services up yet.
       similarity: {
         compare: async (metric, x, y, parameters) => (await this.metrics.get()).compare(metric, x, y, parameters),
+        sampling: async (metric) => (await this.metrics.get()).sampling(metric),
       },
       dataset: config.dataset,
       criterionName: config.criterion,

@@ -10,6 +10,7 @@ import {
   type ArtifactRef,
   type CompareResponse,
   type MetricInfo,
+  type StochasticSampling,
 } from '@prune/contracts';
 import { callUnary, isServiceAddress, StatusError, withRetry, type RetryOptions } from '@prune/service-kit';
 import { replicasOf, type Replicas } from './replicas.js';
@@ -105,6 +106,11 @@ export class SimilarityRegistry {
     return [...this.routes.values()].map(({ service, info }) => ({ service, info }));
   }
 
+  /** How `metric` wants examples answered (its MetricInfo.stochastic); undefined: one row each. */
+  sampling(metric: string): StochasticSampling | undefined {
+    return this.route(metric).info.stochastic;
+  }
+
   /** Compares two stored representations with `metric`, on the service that offers it. */
   compare(
     metric: string,
@@ -112,14 +118,20 @@ export class SimilarityRegistry {
     y: ArtifactRef,
     parameters: Record<string, number> = {},
   ): Promise<CompareResponse> {
+    const route = this.route(metric);
+    const samplesPerExample = route.info.stochastic?.samplesPerExample ?? 0;
+    const request = CompareRequest.fromPartial({ metric, x, y, parameters, samplesPerExample });
+    return withRetry(() => route.replicas.next((c) => callUnary(c, c.compare, request, this.deadlineMs)), this.retry);
+  }
+
+  private route(metric: string): Route {
     const route = this.routes.get(metric);
     if (!route)
       throw new StatusError(
         grpc.status.INVALID_ARGUMENT,
         `metric: ${quoted(metric)} is not offered by any configured similarity service; available: ${[...this.routes.keys()].join(', ')}`,
       );
-    const request = CompareRequest.fromPartial({ metric, x, y, parameters });
-    return withRetry(() => route.replicas.next((c) => callUnary(c, c.compare, request, this.deadlineMs)), this.retry);
+    return route;
   }
 
   close(): void {

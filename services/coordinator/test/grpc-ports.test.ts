@@ -40,7 +40,7 @@ describe('grpcWalkPorts: model facts', () => {
     trainers: ['127.0.0.1:1'],
     criterion: ['127.0.0.1:1'],
     candidates: [candidates.server.address],
-    similarity: { compare: () => Promise.reject(new Error('not used')) },
+    similarity: { compare: () => Promise.reject(new Error('not used')), sampling: async () => undefined },
     dataset: 'cifar10-jpeg',
     criterionName: 'kl',
     metric: 'linear_cka',

@@ -90,6 +90,29 @@ describe('similarity registry', () => {
     }
   });
 
+  it("routes a stochastic metric with its sampling: the representations' rows per example go with the request", async () => {
+    const registry = await SimilarityRegistry.discover(parseSimilarityRegistry(`procrustes=${procrustes.address}`));
+    try {
+      const sampling = registry.sampling('gaussian_shape_metric');
+      expect(sampling).toEqual({ samplesPerExample: 8, inputNoise: 0.1 });
+      expect(registry.sampling('procrustes')).toBeUndefined();
+      // 5 examples x 8 samples; y is x scaled: the same response distributions up to scale.
+      const values = Float32Array.from({ length: 40 * 3 }, (_, i) => Math.sin(i * 1.7) + (i % 24 < 3 ? 2 : 0));
+      const x = store.putFile(encodeMatrix(40, 3, values));
+      const y = store.putFile(
+        encodeMatrix(
+          40,
+          3,
+          values.map((v) => 2 * v),
+        ),
+      );
+      expect((await registry.compare('gaussian_shape_metric', x, y)).similarity).toBeCloseTo(1, 6);
+      expect((await registry.compare('wasserstein_shape_metric', x, y)).similarity).toBeCloseTo(1, 6);
+    } finally {
+      registry.close();
+    }
+  });
+
   it('parses both registry forms and rejects bad entries', () => {
     expect(parseSimilarityRegistry('cka=a:1,b:2;p=c:3')).toEqual([
       { name: 'cka', addresses: ['a:1', 'b:2'] },

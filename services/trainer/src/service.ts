@@ -106,6 +106,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
           data,
           request.layer || undefined,
           request.batchSize || 250,
+          request.stochastic,
         );
         const representation = store.putFile(encodeMatrix(reps.rows, reps.columns, reps.data));
         return { representation, rows: reps.rows, columns: reps.columns, layer: reps.layer };

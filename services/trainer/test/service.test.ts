@@ -109,6 +109,35 @@ describe('TrainerService', () => {
     expect(decodeMatrix(store.readFile(reps.representation!))).toMatchObject({ rows: 40, columns: 64 });
   });
 
+  it('answers each example several times under seeded input noise for a stochastic metric', async () => {
+    const data = { uri: 'cifar10-lossless-4000', maxExamples: 12, seed: 0 };
+    const stochastic = { samplesPerExample: 4, inputNoise: 0.1 };
+    const matrixOf = async (request: object) => {
+      const reps = await extract({ model, data, batchSize: 20, ...request });
+      return decodeMatrix(store.readFile(reps.representation!));
+    };
+    const plain = await matrixOf({});
+    const noisy = await matrixOf({ stochastic });
+    expect([noisy.rows, noisy.columns]).toEqual([48, 64]);
+    // The same noise every time (two models' responses are comparable), different per sample,
+    // and each example's samples around its noiseless response, closer to it than to another's.
+    expect((await matrixOf({ stochastic })).data).toEqual(noisy.data);
+    const row = (m: typeof plain, r: number) => Array.from(m.data.subarray(r * 64, (r + 1) * 64));
+    const distance = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v - b[i]!));
+    expect(distance(row(noisy, 0), row(noisy, 1))).toBeGreaterThan(0);
+    for (let example = 0; example < 12; example++)
+      for (let s = 0; s < 4; s++) {
+        const sample = row(noisy, example * 4 + s);
+        expect(distance(sample, row(plain, example))).toBeLessThan(distance(sample, row(plain, (example + 1) % 12)));
+      }
+    await expect(extract({ model, data, stochastic: { samplesPerExample: 1, inputNoise: 0.1 } })).rejects.toMatchObject(
+      {
+        code: grpc.status.INVALID_ARGUMENT,
+        details: expect.stringContaining('stochastic.samples_per_example: must be'),
+      },
+    );
+  });
+
   it('trains a request that sets only its length with the defaults every fine-tune shares (a cosine schedule)', async () => {
     const events = await train({
       jobId: 'test-defaults',

@@ -6,12 +6,15 @@
 // reductions, the test accuracy delta versus the baseline, and the decision. With --assess N the
 // runs assess the baseline and every kept model on N test images (FGSM/PGD, corruptions), and the
 // baseline and each final model are timed afterwards, one at a time on a quiet machine (latency,
-// inference CO2), next to the energy of each run's fine-tunes.
+// inference CO2), next to the energy of each run's fine-tunes. --criteria, --metrics and
+// --candidate-steps take lists too: the same machinery then runs ablations (variants.ts), written
+// to docs/results/<model>-<--name>[-seeds].*.
 //   npm run compare-policies -- --models resnet20-12fca82f --iterations 4 --candidate-steps 20 --selected-steps 100
+//   npm run compare-policies -- --policies similarity --criteria kl,l1,random --seeds 0,1,2 --name criteria
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeEngine } from '@prune/compute';
-import { SELECTION_POLICY_NAMES, type SelectionPolicy } from '@prune/contracts';
+import { SELECTION_POLICY_NAMES } from '@prune/contracts';
 import { CIFAR10_SPLIT_SIZES, openDataset, sharedDir, VALIDATION_SIZE } from '@prune/data';
 import { estimateEnergy, defaultEnergyAssumptions } from '@prune/assessment';
 import { loadModel, loadModelArtifact, measureLatency, modelCost, putModelArtifact } from '@prune/models';
@@ -26,18 +29,24 @@ import { summarizeSeeds, type GroupSummary, type MeanStd } from './seed-statisti
 import { experimentContext } from './experiment-context.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
 import { runQueue } from './run-queue.js';
+import { variantFactors, variedFactors, type Variant } from './variants.js';
 
 const { values } = parseArgs({
   options: {
     models: { type: 'string', default: 'resnet20-12fca82f' },
     iterations: { type: 'string', default: '4' },
     'baseline-steps': { type: 'string', default: '300' },
+    // Lists of policies, criteria, metrics and candidate steps. Each value is varied alone, the
+    // other factors at their list's first value (one factor at a time, as an ablation does).
+    policies: { type: 'string', default: 'similarity,random,layers-only,filters-only' },
+    criteria: { type: 'string', default: 'kl' },
+    metrics: { type: 'string', default: 'linear_cka' },
     'candidate-steps': { type: 'string', default: '20' },
     'selected-steps': { type: 'string', default: '100' },
     'blocks-per-iteration': { type: 'string', default: '1' },
     calibration: { type: 'string', default: '128' },
     'random-seeds': { type: 'string', default: '0,1,2' },
-    // Every policy once per seed (replaces --random-seeds): means, standard deviations, error bars.
+    // Every variant once per seed (replaces --random-seeds): means, standard deviations, error bars.
     seeds: { type: 'string' },
     concurrency: { type: 'string', default: '2' },
     // Test images each assessment uses; unset: no assessment. Its attack budgets in pixel levels.
@@ -45,8 +54,11 @@ const { values } = parseArgs({
     epsilons: { type: 'string', default: '1,4' },
     // Reuse the run ids of an earlier invocation (their yyyymmddhhmm suffix): StartRun returns an
     // existing run unchanged, so finished runs are only reported and unfinished ones, resumed by the
-    // coordinator from their journals, are followed to the end.
+    // coordinator from their journals, are followed to the end. Variants keep their run ids across
+    // invocations, so an ablation with the same stamp reuses the runs it shares with another.
     stamp: { type: 'string' },
+    // The results files' name: docs/results/<model>-<name>[-seeds].{json,md,svg}.
+    name: { type: 'string', default: 'policies' },
     out: { type: 'string', default: 'docs/results' },
   },
 });
@@ -55,28 +67,30 @@ const { repo, outDir, storeDir, store, backend, command, hardware } = await expe
   values.out!,
 );
 const n = (key: keyof typeof values) => Number(values[key]);
+const list = (key: 'policies' | 'criteria' | 'metrics' | 'candidate-steps') =>
+  values[key]!.split(',').map((v) => v.trim());
 
-const policy = SELECTION_POLICY_NAMES.value;
-const POLICY_NAMES = ['similarity', 'random', 'layers-only', 'filters-only'] as const;
-/** Each run: its label, policy and seed; `group` is the policy its seeds are averaged under. */
-const POLICIES: { name: string; group: string; policy: SelectionPolicy; seed: number }[] = values.seeds
-  ? POLICY_NAMES.flatMap((name) =>
-      values
-        .seeds!.split(',')
-        .map((s) => ({ name: `${name} (seed ${s})`, group: name, policy: policy(name), seed: Number(s) })),
-    )
-  : [
-      { name: 'similarity', group: 'similarity', policy: policy('similarity'), seed: 0 },
-      ...values['random-seeds']!.split(',').map((s) => ({
-        name: `random (seed ${s})`,
-        group: 'random',
-        policy: policy('random'),
-        seed: Number(s),
-      })),
-      { name: 'layers-only', group: 'layers-only', policy: policy('layers-only'), seed: 0 },
-      { name: 'filters-only', group: 'filters-only', policy: policy('filters-only'), seed: 0 },
-    ];
+const LISTS = {
+  policies: list('policies'),
+  criteria: list('criteria'),
+  metrics: list('metrics'),
+  candidateSteps: list('candidate-steps').map(Number),
+};
+for (const name of LISTS.policies)
+  if (SELECTION_POLICY_NAMES.parse(name) === undefined)
+    throw new Error(`--policies: unknown ${name}; expected some of ${SELECTION_POLICY_NAMES.names.join(', ')}`);
+const FACTORS = variantFactors(LISTS);
+const seeds = values.seeds?.split(',').map(Number);
+/** Each run: its label, variant and seed; `group` is the variant its seeds are averaged under. */
+const RUNS: (Variant & { name: string; seed: number })[] = seeds
+  ? FACTORS.flatMap((v) => seeds.map((seed) => ({ ...v, name: `${v.group} (seed ${seed})`, seed })))
+  : FACTORS.flatMap((v) =>
+      v.policy === 'random'
+        ? values['random-seeds']!.split(',').map((s) => ({ ...v, name: `${v.group} (seed ${s})`, seed: Number(s) }))
+        : [{ ...v, name: v.group, seed: 0 }],
+    );
 const seeded = Boolean(values.seeds);
+const [BASE] = FACTORS as [Variant];
 /** The runs' fine-tunes: batch 64 to fit the budget, every other hyper-parameter a run's default. */
 const RUN_BATCH_SIZE = 64;
 const describeFineTune = (c: { batchSize: number; schedule: string; learningRate: number }) =>
@@ -141,14 +155,16 @@ async function comparePolicies(name: string) {
   const results: PolicyResult[] = [];
   try {
     const stamp = values.stamp ?? new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
-    await runQueue(POLICIES, n('concurrency'), async (next) => {
+    await runQueue(RUNS, n('concurrency'), async (next) => {
       const runId = `${name.split('-')[0]}-${next.name.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}-${stamp}`;
       const followed = await runToEnd(
         client,
         {
           model: base.ref,
           dataset: 'cifar10-jpeg',
-          policy: next.policy,
+          policy: SELECTION_POLICY_NAMES.parse(next.policy)!,
+          criterion: next.criterion,
+          metric: next.metric,
           maxIterations: n('iterations'),
           blocksPerIteration: n('blocks-per-iteration'),
           seed: next.seed,
@@ -156,8 +172,8 @@ async function comparePolicies(name: string) {
           validationExamples: RUN_DEFAULTS.validationExamples,
           testExamples: 10_000,
           // 0 candidate steps: candidates compared right after surgery (the paper's ablation).
-          ...(n('candidate-steps') > 0
-            ? { candidateFinetune: { steps: n('candidate-steps'), batchSize: RUN_BATCH_SIZE } }
+          ...(next.candidateSteps > 0
+            ? { candidateFinetune: { steps: next.candidateSteps, batchSize: RUN_BATCH_SIZE } }
             : { skipCandidateFinetune: true }),
           selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },
           // Latency is measured afterwards, one model at a time: here another run trains beside it.
@@ -184,9 +200,7 @@ async function comparePolicies(name: string) {
     client.close();
     await services.stop();
   }
-  results.sort(
-    (a, b) => POLICIES.findIndex((p) => p.name === a.policy) - POLICIES.findIndex((p) => p.name === b.policy),
-  );
+  results.sort((a, b) => RUNS.findIndex((p) => p.name === a.policy) - RUNS.findIndex((p) => p.name === b.policy));
   let baselineLatency: PolicyResult['latency'];
   if (values.assess) {
     console.error('timing the baseline and each final model in ONNX Runtime, one at a time');
@@ -233,11 +247,13 @@ function write(
       iterations: n('iterations'),
       blocksPerIteration: n('blocks-per-iteration'),
       baselineSteps: n('baseline-steps'),
-      candidateSteps: n('candidate-steps'),
+      candidateSteps: LISTS.candidateSteps,
       selectedSteps: n('selected-steps'),
       batchSize: RUN_BATCH_SIZE,
-      criterion: `kl (${n('calibration')} calibration images)`,
-      metric: 'linear_cka (1,000 validation images)',
+      criteria: LISTS.criteria,
+      calibrationImages: n('calibration'),
+      metrics: LISTS.metrics,
+      validationImages: RUN_DEFAULTS.validationExamples,
       test: '10,000 JPEG test images',
     },
     baseline: {
@@ -271,7 +287,7 @@ function write(
         rows.map((r, i) => ({ name: r.policy, color: COLORS[i % COLORS.length]!, iterations: r.iterations })),
         'MACs reduction vs baseline',
       );
-  const base_ = path.join(outDir, `${name.split('-')[0]}-policies${seeded ? '-seeds' : ''}`);
+  const base_ = path.join(outDir, `${name.split('-')[0]}-${values.name}${seeded ? '-seeds' : ''}`);
   const trainCount = CIFAR10_SPLIT_SIZES.train - VALIDATION_SIZE['cifar10-jpeg']!;
   const epochs = (steps: number) => epochsOf(steps, RUN_BATCH_SIZE, trainCount).toFixed(3);
   writeFileAtomic(`${base_}.json`, JSON.stringify({ ...meta, results: rows }, null, 2) + '\n');
@@ -279,11 +295,11 @@ function write(
   writeFileAtomic(
     `${base_}.md`,
     [
-      `# ${name}: selection policies compared`,
+      `# ${name}: ${variedFactors(LISTS).join(', ') || 'one variant'} compared`,
       '',
       `Baseline: the pretrained ${name} fine-tuned for ${base.config.steps} steps (${describeFineTune(base.config)}) on the JPEG CIFAR-10 training split: test accuracy ${pct(base.pretrained)}% -> **${pct(base.accuracy)}%** (10,000 JPEG test images), ${(base.macs / 1e6).toFixed(2)}M MACs, ${base.params} params.`,
       '',
-      `Every run starts from that baseline with the same criterion (KL, ${n('calibration')} calibration images), metric (linear CKA on 1,000 validation images), ${n('iterations')} iterations of ${n('blocks-per-iteration')} block(s) or as many filters, ${n('candidate-steps')}-step candidate and ${n('selected-steps')}-step selected fine-tunes (${epochs(n('candidate-steps'))} and ${epochs(n('selected-steps'))} epoch of the ${trainCount} training images; ${describeFineTune({ ...DEFAULT_TRAIN_CONFIG, batchSize: RUN_BATCH_SIZE })}), ${seeded ? `each policy with seeds ${values.seeds} (the seed draws the calibration images, orders the fine-tuning data and, for random, the choices)` : `seed 0 (random: seeds ${values['random-seeds']})`}.`,
+      `Every run starts from that baseline with ${n('iterations')} iterations of ${n('blocks-per-iteration')} block(s) or as many filters and ${n('selected-steps')}-step selected fine-tunes (${epochs(n('selected-steps'))} epoch of the ${trainCount} training images; ${describeFineTune({ ...DEFAULT_TRAIN_CONFIG, batchSize: RUN_BATCH_SIZE })}). ${referenceText(epochs)} ${seeded ? `Each variant ran with seeds ${values.seeds} (the seed draws the calibration images, orders the fine-tuning data and, for random, the choices).` : `Seed 0 (random: seeds ${values['random-seeds']}).`}`,
       '',
       ...(seeded ? [seedTables(groups), ''] : []),
       table,
@@ -297,6 +313,16 @@ function write(
     ].join('\n'),
   );
   console.log(`wrote ${base_}.{json,md,svg}`);
+}
+
+/** The reference variant's settings; every other variant differs from it in the one factor its name says. */
+function referenceText(epochs: (steps: number) => string): string {
+  const steps = BASE.candidateSteps;
+  return (
+    `Unless its name says otherwise, a run uses the ${BASE.criterion} criterion on ${n('calibration')} calibration images, ` +
+    `the ${BASE.metric} metric on ${RUN_DEFAULTS.validationExamples.toLocaleString('en-US')} validation images and ` +
+    (steps > 0 ? `${steps}-step candidate fine-tunes (${epochs(steps)} epoch).` : 'no candidate fine-tunes.')
+  );
 }
 
 /** MACs reductions at which seeded policies are compared (each run interpolated along its curve). */
@@ -335,9 +361,9 @@ function seedTables(groups: GroupSummary[]): string {
 /** Each policy's mean curve over seeds, with error bars of one standard deviation of the accuracy delta. */
 function meanChartSvg(groups: GroupSummary[]): string {
   return deltaChartSvg(
-    groups.map((g) => ({
+    groups.map((g, i) => ({
       name: `${g.group} (mean ± sd)`,
-      color: GROUP_COLORS[g.group] ?? '#555',
+      color: GROUP_COLORS[g.group] ?? COLORS[i % COLORS.length]!,
       iterations: g.iterations.map((i) => ({
         macsReduction: i.macsReduction.mean,
         testAccuracyDelta: i.testAccuracyDelta.mean,
