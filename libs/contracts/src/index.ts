@@ -12,6 +12,7 @@ export * from './gen/prune/v1/criterion.js';
 export * from './gen/prune/v1/candidates.js';
 export * from './gen/prune/v1/similarity.js';
 export * from './gen/prune/v1/coordinator.js';
+export { parameterBoundsOf, parameterRangeMessages } from './parameter-ranges.js';
 export {
   CHOICE_NAMES,
   CORRUPTION_NAMES,

@@ -2,7 +2,7 @@
 // Each criterion is one file implementing this interface and one registerCriterion call
 // (registry.ts; the built-in ones are listed there).
 import type { tf, tfl } from '@prune/compute';
-import { InvalidArgumentError } from '@prune/errors';
+import { InvalidArgumentError, type ParameterBounds } from '@prune/errors';
 
 export interface BlockScore {
   kind: 'block';
@@ -42,6 +42,8 @@ export interface Criterion {
   needsData: boolean;
   /** Numeric parameters a request may set, with their defaults (none when omitted). */
   parameters?: Record<string, number>;
+  /** The values a bounded parameter accepts (checked for every request, and at StartRun). */
+  bounds?: Record<string, ParameterBounds>;
   scoreBlocks(model: tfl.LayersModel, context: ScoringContext): StructureScore[];
   scoreFilters(model: tfl.LayersModel, context: ScoringContext): StructureScore[];
 }

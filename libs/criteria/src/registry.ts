@@ -28,5 +28,5 @@ export function criterionByName(name: string): Criterion {
 
 /** A request's parameters for `criterion`, checked (unknown names, non-finite values) with defaults filled. */
 export function criterionParameters(criterion: Criterion, given: Record<string, number> = {}): Record<string, number> {
-  return resolveParameters(criterion.name, criterion.parameters ?? {}, given);
+  return resolveParameters(criterion.name, criterion.parameters ?? {}, given, 'parameters', criterion.bounds);
 }

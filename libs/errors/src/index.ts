@@ -8,5 +8,6 @@ export {
   NotFoundError,
 } from './domain-error.js';
 export type { ErrorKind } from './domain-error.js';
-export { resolveParameters } from './parameters.js';
+export { describeBounds, resolveParameters } from './parameters.js';
+export type { ParameterBounds } from './parameters.js';
 export { quoted } from './quoted.js';

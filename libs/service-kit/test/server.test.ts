@@ -2,7 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { SimilarityServiceClient, SimilarityServiceService, type SimilarityServiceServer } from '@prune/contracts';
+import {
+  CompareRequest,
+  SimilarityServiceClient,
+  SimilarityServiceService,
+  type SimilarityServiceServer,
+} from '@prune/contracts';
 import { DataLossError, NotFoundError } from '@prune/errors';
 import {
   checkHealth,
@@ -15,7 +20,9 @@ import {
 } from '@prune/service-kit';
 
 const implementation: SimilarityServiceServer = {
-  describe: unary(async () => ({ metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2 }] })),
+  describe: unary(async () => ({
+    metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2, parameterRanges: [] }],
+  })),
   compare: unary(async (request) => {
     if (!request.metric) throw invalidArgument('metric', 'is required');
     // Domain errors thrown by libraries, and a plain bug, by the metric's name:
@@ -78,7 +85,7 @@ describe('serve', () => {
     const huge = 'x'.repeat(5 * 2 ** 20);
     await expect(
       new Promise((resolve, reject) =>
-        client.compare({ metric: huge, parameters: {} }, (e, r) => (e ? reject(e) : resolve(r))),
+        client.compare(CompareRequest.fromPartial({ metric: huge }), (e, r) => (e ? reject(e) : resolve(r))),
       ),
     ).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
   });
@@ -86,7 +93,7 @@ describe('serve', () => {
   it('maps handler errors to status codes with messages naming the field', async () => {
     const call = (metric: string) =>
       new Promise((resolve, reject) =>
-        client.compare({ metric, parameters: {} }, (e, r) => (e ? reject(e) : resolve(r))),
+        client.compare(CompareRequest.fromPartial({ metric }), (e, r) => (e ? reject(e) : resolve(r))),
       );
     await expect(call('')).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
@@ -102,7 +109,9 @@ describe('serve', () => {
     const described = await new Promise((resolve, reject) =>
       client.describe({}, (e, r) => (e ? reject(e) : resolve(r))),
     );
-    expect(described).toEqual({ metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2 }] });
+    expect(described).toMatchObject({
+      metrics: [{ name: 'test_metric', description: 'd', parameters: [], minRows: 2 }],
+    });
   });
 
   it('serves reflection: a client can list the services', async () => {

@@ -3,7 +3,7 @@
 // (metric-registry.ts); CKA-family metrics over a new kernel can use kernelCka.
 import { linearCka, linearCkaGram, minibatchLinearCka, rbfCka } from './cka.js';
 import type { Matrix } from './matrix.js';
-import { resolveParameters as resolveDeclaredParameters } from '@prune/errors';
+import { resolveParameters as resolveDeclaredParameters, type ParameterBounds } from '@prune/errors';
 import { procrustesSimilarity } from './procrustes.js';
 import { partialWhiteningShapeSimilarity } from './shape-metric.js';
 import { gaussianStochasticShapeSimilarity, wassersteinStochasticShapeSimilarity } from './stochastic-shape.js';
@@ -26,6 +26,8 @@ export interface SimilarityMetric {
   description: string;
   /** Numeric parameters with defaults. */
   parameters: Record<string, number>;
+  /** The values a bounded parameter accepts (checked for every request, and at StartRun). */
+  bounds?: Record<string, ParameterBounds>;
   /** Examples (for a stochastic metric, each is samplesPerExample rows). */
   minRows: number;
   /** Set for metrics of stochastic responses; absent: one row per example. */
@@ -53,6 +55,7 @@ export const CKA_METRICS: readonly SimilarityMetric[] = [
     name: 'rbf_cka',
     description: 'RBF-kernel CKA, bandwidth = threshold x median pairwise distance; O(n^2) memory',
     parameters: { threshold: 1 },
+    bounds: { threshold: { min: 0, minExclusive: true } },
     minRows: 2,
     compute: (x, y, p) => rbfCka(x, y, { threshold: p['threshold'] }),
   },
@@ -61,6 +64,7 @@ export const CKA_METRICS: readonly SimilarityMetric[] = [
     description:
       'Minibatch linear CKA (Nguyen et al. 2021): unbiased HSIC summed over consecutive batches; O(batch^2) memory',
     parameters: { batch_size: 32 },
+    bounds: { batch_size: { min: 4, integer: true } },
     minRows: 4,
     compute: (x, y, p) => minibatchLinearCka(x, y, { batchSize: p['batch_size'] }),
   },
@@ -80,6 +84,7 @@ export const PROCRUSTES_METRICS: readonly SimilarityMetric[] = [
     description:
       'Linear shape metric with partial whitening (Williams et al. 2021): alpha 1 is procrustes, 0 is CCA; cosine of the angular distance, in [0, 1]',
     parameters: { alpha: 0.5 },
+    bounds: { alpha: { min: 0, max: 1 } },
     minRows: 2,
     compute: (x, y, p) => partialWhiteningShapeSimilarity(x, y, p['alpha']!),
   },
@@ -88,6 +93,7 @@ export const PROCRUSTES_METRICS: readonly SimilarityMetric[] = [
     description:
       'Stochastic shape metric of Gaussian responses (Duong et al. 2023): alpha 1 is their 2-Wasserstein distance, 2 compares means only, 0 covariances only; 1 - d^2/2, in [0, 1]',
     parameters: { alpha: 1 },
+    bounds: { alpha: { min: 0, max: 2 } },
     minRows: 2,
     stochastic: STOCHASTIC_SAMPLING,
     compute: (x, y, p, k = 0) => gaussianStochasticShapeSimilarity(x, y, k, p['alpha']),
@@ -105,5 +111,5 @@ export const PROCRUSTES_METRICS: readonly SimilarityMetric[] = [
 
 /** Validates parameters (unknown names, non-finite values) and fills defaults. */
 export function resolveParameters(metric: SimilarityMetric, given: Record<string, number>): Record<string, number> {
-  return resolveDeclaredParameters(metric.name, metric.parameters, given);
+  return resolveDeclaredParameters(metric.name, metric.parameters, given, 'parameters', metric.bounds);
 }

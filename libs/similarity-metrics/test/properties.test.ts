@@ -169,6 +169,16 @@ describe('degenerate input is a clear error, not NaN', () => {
     expect(() => resolveParameters(metric('rbf_cka'), { sigma: 1 })).toThrow(
       'parameters.sigma: rbf_cka has parameters threshold',
     );
+    // Bounds a metric declares are checked with its parameters (and at StartRun, from Describe).
+    expect(() => resolveParameters(metric('rbf_cka'), { threshold: 0 })).toThrow(
+      'parameters.threshold: rbf_cka takes a number > 0, got 0',
+    );
+    expect(() => resolveParameters(metric('shape_metric'), { alpha: 2 })).toThrow(
+      'parameters.alpha: shape_metric takes a number from 0 to 1, got 2',
+    );
+    expect(() => resolveParameters(metric('minibatch_cka'), { batch_size: 8.5 })).toThrow(
+      'parameters.batch_size: minibatch_cka takes a whole number >= 4, got 8.5',
+    );
   });
 });
 

@@ -1,5 +1,6 @@
 // What a similarity service does for Compare: read two stored representations, check them, and
 // apply a named metric.
+import { parameterRangeMessages } from '@prune/contracts';
 import { quoted } from '@prune/errors';
 import { decodeMatrix, type ArtifactRef, type ArtifactStore } from '@prune/store';
 import { matrix, resolveParameters, SimilarityInputError, type SimilarityMetric } from '@prune/similarity-metrics';
@@ -50,6 +51,7 @@ export function describeMetrics(metrics: SimilarityMetric[]) {
       parameters: Object.keys(m.parameters),
       minRows: m.minRows,
       stochastic: m.stochastic,
+      parameterRanges: parameterRangeMessages(m.bounds),
     })),
   };
 }

@@ -1,6 +1,8 @@
 // What the coordinator learns from other services instead of compiling in: the metrics the
 // similarity services' Describe lists, the criteria the criterion service's ListCriteria lists.
 // Asked on first use and again on demand; a failed ask is forgotten, so the next use asks again.
+import { parameterBoundsOf, type ParameterRange } from '@prune/contracts';
+import type { ParameterBounds } from '@prune/errors';
 export class Discovered<T> {
   private answer?: Promise<T>;
 
@@ -32,9 +34,19 @@ export class Discovered<T> {
   }
 }
 
-/** Plug-ins a service offers: name -> the names of the numeric parameters each accepts. */
-export type Offering = Record<string, string[]>;
+/** What a plug-in accepts: the names of its numeric parameters, and the bounds of bounded ones. */
+export interface PluginParameters {
+  names: string[];
+  bounds: Record<string, ParameterBounds>;
+}
 
-export function offering(plugins: { name: string; parameters: string[] }[]): Offering {
-  return Object.fromEntries(plugins.map((p) => [p.name, p.parameters]));
+/** Plug-ins a service offers: name -> the parameters each accepts. */
+export type Offering = Record<string, PluginParameters>;
+
+export function offering(
+  plugins: { name: string; parameters: string[]; parameterRanges: ParameterRange[] }[],
+): Offering {
+  return Object.fromEntries(
+    plugins.map((p) => [p.name, { names: p.parameters, bounds: parameterBoundsOf(p.parameterRanges) }]),
+  );
 }

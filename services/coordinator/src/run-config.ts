@@ -16,7 +16,7 @@ import {
 import { FINE_TUNE_STEPS, RUN_DEFAULTS, type FineTunePhase, type WalkConfig } from '@prune/pruning';
 import { quoted, resolveParameters } from '@prune/errors';
 import { invalidArgument } from '@prune/service-kit';
-import type { Offering } from './discovered.js';
+import type { Offering, PluginParameters } from './discovered.js';
 
 /**
  * One of a run's fine-tunes, complete (so the run reports what it trains with) and checked now
@@ -51,9 +51,17 @@ export interface Offered {
   metrics: Offering;
 }
 
-/** Refuses parameters the plug-in does not declare (by name: the service holds their defaults). */
-function checkParameters(field: string, plugin: string, given: Record<string, number>, declared: string[]): void {
-  resolveParameters(plugin, Object.fromEntries(declared.map((name) => [name, 0])), given, field);
+/**
+ * Refuses parameters the plug-in does not declare, and values outside their bounds (the service
+ * holds their defaults), before the run starts.
+ */
+function checkParameters(
+  field: string,
+  plugin: string,
+  given: Record<string, number>,
+  declared: PluginParameters,
+): void {
+  resolveParameters(plugin, Object.fromEntries(declared.names.map((name) => [name, 0])), given, field, declared.bounds);
 }
 
 /** Upper bounds of a run's counts, far beyond sensible values: one request cannot tie up the system for years. */

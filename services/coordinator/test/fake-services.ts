@@ -85,7 +85,15 @@ export async function fakeCriterionService(names: string[]): Promise<FakeCriteri
     listCriteria: unary(
       async () => (
         listed++,
-        { criteria: names.map((name) => ({ name, description: `${name} (test)`, needsData: false, parameters: [] })) }
+        {
+          criteria: names.map((name) => ({
+            name,
+            description: `${name} (test)`,
+            needsData: false,
+            parameters: [],
+            parameterRanges: [],
+          })),
+        }
       ),
     ),
     score: unary(async (request) => (scored.push(request), { criterion: request.criterion, scores: [], seconds: 0 })),

@@ -18,9 +18,10 @@ const minimal = (extra: Partial<RunConfig> = {}) =>
   RunConfig.fromPartial({ model: { uri: 'store://dirs/abc' }, dataset: 'cifar10-jpeg', maxIterations: 2, ...extra });
 // What the services answer to ListCriteria and Describe in this test; `my_criterion` stands for one
 // added to the criterion service only.
+const plugin = (names: string[] = [], bounds = {}) => ({ names, bounds });
 const offered = {
-  criteria: { kl: [], l1: [], my_criterion: ['depth'] },
-  metrics: { linear_cka: [], rbf_cka_like: ['threshold'] },
+  criteria: { kl: plugin(), l1: plugin(), my_criterion: plugin(['depth'], { depth: { min: 1, integer: true } }) },
+  metrics: { linear_cka: plugin(), rbf_cka_like: plugin(['threshold'], { threshold: { min: 0, minExclusive: true } }) },
 };
 
 describe('validateRunConfig', () => {
@@ -131,6 +132,13 @@ describe('validateRunConfig', () => {
     expect(() =>
       validateRunConfig(minimal({ metric: 'rbf_cka_like', metricParameters: { sigma: 1 } }), offered),
     ).toThrow('config.metric_parameters.sigma: rbf_cka_like has parameters threshold');
+    // Values outside the bounds the plug-in declares are refused before any fine-tune runs.
+    expect(() =>
+      validateRunConfig(minimal({ metric: 'rbf_cka_like', metricParameters: { threshold: 0 } }), offered),
+    ).toThrow('config.metric_parameters.threshold: rbf_cka_like takes a number > 0, got 0');
+    expect(() =>
+      validateRunConfig(minimal({ criterion: 'my_criterion', criterionParameters: { depth: 1.5 } }), offered),
+    ).toThrow('config.criterion_parameters.depth: my_criterion takes a whole number >= 1, got 1.5');
   });
 
   it("stops below the initial model's validation accuracy only when asked (0 is the paper's protocol)", () => {

@@ -36,7 +36,9 @@ describe('similarity registry', () => {
     // A test-only metric: cosine similarity of the flattened representations.
     const implementation: SimilarityServiceServer = {
       describe: unary(async () => ({
-        metrics: [{ name: 'test_flat_cosine', description: 'test only', parameters: [], minRows: 1 }],
+        metrics: [
+          { name: 'test_flat_cosine', description: 'test only', parameters: [], minRows: 1, parameterRanges: [] },
+        ],
       })),
       compare: unary(async (request) => {
         const x = decodeMatrix(store.readFile(request.x!)).data;

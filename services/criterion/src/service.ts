@@ -1,6 +1,7 @@
 // The criterion service: scores the blocks or filters of a stored model with a named criterion.
 import {
   CriterionServiceService,
+  parameterRangeMessages,
   StructureKind,
   type CriterionServiceServer,
   type ScoreRequest,
@@ -33,6 +34,7 @@ export function createCriterionService(
         description: c.description,
         needsData: c.needsData,
         parameters: Object.keys(c.parameters ?? {}),
+        parameterRanges: parameterRangeMessages(c.bounds),
       })),
     })),
     score: unary(async (request, call) => {
