@@ -22,6 +22,8 @@ export interface WalkShape {
   structures: number;
   validationExamples: number;
   testExamples: number;
+  /** Responses per validation image the metric compares (a stochastic metric's; default 1). */
+  samplesPerExample?: number;
 }
 
 /** Seconds of each phase of one iteration, and their sum. */
@@ -47,8 +49,9 @@ export function iterationSeconds(shape: WalkShape, throughput: Throughput, train
   const phases = {
     score: infer(shape.calibrationExamples * (1 + shape.structures / 2)),
     candidates: both ? Math.ceil(2 / Math.max(1, trainers)) * train(shape.candidateSteps) : 0,
-    // CKA reads the parent's and both candidates' representations; then both validation accuracies.
-    compare: both ? infer(5 * shape.validationExamples) : 0,
+    // The metric reads the parent's and both candidates' representations (twice the parent's: once
+    // per comparison), each image answered samplesPerExample times; then both validation accuracies.
+    compare: both ? infer((4 * (shape.samplesPerExample ?? 1) + 2) * shape.validationExamples) : 0,
     selected: train(shape.selectedSteps),
     evaluate: infer(shape.validationExamples + shape.testExamples),
   };

@@ -22,9 +22,12 @@ describe('walk budget', () => {
     expect(similarity.candidates).toBe(50); // one step per second, both at once
     expect(iterationSeconds(shape, throughput, 1).candidates).toBe(100);
     expect(similarity.selected).toBe(300);
-    expect(similarity.compare).toBeCloseTo(5, 6);
+    // Two comparisons each extract the parent's and a candidate's representations, then 2 accuracies.
+    expect(similarity.compare).toBeCloseTo(6, 6);
     expect(similarity.evaluate).toBeCloseTo(3, 6);
-    expect(similarity.total).toBeCloseTo(50 + 300 + 5 + 3 + 0.128, 6);
+    expect(similarity.total).toBeCloseTo(50 + 300 + 6 + 3 + 0.128, 6);
+    // A stochastic metric answers each validation image 8 times.
+    expect(iterationSeconds({ ...shape, samplesPerExample: 8 }, throughput).compare).toBeCloseTo(34, 6);
     const random = iterationSeconds({ ...shape, policy: 'random' }, throughput);
     expect([random.candidates, random.compare]).toEqual([0, 0]);
   });

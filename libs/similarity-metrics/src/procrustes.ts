@@ -64,6 +64,20 @@ export function symmetricEigen(a: Float64Array, d: number): { values: Float64Arr
   return { values: Float64Array.from({ length: d }, (_, i) => m[i * d + i]!), vectors: v };
 }
 
+/** f(A) = V diag(f(lambda)) V^T for a symmetric d x d matrix A = V diag(lambda) V^T. */
+export function symmetricMatrixFunction(a: Float64Array, d: number, f: (lambda: number) => number): Float64Array {
+  const { values, vectors } = symmetricEigen(a, d);
+  const fv = values.map(f);
+  const out = new Float64Array(d * d);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      let s = 0;
+      for (let k = 0; k < d; k++) s += vectors[i * d + k]! * fv[k]! * vectors[j * d + k]!;
+      out[i * d + j] = s;
+    }
+  return out;
+}
+
 export function procrustesSimilarity(x: Matrix, y: Matrix): number {
   checkPair(x, y, 2);
   const d = Math.min(x.cols, y.cols);

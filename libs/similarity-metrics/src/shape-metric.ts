@@ -6,7 +6,7 @@
 // (CCA: invariant to any invertible linear map). Between the two the mix weighs alpha against X^T X's
 // scale, as netrep's does. Reported as the cosine of the angular distance, in [0, 1], like procrustes.
 import { centerColumns, checkPair, crossProduct, matrix, SimilarityInputError, type Matrix } from './matrix.js';
-import { procrustesSimilarity, symmetricEigen } from './procrustes.js';
+import { procrustesSimilarity, symmetricMatrixFunction } from './procrustes.js';
 
 /** netrep's floor on X^T X's eigenvalues (whiten's eigval_tol). */
 const EIGENVALUE_FLOOR = 1e-7;
@@ -18,16 +18,9 @@ function partiallyWhitened(m: Matrix, alpha: number): Matrix {
   const { rows: n, cols: p } = m;
   const centered = centerColumns(m);
   if (alpha > 1 - EIGENVALUE_FLOOR) return matrix(n, p, centered); // no whitening
-  const { values, vectors } = symmetricEigen(crossProduct(centered, p, centered, p, n), p);
-  const d = values.map((v) => alpha + (1 - alpha) / Math.sqrt(Math.max(v, EIGENVALUE_FLOOR)));
-  // Z = V diag(d) V^T, then the rows times Z.
-  const z = new Float64Array(p * p);
-  for (let i = 0; i < p; i++)
-    for (let j = 0; j < p; j++) {
-      let s = 0;
-      for (let k = 0; k < p; k++) s += vectors[i * p + k]! * d[k]! * vectors[j * p + k]!;
-      z[i * p + j] = s;
-    }
+  const z = symmetricMatrixFunction(crossProduct(centered, p, centered, p, n), p, (v) => {
+    return alpha + (1 - alpha) / Math.sqrt(Math.max(v, EIGENVALUE_FLOOR));
+  });
   const out = new Float64Array(n * p);
   for (let r = 0; r < n; r++)
     for (let j = 0; j < p; j++) {

@@ -9,17 +9,32 @@
 //                compares the means only, 0 the covariances only: netrep's GaussianStochasticMetric);
 //   wasserstein: d^2 = min_T sum_i W2^2(samples_i, T samples'_i), the exact 2-Wasserstein distance
 //                between the two empirical distributions (an optimal assignment of K samples).
-// Both are solved by alternating maximization as Duong et al.'s netrep does: B^2(S, R) = min_U |F - G U|^2
-// over orthogonal U for any factors F F^T = S, G G^T = R (here the centered samples / sqrt(K)), so
-// every step is a Procrustes problem (or an assignment) and the objective never decreases.
+// Both are solved by alternating maximization, as Duong et al.'s netrep does: B^2(S, R) =
+// min_U |F - G U|^2 over orthogonal U for any factors F F^T = S, G G^T = R (here the centered
+// samples / sqrt(K)), so every step is a Procrustes problem (or an assignment) and the objective
+// never decreases; T starts from the rotation that aligns the means, as netrep's does. (netrep's
+// fit weighs the stacked rows by alpha and 2 - alpha, so it minimizes with alpha^2 and
+// (2 - alpha)^2 while its score reports alpha and 2 - alpha; the two agree at alpha 1. Here the
+// objective minimized is the one reported.)
 // Translation and scale are removed first (all rows centered, each network scaled to a unit total
 // second moment), so the result is 1 - d^2 / 2: 1 when one network's response distributions are a
 // rotation of the other's, in [0, 1] like procrustes. The narrower network is padded with zeros.
-import { checkPair, SimilarityInputError, type Matrix } from './matrix.js';
-import { symmetricEigen } from './procrustes.js';
+import {
+  centerColumns,
+  checkPair,
+  crossProduct,
+  frobeniusSquared,
+  SimilarityInputError,
+  type Matrix,
+} from './matrix.js';
+import { symmetricMatrixFunction } from './procrustes.js';
 
-/** The d x d eigendecompositions per alternating step cost O(d^3): wider representations are refused. */
-const MAX_COLUMNS = 512;
+/**
+ * Each alternating step costs about n K d^2 plus a d x d eigendecomposition: at the cap, 1,000
+ * examples of 8 samples take minutes; ResNets' and our Transformers' penultimate widths are 64.
+ */
+const MAX_COLUMNS = 256;
+/** Each example's assignment (wasserstein) costs K^3 per step. */
 const MAX_SAMPLES = 64;
 const MAX_STEPS = 100;
 const TOLERANCE = 1e-9;
@@ -34,27 +49,17 @@ interface Responses {
   samples: Float64Array; // n x K x d, centered over all rows
 }
 
-/** The orthogonal polar factor Q of a d x d matrix Z = Q P (Z (Z^T Z)^(-1/2); null space left out). */
+/**
+ * The polar factor Q of a d x d matrix Z = Q P, Z (Z^T Z)^(-1/2): orthogonal when Z has full
+ * rank, else a partial isometry on Z's row space (which attains the same max_Q tr(Q^T Z) = |Z|_*).
+ */
 export function polarFactor(z: Float64Array, d: number): Float64Array {
-  const ztz = new Float64Array(d * d);
-  for (let i = 0; i < d; i++)
-    for (let j = i; j < d; j++) {
-      let s = 0;
-      for (let r = 0; r < d; r++) s += z[r * d + i]! * z[r * d + j]!;
-      ztz[i * d + j] = s;
-      ztz[j * d + i] = s;
-    }
-  const { values, vectors } = symmetricEigen(ztz, d);
-  const largest = Math.max(0, ...values);
-  const inverseRoot = values.map((v) => (v > 1e-12 * largest && v > 0 ? 1 / Math.sqrt(v) : 0));
-  const p = new Float64Array(d * d); // (Z^T Z)^(-1/2)
-  for (let i = 0; i < d; i++)
-    for (let j = 0; j < d; j++) {
-      let s = 0;
-      for (let k = 0; k < d; k++) s += vectors[i * d + k]! * inverseRoot[k]! * vectors[j * d + k]!;
-      p[i * d + j] = s;
-    }
-  return multiply(z, p, d, d, d);
+  const ztz = crossProduct(z, d, z, d, d);
+  let largest = 0;
+  for (let i = 0; i < d; i++) largest = Math.max(largest, ztz[i * d + i]!);
+  // Eigenvalues below 1e-12 of the largest diagonal entry (>= the largest eigenvalue / d) count as 0.
+  const inverseRoot = symmetricMatrixFunction(ztz, d, (v) => (v > 1e-12 * largest ? 1 / Math.sqrt(v) : 0));
+  return multiply(z, inverseRoot, d, d, d);
 }
 
 /** a (m x k) times b (k x n). */
@@ -79,11 +84,9 @@ function responses(m: Matrix, k: number, d: number, name: string): Responses {
   if (m.rows % k !== 0)
     throw new SimilarityInputError(`${name}: ${m.rows} rows are not a whole number of examples of ${k} samples each`);
   const n = m.rows / k;
+  const centered = centerColumns(m);
   const samples = new Float64Array(m.rows * d);
-  const mean = new Float64Array(m.cols);
-  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) mean[c]! += m.data[r * m.cols + c]! / m.rows;
-  for (let r = 0; r < m.rows; r++)
-    for (let c = 0; c < m.cols; c++) samples[r * d + c] = m.data[r * m.cols + c]! - mean[c]!;
+  for (let r = 0; r < m.rows; r++) samples.set(centered.subarray(r * m.cols, (r + 1) * m.cols), r * d);
   const means = new Float64Array(n * d);
   const spread = new Float64Array(n * k * d);
   for (let i = 0; i < n; i++) {
@@ -95,12 +98,14 @@ function responses(m: Matrix, k: number, d: number, name: string): Responses {
   return { n, k, d, means, spread, samples };
 }
 
-const sumOfSquares = (a: Float64Array) => a.reduce((s, v) => s + v * v, 0);
-
 /** Scales `r` in place so that `moment(r)`, its total second moment under a metric's weighting, is 1. */
-function normalized(r: Responses, moment: (r: Responses) => number, name: string): Responses {
+function normalized(r: Responses, moment: (r: Responses) => number, name: string, metric: string): Responses {
   const total = moment(r);
-  if (!(total > 0)) throw new SimilarityInputError(`${name}: the responses do not vary (nothing to compare)`);
+  if (!(total > 0))
+    throw new SimilarityInputError(
+      `${name}: ${metric} sees no variation in what it weighs (each example's samples identical, or every ` +
+        "example's mean the same): extract stochastic responses (MetricInfo.stochastic), or set alpha inside (0, 2)",
+    );
   const scale = 1 / Math.sqrt(total);
   for (const a of [r.samples, r.means, r.spread]) for (let i = 0; i < a.length; i++) a[i]! *= scale;
   return r;
@@ -109,7 +114,8 @@ function normalized(r: Responses, moment: (r: Responses) => number, name: string
 function check(x: Matrix, y: Matrix, samplesPerExample: number, metric: string): number {
   if (!Number.isInteger(samplesPerExample) || samplesPerExample < 2 || samplesPerExample > MAX_SAMPLES)
     throw new SimilarityInputError(
-      `${metric}: needs 2 to ${MAX_SAMPLES} samples per example (stochastic responses), got ${samplesPerExample}`,
+      `samples_per_example: ${metric} compares 2 to ${MAX_SAMPLES} stochastic responses per example ` +
+        `(consecutive rows, as MetricInfo.stochastic asks), got ${samplesPerExample}`,
     );
   for (const [m, name] of [
     [x, 'x'],
@@ -134,7 +140,7 @@ const bestRotation = (cross: Float64Array, d: number) => transpose(polarFactor(c
 /** The rotation that best aligns the per-example means (netrep's initialization), or I when they are all 0. */
 function meansRotation(a: Responses, b: Responses): Float64Array {
   const { n, d } = a;
-  const cross = multiply(transpose(b.means, n, d), a.means, d, n, d); // sum_i nu_i mu_i^T
+  const cross = crossProduct(b.means, d, a.means, d, n); // sum_i nu_i mu_i^T
   if (cross.every((v) => v === 0)) return Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0));
   return bestRotation(cross, d);
 }
@@ -166,9 +172,9 @@ export function gaussianStochasticShapeSimilarity(x: Matrix, y: Matrix, samplesP
   if (!(alpha >= 0 && alpha <= 2)) throw new SimilarityInputError(`alpha: must be in [0, 2], got ${alpha}`);
   const d = check(x, y, samplesPerExample, 'gaussian_shape_metric');
   const k = samplesPerExample;
-  const moment = (r: Responses) => alpha * sumOfSquares(r.means) + (2 - alpha) * sumOfSquares(r.spread);
-  const a = normalized(responses(x, k, d, 'x'), moment, 'x');
-  const b = normalized(responses(y, k, d, 'y'), moment, 'y');
+  const moment = (r: Responses) => alpha * frobeniusSquared(r.means) + (2 - alpha) * frobeniusSquared(r.spread);
+  const a = normalized(responses(x, k, d, 'x'), moment, 'x', `gaussian_shape_metric (alpha ${alpha})`);
+  const b = normalized(responses(y, k, d, 'y'), moment, 'y', `gaussian_shape_metric (alpha ${alpha})`);
   return maximize(d, meansRotation(a, b), (t) => {
     // The objective at T with each example's best U_i (a K x K Procrustes), and N for the next T:
     // N = sum_i alpha nu_i mu_i^T + (2 - alpha) G_i U_i F_i^T, so that the objective is tr(T N).
@@ -190,7 +196,7 @@ export function gaussianStochasticShapeSimilarity(x: Matrix, y: Matrix, samplesP
       // max_U tr(U M) = |M|_* at U = polar(M)^T: then G U F^T = sum over matched sample pairs.
       const u = transpose(polarFactor(m, k), k, k);
       for (let r = 0; r < k; r++) for (let c = 0; c < k; c++) value += (2 - alpha) * u[r * k + c]! * m[c * k + r]!;
-      const gu = multiply(transpose(g, k, d), u, d, k, k); // d x K
+      const gu = crossProduct(g, d, u, k, k); // G U, d x K
       const guf = multiply(gu, f, d, k, d);
       for (let j = 0; j < d * d; j++) cross[j]! += (2 - alpha) * guf[j]!;
     }
@@ -206,9 +212,9 @@ export function wassersteinStochasticShapeSimilarity(x: Matrix, y: Matrix, sampl
   const d = check(x, y, samplesPerExample, 'wasserstein_shape_metric');
   const k = samplesPerExample;
   // Each example's K samples weigh 1/K: the total second moment is the samples' sum of squares / K.
-  const moment = (r: Responses) => sumOfSquares(r.samples) / k;
-  const a = normalized(responses(x, k, d, 'x'), moment, 'x');
-  const b = normalized(responses(y, k, d, 'y'), moment, 'y');
+  const moment = (r: Responses) => frobeniusSquared(r.samples) / k;
+  const a = normalized(responses(x, k, d, 'x'), moment, 'x', 'wasserstein_shape_metric');
+  const b = normalized(responses(y, k, d, 'y'), moment, 'y', 'wasserstein_shape_metric');
   return maximize(d, meansRotation(a, b), (t) => {
     const cross = new Float64Array(d * d);
     let value = 0;

@@ -78,18 +78,24 @@ describe.each(Object.entries(METRICS))('%s stochastic shape metric', (_, similar
     expect(similarity(x, responses(30, 6, 4, 99), 6)).toBeLessThan(0.5);
   });
 
-  it('compares networks of different widths by padding the narrower with zeros', () => {
-    const wide = matrix(
-      x.rows,
-      6,
-      Float64Array.from({ length: x.rows * 6 }, (_, i) => (i % 6 < 4 ? x.data[Math.floor(i / 6) * 4 + (i % 6)]! : 0)),
+  it('compares networks of different widths as if the narrower had zero columns', () => {
+    const y = responses(30, 6, 3, 2, 1);
+    const padded = matrix(
+      y.rows,
+      5,
+      Float64Array.from({ length: y.rows * 5 }, (_, i) => (i % 5 < 3 ? y.data[Math.floor(i / 5) * 3 + (i % 5)]! : 0)),
     );
-    expect(similarity(x, wide, 6)).toBeCloseTo(1, 9);
+    const value = similarity(x, y, 6);
+    expect(value).toBeGreaterThan(0.2);
+    expect(value).toBeLessThan(0.99);
+    expect(similarity(x, padded, 6)).toBeCloseTo(value, 9);
   });
 
   it('refuses rows that are not whole examples and fewer than 2 samples, naming the input', () => {
     expect(() => similarity(x, x, 7)).toThrow(/x: 180 rows are not a whole number of examples of 7 samples/);
-    expect(() => similarity(x, x, 1)).toThrow(/needs 2 to 64 samples per example/);
+    expect(() => similarity(x, x, 1)).toThrow(
+      /samples_per_example: \w+ compares 2 to 64 stochastic responses per example/,
+    );
   });
 });
 
@@ -135,6 +141,23 @@ describe('gaussian_shape_metric alpha', () => {
         }),
       );
     expect(gaussianStochasticShapeSimilarity(x, y, 5, 2)).toBeCloseTo(procrustesSimilarity(means(x), means(y)), 6);
+  });
+  it("at 0 compares covariances only: shifting each example's mean changes nothing", () => {
+    const shifted = matrix(
+      x.rows,
+      3,
+      Float64Array.from(x.data, (v, i) => v + Math.floor(i / 15) * 0.7 * ((i % 3) - 1)),
+    );
+    expect(gaussianStochasticShapeSimilarity(x, shifted, 5, 0)).toBeCloseTo(1, 6);
+    expect(gaussianStochasticShapeSimilarity(x, shifted, 5, 1)).toBeLessThan(0.99);
+  });
+  it('at 1 is at least the exact 2-Wasserstein similarity (Gelbrich: Gaussians are the closest pair)', () => {
+    for (const seed of [6, 7, 8]) {
+      const z = responses(25, 5, 3, seed, 1);
+      expect(gaussianStochasticShapeSimilarity(x, z, 5, 1)).toBeGreaterThanOrEqual(
+        wassersteinStochasticShapeSimilarity(x, z, 5) - 1e-9,
+      );
+    }
   });
   it('is refused outside [0, 2]', () => {
     expect(() => gaussianStochasticShapeSimilarity(x, y, 5, 2.5)).toThrow(/alpha: must be in \[0, 2\], got 2.5/);

@@ -62,32 +62,47 @@ export function evaluateModel(
 
 /**
  * How a stochastic metric wants examples answered: each `samplesPerExample` times, its input plus
- * Gaussian noise of `inputNoise` times the input batch's standard deviation.
+ * Gaussian noise of `inputNoise` times the standard deviation of all the inputs.
  */
 export interface StochasticSampling {
   samplesPerExample: number;
   inputNoise: number;
 }
 
-/** The largest samples per example a stochastic extraction accepts (its rows grow by that factor). */
+/** The largest samples per example an extraction accepts: its rows and forward passes grow by that factor. */
 export const MAX_SAMPLES_PER_EXAMPLE = 64;
 
-/** Each of `count` inputs repeated k times in a row, plus seeded noise scaled to the batch's spread. */
-function noisyCopies(x: tf.Tensor4D, sampling: StochasticSampling, seed: number): tf.Tensor4D {
+/** The standard deviation of every preprocessed input value of `data`. */
+function inputSpread(data: LabeledImages, metadata: ModelMetadata, batchSize: number): number {
+  let [sum, squares, count] = [0, 0, 0];
+  forEachBatch(data, metadata, batchSize, (x) => {
+    const [s, q] = tf.tidy(() => [tf.sum(x).dataSync()[0]!, tf.sum(tf.square(x)).dataSync()[0]!]);
+    [sum, squares, count] = [sum + s, squares + q, count + x.size];
+  });
+  return Math.sqrt(Math.max(0, squares / count - (sum / count) ** 2));
+}
+
+/**
+ * Each of the batch's inputs repeated k times in a row, plus noise of `scale` drawn with the
+ * example's own seed (its index in the data): the same whatever the batching.
+ */
+function noisyCopies(x: tf.Tensor4D, k: number, scale: number, firstExample: number): tf.Tensor4D {
   return tf.tidy(() => {
-    const k = sampling.samplesPerExample;
     const [count, ...shape] = x.shape;
-    const copies = tf.reshape(tf.tile(tf.expandDims(x, 1), [1, k, 1, 1, 1]), [count * k, ...shape]) as tf.Tensor4D;
-    const spread = tf.sqrt(tf.moments(x).variance);
-    const noise = tf.randomNormal(copies.shape, 0, 1, 'float32', seed);
-    return tf.add(copies, tf.mul(noise, tf.mul(spread, sampling.inputNoise))) as tf.Tensor4D;
+    const copies = tf.reshape(tf.tile(tf.expandDims(x, 1), [1, k, 1, 1, 1]), [count * k, ...shape]);
+    const noise = tf.concat(
+      Array.from({ length: count }, (_, i) =>
+        tf.randomNormal([k, ...shape], 0, scale, 'float32', firstExample + i + 1),
+      ),
+    );
+    return tf.add(copies, noise) as tf.Tensor4D;
   });
 }
 
 /**
  * The n x p output of `layer` (default: the classifier's input) for every example; with
  * `stochastic`, n x samplesPerExample rows, each example's consecutive, under noise that depends
- * only on the data's order (every model sees the same noisy inputs).
+ * only on the data (every model sees the same noisy inputs).
  */
 export function extractRepresentations(
   model: tfl.LayersModel,
@@ -114,10 +129,11 @@ export function extractRepresentations(
   const sub = tfl.model({ inputs: model.inputs, outputs: target.output as tfl.SymbolicTensor });
   const columns = (target.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
   const out = new Float32Array(data.count * k * columns);
+  const noise = stochastic ? stochastic.inputNoise * inputSpread(data, metadata, batchSize) : 0;
   // A batch holds about batchSize rows: batchSize / k examples when each is answered k times.
   forEachBatch(data, metadata, Math.max(1, Math.floor(batchSize / k)), (x, start) => {
     const values = tf.tidy(() => {
-      const input = stochastic ? noisyCopies(x, stochastic, start + 1) : x;
+      const input = stochastic ? noisyCopies(x, k, noise, start) : x;
       return (sub.predict(input) as tf.Tensor).dataSync() as Float32Array;
     });
     out.set(values, start * k * columns);

@@ -1,14 +1,17 @@
-// In-process stand-ins for the candidates and criterion services, on real loopback ports: they
+// In-process stand-ins for the candidates, criterion and trainer services, on real loopback ports: they
 // answer from tables and record what they were asked, so a test sees exactly which calls the
 // coordinator makes.
 import {
   CandidatesServiceService,
   CriterionServiceService,
   StructureKind,
+  TrainerServiceService,
   type CandidatesServiceServer,
   type CriterionServiceServer,
+  type ExtractRepresentationsRequest,
   type InspectResponse,
   type ScoreRequest,
+  type TrainerServiceServer,
 } from '@prune/contracts';
 import { invalidArgument, notFound, serve, serverStream, unary, type RunningServer } from '@prune/service-kit';
 
@@ -105,4 +108,28 @@ export async function fakeCriterionService(names: string[]): Promise<FakeCriteri
     log: () => {},
   });
   return { server, names, listed: () => listed, scored };
+}
+
+export interface FakeTrainer {
+  server: RunningServer;
+  /** ExtractRepresentations requests received, in order (the only call it answers). */
+  extracted: ExtractRepresentationsRequest[];
+}
+
+export async function fakeTrainerService(): Promise<FakeTrainer> {
+  const extracted: ExtractRepresentationsRequest[] = [];
+  // Other calls are left to grpc-js, which answers UNIMPLEMENTED.
+  const implementation = {
+    extractRepresentations: unary(async (request: ExtractRepresentationsRequest) => {
+      extracted.push(request);
+      return { representation: ref(`rep-${request.model!.uri.slice(13, 20)}`), rows: 0, columns: 0, layer: 'x' };
+    }),
+  } as Partial<TrainerServiceServer> as TrainerServiceServer;
+  const server = await serve({
+    address: '127.0.0.1:0',
+    services: [{ name: 'prune.v1.TrainerService', definition: TrainerServiceService, implementation }],
+    protoFiles: ['prune/v1/trainer.proto'],
+    log: () => {},
+  });
+  return { server, extracted };
 }

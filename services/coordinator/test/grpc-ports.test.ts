@@ -4,7 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { grpcWalkPorts, type GrpcPortsOptions } from '../src/grpc-ports.js';
-import { fakeCandidatesService, fakeCriterionService, ref, type FakeCandidates } from './fake-services.js';
+import {
+  fakeCandidatesService,
+  fakeCriterionService,
+  fakeTrainerService,
+  ref,
+  type FakeCandidates,
+} from './fake-services.js';
 
 describe('grpcWalkPorts: model facts', () => {
   let candidates: FakeCandidates;
@@ -126,6 +132,45 @@ describe('grpcWalkPorts: model facts', () => {
     } finally {
       walk.close();
       await criterion.server.shutdown();
+    }
+  });
+});
+
+describe('grpcWalkPorts: similarity', () => {
+  it('extracts the representations a stochastic metric asks for (MetricInfo.stochastic), both models alike', async () => {
+    const trainer = await fakeTrainerService();
+    const compared: unknown[][] = [];
+    const sampling = { samplesPerExample: 8, inputNoise: 0.1 };
+    const walk = grpcWalkPorts({
+      trainers: [trainer.server.address],
+      criterion: ['127.0.0.1:1'],
+      candidates: ['127.0.0.1:1'],
+      similarity: {
+        compare: async (...args) => (compared.push(args), { metric: args[0], similarity: 0.75, rows: 0 }),
+        sampling: async (metric) => (metric === 'gaussian_shape_metric' ? sampling : undefined),
+      },
+      dataset: 'cifar10-jpeg',
+      criterionName: 'kl',
+      metric: 'gaussian_shape_metric',
+      metricParameters: { alpha: 1 },
+      calibrationExamples: 16,
+      validationExamples: 100,
+      testExamples: 16,
+      candidateFineTune: {},
+      selectedFineTune: {},
+      seed: 0,
+      retry: { attempts: 1 },
+    });
+    try {
+      expect(await walk.similarity(ref('parent'), ref('child'))).toBe(0.75);
+      expect(trainer.extracted.map((r) => [r.model!.uri, r.data!.maxExamples, r.stochastic])).toEqual([
+        [ref('parent').uri, 100, sampling],
+        [ref('child').uri, 100, sampling],
+      ]);
+      expect(compared).toEqual([['gaussian_shape_metric', ref('rep-parent0'), ref('rep-child00'), { alpha: 1 }]]);
+    } finally {
+      walk.close();
+      await trainer.server.shutdown();
     }
   });
 });

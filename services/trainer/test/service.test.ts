@@ -122,6 +122,8 @@ describe('TrainerService', () => {
     // The same noise every time (two models' responses are comparable), different per sample,
     // and each example's samples around its noiseless response, closer to it than to another's.
     expect((await matrixOf({ stochastic })).data).toEqual(noisy.data);
+    const rebatched = await matrixOf({ stochastic, batchSize: 8 });
+    expect(Math.max(...rebatched.data.map((v, i) => Math.abs(v - noisy.data[i]!)))).toBeLessThan(1e-3);
     const row = (m: typeof plain, r: number) => Array.from(m.data.subarray(r * 64, (r + 1) * 64));
     const distance = (a: number[], b: number[]) => Math.hypot(...a.map((v, i) => v - b[i]!));
     expect(distance(row(noisy, 0), row(noisy, 1))).toBeGreaterThan(0);

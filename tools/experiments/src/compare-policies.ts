@@ -1,7 +1,8 @@
 // Does similarity-guided selection beat the alternatives? Runs the whole system on loopback and,
 // per model: fine-tunes the pretrained network on the JPEG CIFAR-10 training split (the baseline),
 // then prunes the baseline with each selection policy (similarity, random with several seeds,
-// layers-only, filters-only) through the coordinator, with identical criterion, budgets and seeds.
+// layers-only, filters-only) through the coordinator, with identical criterion, metric, budgets
+// and seeds.
 // Writes docs/results/<model>-policies.{json,md,svg}: after every iteration the MACs and params
 // reductions, the test accuracy delta versus the baseline, and the decision. With --assess N the
 // runs assess the baseline and every kept model on N test images (FGSM/PGD, corruptions), and the
@@ -14,6 +15,8 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { activeEngine } from '@prune/compute';
+import { criteria } from '@prune/criteria';
+import { similarityMetrics } from '@prune/similarity-metrics';
 import { SELECTION_POLICY_NAMES } from '@prune/contracts';
 import { CIFAR10_SPLIT_SIZES, openDataset, sharedDir, VALIDATION_SIZE } from '@prune/data';
 import { estimateEnergy, defaultEnergyAssumptions } from '@prune/assessment';
@@ -76,9 +79,15 @@ const LISTS = {
   metrics: list('metrics'),
   candidateSteps: list('candidate-steps').map(Number),
 };
-for (const name of LISTS.policies)
-  if (SELECTION_POLICY_NAMES.parse(name) === undefined)
-    throw new Error(`--policies: unknown ${name}; expected some of ${SELECTION_POLICY_NAMES.names.join(', ')}`);
+// Checked before the baseline's fine-tune (StartRun would refuse them only after it).
+for (const [option, given, known] of [
+  ['policies', LISTS.policies, SELECTION_POLICY_NAMES.names],
+  ['criteria', LISTS.criteria, criteria().map((c) => c.name)],
+  ['metrics', LISTS.metrics, similarityMetrics().map((m) => m.name)],
+] as const)
+  for (const name of given)
+    if (!(known as readonly string[]).includes(name))
+      throw new Error(`--${option}: unknown ${name}; expected some of ${known.join(', ')}`);
 const FACTORS = variantFactors(LISTS);
 const seeds = values.seeds?.split(',').map(Number);
 /** Each run: its label, variant and seed; `group` is the variant its seeds are averaged under. */

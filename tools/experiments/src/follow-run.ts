@@ -11,13 +11,33 @@ export interface FollowedRun {
   summary: RunSummary;
 }
 
+/** What makes two runs the same experiment: a run found under `runId` must agree on all of it. */
+const IDENTITY = ['policy', 'criterion', 'metric', 'seed', 'maxIterations', 'skipCandidateFinetune'] as const;
+
+/**
+ * StartRun returns an existing run unchanged, whatever config it is sent: an id reused (the same
+ * --stamp) for another variant would report the other run's results under this one's name.
+ */
+export function checkSameRun(runId: string, asked: RunConfigInput, found: RunConfigInput | undefined): void {
+  const differences = [
+    ...IDENTITY.map((key) => [key, asked[key], found?.[key]] as const),
+    ['candidate fine-tune steps', asked.candidateFinetune?.steps, found?.candidateFinetune?.steps] as const,
+    ['selected fine-tune steps', asked.selectedFinetune?.steps, found?.selectedFinetune?.steps] as const,
+  ].filter(([, a, f]) => a !== undefined && a !== f);
+  if (differences.length > 0)
+    throw new Error(
+      `run ${runId} already exists with ${differences.map(([key, a, f]) => `${key} ${String(f)} (asked ${String(a)})`).join(', ')}: ` +
+        'use another --stamp, or none, for a new run',
+    );
+}
+
 export async function runToEnd(
   client: CoordinatorClient,
   config: RunConfigInput,
   runId: string,
   label: string,
 ): Promise<FollowedRun> {
-  await client.start(config, runId);
+  checkSameRun(runId, config, (await client.start(config, runId)).config);
   let run = await client.get(runId);
   for await (const event of client.watch(runId)) {
     if (event?.$case === 'run') run = event.value;

@@ -10,6 +10,7 @@ import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
 import { openDataset, sharedDir } from '@prune/data';
 import { inspectModel } from '@prune/local-ports';
 import { decayedWeights, loadModel } from '@prune/models';
+import { similarityMetricByName } from '@prune/similarity-metrics';
 import {
   epochsOf,
   experimentSeconds,
@@ -32,6 +33,8 @@ const { values } = parseArgs({
     ratio: { type: 'string', default: '6' },
     batch: { type: 'string', default: '64' },
     criterion: { type: 'string', default: 'kl' },
+    // A stochastic metric (e.g. gaussian_shape_metric) reads each validation image several times.
+    metric: { type: 'string', default: 'linear_cka' },
     calibration: { type: 'string', default: '128' },
     test: { type: 'string', default: '10000' },
     trainers: { type: 'string', default: '2' },
@@ -94,6 +97,7 @@ const runs = (candidateSteps: number, selectedSteps: number): WalkShape[] =>
       structures,
       validationExamples: RUN_DEFAULTS.validationExamples,
       testExamples: n('test'),
+      samplesPerExample: similarityMetricByName(values.metric!).stochastic?.samplesPerExample ?? 1,
     })),
   );
 const minutes = (shapes: WalkShape[]) =>

@@ -1,7 +1,9 @@
 // The runs an ablation compares: one factor varied at a time. The first value of every list is the
 // reference; each other value of a list makes one variant with every other factor at its reference.
-// A variant's label names only what differs from the reference, so the reference keeps the label
-// (and the run ids) the plain policy comparison gives it.
+// A variant's label (and so its run ids) names its policy and whatever differs from a run's
+// defaults (the KL criterion, linear CKA) or skips candidate fine-tunes, so a run with the plain
+// comparison's settings keeps the label it has there, and no two settings share a label.
+import { RUN_DEFAULTS } from '@prune/pruning';
 
 export interface Variant {
   /** What its seeds are averaged under: the policy, plus each factor that differs from the reference. */
@@ -33,12 +35,16 @@ export function variantFactors(lists: FactorLists): Variant[] {
     metric: lists.metrics[0]!,
     candidateSteps: lists.candidateSteps[0]!,
   };
+  // Candidate steps are a budget (like the selected fine-tune's, not in the label) unless they are
+  // 0, another method, or differ from the reference's within one comparison.
   const label = (v: Omit<Variant, 'group'>) =>
     [
       v.policy,
-      v.criterion !== reference.criterion ? `${v.criterion} criterion` : '',
-      v.metric !== reference.metric ? v.metric : '',
-      v.candidateSteps !== reference.candidateSteps ? `${v.candidateSteps} candidate steps` : '',
+      v.criterion !== RUN_DEFAULTS.criterion ? `${v.criterion} criterion` : '',
+      v.metric !== RUN_DEFAULTS.metric ? v.metric : '',
+      v.candidateSteps === 0 || v.candidateSteps !== reference.candidateSteps
+        ? `${v.candidateSteps} candidate steps`
+        : '',
     ]
       .filter(Boolean)
       .join(', ');
