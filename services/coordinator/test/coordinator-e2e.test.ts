@@ -41,7 +41,7 @@ describe('coordinator end to end', () => {
   beforeAll(async () => {
     const env = { PRUNE_STORE_DIR: storeDir };
     await Promise.all(
-      ['trainer', 'criterion', 'candidates', 'similarity'].map(async (name) => {
+      ['trainer', 'criterion', 'candidates', 'similarity', 'similarity-procrustes'].map(async (name) => {
         services[name] = await spawnServiceProcess(path.join(servicesDir, name, 'src/main.ts'), { env });
       }),
     );
@@ -50,7 +50,7 @@ describe('coordinator end to end', () => {
       PRUNE_TRAINER_ADDRESSES: services['trainer']!.address,
       PRUNE_CRITERION_ADDRESSES: services['criterion']!.address,
       PRUNE_CANDIDATES_ADDRESSES: services['candidates']!.address,
-      PRUNE_SIMILARITY_SERVICES: `cka=${services['similarity']!.address}`,
+      PRUNE_SIMILARITY_SERVICES: `cka=${services['similarity']!.address};procrustes=${services['similarity-procrustes']!.address}`,
     };
   });
   afterAll(async () => {
@@ -72,6 +72,15 @@ describe('coordinator end to end', () => {
     expect(await refused({ ...smallRun(), metric: 'no_such_metric' })).toMatchObject({
       code: status.INVALID_ARGUMENT,
       details: expect.stringContaining('config.metric: "no_such_metric" is not offered'),
+    });
+    // A bound a metric declares (in Describe) is checked before the run starts.
+    expect(
+      await refused({ ...smallRun(), metric: 'gaussian_shape_metric', metricParameters: { alpha: 3 } }),
+    ).toMatchObject({
+      code: status.INVALID_ARGUMENT,
+      details: expect.stringContaining(
+        'config.metric_parameters.alpha: gaussian_shape_metric takes a number from 0 to 2',
+      ),
     });
     expect(await refused({ ...smallRun(), criterion: 'taylor' })).toMatchObject({
       code: status.INVALID_ARGUMENT,
@@ -96,6 +105,19 @@ describe('coordinator end to end', () => {
       code: status.NOT_FOUND,
       details: expect.stringContaining('run_id'),
     });
+  });
+
+  it("compares candidates with a stochastic metric: each validation image answered as the metric's Describe asks", async () => {
+    const client = clients.at(-1)!;
+    await client.start({ ...smallRun(), validationExamples: 20, metric: 'gaussian_shape_metric' }, 'stochastic');
+    let run = await client.get('stochastic');
+    for await (const event of client.watch('stochastic')) if (event?.$case === 'run') run = event.value;
+    expect(run.state, run.error).toBe(RunState.RUN_STATE_SUCCEEDED);
+    const [iteration] = run.iterations;
+    for (const candidate of [iteration!.layerCandidate!, iteration!.filterCandidate!]) {
+      expect(candidate.similarity).toBeGreaterThan(0);
+      expect(candidate.similarity).toBeLessThanOrEqual(1);
+    }
   });
 
   it('cancels a run in flight', async () => {
