@@ -107,19 +107,6 @@ describe('coordinator end to end', () => {
     });
   });
 
-  it("compares candidates with a stochastic metric: each validation image answered as the metric's Describe asks", async () => {
-    const client = clients.at(-1)!;
-    await client.start({ ...smallRun(), validationExamples: 20, metric: 'gaussian_shape_metric' }, 'stochastic');
-    let run = await client.get('stochastic');
-    for await (const event of client.watch('stochastic')) if (event?.$case === 'run') run = event.value;
-    expect(run.state, run.error).toBe(RunState.RUN_STATE_SUCCEEDED);
-    const [iteration] = run.iterations;
-    for (const candidate of [iteration!.layerCandidate!, iteration!.filterCandidate!]) {
-      expect(candidate.similarity).toBeGreaterThan(0);
-      expect(candidate.similarity).toBeLessThanOrEqual(1);
-    }
-  });
-
   it('cancels a run in flight', async () => {
     const client = clients.at(-1)!;
     await client.start({ ...smallRun(), policy: SelectionPolicy.SELECTION_POLICY_RANDOM }, 'cancel-me');
@@ -212,5 +199,18 @@ describe('coordinator end to end', () => {
       status: 1,
       stderr: expect.stringContaining('run_id: no run "nope"'),
     });
+  });
+
+  it("compares candidates with a stochastic metric: each validation image answered as the metric's Describe asks", async () => {
+    const client = clients.at(-1)!;
+    await client.start({ ...smallRun(), validationExamples: 20, metric: 'gaussian_shape_metric' }, 'stochastic');
+    let run = await client.get('stochastic');
+    for await (const event of client.watch('stochastic')) if (event?.$case === 'run') run = event.value;
+    expect(run.state, run.error).toBe(RunState.RUN_STATE_SUCCEEDED);
+    const [iteration] = run.iterations;
+    for (const candidate of [iteration!.layerCandidate!, iteration!.filterCandidate!]) {
+      expect(candidate.similarity).toBeGreaterThan(0);
+      expect(candidate.similarity).toBeLessThanOrEqual(1);
+    }
   });
 });
