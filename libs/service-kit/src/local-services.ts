@@ -1,7 +1,7 @@
 // The whole system as processes on loopback: N trainers, the criterion, candidates and both
 // similarity services (CKA family, Procrustes family), and a coordinator configured with their
-// addresses. Used by `npm run demo` and the
-// experiments; `servicesDir` is the repository's services/ (entries run from source through tsx).
+// addresses. Used by `npm run demo` and the experiments; `servicesDir` is the repository's
+// services/ (entries run from source through tsx).
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnServiceProcess, type ServiceProcess } from './process.js';

@@ -3,6 +3,7 @@
 // Asked on first use and again on demand; a failed ask is forgotten, so the next use asks again.
 import { parameterBoundsOf, type ParameterRange } from '@prune/contracts';
 import type { ParameterBounds } from '@prune/errors';
+
 export class Discovered<T> {
   private answer?: Promise<T>;
 
