@@ -137,10 +137,11 @@ function check(x: Matrix, y: Matrix, samplesPerExample: number, metric: string):
 /** max_T tr(T N) over orthogonal T is at T = polar(N)^T. */
 const bestRotation = (cross: Float64Array, d: number) => transpose(polarFactor(cross, d), d, d);
 
+/** sum_i nu_i mu_i^T (d x d): the means' cross matrix, the same at every alternating step. */
+const meansCross = (a: Responses, b: Responses) => crossProduct(b.means, a.d, a.means, a.d, a.n);
+
 /** The rotation that best aligns the per-example means (netrep's initialization), or I when they are all 0. */
-function meansRotation(a: Responses, b: Responses): Float64Array {
-  const { n, d } = a;
-  const cross = crossProduct(b.means, d, a.means, d, n); // sum_i nu_i mu_i^T
+function meansRotation(cross: Float64Array, d: number): Float64Array {
   if (cross.every((v) => v === 0)) return Float64Array.from({ length: d * d }, (_, i) => (i % (d + 1) === 0 ? 1 : 0));
   return bestRotation(cross, d);
 }
@@ -157,11 +158,9 @@ function maximize(
   let best = -Infinity;
   for (let iteration = 0; iteration < MAX_STEPS; iteration++) {
     const { value, cross } = step(t);
-    if (value - best < TOLERANCE * Math.max(1, Math.abs(value)) && iteration > 0) {
-      best = Math.max(best, value);
-      break;
-    }
+    const converged = iteration > 0 && value - best < TOLERANCE * Math.max(1, Math.abs(value));
     best = Math.max(best, value);
+    if (converged) break;
     t = bestRotation(cross, d);
   }
   return Math.min(1, Math.max(0, best));
@@ -175,19 +174,16 @@ export function gaussianStochasticShapeSimilarity(x: Matrix, y: Matrix, samplesP
   const moment = (r: Responses) => alpha * frobeniusSquared(r.means) + (2 - alpha) * frobeniusSquared(r.spread);
   const a = normalized(responses(x, k, d, 'x'), moment, 'x', `gaussian_shape_metric (alpha ${alpha})`);
   const b = normalized(responses(y, k, d, 'y'), moment, 'y', `gaussian_shape_metric (alpha ${alpha})`);
-  return maximize(d, meansRotation(a, b), (t) => {
+  const means = meansCross(a, b);
+  return maximize(d, meansRotation(means, d), (t) => {
     // The objective at T with each example's best U_i (a K x K Procrustes), and N for the next T:
-    // N = sum_i alpha nu_i mu_i^T + (2 - alpha) G_i U_i F_i^T, so that the objective is tr(T N).
-    const cross = new Float64Array(d * d);
+    // N = alpha sum_i nu_i mu_i^T + (2 - alpha) sum_i G_i U_i F_i^T, so that the objective is tr(T N).
+    const cross = means.map((v) => alpha * v);
     let value = 0;
+    for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) value += alpha * t[r * d + c]! * means[c * d + r]!;
+    if (alpha === 2) return { value, cross }; // means only
     const tt = transpose(t, d, d);
     for (let i = 0; i < a.n; i++) {
-      const mu = a.means.subarray(i * d, (i + 1) * d);
-      const nu = b.means.subarray(i * d, (i + 1) * d);
-      const tnu = multiply(nu, tt, 1, d, d); // (T nu)^T
-      for (let c = 0; c < d; c++) value += alpha * mu[c]! * tnu[c]!;
-      for (let r = 0; r < d; r++) for (let c = 0; c < d; c++) cross[r * d + c]! += alpha * nu[r]! * mu[c]!;
-      if (alpha === 2) continue;
       // Rows are samples: F_i^T is K x d (a's spread), G_i^T likewise; M = F_i^T T G_i (K x K).
       const f = a.spread.subarray(i * k * d, (i + 1) * k * d);
       const g = b.spread.subarray(i * k * d, (i + 1) * k * d);
@@ -215,7 +211,7 @@ export function wassersteinStochasticShapeSimilarity(x: Matrix, y: Matrix, sampl
   const moment = (r: Responses) => frobeniusSquared(r.samples) / k;
   const a = normalized(responses(x, k, d, 'x'), moment, 'x', 'wasserstein_shape_metric');
   const b = normalized(responses(y, k, d, 'y'), moment, 'y', 'wasserstein_shape_metric');
-  return maximize(d, meansRotation(a, b), (t) => {
+  return maximize(d, meansRotation(meansCross(a, b), d), (t) => {
     const cross = new Float64Array(d * d);
     let value = 0;
     const tt = transpose(t, d, d);
