@@ -11,8 +11,8 @@ export {
 } from './backend.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
-export { makeTrainStep } from './train-step.js';
-export type { TrainStepOptions, TrainStepResult } from './train-step.js';
+export { makeReplicaStep, makeTrainStep } from './train-step.js';
+export type { ReplicaStep, ShardGradients, TrainStepOptions, TrainStepResult } from './train-step.js';
 export { BatchNormalization, batchNormalization, batchNormTraining } from './batch-norm.js';
 export { LayerNormalization, layerNormalization, layerNormLastAxis } from './layer-norm.js';
 export { medianMs } from './timing.js';

@@ -34,30 +34,136 @@ export function makeTrainStep(
   optimizer: tf.Optimizer,
   options: TrainStepOptions = {},
 ): (images: tf.Tensor4D, labels: tf.Tensor1D) => TrainStepResult {
-  const decay = options.weightDecay ?? 0;
-  if (decay > 0 && !options.decayedWeights)
-    throw new Error('makeTrainStep: weightDecay needs decayedWeights (the weights it applies to)');
-  const decayed = decay > 0 ? options.decayedWeights! : [];
-  const numClasses = (model.outputs[0]!.shape as number[]).at(-1)!;
+  const lossOf = batchLoss(model, options);
+  const update = decayedUpdate(optimizer, options);
   return (images, labels) => {
     const [lossValue, correct] = tf.tidy(() => {
+      const { value, hits, grads } = lossOf(images, labels);
+      update(grads);
+      return [value, hits];
+    });
+    const result = { loss: lossValue.dataSync()[0]!, accuracy: correct.dataSync()[0]! / labels.shape[0] };
+    tf.dispose([lossValue, correct]);
+    return result;
+  };
+}
+
+/** A training step split for data parallelism (makeReplicaStep). */
+export interface ReplicaStep {
+  /** The shard's loss, correct count and gradients; batch-norm moving statistics updated from it. */
+  gradients(images: tf.Tensor4D, labels: tf.Tensor1D): ShardGradients;
+  /** The non-trainable weights (batch-norm moving statistics), flattened in their model order. */
+  statistics(): Float32Array;
+  /** Sets the non-trainable weights to `statistics` and updates the weights with `gradients`. */
+  apply(gradients: Float32Array, statistics: Float32Array): void;
+}
+
+/** One shard's part of a data-parallel step. */
+export interface ShardGradients {
+  /** Mean loss over the shard. */
+  loss: number;
+  /** Examples of the shard classified correctly. */
+  hits: number;
+  /** Gradients of the shard's mean loss, flattened in the order of `model.trainableWeights`. */
+  gradients: Float32Array;
+}
+
+/**
+ * A training step split in two for data parallelism: each model replica computes its shard's
+ * gradients, the replicas combine them, and each applies the same combined gradients (weight decay
+ * added) with its own optimizer, so replicas that start equal stay equal. Flat gradients follow
+ * `model.trainableWeights`, which is the same on every replica of one architecture. Each replica's
+ * batch normalization uses its shard's statistics (as data-parallel replicas without synchronized
+ * batch norm do); the replicas then share one combination of their moving statistics.
+ */
+export function makeReplicaStep(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  options: TrainStepOptions = {},
+): ReplicaStep {
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const statistics = model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
+  const lossOf = batchLoss(model, options, variables);
+  const update = decayedUpdate(optimizer, options);
+  return {
+    gradients(images, labels) {
+      const { value, hits, grads } = lossOf(images, labels);
+      try {
+        // A variable the loss does not reach has no gradient: zeros.
+        const parts = variables.map((v) => (grads[v.name]?.dataSync() as Float32Array) ?? new Float32Array(v.size));
+        return { loss: value.dataSync()[0]!, hits: hits.dataSync()[0]!, gradients: flatten(parts) };
+      } finally {
+        tf.dispose([value, hits, ...Object.values(grads)]);
+      }
+    },
+    statistics: () => flatten(statistics.map((v) => v.dataSync() as Float32Array)),
+    apply(gradients, values) {
+      if (gradients.length !== variables.reduce((n, v) => n + v.size, 0))
+        throw new Error(`replica step: ${gradients.length} gradient values for ${variables.length} variables`);
+      tf.tidy(() => {
+        let offset = 0;
+        for (const v of statistics) {
+          v.assign(tf.tensor(values.subarray(offset, offset + v.size), v.shape));
+          offset += v.size;
+        }
+      });
+      tf.tidy(() => {
+        let offset = 0;
+        const grads: tf.NamedTensorMap = {};
+        for (const v of variables) {
+          grads[v.name] = tf.tensor(gradients.subarray(offset, offset + v.size), v.shape);
+          offset += v.size;
+        }
+        update(grads);
+      });
+    },
+  };
+}
+
+/**
+ * The loss of a batch (mixed with distillation when the options have a teacher), its correct
+ * count and the loss's gradients with respect to `variables` (every trainable variable when
+ * omitted); the caller disposes all three.
+ */
+function batchLoss(
+  model: tfl.LayersModel,
+  options: TrainStepOptions,
+  variables?: tf.Variable[],
+): (images: tf.Tensor4D, labels: tf.Tensor1D) => { value: tf.Scalar; hits: tf.Scalar; grads: tf.NamedTensorMap } {
+  const numClasses = (model.outputs[0]!.shape as number[]).at(-1)!;
+  const teacher = options.teacher && options.teacher.weight > 0 ? options.teacher : undefined;
+  return (images, labels) => {
+    let hits: tf.Scalar | undefined;
+    const { value, grads } = tf.tidy(() => {
       const oneHot = tf.oneHot(tf.cast(labels, 'int32'), numClasses);
-      let hits: tf.Tensor | undefined;
-      const teacher = options.teacher;
-      const soft =
-        teacher && teacher.weight > 0
-          ? tf.softmax(tf.div(teacher.model.apply(images, { training: false }) as tf.Tensor, teacher.temperature))
-          : undefined;
-      const { value, grads } = tf.variableGrads(() => {
+      const soft = teacher
+        ? tf.softmax(tf.div(teacher.model.apply(images, { training: false }) as tf.Tensor, teacher.temperature))
+        : undefined;
+      return tf.variableGrads(() => {
         const logits = model.apply(images, { training: true }) as tf.Tensor;
         // Kept: everything else made inside variableGrads is disposed when it returns.
-        hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')));
+        hits = tf.keep(
+          tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), tf.cast(labels, 'int32')), 'float32')),
+        ) as tf.Scalar;
         const hard = tf.losses.softmaxCrossEntropy(oneHot, logits) as tf.Scalar;
         if (!soft) return hard;
         const { weight, temperature } = teacher!;
         const distilled = tf.losses.softmaxCrossEntropy(soft, tf.div(logits, temperature)) as tf.Scalar;
         return tf.add(tf.mul(hard, 1 - weight), tf.mul(distilled, weight * temperature * temperature)) as tf.Scalar;
-      });
+      }, variables);
+    });
+    return { value, hits: hits!, grads };
+  };
+}
+
+/** Applies gradients with `optimizer`, weight decay added to those of the decayed weights. */
+function decayedUpdate(optimizer: tf.Optimizer, options: TrainStepOptions): (grads: tf.NamedTensorMap) => void {
+  const decay = options.weightDecay ?? 0;
+  if (decay > 0 && !options.decayedWeights)
+    throw new Error('makeTrainStep: weightDecay needs decayedWeights (the weights it applies to)');
+  const decayed = decay > 0 ? options.decayedWeights! : [];
+  return (grads) =>
+    tf.tidy(() => {
       for (const w of decayed) {
         // Gradients are keyed by the engine's variable name, which TF.js makes unique per
         // process ("conv1/kernel_3" for the fourth model built); the layer's own name is not.
@@ -65,10 +171,15 @@ export function makeTrainStep(
         if (grads[variable.name]) grads[variable.name] = tf.add(grads[variable.name]!, tf.mul(variable, decay));
       }
       optimizer.applyGradients(grads);
-      return [value, hits!];
     });
-    const result = { loss: lossValue.dataSync()[0]!, accuracy: correct.dataSync()[0]! / labels.shape[0] };
-    tf.dispose([lossValue, correct]);
-    return result;
-  };
+}
+
+function flatten(parts: Float32Array[]): Float32Array {
+  const flat = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    flat.set(p, offset);
+    offset += p.length;
+  }
+  return flat;
 }

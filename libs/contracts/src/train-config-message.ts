@@ -7,7 +7,7 @@ import type { TrainConfig as TrainConfigMessage } from './gen/prune/v1/common.js
 
 /**
  * The fields a message sets. proto3 cannot tell 0 from unset, so batch size, learning rate,
- * momentum, weight decay and step gamma left 0 are unset (runs have always read them so: momentum
+ * momentum, weight decay, step gamma and data-parallel replicas left 0 are unset (runs have always read them so: momentum
  * and weight decay cannot be turned off through a message); epochs, steps and seed keep their 0.
  */
 export function trainConfigFromMessage(m: TrainConfigMessage): Partial<TrainConfig> {
@@ -27,6 +27,7 @@ export function trainConfigFromMessage(m: TrainConfigMessage): Partial<TrainConf
     seed: m.seed,
     distillationWeight: m.distillationWeight || undefined,
     distillationTemperature: m.distillationTemperature || undefined,
+    dataParallelReplicas: m.dataParallelReplicas || undefined,
   };
 }
 

@@ -29,6 +29,7 @@ describe('TrainConfig messages', () => {
       seed: 7,
       distillationWeight: 0.3,
       distillationTemperature: 2,
+      dataParallelReplicas: 4,
     };
     expect(read(set)).toEqual({ ...set, steps: 0, schedule: 'step' });
   });

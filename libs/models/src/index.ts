@@ -20,7 +20,7 @@ export {
 export type { Preprocessing } from './preprocessing.js';
 export { ModelFormatError, requirePreprocessing } from './metadata.js';
 export type { ModelMetadata } from './metadata.js';
-export { loadLayersModel, saveLayersModel } from './layers-format.js';
+export { loadLayersModel, modelArtifacts, modelFromArtifacts, saveLayersModel } from './layers-format.js';
 export type { LoadedModel } from './layers-format.js';
 export { loadKerasModel } from './keras-format.js';
 export { loadPytorchManifestModel } from './pytorch-manifest.js';

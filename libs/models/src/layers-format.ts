@@ -39,6 +39,29 @@ export async function saveLayersModel(dir: string, model: tfl.LayersModel, metad
   return modelJson;
 }
 
+/**
+ * The model's topology and weights in memory, the weights as one buffer (structured-cloneable):
+ * what a copy of the model in another thread is built from, with `modelFromArtifacts`.
+ */
+export async function modelArtifacts(model: tfl.LayersModel): Promise<tf.io.ModelArtifacts> {
+  let saved: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightData = artifacts.weightData
+        ? tf.io.CompositeArrayBuffer.join(artifacts.weightData)
+        : new ArrayBuffer(0);
+      saved = { modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weightData };
+      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) };
+    }),
+  );
+  return saved!;
+}
+
+/** The model `modelArtifacts` describes (this project's layer classes are registered with @prune/models). */
+export function modelFromArtifacts(artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
+  return tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+}
+
 /** Loads a model.json written by `saveLayersModel` (or any single-shard TF.js layers model). */
 export async function loadLayersModel(modelJsonPath: string): Promise<LoadedModel> {
   let json: tf.io.ModelJSON;

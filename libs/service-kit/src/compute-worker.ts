@@ -6,10 +6,8 @@
 // So is a worker still computing a call `cancelGraceMs` after its client cancelled it: a handler
 // that never looks at its cancel flag (a long matrix computation, a plug-in's loop) cannot keep
 // computing for nobody.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { SHARE_ENV, Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from './start-worker.js';
 import {
   Metadata,
   status,
@@ -43,23 +41,6 @@ interface PendingCall {
   respond?(response: unknown): void;
   end?(): void;
   fail(failure: WorkerStatus): void;
-}
-
-/** Starts the built worker module, or its TypeScript source through tsx (development, tests). */
-function createWorker(entry: URL): Worker {
-  // The process's own environment, not a copy: native libraries the worker loads read settings
-  // with getenv (libtensorflow's TF_NUM_INTRAOP_THREADS, which PRUNE_THREADS becomes).
-  if (existsSync(fileURLToPath(entry))) return new Worker(entry, { env: SHARE_ENV });
-  const source = new URL(entry.href.replace(/\.js$/, '.ts'));
-  if (!existsSync(fileURLToPath(source))) throw new Error(`compute worker module not found: ${fileURLToPath(entry)}`);
-  // tsx's ESM API (its CommonJS build registers with a wrong base inside workers) sits beside
-  // the CommonJS one that require.resolve finds.
-  const tsxCommonJs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const tsx = pathToFileURL(tsxCommonJs.replace(/\.cjs$/, '.mjs')).href;
-  const boot = `
-    const { workerData } = require('node:worker_threads');
-    import(workerData.tsx).then((api) => api.register()).then(() => import(workerData.entry));`;
-  return new Worker(boot, { eval: true, env: SHARE_ENV, workerData: { tsx, entry: source.href } });
 }
 
 /** The fully qualified service name of a definition, e.g. "prune.v1.TrainerService", from its method paths. */
@@ -129,7 +110,7 @@ export class ComputeWorker {
   }
 
   private spawn(): Promise<void> {
-    const worker = createWorker(this.options.entry);
+    const worker = startWorker(this.options.entry);
     this.worker = worker;
     let started = false;
     return new Promise((resolve, reject) => {

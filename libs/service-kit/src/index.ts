@@ -24,6 +24,7 @@ export { withRetry } from './retry.js';
 export type { RetryOptions } from './retry.js';
 export { ComputeWorker, serviceNameOf } from './compute-worker.js';
 export type { ComputeWorkerOptions } from './compute-worker.js';
+export { startWorker } from './start-worker.js';
 export { hostInWorker } from './worker-host.js';
 export type { WorkerHostOptions } from './worker-host.js';
 export { makeTestCertificates } from './test-certificates.js';

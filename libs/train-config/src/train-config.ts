@@ -27,6 +27,14 @@ export interface TrainConfig {
    */
   distillationWeight: number;
   distillationTemperature: number;
+  /**
+   * Data parallelism: each batch is split into this many shards, computed at once by as many
+   * model replicas (threads of the trainer's process) whose gradients are averaged. Each shard's
+   * batch normalization uses its own statistics (like data-parallel training without synchronized
+   * batch norm), so the result depends on this number, not on the cores: 1 (the default) is
+   * plain training.
+   */
+  dataParallelReplicas: number;
 }
 
 /**
@@ -49,6 +57,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   seed: 0,
   distillationWeight: 0,
   distillationTemperature: 4,
+  dataParallelReplicas: 1,
 };
 
 /** A value training cannot run with; `fields` are the ones at fault, `problem` says what they must be. */
@@ -67,7 +76,13 @@ export class TrainConfigError extends InvalidArgumentError {
  * Upper bounds of a fine-tune's numbers: far beyond any sensible value, they keep one request
  * from exhausting a trainer (a 2^32 batch) or running for years.
  */
-export const TRAIN_LIMITS = { epochs: 10_000, steps: 10_000_000, batchSize: 4096, learningRate: 10 } as const;
+export const TRAIN_LIMITS = {
+  epochs: 10_000,
+  steps: 10_000_000,
+  batchSize: 4096,
+  learningRate: 10,
+  dataParallelReplicas: 64,
+} as const;
 
 /** `partial` with the defaults for its undefined fields, checked. */
 export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
@@ -87,6 +102,12 @@ export function resolveTrainConfig(partial: Partial<TrainConfig>): TrainConfig {
   if (config.epochs === 0 && config.steps === 0)
     throw new TrainConfigError(['epochs', 'steps'], 'one of them must be positive');
   count('batchSize', 1, TRAIN_LIMITS.batchSize);
+  count('dataParallelReplicas', 1, TRAIN_LIMITS.dataParallelReplicas);
+  if (config.dataParallelReplicas > config.batchSize)
+    throw new TrainConfigError(
+      ['dataParallelReplicas', 'batchSize'],
+      `each of ${config.dataParallelReplicas} replicas needs an example of the batch of ${config.batchSize}`,
+    );
   check(
     'learningRate',
     config.learningRate > 0 && config.learningRate <= TRAIN_LIMITS.learningRate,

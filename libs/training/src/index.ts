@@ -9,3 +9,5 @@ export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
 export { evaluateModel, extractRepresentations, MAX_SAMPLES_PER_EXAMPLE } from './evaluate.js';
 export type { StochasticSampling } from './evaluate.js';
 export { resolvePreprocessing } from './preprocessing.js';
+export { DataParallelStep, shardSizes } from './replicas.js';
+export type { ReplicaOptions } from './replicas.js';

@@ -1,7 +1,7 @@
 // Fine-tuning: SGD with (Nesterov) momentum, weight decay and a learning-rate schedule, seeded
 // shuffling and augmentation, checkpoints that resume to the same weights as an uninterrupted run.
 import { createHash } from 'node:crypto';
-import { makeTrainStep, tf, type tfl } from '@prune/compute';
+import { makeTrainStep, tf, type tfl, type TrainStepResult } from '@prune/compute';
 import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
 import {
   decayedWeights,
@@ -13,6 +13,7 @@ import {
 import { resolveTrainConfig, type TrainConfig } from '@prune/train-config';
 import { learningRateAt } from './learning-rate.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { DataParallelStep } from './replicas.js';
 import { CancelledError, FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
 
 export interface TrainProgress {
@@ -77,29 +78,69 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const totalSteps = config.steps > 0 ? config.steps : config.epochs * stepsPerEpoch;
   // The architecture (not the initial weights: a restarted process may build them differently).
   const architecture = model.layers.map((l) => [l.name, l.getClassName(), l.outputShape]);
-  // Distillation enters the key only when on: checkpoints written before it existed still resume.
-  const { distillationWeight, distillationTemperature: _, ...plain } = config;
-  const keyed = distillationWeight > 0 ? config : plain;
+  // Distillation and replicas enter the key only when used: checkpoints written before they
+  // existed still resume.
+  const { distillationWeight, distillationTemperature, dataParallelReplicas: replicas, ...plain } = config;
+  const keyed = {
+    ...plain,
+    ...(distillationWeight > 0 ? { distillationWeight, distillationTemperature } : {}),
+    ...(replicas > 1 ? { dataParallelReplicas: replicas } : {}),
+  };
   const configKey = createHash('sha256')
     .update(JSON.stringify({ config: keyed, count: data.count, architecture }))
     .digest('hex');
-  const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov);
+  const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov) as tf.MomentumOptimizer;
   const step0 = options.checkpointDir ? await restoreCheckpoint(options.checkpointDir, model, optimizer) : undefined;
   if (step0 && step0.configKey !== configKey) {
     throw new FailedPreconditionError(
       `checkpoint in ${options.checkpointDir} was written by a job with another configuration; use a new job id`,
     );
   }
-  const teacher = config.distillationWeight > 0 ? checkedTeacher(options) : undefined;
-  const trainStep = makeTrainStep(model, optimizer, {
-    weightDecay: config.weightDecay,
-    decayedWeights: decayedWeights(model),
-    ...(teacher
+  const teacher =
+    config.distillationWeight > 0
       ? {
-          teacher: { model: teacher, weight: config.distillationWeight, temperature: config.distillationTemperature },
+          model: checkedTeacher(options),
+          weight: config.distillationWeight,
+          temperature: config.distillationTemperature,
         }
-      : {}),
-  });
+      : undefined;
+  if (replicas > batch)
+    throw new InvalidArgumentError(
+      `dataParallelReplicas: ${replicas} replicas need a batch of at least ${replicas} examples; the data has ${data.count}`,
+    );
+  const preprocessing = requirePreprocessing(options.metadata);
+  const { height: h, width: w, channels: c } = data;
+  // One replica trains here; more split every batch across threads (replicas.ts).
+  let trainStep: (
+    pixels: Uint8Array | Float32Array,
+    labels: Uint8Array,
+    learningRate: number,
+  ) => Promise<TrainStepResult>;
+  let parallel: DataParallelStep | undefined;
+  if (replicas > 1) {
+    parallel = await DataParallelStep.start(replicas, model, optimizer, {
+      weightDecay: config.weightDecay,
+      preprocessing,
+      ...(teacher ? { teacher } : {}),
+    });
+    const group = parallel;
+    trainStep = (pixels, labels, learningRate) => group.step(pixels, labels, [labels.length, h, w, c], learningRate);
+  } else {
+    const step = makeTrainStep(model, optimizer, {
+      weightDecay: config.weightDecay,
+      decayedWeights: decayedWeights(model),
+      ...(teacher ? { teacher } : {}),
+    });
+    trainStep = async (pixels, labels) => {
+      const x = preprocessImages(pixels, [labels.length, h, w, c], preprocessing);
+      const y = tf.tensor1d(labels, 'int32');
+      try {
+        return step(x, y);
+      } finally {
+        tf.dispose([x, y]);
+      }
+    };
+  }
   const started = performance.now();
   let windowStart = performance.now();
   let windowImages = 0;
@@ -107,8 +148,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let computeSeconds = step0 ? (step0.computeSeconds ?? NaN) : 0;
   let order: Uint32Array | undefined;
   let orderEpoch = -1;
-  const { height: h, width: w, channels: c } = data;
-  const preprocessing = requirePreprocessing(options.metadata);
   try {
     for (let step = step0?.step ?? 0; step < totalSteps; step++) {
       // Lets a cancel (a gRPC event, a message to a compute worker) arrive between steps.
@@ -126,11 +165,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const random = config.augment ? seededRandom((config.seed * 7919 + step * 104729) >>> 0) : undefined;
       const { pixels, labels } = gatherBatch(data, indices, random);
       const learningRate = learningRateAt(config, step, totalSteps);
-      (optimizer as tf.MomentumOptimizer).setLearningRate(learningRate);
-      const x = preprocessImages(pixels, [indices.length, h, w, c], preprocessing);
-      const y = tf.tensor1d(labels, 'int32');
-      last = trainStep(x, y);
-      tf.dispose([x, y]);
+      optimizer.setLearningRate(learningRate);
+      last = await trainStep(pixels, labels, learningRate);
       computeSeconds += (performance.now() - stepStarted) / 1000;
       if (!Number.isFinite(last.loss)) {
         throw new FailedPreconditionError(
@@ -167,6 +203,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     if (bad)
       throw new FailedPreconditionError(`training diverged: after ${totalSteps} steps ${bad}; lower the learning rate`);
   } finally {
+    await parallel?.close();
     optimizer.dispose();
   }
   return {

@@ -105,3 +105,44 @@ it('trainer: the request that once poisoned it (batch 4294967295) is refused, an
     fs.rmSync(storeDir, { recursive: true, force: true });
   }
 });
+
+it('trainer: a data-parallel fine-tune (2 replicas) trains in threads of its compute worker and stores the result', async () => {
+  const { storeDir, model, service, client } = await startTrainer();
+  try {
+    const events: { $case: string; steps?: number; uri?: string }[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.train(
+        TrainRequest.fromPartial({
+          jobId: 'data-parallel',
+          model,
+          trainData: { uri: 'cifar10-lossless-4000', maxExamples: 128, seed: 1 },
+          config: { steps: 4, batchSize: 32, learningRate: 0.001, dataParallelReplicas: 2 },
+        }),
+      );
+      stream.on('data', ({ event }) =>
+        events.push(
+          event.$case === 'result'
+            ? { $case: 'result', steps: event.value.steps, uri: event.value.model.uri }
+            : { $case: event.$case },
+        ),
+      );
+      stream.on('error', reject);
+      stream.on('end', resolve);
+    });
+    expect(events.at(-1)).toMatchObject({ $case: 'result', steps: 4, uri: expect.stringMatching(/^store:\/\//) });
+    const evaluated = await callUnary(
+      client,
+      client.evaluate,
+      EvaluateRequest.fromPartial({
+        model: { uri: events.at(-1)!.uri! },
+        data: { uri: 'cifar10-lossless-4000', maxExamples: 64, seed: 2 },
+      }),
+    );
+    expect(evaluated.accuracy).toBeGreaterThan(0.5); // a small learning rate keeps the pretrained accuracy
+    expect(await checkHealth(service.address, 'prune.v1.TrainerService')).toBe('SERVING');
+  } finally {
+    client.close();
+    await service.stop();
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  }
+});

@@ -1,6 +1,7 @@
 // Training and inference throughput of every engine this machine has, side by side, in one run
-// (`npm run bench`): TF.js on wasm (1 thread), TF.js on native TensorFlow at 1 and N threads, and
-// PyTorch at 1 and N threads when `python3 -c "import torch"` works. Each engine runs in its own
+// (`npm run bench`): TF.js on wasm (1 thread), TF.js on native TensorFlow at 1 and N threads and as
+// N data-parallel replicas of 1 thread each (TrainConfig.dataParallelReplicas), and PyTorch at 1 and N threads
+// when `python3 -c "import torch"` works. Each engine runs in its own
 // process (one backend and thread pool per process), one after another, on the same models,
 // batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
 // Options: --depths 20,56  --batches 64  --steps 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
@@ -60,11 +61,11 @@ function measure(
     .map((line) => ({ ...(JSON.parse(line) as Measurement), threads }));
 }
 
-const tfjs = (env: NodeJS.ProcessEnv, threads: number, label: string) =>
+const tfjs = (env: NodeJS.ProcessEnv, threads: number, label: string, extra: string[] = []) =>
   measure(
     label,
     process.execPath,
-    ['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json', ...common],
+    ['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json', ...common, ...extra],
     env,
     threads,
   );
@@ -82,6 +83,15 @@ for (const threads of threadCounts) {
         `tfjs tensorflow, ${threads} threads`,
       ),
     );
+    if (threads > 1)
+      results.push(
+        ...tfjs(
+          { PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: '1' },
+          threads,
+          `tfjs tensorflow, ${threads} replicas of 1 thread`,
+          ['--replicas', String(threads)],
+        ),
+      );
   }
 }
 /**

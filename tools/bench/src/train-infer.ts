@@ -1,10 +1,13 @@
 // Throughput of CIFAR ResNets on the active backend: images/second for inference and for a full
 // training step (forward + backward + SGD update). A script, not a test: `npm run bench`.
-// Options: --depths 20,56  --batches 64,128  --steps 10  --profile  --json (PRUNE_BACKEND picks the
-// backend, PRUNE_THREADS its threads). --profile also prints where one training step spends its time,
-// per kernel; --json prints one JSON object per measurement (engines.ts compares engines with it).
+// Options: --depths 20,56  --batches 64,128  --steps 10  --replicas 1  --profile  --json (PRUNE_BACKEND
+// picks the backend, PRUNE_THREADS its threads). --replicas N trains data-parallel: N model replicas
+// in threads, a shard of each batch each (TrainConfig.dataParallelReplicas; raw pixels, preprocessed per shard).
+// --profile also prints where one training step spends its time, per kernel; --json prints one
+// JSON object per measurement (engines.ts compares engines with it).
 import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
-import { buildCifarResNet, decayedWeights } from '@prune/models';
+import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights } from '@prune/models';
+import { DataParallelStep } from '@prune/training';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { printTable } from './table.js';
@@ -14,12 +17,14 @@ const { values } = parseArgs({
     depths: { type: 'string', default: '20,56' },
     batches: { type: 'string', default: '64,128' },
     steps: { type: 'string', default: '10' },
+    replicas: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
 const list = (s: string) => s.split(',').map(Number);
 const steps = Number(values.steps);
+const replicas = Number(values.replicas);
 
 const backend = await initBackend();
 
@@ -59,15 +64,31 @@ for (const depth of list(values.depths)) {
       out.dataSync();
       out.dispose();
     });
-    const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), {
-      weightDecay: 1e-4,
-      decayedWeights: decayedWeights(model),
-    });
-    const train = imagesPerSecond(batch, () => step(x, y));
-    if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
+    const optimizer = tf.train.momentum(0.01, 0.9, true) as tf.MomentumOptimizer;
+    let train: number;
+    if (replicas > 1) {
+      const parallel = await DataParallelStep.start(replicas, model, optimizer, {
+        weightDecay: 1e-4,
+        preprocessing: CIFAR_RESNET_PREPROCESSING,
+      });
+      const pixels = Uint8Array.from({ length: batch * 32 * 32 * 3 }, (_, i) => (i * 7919) % 256);
+      const labels = Uint8Array.from({ length: batch }, (_, i) => i % 10);
+      const times: number[] = [];
+      for (let i = 0; i < steps + 2; i++) {
+        const started = performance.now();
+        await parallel.step(pixels, labels, [batch, 32, 32, 3], 0.01);
+        if (i >= 2) times.push(performance.now() - started);
+      }
+      await parallel.close();
+      train = batch / (times.sort((a, b) => a - b)[Math.floor(times.length / 2)]! / 1000);
+    } else {
+      const step = makeTrainStep(model, optimizer, { weightDecay: 1e-4, decayedWeights: decayedWeights(model) });
+      train = imagesPerSecond(batch, () => step(x, y));
+      if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
+    }
     rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
     if (values.json) {
-      const engine = `tfjs ${backend.name}`;
+      const engine = `tfjs ${backend.name}${replicas > 1 ? ` x${replicas} replicas` : ''}`;
       console.log(JSON.stringify({ model: `ResNet-${depth}`, batch, infer, train, engine, detail: backend.detail }));
     }
     console.error(`  measured ResNet-${depth} batch ${batch}`);

@@ -251,6 +251,13 @@ export const RUN: CommandSpec = {
       description: "temperature of the teacher's soft targets",
       default: String(DEFAULT_TRAIN_CONFIG.distillationTemperature),
     },
+    'data-parallel': {
+      type: 'string',
+      value: 'N',
+      description:
+        "data-parallel model replicas per fine-tune (threads of a trainer; each shard's batch norm uses its own statistics)",
+      default: `${DEFAULT_TRAIN_CONFIG.dataParallelReplicas} (plain training)`,
+    },
     calibration: {
       type: 'string',
       value: 'N',

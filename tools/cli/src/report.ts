@@ -313,6 +313,7 @@ export function describeSettings(s: RunSettings): string[] {
       `${fineTune('selected', s.selectedFinetune)} (batch ${c.batchSize}, ` +
       `learning rate ${c.learningRate} ${c.schedule}${c.augment === false ? ', no augmentation' : ''}` +
       `${c.distillationWeight ? `, distilled from the original model at weight ${c.distillationWeight}, T ${c.distillationTemperature}` : ''}` +
+      `${(c.dataParallelReplicas ?? 1) > 1 ? `, ${c.dataParallelReplicas} data-parallel replicas` : ''}` +
       '); images: calibration ' +
       `${s.calibrationExamples || 'criterion default'}, validation ${s.validationExamples}, test ${s.testExamples || 'all'}; seed ${s.seed}`,
   ];

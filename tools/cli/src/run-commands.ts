@@ -64,6 +64,7 @@ export function runConfigFromFlags(argv: string[]): {
     augment: booleanFlag(values, 'no-augment') ? false : undefined,
     distillationWeight: numberFlag(values, 'distill'),
     distillationTemperature: numberFlag(values, 'distill-temperature'),
+    dataParallelReplicas: numberFlag(values, 'data-parallel'),
   });
   const config: RunConfigInput = {
     model: { uri: model.startsWith('store://') ? model : path.resolve(model) },

@@ -1,0 +1,75 @@
+// One model replica of a data-parallel fine-tune, in its own thread with its own TF.js engine:
+// it computes its shard's gradients and applies the combined ones that replicas.ts sends back.
+import { parentPort, type MessagePort } from 'node:worker_threads';
+import { initBackend, makeReplicaStep, tf, type ReplicaStep } from '@prune/compute';
+import { decayedWeights, modelFromArtifacts, preprocessImages, type Preprocessing } from '@prune/models';
+import type { FromReplica, ToReplica } from './replica-protocol.js';
+
+let replies: { port: MessagePort; signal: Int32Array } | undefined;
+function send(message: FromReplica, transfer: ArrayBuffer[] = []): void {
+  if (!replies) throw new Error('replica: a reply before "start"');
+  replies.port.postMessage(message, transfer);
+  Atomics.add(replies.signal, 0, 1);
+  Atomics.notify(replies.signal, 0);
+}
+
+let replica: { step: ReplicaStep; optimizer: tf.MomentumOptimizer; preprocessing: Preprocessing } | undefined;
+
+async function start(message: Extract<ToReplica, { kind: 'start' }>): Promise<void> {
+  await initBackend(undefined, () => {});
+  const model = await modelFromArtifacts(message.model);
+  const teacher = message.teacher && {
+    ...message.teacher,
+    model: await modelFromArtifacts(message.teacher.model),
+  };
+  const { momentum, nesterov, shapes, values } = message.optimizer;
+  // The rate is set before every step; the driver's momentum (a resumed job's) is copied.
+  const optimizer = tf.train.momentum(0, momentum, nesterov) as tf.MomentumOptimizer;
+  let offset = 0;
+  const weights = shapes.map((shape, i) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const tensor = tf.tensor(values.subarray(offset, offset + size), shape);
+    offset += size;
+    return { name: `w${i}`, tensor };
+  });
+  await optimizer.setWeights(weights);
+  tf.dispose(weights.map((w) => w.tensor));
+  const step = makeReplicaStep(model, optimizer, {
+    weightDecay: message.weightDecay,
+    decayedWeights: decayedWeights(model),
+    ...(teacher ? { teacher } : {}),
+  });
+  replica = { step, optimizer, preprocessing: message.preprocessing };
+}
+
+function shard(message: Extract<ToReplica, { kind: 'step' }>): void {
+  const { step, optimizer, preprocessing } = replica!;
+  optimizer.setLearningRate(message.learningRate);
+  const x = preprocessImages(message.pixels, message.shape, preprocessing);
+  const y = tf.tensor1d(message.labels, 'int32');
+  try {
+    const { loss, hits, gradients } = step.gradients(x, y);
+    const statistics = step.statistics();
+    send({ kind: 'shard', loss, hits, gradients, statistics }, [gradients.buffer, statistics.buffer] as ArrayBuffer[]);
+  } finally {
+    tf.dispose([x, y]);
+  }
+}
+
+parentPort!.on('message', (message: ToReplica) => {
+  // Messages run in order, one at a time: a step's shard is computed only after the previous
+  // step's update is applied.
+  void (async () => {
+    try {
+      if (message.kind === 'start') {
+        replies = { port: message.replies, signal: new Int32Array(message.signal) };
+        await start(message);
+        send({ kind: 'ready' });
+      } else if (!replica) throw new Error(`replica: "${message.kind}" before "start"`);
+      else if (message.kind === 'step') shard(message);
+      else replica.step.apply(message.gradients, message.statistics);
+    } catch (error) {
+      send({ kind: 'failed', message: (error as Error).message });
+    }
+  })();
+});
