@@ -52,7 +52,7 @@ export function makeTrainStep(
 export interface ReplicaStep {
   /** The shard's loss, correct count and gradients; batch-norm moving statistics updated from it. */
   gradients(images: tf.Tensor4D, labels: tf.Tensor1D): ShardGradients;
-  /** The non-trainable weights (batch-norm moving statistics), flattened in their model order. */
+  /** The non-trainable weights (batch-norm moving statistics, frozen weights), flattened in model order. */
   statistics(): Float32Array;
   /** Sets the non-trainable weights to `statistics` and updates the weights with `gradients`. */
   apply(gradients: Float32Array, statistics: Float32Array): void;
@@ -89,7 +89,8 @@ export function makeReplicaStep(
     gradients(images, labels) {
       const { value, hits, grads } = lossOf(images, labels);
       try {
-        // A variable the loss does not reach has no gradient: zeros.
+        // A variable the loss does not reach has no gradient: zeros (so, unlike makeTrainStep,
+        // weight decay and momentum still move it; every weight of the models pruned here is reached).
         const parts = variables.map((v) => (grads[v.name]?.dataSync() as Float32Array) ?? new Float32Array(v.size));
         return { loss: value.dataSync()[0]!, hits: hits.dataSync()[0]!, gradients: flatten(parts) };
       } finally {
@@ -98,8 +99,11 @@ export function makeReplicaStep(
     },
     statistics: () => flatten(statistics.map((v) => v.dataSync() as Float32Array)),
     apply(gradients, values) {
-      if (gradients.length !== variables.reduce((n, v) => n + v.size, 0))
-        throw new Error(`replica step: ${gradients.length} gradient values for ${variables.length} variables`);
+      const expected = variables.reduce((n, v) => n + v.size, 0);
+      if (gradients.length !== expected)
+        throw new Error(
+          `replica step: ${gradients.length} gradient values, the model's trainable weights have ${expected}`,
+        );
       tf.tidy(() => {
         let offset = 0;
         for (const v of statistics) {
@@ -160,7 +164,7 @@ function batchLoss(
 function decayedUpdate(optimizer: tf.Optimizer, options: TrainStepOptions): (grads: tf.NamedTensorMap) => void {
   const decay = options.weightDecay ?? 0;
   if (decay > 0 && !options.decayedWeights)
-    throw new Error('makeTrainStep: weightDecay needs decayedWeights (the weights it applies to)');
+    throw new Error('weightDecay needs decayedWeights (the weights it applies to)');
   const decayed = decay > 0 ? options.decayedWeights! : [];
   return (grads) =>
     tf.tidy(() => {

@@ -81,7 +81,7 @@ export const TRAIN_LIMITS = {
   steps: 10_000_000,
   batchSize: 4096,
   learningRate: 10,
-  dataParallelReplicas: 64,
+  dataParallelReplicas: 16,
 } as const;
 
 /** `partial` with the defaults for its undefined fields, checked. */

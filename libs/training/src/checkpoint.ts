@@ -3,9 +3,10 @@
 // with the same id resumes from it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tf, type tfl } from '@prune/compute';
+import type { tf, tfl } from '@prune/compute';
 import { loadLayersModel, saveLayersModel, type ModelMetadata } from '@prune/models';
 import { writeFileAtomic } from '@prune/store';
+import { optimizerState, setOptimizerState } from './optimizer-state.js';
 
 export interface CheckpointState {
   step: number;
@@ -24,16 +25,8 @@ export async function writeCheckpoint(
 ): Promise<void> {
   const stepDir = path.join(dir, `step-${state.step}`);
   await saveLayersModel(stepDir, model, metadata);
-  const weights = await optimizer.getWeights();
-  const shapes = weights.map((w) => w.tensor.shape);
-  const values = weights.map((w) => w.tensor.dataSync() as Float32Array);
-  const flat = new Float32Array(values.reduce((a, v) => a + v.length, 0));
-  let offset = 0;
-  for (const v of values) {
-    flat.set(v, offset);
-    offset += v.length;
-  }
-  writeFileAtomic(path.join(stepDir, 'optimizer.bin'), new Uint8Array(flat.buffer));
+  const { shapes, values } = await optimizerState(optimizer);
+  writeFileAtomic(path.join(stepDir, 'optimizer.bin'), new Uint8Array(values.buffer));
   writeFileAtomic(path.join(stepDir, 'state.json'), JSON.stringify({ ...state, optimizerShapes: shapes }));
   const previous = readLatest(dir);
   writeFileAtomic(path.join(dir, 'latest.json'), JSON.stringify({ step: state.step, dir: `step-${state.step}` }));
@@ -62,16 +55,7 @@ export async function restoreCheckpoint(
   model.setWeights(saved.model.getWeights());
   saved.model.dispose();
   const bytes = fs.readFileSync(path.join(stepDir, 'optimizer.bin'));
-  const flat = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  let offset = 0;
-  const tensors = state.optimizerShapes.map((shape, i) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const tensor = tf.tensor(flat.subarray(offset, offset + size), shape);
-    offset += size;
-    return { name: `w${i}`, tensor };
-  });
-  // Momentum accumulators are matched to variables by position (the model's trainable order).
-  await optimizer.setWeights(tensors);
-  tf.dispose(tensors.map((t) => t.tensor));
+  const values = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  await setOptimizerState(optimizer, { shapes: state.optimizerShapes, values });
   return { step: state.step, configKey: state.configKey, computeSeconds: state.computeSeconds };
 }

@@ -5,17 +5,19 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { tf } from '@prune/compute';
 import type { Preprocessing } from '@prune/models';
+import type { OptimizerState } from './optimizer-state.js';
 
 export type ToReplica =
+  | { kind: 'replies'; port: MessagePort; signal: SharedArrayBuffer }
   | {
       kind: 'start';
-      replies: MessagePort;
-      signal: SharedArrayBuffer;
       model: tf.io.ModelArtifacts;
       /** The distillation teacher, when the fine-tune distils. */
       teacher?: { model: tf.io.ModelArtifacts; weight: number; temperature: number };
+      /** The driver's backend (PRUNE_BACKEND name). */
+      backend: string;
       /** The optimizer as the driver has it (a resumed job's momentum included). */
-      optimizer: { momentum: number; nesterov: boolean; shapes: number[][]; values: Float32Array };
+      optimizer: { momentum: number; nesterov: boolean; state: OptimizerState };
       weightDecay: number;
       preprocessing: Preprocessing;
     }

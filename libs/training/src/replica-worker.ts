@@ -3,6 +3,7 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend, makeReplicaStep, tf, type ReplicaStep } from '@prune/compute';
 import { decayedWeights, modelFromArtifacts, preprocessImages, type Preprocessing } from '@prune/models';
+import { setOptimizerState } from './optimizer-state.js';
 import type { FromReplica, ToReplica } from './replica-protocol.js';
 
 let replies: { port: MessagePort; signal: Int32Array } | undefined;
@@ -16,24 +17,17 @@ function send(message: FromReplica, transfer: ArrayBuffer[] = []): void {
 let replica: { step: ReplicaStep; optimizer: tf.MomentumOptimizer; preprocessing: Preprocessing } | undefined;
 
 async function start(message: Extract<ToReplica, { kind: 'start' }>): Promise<void> {
-  await initBackend(undefined, () => {});
+  // The driver's backend: the same kernels keep the replicas' arithmetic equal.
+  await initBackend(message.backend, () => {});
   const model = await modelFromArtifacts(message.model);
   const teacher = message.teacher && {
     ...message.teacher,
     model: await modelFromArtifacts(message.teacher.model),
   };
-  const { momentum, nesterov, shapes, values } = message.optimizer;
+  const { momentum, nesterov, state } = message.optimizer;
   // The rate is set before every step; the driver's momentum (a resumed job's) is copied.
   const optimizer = tf.train.momentum(0, momentum, nesterov) as tf.MomentumOptimizer;
-  let offset = 0;
-  const weights = shapes.map((shape, i) => {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const tensor = tf.tensor(values.subarray(offset, offset + size), shape);
-    offset += size;
-    return { name: `w${i}`, tensor };
-  });
-  await optimizer.setWeights(weights);
-  tf.dispose(weights.map((w) => w.tensor));
+  await setOptimizerState(optimizer, state);
   const step = makeReplicaStep(model, optimizer, {
     weightDecay: message.weightDecay,
     decayedWeights: decayedWeights(model),
@@ -57,12 +51,13 @@ function shard(message: Extract<ToReplica, { kind: 'step' }>): void {
 }
 
 parentPort!.on('message', (message: ToReplica) => {
-  // Messages run in order, one at a time: a step's shard is computed only after the previous
-  // step's update is applied.
+  // Messages run in the order sent: only "start" awaits, and the driver sends nothing else before
+  // its "ready"; a step's shard is computed after the previous step's update is applied. A failed
+  // update is reported as the next reply.
   void (async () => {
     try {
-      if (message.kind === 'start') {
-        replies = { port: message.replies, signal: new Int32Array(message.signal) };
+      if (message.kind === 'replies') replies = { port: message.port, signal: new Int32Array(message.signal) };
+      else if (message.kind === 'start') {
         await start(message);
         send({ kind: 'ready' });
       } else if (!replica) throw new Error(`replica: "${message.kind}" before "start"`);

@@ -8,13 +8,17 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
 import { makeReplicaStep, tf, type ReplicaStep, type tfl, type TrainStepResult } from '@prune/compute';
 import { decayedWeights, modelArtifacts, preprocessImages, type Preprocessing } from '@prune/models';
+import { CancelledError } from '@prune/errors';
 import { startWorker } from '@prune/service-kit';
+import { optimizerState } from './optimizer-state.js';
 import type { FromReplica, ToReplica } from './replica-protocol.js';
 
 export interface ReplicaOptions {
   weightDecay: number;
   teacher?: { model: tfl.LayersModel; weight: number; temperature: number };
   preprocessing: Preprocessing;
+  /** Cancels waiting for the replicas to start. */
+  signal?: AbortSignal;
 }
 
 /** Shard sizes of a batch of `count` split `parts` ways: as equal as they can be, larger first. */
@@ -42,41 +46,43 @@ function weightedMean(parts: Float32Array[], weights: number[], total: number): 
  * reply that waits for the event loop to come round arrived tens of milliseconds late here.
  */
 class ReplicaThread {
+  private readonly worker = startWorker(new URL('./replica-worker.js', import.meta.url));
   private readonly replies: MessagePort;
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
   private received = 0;
   private failure: Error | undefined;
 
-  constructor(
-    private readonly worker: Worker,
-    start: Omit<Extract<ToReplica, { kind: 'start' }>, 'replies' | 'signal'>,
-  ) {
-    worker.on('error', (error) => (this.failure ??= error));
-    worker.on('exit', (code) => (this.failure ??= new Error(`a model replica's thread exited (code ${code})`)));
+  constructor() {
+    this.worker.on('error', (error) => (this.failure ??= error));
+    this.worker.on('exit', (code) => (this.failure ??= new Error(`a model replica's thread exited (code ${code})`)));
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
-    worker.postMessage({ ...start, replies: port2, signal: this.signal.buffer }, [port2]);
+    this.worker.postMessage({ kind: 'replies', port: port2, signal: this.signal.buffer }, [port2]);
   }
 
   send(message: ToReplica, transfer: ArrayBuffer[] = []): void {
     this.worker.postMessage(message, transfer);
   }
 
-  async next<K extends FromReplica['kind']>(kind: K): Promise<Extract<FromReplica, { kind: K }>> {
+  /** The next reply, which must be of `kind`; a cancel through `signal` is noticed within a second. */
+  async next<K extends FromReplica['kind']>(kind: K, signal?: AbortSignal): Promise<Extract<FromReplica, { kind: K }>> {
     // Up to a second at a time, then the event loop runs: a thread that died is noticed.
     while (Atomics.wait(this.signal, 0, this.received, 1000) === 'timed-out') {
       await new Promise((resolve) => setImmediate(resolve));
       if (this.failure) throw this.failure;
+      if (signal?.aborted) throw new CancelledError('cancelled while a model replica computed');
     }
     this.received++;
-    const reply = receiveMessageOnPort(this.replies)!.message as FromReplica;
+    const reply = receiveMessageOnPort(this.replies)?.message as FromReplica | undefined;
+    if (!reply) throw new Error("a model replica's reply did not arrive (its port closed)");
     if (reply.kind === 'failed') throw new Error(`model replica: ${reply.message}`);
     if (reply.kind !== kind) throw new Error(`model replica answered "${reply.kind}", expected "${kind}"`);
     return reply as Extract<FromReplica, { kind: K }>;
   }
 
   async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
+    // Set first: a wait on this replica elsewhere ends instead of waiting for a reply that never comes.
+    this.failure ??= new Error('the model replica was closed');
     this.replies.close();
     await this.worker.terminate();
   }
@@ -85,6 +91,7 @@ class ReplicaThread {
 export class DataParallelStep {
   private constructor(
     private readonly local: ReplicaStep,
+    private readonly optimizer: tf.MomentumOptimizer,
     private readonly threads: ReplicaThread[],
     private readonly preprocessing: Preprocessing,
   ) {}
@@ -104,44 +111,40 @@ export class DataParallelStep {
       decayedWeights: decayedWeights(model),
       ...(options.teacher ? { teacher: options.teacher } : {}),
     });
-    const saved = await optimizer.getWeights();
-    const shapes = saved.map((w) => w.tensor.shape);
-    const values = Float32Array.from(saved.flatMap((w) => [...(w.tensor.dataSync() as Float32Array)]));
     const { teacher } = options;
-    const start = {
-      kind: 'start' as const,
+    const config = optimizer.getConfig();
+    const start: ToReplica = {
+      kind: 'start',
+      backend: tf.getBackend(),
       model: await modelArtifacts(model),
       ...(teacher ? { teacher: { ...teacher, model: await modelArtifacts(teacher.model) } } : {}),
       optimizer: {
-        momentum: optimizer.getConfig()['momentum'] as number,
-        nesterov: optimizer.getConfig()['useNesterov'] as boolean,
-        shapes,
-        values,
+        momentum: config['momentum'] as number,
+        nesterov: config['useNesterov'] as boolean,
+        state: await optimizerState(optimizer),
       },
       weightDecay: options.weightDecay,
       preprocessing: options.preprocessing,
     };
     const threads: ReplicaThread[] = [];
     try {
-      for (let i = 1; i < replicas; i++)
-        threads.push(new ReplicaThread(startWorker(new URL('./replica-worker.js', import.meta.url)), start));
-      await Promise.all(threads.map((thread) => thread.next('ready')));
+      for (let i = 1; i < replicas; i++) threads.push(new ReplicaThread());
+      for (const thread of threads) thread.send(start);
+      for (const thread of threads) await thread.next('ready', options.signal);
     } catch (error) {
       await Promise.all(threads.map((thread) => thread.close()));
       throw error;
     }
-    return new DataParallelStep(local, threads, options.preprocessing);
+    return new DataParallelStep(local, optimizer, threads, options.preprocessing);
   }
 
-  /**
-   * One training step on a batch (raw pixels NHWC, labels) at the optimizers' learning rate, which
-   * the caller sets on the first replica's optimizer and passes as `learningRate` for the others.
-   */
+  /** One training step on a batch (raw pixels NHWC, labels) at `learningRate`, on every replica. */
   async step(
     pixels: Uint8Array | Float32Array,
     labels: Uint8Array,
     [count, h, w, c]: [number, number, number, number],
     learningRate: number,
+    signal?: AbortSignal,
   ): Promise<TrainStepResult> {
     const sizes = shardSizes(count, this.threads.length + 1);
     const size = h * w * c;
@@ -156,15 +159,16 @@ export class DataParallelStep {
       ] as ArrayBuffer[]);
       first += n;
     });
+    this.optimizer.setLearningRate(learningRate);
     const x = preprocessImages(pixels.subarray(0, sizes[0]! * size), [sizes[0]!, h, w, c], this.preprocessing);
     const y = tf.tensor1d(labels.subarray(0, sizes[0]!), 'int32');
-    let own;
+    const shards = [];
     try {
-      own = { ...this.local.gradients(x, y), statistics: this.local.statistics() };
+      shards.push({ ...this.local.gradients(x, y), statistics: this.local.statistics() });
     } finally {
       tf.dispose([x, y]);
     }
-    const shards = [own, ...(await Promise.all(this.threads.map((thread) => thread.next('shard'))))];
+    for (const thread of this.threads) shards.push(await thread.next('shard', signal));
     const gradients = weightedMean(
       shards.map((s) => s.gradients),
       sizes,

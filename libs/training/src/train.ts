@@ -74,6 +74,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       'augment: crops and flips are image augmentation and do not apply to float features (a CSV); set augment to false',
     );
   const batch = Math.min(config.batchSize, data.count);
+  if (config.dataParallelReplicas > batch)
+    throw new InvalidArgumentError(
+      `dataParallelReplicas: ${config.dataParallelReplicas} replicas need a batch of at least ${config.dataParallelReplicas} examples; the data has ${data.count}`,
+    );
   const stepsPerEpoch = Math.max(1, Math.floor(data.count / batch));
   const totalSteps = config.steps > 0 ? config.steps : config.epochs * stepsPerEpoch;
   // The architecture (not the initial weights: a restarted process may build them differently).
@@ -104,34 +108,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
           temperature: config.distillationTemperature,
         }
       : undefined;
-  if (replicas > batch)
-    throw new InvalidArgumentError(
-      `dataParallelReplicas: ${replicas} replicas need a batch of at least ${replicas} examples; the data has ${data.count}`,
-    );
   const preprocessing = requirePreprocessing(options.metadata);
   const { height: h, width: w, channels: c } = data;
-  // One replica trains here; more split every batch across threads (replicas.ts).
-  let trainStep: (
-    pixels: Uint8Array | Float32Array,
-    labels: Uint8Array,
-    learningRate: number,
-  ) => Promise<TrainStepResult>;
-  let parallel: DataParallelStep | undefined;
-  if (replicas > 1) {
-    parallel = await DataParallelStep.start(replicas, model, optimizer, {
-      weightDecay: config.weightDecay,
-      preprocessing,
-      ...(teacher ? { teacher } : {}),
-    });
-    const group = parallel;
-    trainStep = (pixels, labels, learningRate) => group.step(pixels, labels, [labels.length, h, w, c], learningRate);
-  } else {
+  type Step = (pixels: Uint8Array | Float32Array, labels: Uint8Array, learningRate: number) => Promise<TrainStepResult>;
+  const oneReplica = (): Step => {
     const step = makeTrainStep(model, optimizer, {
       weightDecay: config.weightDecay,
       decayedWeights: decayedWeights(model),
       ...(teacher ? { teacher } : {}),
     });
-    trainStep = async (pixels, labels) => {
+    return async (pixels, labels) => {
       const x = preprocessImages(pixels, [labels.length, h, w, c], preprocessing);
       const y = tf.tensor1d(labels, 'int32');
       try {
@@ -140,7 +126,20 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         tf.dispose([x, y]);
       }
     };
-  }
+  };
+  // One replica trains here; more split every batch across threads (replicas.ts).
+  let parallel: DataParallelStep | undefined;
+  const dataParallel = async (): Promise<Step> => {
+    const { signal } = options;
+    const group = await DataParallelStep.start(replicas, model, optimizer, {
+      weightDecay: config.weightDecay,
+      preprocessing,
+      ...(teacher ? { teacher } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    parallel = group;
+    return (pixels, labels, learningRate) => group.step(pixels, labels, [labels.length, h, w, c], learningRate, signal);
+  };
   const started = performance.now();
   let windowStart = performance.now();
   let windowImages = 0;
@@ -149,6 +148,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let order: Uint32Array | undefined;
   let orderEpoch = -1;
   try {
+    const trainStep = replicas > 1 ? await dataParallel() : oneReplica();
     for (let step = step0?.step ?? 0; step < totalSteps; step++) {
       // Lets a cancel (a gRPC event, a message to a compute worker) arrive between steps.
       if (options.signal) await new Promise((resolve) => setImmediate(resolve));

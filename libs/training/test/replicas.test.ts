@@ -1,4 +1,4 @@
-// Data-parallel fine-tuning (TrainConfig.replicas): model replicas in worker threads, one shard
+// Data-parallel fine-tuning (TrainConfig.dataParallelReplicas): model replicas in worker threads, one shard
 // of every batch each, gradients averaged.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
@@ -107,9 +107,27 @@ describe('data-parallel fine-tuning', () => {
     ).rejects.toMatchObject({ kind: 'failed-precondition' });
   });
 
+  it("a replica that cannot start (its thread lacks the teacher's layer class) fails the fine-tune with its reason", async () => {
+    // A layer class this test registers: the replicas' threads do not know it.
+    class Doubling extends tfl.layers.Layer {
+      static className = 'TestDoubling';
+      override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+        return tf.mul(Array.isArray(inputs) ? inputs[0]! : inputs, 2);
+      }
+    }
+    tf.serialization.registerClass(Doubling);
+    const teacher = tfl.sequential({
+      layers: [new Doubling({ inputShape: [32, 32, 3] }), tfl.layers.flatten(), tfl.layers.dense({ units: 10 })],
+    });
+    const distilled = { steps: 2, batchSize: 32, distillationWeight: 0.5, dataParallelReplicas: 3 };
+    await expect(trainModel({ model: smallCnn(), metadata, data, config: distilled, teacher })).rejects.toThrow(
+      /^model replica: .*TestDoubling/,
+    );
+  });
+
   it('refuses more replicas than examples in a batch, naming the field', async () => {
     expect(() => resolveTrainConfig({ dataParallelReplicas: 0 })).toThrow(
-      'dataParallelReplicas: must be an integer in [1, 64], got 0',
+      'dataParallelReplicas: must be an integer in [1, 16], got 0',
     );
     expect(() => resolveTrainConfig({ batchSize: 4, dataParallelReplicas: 8 })).toThrow(
       'dataParallelReplicas, batchSize: each of 8 replicas needs an example of the batch of 4',

@@ -28,7 +28,8 @@ const { values } = parseArgs({
 interface Measurement {
   model: string;
   batch: number;
-  infer: number;
+  /** null where not measured (data-parallel replicas train only). */
+  infer: number | null;
   train: number;
   engine: string;
   threads: number;
@@ -123,7 +124,7 @@ for (const threads of threadCounts) {
   );
 }
 
-const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}x` : '-');
+const ratio = (a: number | null, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
 const find = (m: Measurement, engine: (e: string) => boolean, threads?: number) =>
   results.find(
     (r) =>
@@ -141,7 +142,7 @@ const rows = results.map((m) => {
     m.engine,
     String(m.threads),
     m.train.toFixed(1),
-    m.infer.toFixed(1),
+    m.infer?.toFixed(1) ?? '-',
     ratio(m.train, torch?.train),
     ratio(m.infer, torch?.infer),
     ratio(m.train, wasm?.train),

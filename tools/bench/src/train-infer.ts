@@ -59,11 +59,15 @@ for (const depth of list(values.depths)) {
       Array.from({ length: batch }, (_, i) => i % 10),
       'int32',
     );
-    const infer = imagesPerSecond(batch, () => {
-      const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
-      out.dataSync();
-      out.dispose();
-    });
+    // Data parallelism is for training: inference is measured without replicas only.
+    const infer =
+      replicas > 1
+        ? null
+        : imagesPerSecond(batch, () => {
+            const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
+            out.dataSync();
+            out.dispose();
+          });
     const optimizer = tf.train.momentum(0.01, 0.9, true) as tf.MomentumOptimizer;
     let train: number;
     if (replicas > 1) {
@@ -74,19 +78,22 @@ for (const depth of list(values.depths)) {
       const pixels = Uint8Array.from({ length: batch * 32 * 32 * 3 }, (_, i) => (i * 7919) % 256);
       const labels = Uint8Array.from({ length: batch }, (_, i) => i % 10);
       const times: number[] = [];
-      for (let i = 0; i < steps + 2; i++) {
-        const started = performance.now();
-        await parallel.step(pixels, labels, [batch, 32, 32, 3], 0.01);
-        if (i >= 2) times.push(performance.now() - started);
+      try {
+        for (let i = 0; i < steps + 2; i++) {
+          const started = performance.now();
+          await parallel.step(pixels, labels, [batch, 32, 32, 3], 0.01);
+          if (i >= 2) times.push(performance.now() - started);
+        }
+      } finally {
+        await parallel.close();
       }
-      await parallel.close();
       train = batch / (times.sort((a, b) => a - b)[Math.floor(times.length / 2)]! / 1000);
     } else {
       const step = makeTrainStep(model, optimizer, { weightDecay: 1e-4, decayedWeights: decayedWeights(model) });
       train = imagesPerSecond(batch, () => step(x, y));
       if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
     }
-    rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
+    rows.push([`ResNet-${depth}`, String(batch), infer?.toFixed(1) ?? '-', train.toFixed(1)]);
     if (values.json) {
       const engine = `tfjs ${backend.name}${replicas > 1 ? ` x${replicas} replicas` : ''}`;
       console.log(JSON.stringify({ model: `ResNet-${depth}`, batch, infer, train, engine, detail: backend.detail }));
