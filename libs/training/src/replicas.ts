@@ -5,7 +5,7 @@
 // each shard's own statistics (what PyTorch's DistributedDataParallel does without SyncBatchNorm),
 // and the moving statistics are combined the same way every step: results depend on the number of
 // replicas, not on the threads or cores that run them.
-import { MessageChannel, receiveMessageOnPort, type MessagePort, type Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { makeReplicaStep, tf, type ReplicaStep, type tfl, type TrainStepResult } from '@prune/compute';
 import { decayedWeights, modelArtifacts, preprocessImages, type Preprocessing } from '@prune/models';
 import { CancelledError } from '@prune/errors';
