@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { initBackend, tf, tfl } from '@prune/compute';
 import { loadCifar10Lossless4000, takeFirst } from '@prune/data';
 import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING } from '@prune/models';
-import { resolveTrainConfig, shardSizes, trainModel, type TrainProgress } from '@prune/training';
+import { resolveTrainConfig, shardSizes, trainModel } from '@prune/training';
+import { trainUntilStopped } from './interrupted.js';
 
 const metadata = { preprocessing: CIFAR_RESNET_PREPROCESSING, source: 'test' };
 const data = takeFirst(loadCifar10Lossless4000(), 96);
@@ -79,20 +80,7 @@ describe('data-parallel fine-tuning', () => {
 
     const dir = tmp();
     const crashed = buildCifarResNet({ depth: 8, seed: 1 });
-    const controller = new AbortController();
-    const stopAt4 = (p: TrainProgress) => p.step === 4 && controller.abort();
-    await expect(
-      trainModel({
-        model: crashed,
-        metadata,
-        data,
-        config: two,
-        checkpointDir: dir,
-        signal: controller.signal,
-        onProgress: stopAt4,
-        progressEverySteps: 1,
-      }),
-    ).rejects.toMatchObject({ kind: 'cancelled' });
+    await trainUntilStopped({ model: crashed, metadata, data, config: two, checkpointDir: dir }, 4);
     const restarted = buildCifarResNet({ depth: 8, seed: 99 });
     const result = await trainModel({ model: restarted, metadata, data, config: two, checkpointDir: dir });
     expect(result.resumedFromStep).toBe(3);

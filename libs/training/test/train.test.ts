@@ -19,6 +19,7 @@ import {
   trainModel,
   type TrainProgress,
 } from '@prune/training';
+import { trainUntilStopped } from './interrupted.js';
 
 const metadata = { preprocessing: CIFAR_RESNET_PREPROCESSING, source: 'test' };
 const data = takeFirst(loadCifar10Lossless4000(), 96);
@@ -44,20 +45,7 @@ describe('fine-tuning', () => {
 
     const dir = tmp();
     const crashed = buildCifarResNet({ depth: 8, seed: 1 });
-    const controller = new AbortController();
-    const stopAt4 = (p: TrainProgress) => p.step === 4 && controller.abort();
-    await expect(
-      trainModel({
-        model: crashed,
-        metadata,
-        data,
-        config,
-        checkpointDir: dir,
-        signal: controller.signal,
-        onProgress: stopAt4,
-        progressEverySteps: 1,
-      }),
-    ).rejects.toMatchObject({ kind: 'cancelled' });
+    await trainUntilStopped({ model: crashed, metadata, data, config, checkpointDir: dir }, 4);
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'latest.json'), 'utf8')).step).toBe(3); // the epoch-end checkpoint
 
     const restarted = buildCifarResNet({ depth: 8, seed: 99 }); // a new process starts from other weights
