@@ -32,7 +32,7 @@ import { summarizeSeeds, type GroupSummary, type MeanStd } from './seed-statisti
 import { experimentContext } from './experiment-context.js';
 import { runToEnd, type FollowedRun } from './follow-run.js';
 import { runQueue } from './run-queue.js';
-import { variantFactors, variedFactors, type Variant } from './variants.js';
+import { experimentRunId, variantFactors, variedFactors, type Variant } from './variants.js';
 
 const { values } = parseArgs({
   options: {
@@ -165,7 +165,7 @@ async function comparePolicies(name: string) {
   try {
     const stamp = values.stamp ?? new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
     await runQueue(RUNS, n('concurrency'), async (next) => {
-      const runId = `${name.split('-')[0]}-${next.name.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '')}-${stamp}`;
+      const runId = experimentRunId(name, next.name, stamp);
       const followed = await runToEnd(
         client,
         {

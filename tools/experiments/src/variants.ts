@@ -3,6 +3,7 @@
 // A variant's label (and so its run ids) names its policy and whatever differs from a run's
 // defaults (the KL criterion, linear CKA) or skips candidate fine-tunes, so a run with the plain
 // comparison's settings keeps the label it has there, and no two settings share a label.
+import { createHash } from 'node:crypto';
 import { RUN_DEFAULTS } from '@prune/pruning';
 
 export interface Variant {
@@ -65,4 +66,23 @@ export function variedFactors(lists: FactorLists): string[] {
     lists.metrics.length > 1 ? 'similarity metrics' : '',
     lists.candidateSteps.length > 1 ? 'candidate fine-tuning steps' : '',
   ].filter(Boolean);
+}
+
+/** The longest run id the coordinator accepts. */
+const MAX_RUN_ID = 63;
+
+/**
+ * The run id of the run `label` names ("similarity, rbf_cka (seed 1)") on `model`, under `stamp`:
+ * the model's family, the label in lowercase and dashes, the stamp. A label too long for the
+ * coordinator's 63 characters is cut and a hash of it added, so that ids stay distinct; the ids of
+ * shorter labels are the ones runs have always had.
+ */
+export function experimentRunId(model: string, label: string, stamp: string): string {
+  const slug = label.replace(/[^a-z0-9]+/g, '-').replace(/-$/, '');
+  const family = model.split('-')[0]!;
+  const id = `${family}-${slug}-${stamp}`;
+  if (id.length <= MAX_RUN_ID) return id;
+  const hash = createHash('sha256').update(slug).digest('hex').slice(0, 8);
+  const room = MAX_RUN_ID - `${family}--${hash}-${stamp}`.length;
+  return `${family}-${slug.slice(0, room).replace(/-$/, '')}-${hash}-${stamp}`;
 }

@@ -2,7 +2,7 @@
 // what differs from a run's defaults, and a run found under a reused id must match the variant.
 import { describe, expect, it } from 'vitest';
 import { SelectionPolicy } from '@prune/contracts';
-import { variantFactors } from '../src/variants.js';
+import { experimentRunId, variantFactors } from '../src/variants.js';
 import { checkSameRun } from '../src/follow-run.js';
 
 const lists = { policies: ['similarity'], criteria: ['kl'], metrics: ['linear_cka'], candidateSteps: [59] };
@@ -51,5 +51,20 @@ describe('checkSameRun', () => {
     ).toThrow(
       'run r already exists with metric procrustes (asked linear_cka), candidate fine-tune steps 20 (asked 59): use another --stamp',
     );
+  });
+});
+
+describe('experimentRunId', () => {
+  it('keeps the ids runs have had, and cuts a label too long for the coordinator without two colliding', () => {
+    expect(experimentRunId('resnet20-12fca82f', 'similarity, rbf_cka (seed 1)', '202612050425')).toBe(
+      'resnet20-similarity-rbf-cka-seed-1-202612050425',
+    );
+    const long = (seed: number) =>
+      experimentRunId('resnet20-12fca82f', `similarity, wasserstein_shape_metric (seed ${seed})`, '202612050425');
+    for (const id of [long(0), long(1)]) {
+      expect(id).toMatch(/^[a-z0-9][a-z0-9-]{0,62}$/); // the coordinator's run-id rule
+      expect(id).toMatch(/^resnet20-similarity-wasserstein-.*-[0-9a-f]{8}-202612050425$/);
+    }
+    expect(long(0)).not.toBe(long(1));
   });
 });
