@@ -89,6 +89,12 @@ class ReplicaThread {
 }
 
 export class DataParallelStep {
+  /**
+   * The last step's combined update, not yet applied here: a step applies it after sending the
+   * replicas their next shards, while they apply theirs, instead of leaving them idle meanwhile.
+   */
+  private pending: { gradients: Float32Array; statistics: Float32Array; learningRate: number } | undefined;
+
   private constructor(
     private readonly local: ReplicaStep,
     private readonly optimizer: tf.MomentumOptimizer,
@@ -138,7 +144,10 @@ export class DataParallelStep {
     return new DataParallelStep(local, optimizer, threads, options.preprocessing);
   }
 
-  /** One training step on a batch (raw pixels NHWC, labels) at `learningRate`, on every replica. */
+  /**
+   * One training step on a batch (raw pixels NHWC, labels) at `learningRate`, on every replica.
+   * This thread's model gets the update at the next step or `flush`.
+   */
   async step(
     pixels: Uint8Array | Float32Array,
     labels: Uint8Array,
@@ -159,7 +168,7 @@ export class DataParallelStep {
       ] as ArrayBuffer[]);
       first += n;
     });
-    this.optimizer.setLearningRate(learningRate);
+    this.flush();
     const x = preprocessImages(pixels.subarray(0, sizes[0]! * size), [sizes[0]!, h, w, c], this.preprocessing);
     const y = tf.tensor1d(labels.subarray(0, sizes[0]!), 'int32');
     const shards = [];
@@ -180,9 +189,18 @@ export class DataParallelStep {
       count,
     );
     for (const thread of this.threads) thread.send({ kind: 'apply', gradients, statistics });
-    this.local.apply(gradients, statistics);
+    this.pending = { gradients, statistics, learningRate };
     const loss = shards.reduce((sum, s, k) => sum + sizes[k]! * s.loss, 0) / count;
     return { loss, accuracy: shards.reduce((sum, s) => sum + s.hits, 0) / count };
+  }
+
+  /** Applies the last step's update to this thread's model: before it is read or saved. */
+  flush(): void {
+    if (!this.pending) return;
+    const { gradients, statistics, learningRate } = this.pending;
+    this.pending = undefined;
+    this.optimizer.setLearningRate(learningRate);
+    this.local.apply(gradients, statistics);
   }
 
   async close(): Promise<void> {

@@ -192,6 +192,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const epochEnd = done % stepsPerEpoch === 0;
       const periodic = options.checkpointEverySteps && done % options.checkpointEverySteps === 0;
       if (options.checkpointDir && (epochEnd || periodic || done === totalSteps)) {
+        parallel?.flush();
         await writeCheckpoint(options.checkpointDir, model, options.metadata, optimizer, {
           step: done,
           configKey,
@@ -199,6 +200,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         });
       }
     }
+    parallel?.flush();
     const bad = firstNonFiniteWeight(model);
     if (bad)
       throw new FailedPreconditionError(`training diverged: after ${totalSteps} steps ${bad}; lower the learning rate`);
