@@ -4,7 +4,7 @@
 // when `python3 -c "import torch"` works. Each engine runs in its own
 // process (one backend and thread pool per process), one after another, on the same models,
 // batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
-// Options: --depths 20,56  --batches 64  --steps 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
+// Options: --depths 20,56  --batches 64  --steps 10  --warmup 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +20,7 @@ const { values } = parseArgs({
     depths: { type: 'string', default: '20,56' },
     batches: { type: 'string', default: '64' },
     steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '10' },
     threads: { type: 'string', default: cores > 1 ? `1,${cores}` : '1' },
     engines: { type: 'string', default: 'wasm,tensorflow,pytorch' },
   },
@@ -35,7 +36,10 @@ interface Measurement {
   threads: number;
 }
 
-const common = ['--depths', values.depths, '--batches', values.batches, '--steps', values.steps];
+const common = [
+  ...['--depths', values.depths, '--batches', values.batches],
+  ...['--steps', values.steps, '--warmup', values.warmup],
+];
 
 function measure(
   label: string,
@@ -151,7 +155,7 @@ const rows = results.map((m) => {
 });
 rows.sort((a, b) => a[0]!.localeCompare(b[0]!, undefined, { numeric: true }) || Number(a[1]) - Number(b[1]));
 console.log(
-  `${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); median of ${values.steps} timed steps after 2 warm-up; random images, Nesterov SGD with weight decay`,
+  `${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); median of ${values.steps} timed steps after ${values.warmup} warm-up; random images, Nesterov SGD with weight decay`,
 );
 printTable(
   [

@@ -2,7 +2,7 @@
 the same batch of random images, the same SGD step (Nesterov momentum 0.9, weight decay on conv and
 linear weights), the same warm-up and timing. Prints one JSON object per (depth, batch).
 
-    python3 tools/bench/src/torch_resnet.py --depths 20,56 --batches 64 --steps 10 --threads 1
+    python3 tools/bench/src/torch_resnet.py --depths 20,56 --batches 64 --steps 10 --warmup 10 --threads 1
 """
 import argparse
 import json
@@ -52,10 +52,10 @@ class CifarResNet(nn.Module):
         return self.linear(F.adaptive_avg_pool2d(x, 1).flatten(1))
 
 
-def images_per_second(batch, steps, run):
-    """Images per second of the median timed call after two warm-up calls, as in train-infer.ts."""
-    run()
-    run()
+def images_per_second(batch, steps, warmup, run):
+    """Images per second of the median timed call after `warmup` untimed calls, as in train-infer.ts."""
+    for _ in range(warmup):
+        run()
     times = []
     for _ in range(steps):
         start = time.perf_counter()
@@ -69,6 +69,7 @@ def main():
     parser.add_argument('--depths', default='20,56')
     parser.add_argument('--batches', default='64,128')
     parser.add_argument('--steps', type=int, default=10)
+    parser.add_argument('--warmup', type=int, default=10)
     parser.add_argument('--threads', type=int, default=1)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
@@ -100,8 +101,8 @@ def main():
 
             print(json.dumps({
                 'model': f'ResNet-{depth}', 'batch': batch,
-                'infer': images_per_second(batch, args.steps, infer),
-                'train': images_per_second(batch, args.steps, train),
+                'infer': images_per_second(batch, args.steps, args.warmup, infer),
+                'train': images_per_second(batch, args.steps, args.warmup, train),
                 'engine': f'PyTorch {torch.__version__} CPU', 'threads': args.threads,
             }), flush=True)
 

@@ -1,12 +1,13 @@
-// Throughput of CIFAR ResNets on the active backend: images/second for inference and for a full
-// training step (forward + backward + SGD update). A script, not a test: `npm run bench`.
-// Options: --depths 20,56  --batches 64,128  --steps 10  --replicas 1  --profile  --json (PRUNE_BACKEND
+// Throughput of CIFAR ResNets on the active backend: images/second for inference (as evaluation
+// runs it: batch norm and ReLU folded into the convolutions) and for a full training step
+// (forward + backward + SGD update). A script, not a test: `npm run bench`.
+// Options: --depths 20,56  --batches 64,128  --steps 10  --warmup 10  --replicas 1  --profile  --json (PRUNE_BACKEND
 // picks the backend, PRUNE_THREADS its threads). --replicas N trains data-parallel: N model replicas
 // in threads, a shard of each batch each (TrainConfig.dataParallelReplicas; raw pixels, preprocessed per shard).
 // --profile also prints where one training step spends its time, per kernel; --json prints one
 // JSON object per measurement (engines.ts compares engines with it).
 import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
-import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights } from '@prune/models';
+import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights, withFoldedModel } from '@prune/models';
 import { DataParallelStep } from '@prune/training';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     depths: { type: 'string', default: '20,56' },
     batches: { type: 'string', default: '64,128' },
     steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '10' },
     replicas: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
@@ -24,12 +26,13 @@ const { values } = parseArgs({
 });
 const list = (s: string) => s.split(',').map(Number);
 const steps = Number(values.steps);
+const warmup = Number(values.warmup);
 const replicas = Number(values.replicas);
 
 const backend = await initBackend();
 
-/** Images per second of the median of the timed calls, after two warm-up calls. */
-const imagesPerSecond = (batch: number, run: () => void) => batch / (medianMs(run, steps) / 1000);
+/** Images per second of the median of the timed calls, after `warmup` untimed ones. */
+const imagesPerSecond = (batch: number, run: () => void) => batch / (medianMs(run, steps, warmup) / 1000);
 
 async function printKernelProfile(title: string, run: () => void): Promise<void> {
   const info = await tf.profile(() => {
@@ -63,11 +66,13 @@ for (const depth of list(values.depths)) {
     const infer =
       replicas > 1
         ? null
-        : imagesPerSecond(batch, () => {
-            const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
-            out.dataSync();
-            out.dispose();
-          });
+        : withFoldedModel(model, (inference) =>
+            imagesPerSecond(batch, () => {
+              const out = inference.predict(x, { batchSize: batch }) as tf.Tensor;
+              out.dataSync();
+              out.dispose();
+            }),
+          );
     const optimizer = tf.train.momentum(0.01, 0.9, true) as tf.MomentumOptimizer;
     let train: number;
     if (replicas > 1) {
@@ -79,10 +84,10 @@ for (const depth of list(values.depths)) {
       const labels = Uint8Array.from({ length: batch }, (_, i) => i % 10);
       const times: number[] = [];
       try {
-        for (let i = 0; i < steps + 2; i++) {
+        for (let i = 0; i < steps + warmup; i++) {
           const started = performance.now();
           await parallel.step(pixels, labels, [batch, 32, 32, 3], 0.01);
-          if (i >= 2) times.push(performance.now() - started);
+          if (i >= warmup) times.push(performance.now() - started);
         }
       } finally {
         await parallel.close();
@@ -106,7 +111,7 @@ for (const depth of list(values.depths)) {
 
 if (!values.json) {
   console.log(
-    `backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, median of ${steps} timed steps after 2 warm-up`,
+    `backend: ${backend.name} (${backend.detail}) via ${backend.package}; ${os.cpus().length} cores, median of ${steps} timed steps after ${warmup} warm-up`,
   );
   printTable(['model', 'batch', 'inference img/s', 'train step img/s'], rows);
 }
