@@ -8,7 +8,6 @@ import {
   outputsAreProbabilities,
   preprocessImages,
   requirePreprocessing,
-  withFoldedModel,
   type ModelMetadata,
 } from '@prune/models';
 import { FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
@@ -37,10 +36,6 @@ function forEachBatch(
   }
 }
 
-/**
- * Top-1 accuracy and mean cross-entropy of `model` on `data`, predicted with batch norm and ReLU
- * folded into the convolutions (`foldForInference`: the same predictions, fewer kernels).
- */
 export function evaluateModel(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
@@ -50,20 +45,18 @@ export function evaluateModel(
   const probabilities = outputsAreProbabilities(LayerGraph.of(model));
   let correct = 0;
   let lossSum = 0;
-  withFoldedModel(model, (inference) =>
-    forEachBatch(data, metadata, batchSize, (x, start, count) => {
-      const [hits, loss] = tf.tidy(() => {
-        const out = inference.predict(x) as tf.Tensor;
-        const logP = logProbabilities(out, probabilities);
-        const labels = tf.tensor1d(data.labels.subarray(start, start + count), 'int32');
-        const picked = tf.sum(tf.mul(logP, tf.oneHot(labels, out.shape[1]!)), 1);
-        const predicted = tf.argMax(out, 1);
-        return [tf.sum(tf.cast(tf.equal(predicted, labels), 'float32')).dataSync()[0]!, -tf.sum(picked).dataSync()[0]!];
-      });
-      correct += hits;
-      lossSum += loss;
-    }),
-  );
+  forEachBatch(data, metadata, batchSize, (x, start, count) => {
+    const [hits, loss] = tf.tidy(() => {
+      const out = model.predict(x) as tf.Tensor;
+      const logP = logProbabilities(out, probabilities);
+      const labels = tf.tensor1d(data.labels.subarray(start, start + count), 'int32');
+      const picked = tf.sum(tf.mul(logP, tf.oneHot(labels, out.shape[1]!)), 1);
+      const predicted = tf.argMax(out, 1);
+      return [tf.sum(tf.cast(tf.equal(predicted, labels), 'float32')).dataSync()[0]!, -tf.sum(picked).dataSync()[0]!];
+    });
+    correct += hits;
+    lossSum += loss;
+  });
   return { accuracy: correct / data.count, loss: lossSum / data.count, examples: data.count };
 }
 

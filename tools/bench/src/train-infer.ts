@@ -1,13 +1,12 @@
-// Throughput of CIFAR ResNets on the active backend: images/second for inference (as evaluation
-// runs it: batch norm and ReLU folded into the convolutions) and for a full training step
-// (forward + backward + SGD update). A script, not a test: `npm run bench`.
+// Throughput of CIFAR ResNets on the active backend: images/second for inference and for a full
+// training step (forward + backward + SGD update). A script, not a test: `npm run bench`.
 // Options: --depths 20,56  --batches 64,128  --steps 10  --warmup 10  --replicas 1  --profile  --json (PRUNE_BACKEND
 // picks the backend, PRUNE_THREADS its threads). --replicas N trains data-parallel: N model replicas
 // in threads, a shard of each batch each (TrainConfig.dataParallelReplicas; raw pixels, preprocessed per shard).
 // --profile also prints where one training step spends its time, per kernel; --json prints one
 // JSON object per measurement (engines.ts compares engines with it).
 import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
-import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights, withFoldedModel } from '@prune/models';
+import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights } from '@prune/models';
 import { DataParallelStep } from '@prune/training';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -66,13 +65,11 @@ for (const depth of list(values.depths)) {
     const infer =
       replicas > 1
         ? null
-        : withFoldedModel(model, (inference) =>
-            imagesPerSecond(batch, () => {
-              const out = inference.predict(x, { batchSize: batch }) as tf.Tensor;
-              out.dataSync();
-              out.dispose();
-            }),
-          );
+        : imagesPerSecond(batch, () => {
+            const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
+            out.dataSync();
+            out.dispose();
+          });
     const optimizer = tf.train.momentum(0.01, 0.9, true) as tf.MomentumOptimizer;
     let train: number;
     if (replicas > 1) {
