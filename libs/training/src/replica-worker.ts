@@ -2,7 +2,8 @@
 // it computes its shard's gradients and applies the combined ones that replicas.ts sends back.
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { initBackend, makeReplicaStep, tf, type ReplicaStep } from '@prune/compute';
-import { decayedWeights, modelFromArtifacts, preprocessImages, type Preprocessing } from '@prune/models';
+import { decayedWeights, modelFromArtifacts, type Preprocessing } from '@prune/models';
+import { withBatchTensors } from './batch-tensors.js';
 import { setOptimizerState } from './optimizer-state.js';
 import type { FromReplica, ToReplica } from './replica-protocol.js';
 
@@ -39,15 +40,11 @@ async function start(message: Extract<ToReplica, { kind: 'start' }>): Promise<vo
 function shard(message: Extract<ToReplica, { kind: 'step' }>): void {
   const { step, optimizer, preprocessing } = replica!;
   optimizer.setLearningRate(message.learningRate);
-  const x = preprocessImages(message.pixels, message.shape, preprocessing);
-  const y = tf.tensor1d(message.labels, 'int32');
-  try {
+  withBatchTensors(message.pixels, message.labels, message.shape, preprocessing, (x, y) => {
     const { loss, hits, gradients } = step.gradients(x, y);
     const statistics = step.statistics();
     send({ kind: 'shard', loss, hits, gradients, statistics }, [gradients.buffer, statistics.buffer] as ArrayBuffer[]);
-  } finally {
-    tf.dispose([x, y]);
-  }
+  });
 }
 
 parentPort!.on('message', (message: ToReplica) => {

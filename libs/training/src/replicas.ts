@@ -7,9 +7,10 @@
 // replicas, not on the threads or cores that run them.
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { makeReplicaStep, tf, type ReplicaStep, type tfl, type TrainStepResult } from '@prune/compute';
-import { decayedWeights, modelArtifacts, preprocessImages, type Preprocessing } from '@prune/models';
+import { decayedWeights, modelArtifacts, type Preprocessing } from '@prune/models';
 import { CancelledError } from '@prune/errors';
 import { startWorker } from '@prune/service-kit';
+import { withBatchTensors } from './batch-tensors.js';
 import { optimizerState } from './optimizer-state.js';
 import type { FromReplica, ToReplica } from './replica-protocol.js';
 
@@ -169,14 +170,15 @@ export class DataParallelStep {
       first += n;
     });
     this.flush();
-    const x = preprocessImages(pixels.subarray(0, sizes[0]! * size), [sizes[0]!, h, w, c], this.preprocessing);
-    const y = tf.tensor1d(labels.subarray(0, sizes[0]!), 'int32');
-    const shards = [];
-    try {
-      shards.push({ ...this.local.gradients(x, y), statistics: this.local.statistics() });
-    } finally {
-      tf.dispose([x, y]);
-    }
+    const shards = [
+      withBatchTensors(
+        pixels.subarray(0, sizes[0]! * size),
+        labels.subarray(0, sizes[0]!),
+        [sizes[0]!, h, w, c],
+        this.preprocessing,
+        (x, y) => ({ ...this.local.gradients(x, y), statistics: this.local.statistics() }),
+      ),
+    ];
     for (const thread of this.threads) shards.push(await thread.next('shard', signal));
     const gradients = weightedMean(
       shards.map((s) => s.gradients),

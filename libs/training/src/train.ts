@@ -3,16 +3,11 @@
 import { createHash } from 'node:crypto';
 import { makeTrainStep, tf, type tfl, type TrainStepResult } from '@prune/compute';
 import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
-import {
-  decayedWeights,
-  firstNonFiniteWeight,
-  preprocessImages,
-  requirePreprocessing,
-  type ModelMetadata,
-} from '@prune/models';
+import { decayedWeights, firstNonFiniteWeight, requirePreprocessing, type ModelMetadata } from '@prune/models';
 import { resolveTrainConfig, type TrainConfig } from '@prune/train-config';
 import { learningRateAt } from './learning-rate.js';
 import { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
+import { withBatchTensors } from './batch-tensors.js';
 import { DataParallelStep } from './replicas.js';
 import { CancelledError, FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
 
@@ -117,15 +112,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       decayedWeights: decayedWeights(model),
       ...(teacher ? { teacher } : {}),
     });
-    return async (pixels, labels) => {
-      const x = preprocessImages(pixels, [labels.length, h, w, c], preprocessing);
-      const y = tf.tensor1d(labels, 'int32');
-      try {
-        return step(x, y);
-      } finally {
-        tf.dispose([x, y]);
-      }
-    };
+    return async (pixels, labels) => withBatchTensors(pixels, labels, [labels.length, h, w, c], preprocessing, step);
   };
   // One replica trains here; more split every batch across threads (replicas.ts).
   let parallel: DataParallelStep | undefined;
