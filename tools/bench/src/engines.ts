@@ -4,7 +4,7 @@
 // when `python3 -c "import torch"` works. Each engine runs in its own
 // process (one backend and thread pool per process), one after another, on the same models,
 // batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
-// Options: --depths 20,56  --batches 64  --steps 10  --warmup 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
+// Options: --depths 20,56  --batches 64,256  --steps 10  --warmup 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,7 +18,7 @@ const cores = os.availableParallelism();
 const { values } = parseArgs({
   options: {
     depths: { type: 'string', default: '20,56' },
-    batches: { type: 'string', default: '64' },
+    batches: { type: 'string', default: '64,256' },
     steps: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '10' },
     threads: { type: 'string', default: cores > 1 ? `1,${cores}` : '1' },
