@@ -36,41 +36,59 @@ interface Measurement {
   threads: number;
 }
 
-const common = [
-  ...['--depths', values.depths, '--batches', values.batches],
+const batches = values.batches.split(',');
+const common = (batch: string) => [
+  ...['--depths', values.depths, '--batches', batch],
   ...['--steps', values.steps, '--warmup', values.warmup],
 ];
 
+/**
+ * Why a child failed: its last short line naming an error (a crash may print a whole minified file
+ * and end with Node's version), else its last line, cut to a screen line.
+ */
+function failureReason(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const named = lines.filter((line) => line.length < 500 && /error|abort/i.test(line)).at(-1);
+  return (named ?? lines.at(-1) ?? '').trim().slice(0, 200);
+}
+
+/** One process per batch size, so that one that fails (wasm out of memory) loses only its own rows. */
 function measure(
   label: string,
   command: string,
-  args: string[],
+  args: (batch: string) => string[],
   env: NodeJS.ProcessEnv,
   threads: number,
 ): Measurement[] {
-  console.error(`measuring ${label} ...`);
-  const result = spawnSync(command, args, {
-    encoding: 'utf8',
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+  return batches.flatMap((batch) => {
+    console.error(`measuring ${label}, batch ${batch} ...`);
+    const result = spawnSync(command, args(batch), {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (result.status !== 0) {
+      const reason = result.error?.message ?? failureReason(result.stderr);
+      console.error(`  ${label}, batch ${batch} failed (exit ${result.status}: ${reason}): left out`);
+      return [];
+    }
+    return result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => ({ ...(JSON.parse(line) as Measurement), threads }));
   });
-  if (result.status !== 0) {
-    console.error(
-      `  ${label} failed (exit ${result.status}${result.error ? `, ${result.error.message}` : ''}): left out`,
-    );
-    return [];
-  }
-  return result.stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => ({ ...(JSON.parse(line) as Measurement), threads }));
 }
 
 const tfjs = (env: NodeJS.ProcessEnv, threads: number, label: string, extra: string[] = []) =>
   measure(
     label,
     process.execPath,
-    ['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json', ...common, ...extra],
+    (batch) => [
+      ...['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json'],
+      ...common(batch),
+      ...extra,
+    ],
     env,
     threads,
   );
@@ -121,7 +139,7 @@ for (const threads of threadCounts) {
     ...measure(
       `PyTorch, ${threads} threads`,
       python,
-      [path.join(here, 'torch_resnet.py'), ...common, '--threads', String(threads)],
+      (batch) => [path.join(here, 'torch_resnet.py'), ...common(batch), '--threads', String(threads)],
       {},
       threads,
     ),
