@@ -48,7 +48,7 @@ const common = (batch: string) => [
  */
 function failureReason(stderr: string): string {
   const lines = stderr.trim().split('\n');
-  const named = lines.filter((line) => line.length < 500 && /error|abort/i.test(line)).at(-1);
+  const named = lines.filter((line) => line.length < 500 && /error|abort/i.test(line) && !/^\s+at /.test(line)).at(-1);
   return (named ?? lines.at(-1) ?? '').trim().slice(0, 200);
 }
 
