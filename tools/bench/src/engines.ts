@@ -52,7 +52,7 @@ function failureReason(stderr: string): string {
   return (named ?? lines.at(-1) ?? '').trim().slice(0, 200);
 }
 
-/** One process per batch size, so that one that fails (wasm out of memory) loses only its own rows. */
+/** One process per batch size, so that one that fails (wasm aborts at batch 256) loses only its own rows. */
 function measure(
   label: string,
   command: string,
