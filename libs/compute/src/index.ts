@@ -16,3 +16,4 @@ export type { ReplicaStep, ShardGradients, TrainStepOptions, TrainStepResult } f
 export { BatchNormalization, batchNormalization, batchNormTraining } from './batch-norm.js';
 export { LayerNormalization, layerNormalization, layerNormLastAxis } from './layer-norm.js';
 export { medianMs } from './timing.js';
+export { predictInOnePass } from './predict.js';

@@ -1,6 +1,6 @@
 // Measured latency, so users see the speed-up MACs promise: the model on the active TF.js backend
 // and, exported to ONNX, in ONNX Runtime (onnxruntime-node, CPU), warm, median of N runs.
-import { activeEngine, tf, type tfl } from '@prune/compute';
+import { activeEngine, predictInOnePass, tf, type tfl } from '@prune/compute';
 import { InvalidArgumentError } from '@prune/errors';
 import { exportOnnx } from './onnx/onnx-export.js';
 
@@ -65,7 +65,7 @@ export async function measureLatency(
         row(
           activeEngine(),
           await timeRuns(runs, async () => {
-            const y = model.predict(x) as tf.Tensor;
+            const y = predictInOnePass(model, x);
             await y.data();
             y.dispose();
           }),

@@ -1,5 +1,5 @@
 // Evaluation (top-1 accuracy, cross-entropy) and representation extraction at a named layer.
-import { tf, tfl } from '@prune/compute';
+import { predictInOnePass, tf, tfl } from '@prune/compute';
 import type { LabeledImages } from '@prune/data';
 import {
   classifierInputLayer,
@@ -12,6 +12,11 @@ import {
 } from '@prune/models';
 import { FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
 
+/** Examples per forward pass of an evaluation or extraction unless the caller sets it. */
+const DEFAULT_BATCH = 250;
+/** The most examples per forward pass: a pass holds every example's activations at once. */
+export const MAX_EVALUATION_BATCH = 4096;
+
 /** Runs `fn` on consecutive preprocessed batches of `data`. */
 function forEachBatch(
   data: LabeledImages,
@@ -19,6 +24,10 @@ function forEachBatch(
   batchSize: number,
   fn: (x: tf.Tensor4D, start: number, count: number) => void,
 ): void {
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_EVALUATION_BATCH)
+    throw new InvalidArgumentError(
+      `batch_size: must be a whole number from 1 to ${MAX_EVALUATION_BATCH} (examples per forward pass), got ${batchSize}`,
+    );
   const size = data.height * data.width * data.channels;
   const preprocessing = requirePreprocessing(metadata);
   for (let start = 0; start < data.count; start += batchSize) {
@@ -40,14 +49,14 @@ export function evaluateModel(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
   data: LabeledImages,
-  batchSize = 250,
+  batchSize = DEFAULT_BATCH,
 ): { accuracy: number; loss: number; examples: number } {
   const probabilities = outputsAreProbabilities(LayerGraph.of(model));
   let correct = 0;
   let lossSum = 0;
   forEachBatch(data, metadata, batchSize, (x, start, count) => {
     const [hits, loss] = tf.tidy(() => {
-      const out = model.predict(x) as tf.Tensor;
+      const out = predictInOnePass(model, x);
       const logP = logProbabilities(out, probabilities);
       const labels = tf.tensor1d(data.labels.subarray(start, start + count), 'int32');
       const picked = tf.sum(tf.mul(logP, tf.oneHot(labels, out.shape[1]!)), 1);
@@ -109,7 +118,7 @@ export function extractRepresentations(
   metadata: ModelMetadata,
   data: LabeledImages,
   layer?: string,
-  batchSize = 250,
+  batchSize = DEFAULT_BATCH,
   stochastic?: StochasticSampling,
 ): { rows: number; columns: number; data: Float32Array; layer: string } {
   const k = stochastic?.samplesPerExample ?? 1;
@@ -134,7 +143,7 @@ export function extractRepresentations(
   forEachBatch(data, metadata, Math.max(1, Math.floor(batchSize / k)), (x, start) => {
     const values = tf.tidy(() => {
       const input = stochastic ? noisyCopies(x, k, noise, start) : x;
-      return (sub.predict(input) as tf.Tensor).dataSync() as Float32Array;
+      return predictInOnePass(sub, input).dataSync() as Float32Array;
     });
     out.set(values, start * k * columns);
   });

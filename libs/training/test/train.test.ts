@@ -15,6 +15,7 @@ import {
   evaluateModel,
   extractRepresentations,
   learningRateAt,
+  MAX_EVALUATION_BATCH,
   resolveTrainConfig,
   trainModel,
   type TrainProgress,
@@ -163,6 +164,14 @@ describe('evaluation and representations', () => {
     expect(() => extractRepresentations(model, meta, sample, 'nope')).toThrow(
       'layer: "nope" is not a layer of the model',
     );
+    // The batch size only sets the examples per forward pass, not the result.
+    const inSevens = evaluateModel(model, meta, sample, 7);
+    expect(inSevens.accuracy).toBe(result.accuracy);
+    expect(inSevens.loss).toBeCloseTo(result.loss, 5);
+    for (const batch of [0, MAX_EVALUATION_BATCH + 1])
+      expect(() => evaluateModel(model, meta, sample, batch)).toThrow(
+        `batch_size: must be a whole number from 1 to ${MAX_EVALUATION_BATCH} (examples per forward pass), got ${batch}`,
+      );
   });
 });
 

@@ -90,7 +90,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       const data = await openDatasetRef(request.data, 'data');
       const preprocessing = await resolvePreprocessing(metadata);
       try {
-        return evaluateModel(model, { ...metadata, preprocessing }, data, request.batchSize || 250);
+        return evaluateModel(model, { ...metadata, preprocessing }, data, request.batchSize || undefined);
       } finally {
         model.dispose();
       }
@@ -105,7 +105,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
           { ...metadata, preprocessing },
           data,
           request.layer || undefined,
-          request.batchSize || 250,
+          request.batchSize || undefined,
           request.stochastic,
         );
         const representation = store.putFile(encodeMatrix(reps.rows, reps.columns, reps.data));

@@ -98,6 +98,10 @@ describe('TrainerService', () => {
     });
     expect(evaluation.examples).toBe(200);
     expect(evaluation.accuracy).toBeGreaterThan(0.9);
+    await expect(evaluate({ model, data: { uri: 'cifar10-lossless-4000' }, batchSize: 5000 })).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('batch_size: must be a whole number from 1 to 4096'),
+    });
 
     const reps = await extract({
       model,

@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
+import { initBackend, makeTrainStep, medianMs, predictInOnePass, tf } from '@prune/compute';
 import { openDataset, sharedDir } from '@prune/data';
 import { inspectModel } from '@prune/local-ports';
 import { decayedWeights, loadModel } from '@prune/models';
@@ -80,7 +80,7 @@ const throughput = {
   trainImagesPerSecond: imagesPerSecond(batch, () => step(x, y)),
   inferImagesPerSecond: imagesPerSecond(4 * batch, () => {
     const big = tf.concat([x, x, x, x]);
-    tf.dispose([big, model.predict(big) as tf.Tensor]);
+    tf.dispose([big, predictInOnePass(model, big)]);
   }),
 };
 
