@@ -1,19 +1,20 @@
 // The walk's operations through the services' contracts: models are artifact references, every
-// call has a deadline and is retried on UNAVAILABLE, fine-tunes rotate over the trainer replicas.
+// call has a deadline and is retried on UNAVAILABLE, and goes to the least busy replica of its
+// service (replicas.ts; the sets are the coordinator's, shared by all its runs).
 // Facts about a model (cost, removable blocks, widths) come from the candidates service, which owns
 // models: a candidate's cost is the one MakeCandidate reported, any other model is asked with
 // Inspect. The coordinator itself never loads a model.
 import {
   AssessRequest,
-  CandidatesServiceClient,
-  CriterionServiceClient,
+  type CandidatesServiceClient,
+  type CriterionServiceClient,
   EvaluateRequest,
   ExtractRepresentationsRequest,
   InspectRequest,
   MakeCandidateRequest,
   ScoreRequest,
   StructureKind,
-  TrainerServiceClient,
+  type TrainerServiceClient,
   TrainRequest,
   type ArtifactRef,
   type Assessment,
@@ -28,13 +29,17 @@ import {
 import { costOf, type FineTuned, type WalkPorts } from '@prune/pruning';
 import { AsyncCache, callUnary, withRetry, type RetryOptions } from '@prune/service-kit';
 import type { SimilarityRegistry } from './similarity-registry.js';
-import { replicasOf } from './replicas.js';
+import type { Replicas } from './replicas.js';
+
+/** The replicas of each service a walk calls; their owner closes them. */
+export interface WalkServices {
+  trainers: Replicas<TrainerServiceClient>;
+  criteria: Replicas<CriterionServiceClient>;
+  candidates: Replicas<CandidatesServiceClient>;
+}
 
 export interface GrpcPortsOptions {
-  /** Replicas of each service: calls rotate over them, and a retry goes to the next one. */
-  trainers: string[];
-  criterion: string[];
-  candidates: string[];
+  services: WalkServices;
   similarity: Pick<SimilarityRegistry, 'compare'> & {
     sampling(metric: string): Promise<StochasticSampling | undefined>;
   };
@@ -72,10 +77,8 @@ function duration(seconds: number): string {
   return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
-export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Assessment> & { close(): void } {
-  const trainers = replicasOf(TrainerServiceClient, o.trainers, 'trainer');
-  const criteria = replicasOf(CriterionServiceClient, o.criterion, 'criterion');
-  const candidates = replicasOf(CandidatesServiceClient, o.candidates, 'candidates');
+export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Assessment> {
+  const { trainers, criteria, candidates } = o.services;
   const deadline = o.deadlineMs ?? 3_600_000;
   const retry = <T>(call: () => Promise<T>) => withRetry(call, o.retry);
   const split = (name: string, maxExamples: number) => ({ uri: `${o.dataset}:${name}`, maxExamples, seed: o.seed });
@@ -113,43 +116,45 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
       )
     ).scores;
   const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
-    retry(
-      () =>
-        new Promise<FineTuned<ArtifactRef>>((resolve, reject) => {
-          let result: FineTuned<ArtifactRef> | undefined;
-          const stream = trainers.pick().train(
-            TrainRequest.fromPartial({
-              jobId,
-              model,
-              trainData: split('train', 0),
-              config,
-              ...(config.distillationWeight ? { teacher: o.teacher } : {}),
-            }),
-            { deadline: Date.now() + deadline },
-          );
-          const cancel = () => stream.cancel();
-          o.signal?.addEventListener('abort', cancel, { once: true });
-          stream.on('data', (event: TrainResponse) => {
-            const { event: answer } = event;
-            if (answer?.$case === 'result' && answer.value.model)
-              // 0: a trainer from before compute seconds were reported (steps always take time): unknown.
-              result = { model: answer.value.model, seconds: answer.value.computeSeconds || NaN };
-            if (event.event?.$case === 'progress') {
-              const p = event.event.value;
-              o.onProgress?.(
+    retry(() =>
+      trainers.next(
+        (trainer) =>
+          new Promise<FineTuned<ArtifactRef>>((resolve, reject) => {
+            let result: FineTuned<ArtifactRef> | undefined;
+            const stream = trainer.train(
+              TrainRequest.fromPartial({
                 jobId,
-                p.totalSteps ? p.step / p.totalSteps : 0,
-                `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s ` +
-                  `~${duration(p.etaSeconds)} left`,
-              );
-            }
-          });
-          stream.on('error', reject);
-          stream.on('close', () => o.signal?.removeEventListener('abort', cancel));
-          stream.on('end', () =>
-            result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`)),
-          );
-        }),
+                model,
+                trainData: split('train', 0),
+                config,
+                ...(config.distillationWeight ? { teacher: o.teacher } : {}),
+              }),
+              { deadline: Date.now() + deadline },
+            );
+            const cancel = () => stream.cancel();
+            o.signal?.addEventListener('abort', cancel, { once: true });
+            stream.on('data', (event: TrainResponse) => {
+              const { event: answer } = event;
+              if (answer?.$case === 'result' && answer.value.model)
+                // 0: a trainer from before compute seconds were reported (steps always take time): unknown.
+                result = { model: answer.value.model, seconds: answer.value.computeSeconds || NaN };
+              if (event.event?.$case === 'progress') {
+                const p = event.event.value;
+                o.onProgress?.(
+                  jobId,
+                  p.totalSteps ? p.step / p.totalSteps : 0,
+                  `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s ` +
+                    `~${duration(p.etaSeconds)} left`,
+                );
+              }
+            });
+            stream.on('error', reject);
+            stream.on('close', () => o.signal?.removeEventListener('abort', cancel));
+            stream.on('end', () =>
+              result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`)),
+            );
+          }),
+      ),
     );
   const representation = async (model: ArtifactRef, stochastic?: StochasticSampling) => {
     const request = ExtractRepresentationsRequest.fromPartial({
@@ -231,6 +236,5 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
       ).accuracy;
     },
     ...(o.assessment ? { assess: (model: ArtifactRef) => assess(model, o.assessment!) } : {}),
-    close: () => [trainers, criteria, candidates].forEach((replicas) => replicas.close()),
   };
 }

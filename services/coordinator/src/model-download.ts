@@ -35,12 +35,14 @@ export async function relayModelFiles(
   write: (chunk: FileChunk) => void,
   signal: AbortSignal,
 ): Promise<void> {
-  const stream = candidates.pick().exportModel({ model, format });
-  const cancel = () => stream.cancel();
-  signal.addEventListener('abort', cancel, { once: true });
-  try {
-    for await (const response of stream as AsyncIterable<ExportModelResponse>) write(response.chunk!);
-  } finally {
-    signal.removeEventListener('abort', cancel);
-  }
+  await candidates.next(async (client) => {
+    const stream = client.exportModel({ model, format });
+    const cancel = () => stream.cancel();
+    signal.addEventListener('abort', cancel, { once: true });
+    try {
+      for await (const response of stream as AsyncIterable<ExportModelResponse>) write(response.chunk!);
+    } finally {
+      signal.removeEventListener('abort', cancel);
+    }
+  });
 }

@@ -9,6 +9,7 @@ import {
   CriterionServiceClient,
   RunConfig,
   SelectionPolicy,
+  TrainerServiceClient,
   type ArtifactRef,
   type Assessment,
   type CoordinatorServiceServer,
@@ -58,6 +59,8 @@ export class Coordinator {
   private readonly criteria: Discovered<CriterionInfo[]>;
   private readonly criterionClients: Replicas<CriterionServiceClient>;
   private readonly candidatesClients: Replicas<CandidatesServiceClient>;
+  /** Every run's fine-tunes and evaluations: one set, so runs side by side spread over the trainers. */
+  private readonly trainerClients: Replicas<TrainerServiceClient>;
 
   constructor(private readonly o: CoordinatorOptions) {
     this.runs = new RunManager<ArtifactRef, unknown, Assessment>(
@@ -67,6 +70,7 @@ export class Coordinator {
     );
     this.criterionClients = replicasOf(CriterionServiceClient, o.criterion, 'criterion');
     this.candidatesClients = replicasOf(CandidatesServiceClient, o.candidates, 'candidates');
+    this.trainerClients = replicasOf(TrainerServiceClient, o.trainers, 'trainer');
     this.metrics = new Discovered(() =>
       SimilarityRegistry.discover(o.similarity, { retry: o.retry, deadlineMs: o.deadlineMs }),
     );
@@ -109,12 +113,10 @@ export class Coordinator {
     run: CoordinatorRun,
     signal: AbortSignal,
     progress: (fraction: number, detail: string) => void,
-  ): WalkPorts<ArtifactRef, Assessment> & { close(): void } {
+  ): WalkPorts<ArtifactRef, Assessment> {
     const config = RunConfig.fromJSON(run.config);
     return grpcWalkPorts({
-      trainers: this.o.trainers,
-      criterion: this.o.criterion,
-      candidates: this.o.candidates,
+      services: { trainers: this.trainerClients, criteria: this.criterionClients, candidates: this.candidatesClients },
       // Resolved per call, so a run resumed at start-up does not need the similarity services up yet.
       similarity: {
         compare: async (metric, x, y, parameters) => (await this.metrics.get()).compare(metric, x, y, parameters),
@@ -167,6 +169,7 @@ export class Coordinator {
     (await this.metrics.current()?.catch(() => undefined))?.close();
     this.criterionClients.close();
     this.candidatesClients.close();
+    this.trainerClients.close();
   }
 }
 

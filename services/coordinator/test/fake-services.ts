@@ -6,12 +6,14 @@ import {
   CriterionServiceService,
   StructureKind,
   TrainerServiceService,
+  TrainResponse,
   type CandidatesServiceServer,
   type CriterionServiceServer,
   type ExtractRepresentationsRequest,
   type InspectResponse,
   type ScoreRequest,
   type TrainerServiceServer,
+  type TrainRequest,
 } from '@prune/contracts';
 import { invalidArgument, notFound, serve, serverStream, unary, type RunningServer } from '@prune/service-kit';
 
@@ -112,14 +114,26 @@ export async function fakeCriterionService(names: string[]): Promise<FakeCriteri
 
 export interface FakeTrainer {
   server: RunningServer;
-  /** ExtractRepresentations requests received, in order (the only call it answers). */
+  /** ExtractRepresentations requests received, in order. */
   extracted: ExtractRepresentationsRequest[];
+  /** Job ids of the Train calls received, in order (each answers after 200 ms). */
+  trained: string[];
 }
 
 export async function fakeTrainerService(): Promise<FakeTrainer> {
   const extracted: ExtractRepresentationsRequest[] = [];
+  const trained: string[] = [];
   // Other calls are left to grpc-js, which answers UNIMPLEMENTED.
   const implementation = {
+    train: serverStream(async (request: TrainRequest, write) => {
+      trained.push(request.jobId);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      write(
+        TrainResponse.fromPartial({
+          event: { $case: 'result', value: { model: ref(`tuned-${request.jobId}`), computeSeconds: 0.2 } },
+        }),
+      );
+    }),
     extractRepresentations: unary(async (request: ExtractRepresentationsRequest) => {
       extracted.push(request);
       return { representation: ref(`rep-${request.model!.uri.slice(13, 20)}`), rows: 0, columns: 0, layer: 'x' };
@@ -131,5 +145,5 @@ export async function fakeTrainerService(): Promise<FakeTrainer> {
     protoFiles: ['prune/v1/trainer.proto'],
     log: () => {},
   });
-  return { server, extracted };
+  return { server, extracted, trained };
 }

@@ -3,7 +3,9 @@
 // comes from one Inspect per model.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status } from '@grpc/grpc-js';
-import { grpcWalkPorts, type GrpcPortsOptions } from '../src/grpc-ports.js';
+import { CandidatesServiceClient, CriterionServiceClient, TrainerServiceClient } from '@prune/contracts';
+import { grpcWalkPorts, type GrpcPortsOptions, type WalkServices } from '../src/grpc-ports.js';
+import { replicasOf } from '../src/replicas.js';
 import {
   fakeCandidatesService,
   fakeCriterionService,
@@ -11,6 +13,17 @@ import {
   ref,
   type FakeCandidates,
 } from './fake-services.js';
+
+/** Replica sets of each service at these addresses (port 1: nothing listens, never called). */
+function servicesAt(addresses: { trainers?: string[]; criteria?: string[]; candidates?: string[] }) {
+  const none = ['127.0.0.1:1'];
+  const services: WalkServices = {
+    trainers: replicasOf(TrainerServiceClient, addresses.trainers ?? none, 'trainer'),
+    criteria: replicasOf(CriterionServiceClient, addresses.criteria ?? none, 'criterion'),
+    candidates: replicasOf(CandidatesServiceClient, addresses.candidates ?? none, 'candidates'),
+  };
+  return { ...services, close: () => Object.values(services).forEach((replicas) => replicas.close()) };
+}
 
 describe('grpcWalkPorts: model facts', () => {
   let candidates: FakeCandidates;
@@ -40,12 +53,10 @@ describe('grpcWalkPorts: model facts', () => {
     await candidates?.server.shutdown();
   });
 
-  const ports = () => grpcWalkPorts(options());
-  const options = (): GrpcPortsOptions => ({
-    // never called here: nothing listens on port 1
-    trainers: ['127.0.0.1:1'],
-    criterion: ['127.0.0.1:1'],
-    candidates: [candidates.server.address],
+  let services: ReturnType<typeof servicesAt>;
+  const ports = () => grpcWalkPorts(options((services = servicesAt({ candidates: [candidates.server.address] }))));
+  const options = (services: WalkServices): GrpcPortsOptions => ({
+    services,
     similarity: { compare: () => Promise.reject(new Error('not used')), sampling: async () => undefined },
     dataset: 'cifar10-jpeg',
     criterionName: 'kl',
@@ -89,7 +100,7 @@ describe('grpcWalkPorts: model facts', () => {
       expect(await walk.widths(layer.model)).toEqual(widths.slice(0, 1));
       expect(candidates.inspected).toEqual([parent.uri, layer.model.uri]);
     } finally {
-      walk.close();
+      services.close();
     }
   });
 
@@ -110,15 +121,15 @@ describe('grpcWalkPorts: model facts', () => {
       expect(await walk.cost(missing)).toEqual({ macs: 1, flops: 2, params: 3 });
       expect(await walk.removableBlocks(missing)).toBe(0);
     } finally {
-      walk.close();
+      services.close();
     }
   });
 
   it("hands the run's criterion parameters and calibration size (0: the service's default) to every Score call", async () => {
     const criterion = await fakeCriterionService(['kl']);
+    const services = servicesAt({ criteria: [criterion.server.address] });
     const walk = grpcWalkPorts({
-      ...options(),
-      criterion: [criterion.server.address],
+      ...options(services),
       criterionParameters: { depth: 3 },
       calibrationExamples: 0,
     });
@@ -130,7 +141,7 @@ describe('grpcWalkPorts: model facts', () => {
         ['kl', { depth: 3 }, { uri: 'cifar10-jpeg:train', maxExamples: 0, seed: 0 }],
       ]);
     } finally {
-      walk.close();
+      services.close();
       await criterion.server.shutdown();
     }
   });
@@ -141,10 +152,9 @@ describe('grpcWalkPorts: similarity', () => {
     const trainer = await fakeTrainerService();
     const compared: unknown[][] = [];
     const sampling = { samplesPerExample: 8, inputNoise: 0.1 };
+    const services = servicesAt({ trainers: [trainer.server.address] });
     const walk = grpcWalkPorts({
-      trainers: [trainer.server.address],
-      criterion: ['127.0.0.1:1'],
-      candidates: ['127.0.0.1:1'],
+      services,
       similarity: {
         compare: async (...args) => (compared.push(args), { metric: args[0], similarity: 0.75, rows: 0 }),
         sampling: async (metric) => (metric === 'gaussian_shape_metric' ? sampling : undefined),
@@ -169,8 +179,42 @@ describe('grpcWalkPorts: similarity', () => {
       ]);
       expect(compared).toEqual([['gaussian_shape_metric', ref('rep-parent0'), ref('rep-child00'), { alpha: 1 }]]);
     } finally {
-      walk.close();
+      services.close();
       await trainer.server.shutdown();
+    }
+  });
+});
+
+describe('grpcWalkPorts: trainers', () => {
+  it("spreads two runs' fine-tunes side by side over two trainers (the coordinator's one set for all runs)", async () => {
+    const trainers = [await fakeTrainerService(), await fakeTrainerService()];
+    const services = servicesAt({ trainers: trainers.map((t) => t.server.address) });
+    const walk = () =>
+      grpcWalkPorts({
+        services,
+        similarity: { compare: () => Promise.reject(new Error('not used')), sampling: async () => undefined },
+        dataset: 'cifar10-jpeg',
+        criterionName: 'kl',
+        metric: 'linear_cka',
+        calibrationExamples: 16,
+        validationExamples: 16,
+        testExamples: 16,
+        candidateFineTune: {},
+        selectedFineTune: {},
+        seed: 0,
+        retry: { attempts: 1 },
+      });
+    try {
+      // Each run's first fine-tune: with a set per run, both went to the first trainer.
+      const tuned = await Promise.all([
+        walk().fineTune(ref('a'), 'selected', 'run-a'),
+        walk().fineTune(ref('b'), 'selected', 'run-b'),
+      ]);
+      expect(tuned.map((t) => t.model)).toEqual([ref('tuned-run-a'), ref('tuned-run-b')]);
+      expect(trainers.map((t) => t.trained)).toEqual([['run-a'], ['run-b']]);
+    } finally {
+      services.close();
+      await Promise.all(trainers.map((t) => t.server.shutdown()));
     }
   });
 });

@@ -1,21 +1,68 @@
-// Every client the coordinator holds rotates over its service's replicas the same way.
+// Every client the coordinator holds balances over its service's replicas the same way.
 import { describe, expect, it } from 'vitest';
-import { rotation } from '../src/replicas.js';
+import { status } from '@grpc/grpc-js';
+import { leastBusy } from '../src/replicas.js';
 
-const client = (name: string, closed: string[]) => ({ name, close: () => closed.push(name) });
+const client = (name: string, closed: string[] = []) => ({ name, close: () => closed.push(name) });
 
-describe('rotation', () => {
-  it('gives each call, a retry included, the next replica, and closes them all', async () => {
-    const closed: string[] = [];
-    const replicas = rotation([client('a', closed), client('b', closed), client('c', closed)], 'trainer');
-    const order = [];
-    for (let i = 0; i < 4; i++) order.push(await replicas.next(async (c) => c.name));
-    expect([...order, replicas.pick().name]).toEqual(['a', 'b', 'c', 'a', 'b']);
-    replicas.close();
-    expect(closed).toEqual(['a', 'b', 'c']);
+/** A call that stays in flight until `finish` is called. */
+function held() {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  return { done, finish: () => finish() };
+}
+
+describe('leastBusy', () => {
+  it('sends calls made side by side to different replicas, and a later one to the first that is free', async () => {
+    const replicas = leastBusy([client('a'), client('b')], 'trainer');
+    const used: string[] = [];
+    const first = held();
+    const second = held();
+    const a = replicas.next(async (c) => (used.push(c.name), first.done));
+    const b = replicas.next(async (c) => (used.push(c.name), second.done));
+    second.finish();
+    await b;
+    // a is still busy: the next call goes to b, although a would be next in turn
+    await replicas.next(async (c) => void used.push(c.name));
+    first.finish();
+    await a;
+    // both free: in turn again
+    await replicas.next(async (c) => void used.push(c.name));
+    await replicas.next(async (c) => void used.push(c.name));
+    expect(used).toEqual(['a', 'b', 'b', 'a', 'b']);
   });
 
-  it('refuses a service without an address, naming it', () => {
-    expect(() => rotation([], 'criterion')).toThrow('criterion: at least one address is required');
+  it('sends the retry of a call that found its replica UNAVAILABLE to another, even a busy one', async () => {
+    const replicas = leastBusy([client('a'), client('b')], 'trainer');
+    const busy = held();
+    const onA = replicas.next(async (c) => (expect(c.name).toBe('a'), busy.done));
+    const used: string[] = [];
+    const unavailable = Object.assign(new Error('connection refused'), { code: status.UNAVAILABLE });
+    await expect(replicas.next(async (c) => (used.push(c.name), Promise.reject(unavailable)))).rejects.toBe(
+      unavailable,
+    );
+    // b is passed over, a is busy: the retry goes to a
+    await replicas.next(async (c) => void used.push(c.name));
+    busy.finish();
+    await onA;
+    // and so does the next call, while b is passed over
+    await replicas.next(async (c) => void used.push(c.name));
+    expect(used).toEqual(['b', 'a', 'a']);
+  });
+
+  it('keeps a replica in turn after another failure (a bad request says nothing about the replica)', async () => {
+    const replicas = leastBusy([client('a'), client('b')], 'trainer');
+    const used: string[] = [];
+    const invalid = Object.assign(new Error('bad request'), { code: status.INVALID_ARGUMENT });
+    await expect(replicas.next(async (c) => (used.push(c.name), Promise.reject(invalid)))).rejects.toBe(invalid);
+    for (let i = 0; i < 3; i++) await replicas.next(async (c) => void used.push(c.name));
+    expect(used).toEqual(['a', 'b', 'a', 'b']);
+  });
+
+  it('closes every replica, and refuses a service without an address, naming it', () => {
+    const closed: string[] = [];
+    leastBusy([client('a', closed), client('b', closed), client('c', closed)]).close();
+    expect(closed).toEqual(['a', 'b', 'c']);
+    expect(() => leastBusy([], 'criterion')).toThrow('criterion: at least one address is required');
   });
 });
