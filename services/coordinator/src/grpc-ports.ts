@@ -115,47 +115,45 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
         ),
       )
     ).scores;
-  const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) =>
-    retry(() =>
-      trainers.next(
-        (trainer) =>
-          new Promise<FineTuned<ArtifactRef>>((resolve, reject) => {
-            let result: FineTuned<ArtifactRef> | undefined;
-            const stream = trainer.train(
-              TrainRequest.fromPartial({
-                jobId,
-                model,
-                trainData: split('train', 0),
-                config,
-                ...(config.distillationWeight ? { teacher: o.teacher } : {}),
-              }),
-              { deadline: Date.now() + deadline },
-            );
-            const cancel = () => stream.cancel();
-            o.signal?.addEventListener('abort', cancel, { once: true });
-            stream.on('data', (event: TrainResponse) => {
-              const { event: answer } = event;
-              if (answer?.$case === 'result' && answer.value.model)
-                // 0: a trainer from before compute seconds were reported (steps always take time): unknown.
-                result = { model: answer.value.model, seconds: answer.value.computeSeconds || NaN };
-              if (event.event?.$case === 'progress') {
-                const p = event.event.value;
-                o.onProgress?.(
-                  jobId,
-                  p.totalSteps ? p.step / p.totalSteps : 0,
-                  `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s ` +
-                    `~${duration(p.etaSeconds)} left`,
-                );
-              }
-            });
-            stream.on('error', reject);
-            stream.on('close', () => o.signal?.removeEventListener('abort', cancel));
-            stream.on('end', () =>
-              result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`)),
-            );
-          }),
-      ),
-    );
+  /** One fine-tune on `trainer`: its result once the stream ends, its progress as it streams. */
+  const trainOn = (trainer: TrainerServiceClient, request: TrainRequest) =>
+    new Promise<FineTuned<ArtifactRef>>((resolve, reject) => {
+      const { jobId } = request;
+      let result: FineTuned<ArtifactRef> | undefined;
+      const stream = trainer.train(request, { deadline: Date.now() + deadline });
+      const cancel = () => stream.cancel();
+      o.signal?.addEventListener('abort', cancel, { once: true });
+      stream.on('data', (event: TrainResponse) => {
+        const { event: answer } = event;
+        if (answer?.$case === 'result' && answer.value.model)
+          // 0: a trainer from before compute seconds were reported (steps always take time): unknown.
+          result = { model: answer.value.model, seconds: answer.value.computeSeconds || NaN };
+        if (event.event?.$case === 'progress') {
+          const p = event.event.value;
+          o.onProgress?.(
+            jobId,
+            p.totalSteps ? p.step / p.totalSteps : 0,
+            `step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s ` +
+              `~${duration(p.etaSeconds)} left`,
+          );
+        }
+      });
+      stream.on('error', reject);
+      stream.on('close', () => o.signal?.removeEventListener('abort', cancel));
+      stream.on('end', () =>
+        result ? resolve(result) : reject(new Error(`trainer ended job ${jobId} without a result`)),
+      );
+    });
+  const train = (model: ArtifactRef, config: Partial<TrainConfig>, jobId: string) => {
+    const request = TrainRequest.fromPartial({
+      jobId,
+      model,
+      trainData: split('train', 0),
+      config,
+      ...(config.distillationWeight ? { teacher: o.teacher } : {}),
+    });
+    return retry(() => trainers.next((trainer) => trainOn(trainer, request)));
+  };
   const representation = async (model: ArtifactRef, stochastic?: StochasticSampling) => {
     const request = ExtractRepresentationsRequest.fromPartial({
       model,

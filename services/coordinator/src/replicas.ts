@@ -9,7 +9,6 @@ import { clientConnection } from '@prune/service-kit';
 const PASS_OVER_MS = 10_000;
 
 export interface Replicas<C> {
-  all: C[];
   /** Runs `call` on the least busy replica; it counts as busy until the promise settles. */
   next<T>(call: (client: C) => Promise<T>): Promise<T>;
   close(): void;
@@ -32,7 +31,6 @@ export function leastBusy<C extends { close(): void }>(all: C[], service = 'serv
     return best;
   };
   return {
-    all,
     next: async (call) => {
       const i = pick();
       inFlight[i]!++;
