@@ -25,6 +25,22 @@ function servicesAt(addresses: { trainers?: string[]; criteria?: string[]; candi
   return { ...services, close: () => Object.values(services).forEach((replicas) => replicas.close()) };
 }
 
+/** A run's options over `services`, with a metric that is never called. */
+const options = (services: WalkServices): GrpcPortsOptions => ({
+  services,
+  similarity: { compare: () => Promise.reject(new Error('not used')), sampling: async () => undefined },
+  dataset: 'cifar10-jpeg',
+  criterionName: 'kl',
+  metric: 'linear_cka',
+  calibrationExamples: 16,
+  validationExamples: 16,
+  testExamples: 16,
+  candidateFineTune: {},
+  selectedFineTune: {},
+  seed: 0,
+  retry: { attempts: 1 },
+});
+
 describe('grpcWalkPorts: model facts', () => {
   let candidates: FakeCandidates;
   const parent = ref('parent');
@@ -55,20 +71,6 @@ describe('grpcWalkPorts: model facts', () => {
 
   let services: ReturnType<typeof servicesAt>;
   const ports = () => grpcWalkPorts(options((services = servicesAt({ candidates: [candidates.server.address] }))));
-  const options = (services: WalkServices): GrpcPortsOptions => ({
-    services,
-    similarity: { compare: () => Promise.reject(new Error('not used')), sampling: async () => undefined },
-    dataset: 'cifar10-jpeg',
-    criterionName: 'kl',
-    metric: 'linear_cka',
-    calibrationExamples: 16,
-    validationExamples: 16,
-    testExamples: 16,
-    candidateFineTune: {},
-    selectedFineTune: {},
-    seed: 0,
-    retry: { attempts: 1 },
-  });
 
   it("asks Inspect once per model, and takes candidates' costs from MakeCandidate", async () => {
     const walk = ports();
@@ -154,22 +156,14 @@ describe('grpcWalkPorts: similarity', () => {
     const sampling = { samplesPerExample: 8, inputNoise: 0.1 };
     const services = servicesAt({ trainers: [trainer.server.address] });
     const walk = grpcWalkPorts({
-      services,
+      ...options(services),
       similarity: {
         compare: async (...args) => (compared.push(args), { metric: args[0], similarity: 0.75, rows: 0 }),
         sampling: async (metric) => (metric === 'gaussian_shape_metric' ? sampling : undefined),
       },
-      dataset: 'cifar10-jpeg',
-      criterionName: 'kl',
       metric: 'gaussian_shape_metric',
       metricParameters: { alpha: 1 },
-      calibrationExamples: 16,
       validationExamples: 100,
-      testExamples: 16,
-      candidateFineTune: {},
-      selectedFineTune: {},
-      seed: 0,
-      retry: { attempts: 1 },
     });
     try {
       expect(await walk.similarity(ref('parent'), ref('child'))).toBe(0.75);
@@ -189,21 +183,7 @@ describe('grpcWalkPorts: trainers', () => {
   it("spreads two runs' fine-tunes side by side over two trainers (the coordinator's one set for all runs)", async () => {
     const trainers = [await fakeTrainerService(), await fakeTrainerService()];
     const services = servicesAt({ trainers: trainers.map((t) => t.server.address) });
-    const walk = () =>
-      grpcWalkPorts({
-        services,
-        similarity: { compare: () => Promise.reject(new Error('not used')), sampling: async () => undefined },
-        dataset: 'cifar10-jpeg',
-        criterionName: 'kl',
-        metric: 'linear_cka',
-        calibrationExamples: 16,
-        validationExamples: 16,
-        testExamples: 16,
-        candidateFineTune: {},
-        selectedFineTune: {},
-        seed: 0,
-        retry: { attempts: 1 },
-      });
+    const walk = () => grpcWalkPorts(options(services));
     try {
       // Each run's first fine-tune: with a set per run, both went to the first trainer.
       const tuned = await Promise.all([
