@@ -14,8 +14,21 @@ import { FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
 
 /** Examples per forward pass of an evaluation or extraction unless the caller sets it. */
 const DEFAULT_BATCH = 250;
-/** The most examples per forward pass: a pass holds every example's activations at once. */
-export const MAX_EVALUATION_BATCH = 4096;
+/**
+ * The most examples per forward pass: a pass holds every example's activations at once (KL
+ * scoring's passes are as large), so this bounds a trainer's memory whatever a request asks.
+ */
+export const MAX_EVALUATION_BATCH = 1024;
+
+/** The examples per forward pass a request asks for (0 or unset: the default), checked. */
+export function evaluationBatch(size: number | undefined): number {
+  if (!size) return DEFAULT_BATCH;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_EVALUATION_BATCH)
+    throw new InvalidArgumentError(
+      `batch_size: must be a whole number from 1 to ${MAX_EVALUATION_BATCH} (examples per forward pass), got ${size}`,
+    );
+  return size;
+}
 
 /** Runs `fn` on consecutive preprocessed batches of `data`. */
 function forEachBatch(
@@ -24,14 +37,11 @@ function forEachBatch(
   batchSize: number,
   fn: (x: tf.Tensor4D, start: number, count: number) => void,
 ): void {
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_EVALUATION_BATCH)
-    throw new InvalidArgumentError(
-      `batch_size: must be a whole number from 1 to ${MAX_EVALUATION_BATCH} (examples per forward pass), got ${batchSize}`,
-    );
+  const perPass = evaluationBatch(batchSize);
   const size = data.height * data.width * data.channels;
   const preprocessing = requirePreprocessing(metadata);
-  for (let start = 0; start < data.count; start += batchSize) {
-    const count = Math.min(batchSize, data.count - start);
+  for (let start = 0; start < data.count; start += perPass) {
+    const count = Math.min(perPass, data.count - start);
     const x = preprocessImages(
       data.pixels.subarray(start * size, (start + count) * size),
       [count, data.height, data.width, data.channels],
@@ -121,6 +131,7 @@ export function extractRepresentations(
   batchSize = DEFAULT_BATCH,
   stochastic?: StochasticSampling,
 ): { rows: number; columns: number; data: Float32Array; layer: string } {
+  const rowsPerPass = evaluationBatch(batchSize);
   const k = stochastic?.samplesPerExample ?? 1;
   if (stochastic) {
     if (!Number.isInteger(k) || k < 2 || k > MAX_SAMPLES_PER_EXAMPLE)
@@ -138,9 +149,9 @@ export function extractRepresentations(
   const sub = tfl.model({ inputs: model.inputs, outputs: target.output as tfl.SymbolicTensor });
   const columns = (target.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
   const out = new Float32Array(data.count * k * columns);
-  const noise = stochastic ? stochastic.inputNoise * inputSpread(data, metadata, batchSize) : 0;
-  // A batch holds about batchSize rows: batchSize / k examples when each is answered k times.
-  forEachBatch(data, metadata, Math.max(1, Math.floor(batchSize / k)), (x, start) => {
+  const noise = stochastic ? stochastic.inputNoise * inputSpread(data, metadata, rowsPerPass) : 0;
+  // A pass holds about rowsPerPass rows: rowsPerPass / k examples when each is answered k times.
+  forEachBatch(data, metadata, Math.max(1, Math.floor(rowsPerPass / k)), (x, start) => {
     const values = tf.tidy(() => {
       const input = stochastic ? noisyCopies(x, k, noise, start) : x;
       return predictInOnePass(sub, input).dataSync() as Float32Array;

@@ -6,7 +6,13 @@ export { restoreCheckpoint, writeCheckpoint } from './checkpoint.js';
 export type { CheckpointState } from './checkpoint.js';
 export { trainModel, TrainingAborted } from './train.js';
 export type { TrainOptions, TrainProgress, TrainResult } from './train.js';
-export { evaluateModel, extractRepresentations, MAX_EVALUATION_BATCH, MAX_SAMPLES_PER_EXAMPLE } from './evaluate.js';
+export {
+  evaluateModel,
+  evaluationBatch,
+  extractRepresentations,
+  MAX_EVALUATION_BATCH,
+  MAX_SAMPLES_PER_EXAMPLE,
+} from './evaluate.js';
 export type { StochasticSampling } from './evaluate.js';
 export { resolvePreprocessing } from './preprocessing.js';
 export { DataParallelStep, shardSizes } from './replicas.js';

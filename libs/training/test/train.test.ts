@@ -168,7 +168,7 @@ describe('evaluation and representations', () => {
     const inSevens = evaluateModel(model, meta, sample, 7);
     expect(inSevens.accuracy).toBe(result.accuracy);
     expect(inSevens.loss).toBeCloseTo(result.loss, 5);
-    for (const batch of [0, MAX_EVALUATION_BATCH + 1])
+    for (const batch of [-1, 2.5, MAX_EVALUATION_BATCH + 1])
       expect(() => evaluateModel(model, meta, sample, batch)).toThrow(
         `batch_size: must be a whole number from 1 to ${MAX_EVALUATION_BATCH} (examples per forward pass), got ${batch}`,
       );

@@ -4,6 +4,7 @@
 // Facts about a model (cost, removable blocks, widths) come from the candidates service, which owns
 // models: a candidate's cost is the one MakeCandidate reported, any other model is asked with
 // Inspect. The coordinator itself never loads a model.
+import { status } from '@grpc/grpc-js';
 import {
   AssessRequest,
   type CandidatesServiceClient,
@@ -119,6 +120,9 @@ export function grpcWalkPorts(o: GrpcPortsOptions): WalkPorts<ArtifactRef, Asses
   const trainOn = (trainer: TrainerServiceClient, request: TrainRequest) =>
     new Promise<FineTuned<ArtifactRef>>((resolve, reject) => {
       const { jobId } = request;
+      // A retry that comes after the run was cancelled starts nothing (the abort listener would never fire).
+      if (o.signal?.aborted)
+        return reject(Object.assign(new Error(`job ${jobId}: the run was cancelled`), { code: status.CANCELLED }));
       let result: FineTuned<ArtifactRef> | undefined;
       const stream = trainer.train(request, { deadline: Date.now() + deadline });
       const cancel = () => stream.cancel();

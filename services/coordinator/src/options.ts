@@ -32,7 +32,7 @@ export function coordinatorOptionsFromEnv(env = process.env): CoordinatorOptions
     deadlineMs: deadline,
     retry: {
       onRetry: (attempt, error) =>
-        log(`call failed (${(error as Error).message}); retry ${attempt} on the next replica`),
+        log(`call failed (${(error as Error).message}); retry ${attempt}, on another replica if there is one`),
     },
     log,
   };

@@ -33,10 +33,12 @@ export function leastBusy<C extends { close(): void }>(all: C[], service = 'serv
   return {
     next: async (call) => {
       const i = pick();
+      const started = Date.now();
       inFlight[i]!++;
       try {
         const result = await call(all[i]!);
-        passedOverUntil[i] = 0;
+        // An answer clears a pass-over marked before this call began, not one a later call earned.
+        if (passedOverUntil[i]! - PASS_OVER_MS < started) passedOverUntil[i] = 0;
         return result;
       } catch (error) {
         if ((error as { code?: unknown }).code === grpc.status.UNAVAILABLE)

@@ -197,4 +197,17 @@ describe('grpcWalkPorts: trainers', () => {
       await Promise.all(trainers.map((t) => t.server.shutdown()));
     }
   });
+
+  it('starts no fine-tune for a run already cancelled (a retry after the cancel)', async () => {
+    const trainer = await fakeTrainerService();
+    const services = servicesAt({ trainers: [trainer.server.address] });
+    try {
+      const walk = grpcWalkPorts({ ...options(services), signal: AbortSignal.abort() });
+      await expect(walk.fineTune(ref('a'), 'selected', 'run-a')).rejects.toMatchObject({ code: status.CANCELLED });
+      expect(trainer.trained).toEqual([]);
+    } finally {
+      services.close();
+      await trainer.server.shutdown();
+    }
+  });
 });

@@ -63,7 +63,7 @@ it('a run survives losing one of two trainers mid fine-tune', async () => {
     expect(trainerA!.child.signalCode).toBe('SIGKILL');
     expect(run.state).toBe(RunState.RUN_STATE_SUCCEEDED);
     expect(run.iterations).toHaveLength(1);
-    expect(coordinator.stderr()).toMatch(/call failed \(14 UNAVAILABLE.*retry 1 on the next replica/);
+    expect(coordinator.stderr()).toMatch(/call failed \(14 UNAVAILABLE.*retry 1, on another replica/);
   } finally {
     client.close();
   }

@@ -1,5 +1,5 @@
 // Every client the coordinator holds balances over its service's replicas the same way.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { status } from '@grpc/grpc-js';
 import { leastBusy } from '../src/replicas.js';
 
@@ -11,6 +11,10 @@ function held() {
   const done = new Promise<void>((resolve) => (finish = resolve));
   return { done, finish: () => finish() };
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('leastBusy', () => {
   it('sends calls made side by side to different replicas, and a later one to the first that is free', async () => {
@@ -48,6 +52,41 @@ describe('leastBusy', () => {
     // and so does the next call, while b is passed over
     await replicas.next(async (c) => void used.push(c.name));
     expect(used).toEqual(['b', 'a', 'a']);
+  });
+
+  it('takes a passed-over replica back after 10 s, or when a call made after its failure succeeds', async () => {
+    vi.useFakeTimers();
+    const replicas = leastBusy([client('a'), client('b')], 'trainer');
+    const used: string[] = [];
+    const unavailable = Object.assign(new Error('connection refused'), { code: status.UNAVAILABLE });
+    const onA = held();
+    const early = held();
+    const calls = [
+      replicas.next(async (c) => (used.push(c.name), onA.done)),
+      replicas.next(async (c) => (used.push(c.name), early.done)),
+      replicas.next(async (c) => (used.push(c.name), onA.done)),
+    ];
+    // b's second call fails; its first, begun before that, then succeeds: b stays passed over
+    await expect(replicas.next(async (c) => (used.push(c.name), Promise.reject(unavailable)))).rejects.toBe(
+      unavailable,
+    );
+    early.finish();
+    onA.finish();
+    await Promise.all(calls);
+    const call = () => replicas.next(async (c) => void used.push(c.name));
+    await call();
+    await call();
+    vi.advanceTimersByTime(10_001);
+    await call();
+    await call();
+    expect(used).toEqual(['a', 'b', 'a', 'b', 'a', 'a', 'b', 'a']);
+  });
+
+  it('uses a single replica whatever it answered', async () => {
+    const single = leastBusy([client('only')], 'criterion');
+    const unavailable = Object.assign(new Error('connection refused'), { code: status.UNAVAILABLE });
+    await expect(single.next(() => Promise.reject(unavailable))).rejects.toBe(unavailable);
+    expect(await single.next(async (c) => c.name)).toBe('only');
   });
 
   it('keeps a replica in turn after another failure (a bad request says nothing about the replica)', async () => {

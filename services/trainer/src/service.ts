@@ -17,7 +17,13 @@ import { openDatasetSample, type LabeledImages } from '@prune/data';
 import { loadModelArtifact, putModelArtifact } from '@prune/models';
 import { invalidArgument, serverStream, unary, type ServiceBinding } from '@prune/service-kit';
 import { encodeMatrix, type ArtifactRef, type ArtifactStore } from '@prune/store';
-import { evaluateModel, extractRepresentations, resolvePreprocessing, trainModel } from '@prune/training';
+import {
+  evaluateModel,
+  evaluationBatch,
+  extractRepresentations,
+  resolvePreprocessing,
+  trainModel,
+} from '@prune/training';
 
 /** The examples of `ref`; `maxExamples` when the reference sets none (0 is all of them). */
 function openDatasetRef(ref: DatasetRef | undefined, field: string, maxExamples = 0): Promise<LabeledImages> {
@@ -86,16 +92,18 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       });
     }),
     evaluate: unary(async (request) => {
+      const batchSize = evaluationBatch(request.batchSize);
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
       const data = await openDatasetRef(request.data, 'data');
       const preprocessing = await resolvePreprocessing(metadata);
       try {
-        return evaluateModel(model, { ...metadata, preprocessing }, data, request.batchSize || undefined);
+        return evaluateModel(model, { ...metadata, preprocessing }, data, batchSize);
       } finally {
         model.dispose();
       }
     }),
     extractRepresentations: unary(async (request) => {
+      const batchSize = evaluationBatch(request.batchSize);
       const { model, metadata } = await loadModelArtifact(store, request.model, 'model');
       const data = await openDatasetRef(request.data, 'data');
       const preprocessing = await resolvePreprocessing(metadata);
@@ -105,7 +113,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
           { ...metadata, preprocessing },
           data,
           request.layer || undefined,
-          request.batchSize || undefined,
+          batchSize,
           request.stochastic,
         );
         const representation = store.putFile(encodeMatrix(reps.rows, reps.columns, reps.data));

@@ -100,7 +100,7 @@ describe('TrainerService', () => {
     expect(evaluation.accuracy).toBeGreaterThan(0.9);
     await expect(evaluate({ model, data: { uri: 'cifar10-lossless-4000' }, batchSize: 5000 })).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
-      details: expect.stringContaining('batch_size: must be a whole number from 1 to 4096'),
+      details: expect.stringContaining('batch_size: must be a whole number from 1 to 1024'),
     });
 
     const reps = await extract({
