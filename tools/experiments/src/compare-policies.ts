@@ -7,9 +7,9 @@
 // reductions, the test accuracy delta versus the baseline, and the decision. With --assess N the
 // runs assess the baseline and every kept model on N test images (FGSM/PGD, corruptions), and the
 // baseline and each final model are timed afterwards, one at a time on a quiet machine (latency,
-// inference CO2), next to the energy of each run's fine-tunes. --criteria, --metrics and
-// --candidate-steps take lists too: the same machinery then runs ablations (variants.ts), written
-// to docs/results/<model>-<--name>[-seeds].*.
+// inference CO2), next to the energy of each run's fine-tunes. --criteria, --metrics,
+// --candidate-steps and --filter-match take lists too: the same machinery then runs ablations
+// (variants.ts), written to docs/results/<model>-<--name>[-seeds].*.
 //   npm run compare-policies -- --models resnet20-12fca82f --iterations 4 --candidate-steps 20 --selected-steps 100
 //   npm run compare-policies -- --policies similarity --criteria kl,l1,random --seeds 0,1,2 --name criteria
 import * as path from 'node:path';
@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { activeEngine } from '@prune/compute';
 import { criteria } from '@prune/criteria';
 import { similarityMetrics } from '@prune/similarity-metrics';
-import { SELECTION_POLICY_NAMES } from '@prune/contracts';
+import { FILTER_MATCH_NAMES, SELECTION_POLICY_NAMES } from '@prune/contracts';
 import { CIFAR10_SPLIT_SIZES, openDataset, sharedDir, VALIDATION_SIZE } from '@prune/data';
 import { estimateEnergy, defaultEnergyAssumptions } from '@prune/assessment';
 import { loadModel, loadModelArtifact, measureLatency, modelCost, putModelArtifact } from '@prune/models';
@@ -39,12 +39,14 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'resnet20-12fca82f' },
     iterations: { type: 'string', default: '4' },
     'baseline-steps': { type: 'string', default: '300' },
-    // Lists of policies, criteria, metrics and candidate steps. Each value is varied alone, the
+    // Lists of policies, criteria, metrics, candidate steps and filter matches. Each value is varied alone, the
     // other factors at their list's first value (one factor at a time, as an ablation does).
     policies: { type: 'string', default: 'similarity,random,layers-only,filters-only' },
     criteria: { type: 'string', default: 'kl' },
     metrics: { type: 'string', default: 'linear_cka' },
     'candidate-steps': { type: 'string', default: '20' },
+    // What the filter candidate matches the layer candidate in: count (the paper's rule) or macs.
+    'filter-match': { type: 'string', default: 'count' },
     'selected-steps': { type: 'string', default: '100' },
     'blocks-per-iteration': { type: 'string', default: '1' },
     calibration: { type: 'string', default: '128' },
@@ -70,7 +72,7 @@ const { repo, outDir, storeDir, store, backend, command, hardware } = await expe
   values.out!,
 );
 const n = (key: keyof typeof values) => Number(values[key]);
-const list = (key: 'policies' | 'criteria' | 'metrics' | 'candidate-steps') =>
+const list = (key: 'policies' | 'criteria' | 'metrics' | 'candidate-steps' | 'filter-match') =>
   values[key]!.split(',').map((v) => v.trim());
 
 const LISTS = {
@@ -78,12 +80,14 @@ const LISTS = {
   criteria: list('criteria'),
   metrics: list('metrics'),
   candidateSteps: list('candidate-steps').map(Number),
+  filterMatches: list('filter-match'),
 };
 // Checked before the baseline's fine-tune (StartRun would refuse them only after it).
 for (const [option, given, known] of [
   ['policies', LISTS.policies, SELECTION_POLICY_NAMES.names],
   ['criteria', LISTS.criteria, criteria().map((c) => c.name)],
   ['metrics', LISTS.metrics, similarityMetrics().map((m) => m.name)],
+  ['filter-match', LISTS.filterMatches, FILTER_MATCH_NAMES.names],
 ] as const)
   for (const name of given)
     if (!(known as readonly string[]).includes(name))
@@ -185,6 +189,7 @@ async function comparePolicies(name: string) {
             ? { candidateFinetune: { steps: next.candidateSteps, batchSize: RUN_BATCH_SIZE } }
             : { skipCandidateFinetune: true }),
           selectedFinetune: { steps: n('selected-steps'), batchSize: RUN_BATCH_SIZE },
+          filterMatch: FILTER_MATCH_NAMES.parse(next.filterMatch)!,
           // Latency is measured afterwards, one model at a time: here another run trains beside it.
           ...(values.assess
             ? {
@@ -257,6 +262,7 @@ function write(
       blocksPerIteration: n('blocks-per-iteration'),
       baselineSteps: n('baseline-steps'),
       candidateSteps: LISTS.candidateSteps,
+      filterMatch: LISTS.filterMatches,
       selectedSteps: n('selected-steps'),
       batchSize: RUN_BATCH_SIZE,
       criteria: LISTS.criteria,

@@ -14,6 +14,8 @@ export interface Variant {
   metric: string;
   /** 0: candidates are compared right after surgery. */
   candidateSteps: number;
+  /** What the filter candidate matches the layer candidate in: filters removed, or MACs removed. */
+  filterMatch: string;
 }
 
 export interface FactorLists {
@@ -21,12 +23,20 @@ export interface FactorLists {
   criteria: string[];
   metrics: string[];
   candidateSteps: number[];
+  filterMatches: string[];
 }
 
 export function variantFactors(lists: FactorLists): Variant[] {
-  for (const [field, values] of Object.entries(lists) as [string, unknown[]][]) {
-    if (values.length === 0) throw new Error(`--${field}: give at least one value`);
-    if (new Set(values).size !== values.length) throw new Error(`--${field}: a value is listed twice`);
+  const options: Record<keyof FactorLists, string> = {
+    policies: 'policies',
+    criteria: 'criteria',
+    metrics: 'metrics',
+    candidateSteps: 'candidate-steps',
+    filterMatches: 'filter-match',
+  };
+  for (const [field, values] of Object.entries(lists) as [keyof FactorLists, unknown[]][]) {
+    if (values.length === 0) throw new Error(`--${options[field]}: give at least one value`);
+    if (new Set(values).size !== values.length) throw new Error(`--${options[field]}: a value is listed twice`);
   }
   if (lists.candidateSteps.some((s) => !Number.isInteger(s) || s < 0))
     throw new Error(`--candidate-steps: whole numbers >= 0 expected, got ${lists.candidateSteps.join(',')}`);
@@ -35,6 +45,7 @@ export function variantFactors(lists: FactorLists): Variant[] {
     criterion: lists.criteria[0]!,
     metric: lists.metrics[0]!,
     candidateSteps: lists.candidateSteps[0]!,
+    filterMatch: lists.filterMatches[0]!,
   };
   // Candidate steps are a budget (like the selected fine-tune's, not in the label) unless they are
   // 0, another method, or differ from the reference's within one comparison.
@@ -46,6 +57,8 @@ export function variantFactors(lists: FactorLists): Variant[] {
       v.candidateSteps === 0 || v.candidateSteps !== reference.candidateSteps
         ? `${v.candidateSteps} candidate steps`
         : '',
+      // 'count' (as many filters as the block has) is a run's default, the paper's rule.
+      v.filterMatch === 'macs' ? 'filters matched in MACs' : '',
     ]
       .filter(Boolean)
       .join(', ');
@@ -54,6 +67,7 @@ export function variantFactors(lists: FactorLists): Variant[] {
     ...lists.criteria.slice(1).map((criterion) => ({ ...reference, criterion })),
     ...lists.metrics.slice(1).map((metric) => ({ ...reference, metric })),
     ...lists.candidateSteps.slice(1).map((candidateSteps) => ({ ...reference, candidateSteps })),
+    ...lists.filterMatches.slice(1).map((filterMatch) => ({ ...reference, filterMatch })),
   ];
   return variants.map((v) => ({ ...v, group: label(v) }));
 }
@@ -65,6 +79,7 @@ export function variedFactors(lists: FactorLists): string[] {
     lists.criteria.length > 1 ? 'criteria' : '',
     lists.metrics.length > 1 ? 'similarity metrics' : '',
     lists.candidateSteps.length > 1 ? 'candidate fine-tuning steps' : '',
+    lists.filterMatches.length > 1 ? 'filter matching' : '',
   ].filter(Boolean);
 }
 

@@ -1,11 +1,17 @@
 // Ablations vary one factor at a time, and their runs' ids never mix two settings: the labels name
 // what differs from a run's defaults, and a run found under a reused id must match the variant.
 import { describe, expect, it } from 'vitest';
-import { SelectionPolicy } from '@prune/contracts';
+import { FilterMatch, SelectionPolicy } from '@prune/contracts';
 import { experimentRunId, variantFactors } from '../src/variants.js';
 import { checkSameRun } from '../src/follow-run.js';
 
-const lists = { policies: ['similarity'], criteria: ['kl'], metrics: ['linear_cka'], candidateSteps: [59] };
+const lists = {
+  policies: ['similarity'],
+  criteria: ['kl'],
+  metrics: ['linear_cka'],
+  candidateSteps: [59],
+  filterMatches: ['count'],
+};
 
 describe('variantFactors', () => {
   it('varies each listed value alone, the others at their first value', () => {
@@ -30,10 +36,25 @@ describe('variantFactors', () => {
     ]);
   });
 
+  it('names filters matched in MACs, and keeps the plain label for the default count match', () => {
+    const variants = variantFactors({ ...lists, policies: ['similarity', 'random'], filterMatches: ['count', 'macs'] });
+    expect(variants.map((v) => [v.group, v.policy, v.filterMatch])).toEqual([
+      ['similarity', 'similarity', 'count'],
+      ['random', 'random', 'count'],
+      ['similarity, filters matched in MACs', 'similarity', 'macs'],
+    ]);
+  });
+
   it('refuses empty lists, repeated values and negative steps, naming the option', () => {
     expect(() => variantFactors({ ...lists, metrics: [] })).toThrow('--metrics: give at least one value');
     expect(() => variantFactors({ ...lists, criteria: ['kl', 'kl'] })).toThrow('--criteria: a value is listed twice');
     expect(() => variantFactors({ ...lists, candidateSteps: [-1] })).toThrow('--candidate-steps: whole numbers >= 0');
+    expect(() => variantFactors({ ...lists, candidateSteps: [] })).toThrow(
+      '--candidate-steps: give at least one value',
+    );
+    expect(() => variantFactors({ ...lists, filterMatches: ['macs', 'macs'] })).toThrow(
+      '--filter-match: a value is listed twice',
+    );
   });
 });
 
@@ -50,6 +71,14 @@ describe('checkSameRun', () => {
       checkSameRun('r', asked, { ...asked, metric: 'procrustes', candidateFinetune: { steps: 20 } }),
     ).toThrow(
       'run r already exists with metric procrustes (asked linear_cka), candidate fine-tune steps 20 (asked 59): use another --stamp',
+    );
+  });
+
+  it('reads a run stored without a filter match as matched in count, the default', () => {
+    const count = { ...asked, filterMatch: FilterMatch.FILTER_MATCH_COUNT };
+    expect(() => checkSameRun('r', count, asked)).not.toThrow();
+    expect(() => checkSameRun('r', { ...asked, filterMatch: FilterMatch.FILTER_MATCH_MACS }, asked)).toThrow(
+      'filter match count (asked macs)',
     );
   });
 });
