@@ -39,8 +39,8 @@ const { values } = parseArgs({
     models: { type: 'string', default: 'resnet20-12fca82f' },
     iterations: { type: 'string', default: '4' },
     'baseline-steps': { type: 'string', default: '300' },
-    // Lists of policies, criteria, metrics, candidate steps and filter matches. Each value is varied alone, the
-    // other factors at their list's first value (one factor at a time, as an ablation does).
+    // Lists of policies, criteria, metrics, candidate steps and filter matches. Each value is
+    // varied alone, the others at their list's first value (one factor at a time, as an ablation does).
     policies: { type: 'string', default: 'similarity,random,layers-only,filters-only' },
     criteria: { type: 'string', default: 'kl' },
     metrics: { type: 'string', default: 'linear_cka' },
