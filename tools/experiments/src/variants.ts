@@ -1,8 +1,9 @@
 // The runs an ablation compares: one factor varied at a time. The first value of every list is the
 // reference; each other value of a list makes one variant with every other factor at its reference.
 // A variant's label (and so its run ids) names its policy and whatever differs from a run's
-// defaults (the KL criterion, linear CKA) or skips candidate fine-tunes, so a run with the plain
-// comparison's settings keeps the label it has there, and no two settings share a label.
+// defaults (the KL criterion, linear CKA, filters matched in count) or skips candidate fine-tunes,
+// so a run with the plain comparison's settings keeps the label it has there, and no two settings
+// share a label.
 import { createHash } from 'node:crypto';
 import { RUN_DEFAULTS } from '@prune/pruning';
 
