@@ -76,7 +76,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     metric: given.metric || RUN_DEFAULTS.metric,
     policy: given.policy || SelectionPolicy.SELECTION_POLICY_SIMILARITY,
     blocksPerIteration: given.blocksPerIteration || RUN_DEFAULTS.blocksPerIteration,
-    filterMatch: given.filterMatch || FilterMatch.FILTER_MATCH_COUNT,
+    filterMatch: given.filterMatch || FILTER_MATCH_NAMES.value(RUN_DEFAULTS.filterMatch),
     validationExamples: given.validationExamples || RUN_DEFAULTS.validationExamples,
   });
   if (!config.model?.uri)
@@ -181,7 +181,7 @@ export function validateRunConfig(given: RunConfig | undefined, offered: Offered
     ...(drop === undefined ? {} : { maxValidationDrop: drop }),
     ...(config.skipCandidateFinetune ? { fineTuneCandidates: false } : {}),
     blocksPerIteration: config.blocksPerIteration,
-    filterMatch: FILTER_MATCH_NAMES.name(config.filterMatch) ?? 'count',
+    filterMatch: FILTER_MATCH_NAMES.name(config.filterMatch) ?? RUN_DEFAULTS.filterMatch,
     policy,
     layerEpsilon: config.layerEpsilon,
     seed: config.seed,

@@ -202,7 +202,7 @@ export const RUN: CommandSpec = {
       type: 'string',
       value: 'count|macs',
       description: "size the filter candidate by the layer candidate's filters or MACs",
-      default: 'count',
+      default: RUN_DEFAULTS.filterMatch,
     },
     'layer-epsilon': {
       type: 'string',

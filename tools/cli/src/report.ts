@@ -16,6 +16,7 @@ import {
   type LayerWidth,
   type Run,
 } from '@prune/contracts';
+import { RUN_DEFAULTS } from '@prune/pruning';
 import { formatAssessmentTable, type AssessedModel } from './assessment-table.js';
 import { textTable } from './text-table.js';
 
@@ -144,7 +145,7 @@ function runSettings(c: RunConfig | undefined): RunSettings {
     accuracyFloor: c?.accuracyFloor ?? 0,
     maxValidationDrop: c?.maxValidationDrop,
     blocksPerIteration: c?.blocksPerIteration ?? 0,
-    filterMatch: (c && FILTER_MATCH_NAMES.name(c.filterMatch)) ?? 'count',
+    filterMatch: (c && FILTER_MATCH_NAMES.name(c.filterMatch)) ?? RUN_DEFAULTS.filterMatch,
     layerEpsilon: c?.layerEpsilon ?? 0,
     candidateFinetune: fineTune(c?.candidateFinetune),
     skipCandidateFinetune: c?.skipCandidateFinetune ?? false,

@@ -46,7 +46,7 @@ const { values } = parseArgs({
     metrics: { type: 'string', default: 'linear_cka' },
     'candidate-steps': { type: 'string', default: '20' },
     // What the filter candidate matches the layer candidate in: count (the paper's rule) or macs.
-    'filter-match': { type: 'string', default: 'count' },
+    'filter-match': { type: 'string', default: RUN_DEFAULTS.filterMatch },
     'selected-steps': { type: 'string', default: '100' },
     'blocks-per-iteration': { type: 'string', default: '1' },
     calibration: { type: 'string', default: '128' },

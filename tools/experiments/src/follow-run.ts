@@ -3,7 +3,8 @@
 // printing each decision, and returns its summary; a run that did not succeed stops the experiment.
 import { choiceLetter, summarizeRun, type RunSummary } from '@prune/cli';
 import type { CoordinatorClient, RunConfigInput } from '@prune/coordinator-client';
-import { FILTER_MATCH_NAMES, FilterMatch } from '@prune/contracts';
+import { FILTER_MATCH_NAMES } from '@prune/contracts';
+import { RUN_DEFAULTS } from '@prune/pruning';
 
 export interface FollowedRun {
   runId: string;
@@ -24,11 +25,11 @@ export function checkSameRun(runId: string, asked: RunConfigInput, found: RunCon
     ...IDENTITY.map((key) => [key, asked[key], found?.[key]] as const),
     ['candidate fine-tune steps', asked.candidateFinetune?.steps, found?.candidateFinetune?.steps] as const,
     ['selected fine-tune steps', asked.selectedFinetune?.steps, found?.selectedFinetune?.steps] as const,
-    // Unset is the coordinator's default, filters matched in count.
+    // A run stored without a filter match used the coordinator's default.
     [
       'filter match',
       asked.filterMatch ? FILTER_MATCH_NAMES.name(asked.filterMatch) : undefined,
-      FILTER_MATCH_NAMES.name(found?.filterMatch || FilterMatch.FILTER_MATCH_COUNT),
+      FILTER_MATCH_NAMES.name(found?.filterMatch ?? 0) ?? RUN_DEFAULTS.filterMatch,
     ] as const,
   ].filter(([, a, f]) => a !== undefined && a !== f);
   if (differences.length > 0)

@@ -58,8 +58,9 @@ export function variantFactors(lists: FactorLists): Variant[] {
       v.candidateSteps === 0 || v.candidateSteps !== reference.candidateSteps
         ? `${v.candidateSteps} candidate steps`
         : '',
-      // 'count' (as many filters as the block has) is a run's default, the paper's rule.
-      v.filterMatch === 'macs' ? 'filters matched in MACs' : '',
+      v.filterMatch !== RUN_DEFAULTS.filterMatch
+        ? `filters matched in ${v.filterMatch === 'macs' ? 'MACs' : v.filterMatch}`
+        : '',
     ]
       .filter(Boolean)
       .join(', ');

@@ -21,7 +21,7 @@ const { values } = parseArgs({
     policy: { type: 'string', default: 'similarity' },
     criterion: { type: 'string', default: RUN_DEFAULTS.criterion },
     metric: { type: 'string', default: RUN_DEFAULTS.metric },
-    'filter-match': { type: 'string', default: 'count' },
+    'filter-match': { type: 'string', default: RUN_DEFAULTS.filterMatch },
     'candidate-steps': { type: 'string', default: String(FINE_TUNE_STEPS.candidate) },
     'selected-steps': { type: 'string', default: String(FINE_TUNE_STEPS.selected) },
     'validation-examples': { type: 'string', default: String(RUN_DEFAULTS.validationExamples) },
