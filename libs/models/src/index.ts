@@ -54,6 +54,7 @@ export type { OnnxExportOptions } from './onnx/onnx-export.js';
 export { importOnnx, loadOnnxModel } from './onnx/onnx-import.js';
 export { MODEL_FILE_FORMATS, modelFileFormatOf, RECORDS_PREPROCESSING, saveModelAs } from './model-files.js';
 export type { ModelFileFormat } from './model-files.js';
+export { foldForInference, withFoldedModel } from './fold-for-inference.js';
 export { measureLatency } from './latency.js';
 export type { LatencyMeasurement } from './latency.js';
 export { hasFoldedBatchNorm, restoreBatchNorm } from './batch-norm-restore.js';

@@ -8,6 +8,7 @@ import {
   outputsAreProbabilities,
   preprocessImages,
   requirePreprocessing,
+  withFoldedModel,
   type ModelMetadata,
 } from '@prune/models';
 import { FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
@@ -55,6 +56,10 @@ function forEachBatch(
   }
 }
 
+/**
+ * Top-1 accuracy and mean cross-entropy of `model` on `data`, predicted with batch norm and ReLU
+ * folded into the convolutions (`foldForInference`: the same predictions, fewer kernels).
+ */
 export function evaluateModel(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
@@ -64,18 +69,20 @@ export function evaluateModel(
   const probabilities = outputsAreProbabilities(LayerGraph.of(model));
   let correct = 0;
   let lossSum = 0;
-  forEachBatch(data, metadata, batchSize, (x, start, count) => {
-    const [hits, loss] = tf.tidy(() => {
-      const out = predictInOnePass(model, x);
-      const logP = logProbabilities(out, probabilities);
-      const labels = tf.tensor1d(data.labels.subarray(start, start + count), 'int32');
-      const picked = tf.sum(tf.mul(logP, tf.oneHot(labels, out.shape[1]!)), 1);
-      const predicted = tf.argMax(out, 1);
-      return [tf.sum(tf.cast(tf.equal(predicted, labels), 'float32')).dataSync()[0]!, -tf.sum(picked).dataSync()[0]!];
-    });
-    correct += hits;
-    lossSum += loss;
-  });
+  withFoldedModel(model, (inference) =>
+    forEachBatch(data, metadata, batchSize, (x, start, count) => {
+      const [hits, loss] = tf.tidy(() => {
+        const out = predictInOnePass(inference, x);
+        const logP = logProbabilities(out, probabilities);
+        const labels = tf.tensor1d(data.labels.subarray(start, start + count), 'int32');
+        const picked = tf.sum(tf.mul(logP, tf.oneHot(labels, out.shape[1]!)), 1);
+        const predicted = tf.argMax(out, 1);
+        return [tf.sum(tf.cast(tf.equal(predicted, labels), 'float32')).dataSync()[0]!, -tf.sum(picked).dataSync()[0]!];
+      });
+      correct += hits;
+      lossSum += loss;
+    }),
+  );
   return { accuracy: correct / data.count, loss: lossSum / data.count, examples: data.count };
 }
 
@@ -119,7 +126,8 @@ function noisyCopies(x: tf.Tensor4D, k: number, scale: number, firstExample: num
 }
 
 /**
- * The n x p output of `layer` (default: the classifier's input) for every example; with
+ * The n x p output of `layer` (default: the classifier's input) for every example, predicted with
+ * batch norm and ReLU folded into the convolutions before it (`foldForInference`); with
  * `stochastic`, n x samplesPerExample rows, each example's consecutive, under noise that depends
  * only on the data (every model sees the same noisy inputs).
  */
@@ -150,14 +158,17 @@ export function extractRepresentations(
   const columns = (target.outputShape as number[]).slice(1).reduce((a, b) => a * b, 1);
   const out = new Float32Array(data.count * k * columns);
   const noise = stochastic ? stochastic.inputNoise * inputSpread(data, metadata, rowsPerPass) : 0;
-  // A pass holds about rowsPerPass rows: rowsPerPass / k examples when each is answered k times.
-  forEachBatch(data, metadata, Math.max(1, Math.floor(rowsPerPass / k)), (x, start) => {
-    const values = tf.tidy(() => {
-      const input = stochastic ? noisyCopies(x, k, noise, start) : x;
-      return predictInOnePass(sub, input).dataSync() as Float32Array;
-    });
-    out.set(values, start * k * columns);
-  });
+  // Folding the sub-model keeps its output (the target layer's) as it is: nothing after it exists.
+  withFoldedModel(sub, (inference) =>
+    // A pass holds about rowsPerPass rows: rowsPerPass / k examples when each is answered k times.
+    forEachBatch(data, metadata, Math.max(1, Math.floor(rowsPerPass / k)), (x, start) => {
+      const values = tf.tidy(() => {
+        const input = stochastic ? noisyCopies(x, k, noise, start) : x;
+        return predictInOnePass(inference, input).dataSync() as Float32Array;
+      });
+      out.set(values, start * k * columns);
+    }),
+  );
   const bad = out.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0)
     throw new FailedPreconditionError(

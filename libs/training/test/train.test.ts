@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { initBackend, tf } from '@prune/compute';
+import { initBackend, tf, tfl } from '@prune/compute';
 import { loadCifar10Lossless4000, loadCsvDataset, loadFashionMnist, sharedDir, takeFirst } from '@prune/data';
 import {
   buildCifarResNet,
@@ -10,6 +10,8 @@ import {
   CIFAR_RESNET_PREPROCESSING,
   loadModel,
   parsePreprocessing,
+  preprocessImages,
+  requirePreprocessing,
 } from '@prune/models';
 import {
   evaluateModel,
@@ -172,6 +174,37 @@ describe('evaluation and representations', () => {
       expect(() => evaluateModel(model, meta, sample, batch)).toThrow(
         `batch_size: must be a whole number from 1 to ${MAX_EVALUATION_BATCH} (examples per forward pass), got ${batch}`,
       );
+  });
+});
+
+describe('representations at a named layer', () => {
+  it('are what the model as trained computes there, also inside a folded convolution, batch norm and ReLU', async () => {
+    await initBackend(undefined, () => {});
+    const { model, metadata: meta } = await loadModel(
+      path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
+    );
+    const sample = takeFirst(loadCifar10Lossless4000(), 20);
+    const x = preprocessImages(sample.pixels, [20, 32, 32, 3], requirePreprocessing(meta));
+    // A residual block's first convolution, and the batch norm and ReLU evaluation folds into it.
+    const next = (layer: tfl.layers.Layer) => layer.outboundNodes[0]!.outboundLayer!;
+    const conv = model.layers
+      .filter((l) => l.getClassName() === 'Conv2D')
+      .find((l, i) => i > 0 && next(next(l)).getClassName() === 'Activation')!;
+    const [bn, relu] = [next(conv), next(next(conv))];
+    expect(bn.getClassName()).toBe('BatchNormalization');
+    for (const layer of [conv, bn, relu]) {
+      const reps = extractRepresentations(model, meta, sample, layer.name);
+      const expected = tf.tidy(() => {
+        const sub = tfl.model({ inputs: model.inputs, outputs: layer.output as tfl.SymbolicTensor });
+        return (sub.predict(x) as tf.Tensor).dataSync() as Float32Array;
+      });
+      expect(reps.columns * reps.rows).toBe(expected.length);
+      const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+      const worst = reps.data.reduce((m, v, i) => Math.max(m, Math.abs(v - expected[i]!)), 0);
+      expect(worst, layer.name).toBeLessThan(1e-4 * scale);
+    }
+    x.dispose();
+    model.dispose();
   });
 });
 

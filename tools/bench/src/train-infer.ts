@@ -1,12 +1,14 @@
-// Throughput of CIFAR ResNets on the active backend: images/second for inference and for a full
-// training step (forward + backward + SGD update). A script, not a test: `npm run bench`.
+// Throughput of CIFAR ResNets on the active backend: images/second for inference (as evaluation
+// runs it: batch norm and ReLU folded into the convolutions) and for a full training step
+// (forward + backward + SGD update). A script, not a test: `npm run bench`.
 // Options: --depths 20,56  --batches 64,128  --steps 10  --warmup 10  --replicas 1  --profile  --json (PRUNE_BACKEND
 // picks the backend, PRUNE_THREADS its threads). --replicas N trains data-parallel: N model replicas
 // in threads, a shard of each batch each (TrainConfig.dataParallelReplicas; raw pixels, preprocessed per shard).
-// --profile also prints where one training step spends its time, per kernel; --json prints one
+// --profile also prints where one inference and one training step spend their time, per kernel (a
+// kernel that calls others counts their time too); --json prints one
 // JSON object per measurement (engines.ts compares engines with it).
-import { initBackend, makeTrainStep, medianMs, tf } from '@prune/compute';
-import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights } from '@prune/models';
+import { initBackend, makeTrainStep, medianMs, predictInOnePass, tf } from '@prune/compute';
+import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights, foldForInference } from '@prune/models';
 import { DataParallelStep } from '@prune/training';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
@@ -62,14 +64,18 @@ for (const depth of list(values.depths)) {
       'int32',
     );
     // Data parallelism is for training: inference is measured without replicas only.
-    const infer =
-      replicas > 1
-        ? null
-        : imagesPerSecond(batch, () => {
-            const out = model.predict(x, { batchSize: batch }) as tf.Tensor;
-            out.dataSync();
-            out.dispose();
-          });
+    let infer: number | null = null;
+    if (replicas <= 1) {
+      const inference = foldForInference(model);
+      const predict = () => {
+        const out = predictInOnePass(inference, x);
+        out.dataSync();
+        out.dispose();
+      };
+      infer = imagesPerSecond(batch, predict);
+      if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} inference`, predict);
+      if (inference !== model) inference.dispose();
+    }
     const optimizer = tf.train.momentum(0.01, 0.9, true) as tf.MomentumOptimizer;
     let train: number;
     if (replicas > 1) {

@@ -8,6 +8,7 @@ import { LayerGraph, type LayerNode } from '../layer-graph.js';
 import type { ModelMetadata } from '../metadata.js';
 import type { OptionAShortcut } from '../option-a-shortcut.js';
 import { convKernelPermutations, samePads } from './onnx-values.js';
+import { batchNormParameters } from '../layer-rules/batch-normalization.js';
 import {
   encodeModel,
   floatTensor,
@@ -248,14 +249,10 @@ const EXPORT_RULES: Record<string, ExportRule> = {
       throw new InvalidArgumentError(
         `layer "${node.name}": batch normalization over axis ${String(axis)} has no ONNX export`,
       );
-    const weights = layer.getWeights();
-    const channels = weights.at(-1)!.shape[0]!;
-    let i = 0;
-    const gamma = node.config['scale'] === false ? tf.ones([channels]) : weights[i++]!;
-    const beta = node.config['center'] === false ? tf.zeros([channels]) : weights[i++]!;
+    const { gamma, beta, mean, variance } = batchNormParameters(layer, node.config);
     const inputs = [
       writer.input(node),
-      ...[gamma, beta, weights[i]!, weights[i + 1]!].map((w, k) =>
+      ...[gamma, beta, mean, variance].map((w, k) =>
         writer.weight(`${node.name}.${['scale', 'bias', 'mean', 'var'][k]}`, w),
       ),
     ];
