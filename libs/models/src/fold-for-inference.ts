@@ -1,7 +1,7 @@
 // An inference-only copy of a model with batch normalization folded into the convolution before it
 // (new kernel and bias) and a ReLU after it made that convolution's activation. The batch norm's
 // pass over the activations is gone and two layers of TF.js bookkeeping with it: ResNet-56 at batch
-// 64 predicts about 16% faster on native TensorFlow (`npm run bench`). Same outputs up to float
+// 64 predicts 19-32% faster on native TensorFlow (`npm run bench`, README). Same outputs up to float
 // round-off. Used where a model only predicts (evaluation, representation extraction, the
 // benchmark's inference); training keeps the model as it is.
 import { tf, tfl } from '@prune/compute';
