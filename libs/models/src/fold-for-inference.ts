@@ -83,13 +83,22 @@ function foldedWeights(model: tfl.LayersModel, fold: Fold): tf.Tensor[] {
  * model is the caller's to dispose.
  */
 export function foldForInference(model: tfl.LayersModel): tfl.LayersModel {
-  if (model instanceof tfl.Sequential) return model;
-  const config = model.getConfig() as unknown as ContainerConfig;
+  // A Sequential model's config has no graph; the same layers as a functional model have one.
+  const functional =
+    model instanceof tfl.Sequential ? tfl.model({ inputs: model.inputs, outputs: model.outputs }) : model;
+  const config = functional.getConfig() as unknown as ContainerConfig;
   const folds = findFolds(config);
   if (!folds.length) return model;
   const absorbedBy = new Map<string, string>();
   for (const { conv, batchNorm, relu } of folds) {
-    conv.config = { ...conv.config, useBias: true, activation: relu ? 'relu' : 'linear' };
+    // Constraints run on every weight write: they would clip the folded kernel and bias.
+    conv.config = {
+      ...conv.config,
+      useBias: true,
+      activation: relu ? 'relu' : 'linear',
+      kernelConstraint: null,
+      biasConstraint: null,
+    };
     for (const layer of [batchNorm, relu]) if (layer) absorbedBy.set(layer.name, conv.name);
   }
   const rename = (name: string) => absorbedBy.get(name) ?? name;
@@ -107,12 +116,17 @@ export function foldForInference(model: tfl.LayersModel): tfl.LayersModel {
     true,
   ) as tfl.LayersModel;
   const foldOf = new Map(folds.map((fold) => [fold.conv.name, fold]));
-  for (const layer of folded.layers) {
-    if (!layer.weights.length) continue;
-    const fold = foldOf.get(layer.name);
-    const weights = fold ? foldedWeights(model, fold) : model.getLayer(layer.name).getWeights();
-    layer.setWeights(weights);
-    if (fold) tf.dispose(weights);
+  try {
+    for (const layer of folded.layers) {
+      if (!layer.weights.length) continue;
+      const fold = foldOf.get(layer.name);
+      const weights = fold ? foldedWeights(model, fold) : model.getLayer(layer.name).getWeights();
+      layer.setWeights(weights);
+      if (fold) tf.dispose(weights);
+    }
+  } catch (error) {
+    folded.dispose();
+    throw error;
   }
   return folded;
 }

@@ -84,6 +84,33 @@ describe('foldForInference', () => {
     model.dispose();
   });
 
+  it('folds a Sequential model, and a constrained convolution keeps its folded weights unclipped', () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({
+          inputShape: [8, 8, 3],
+          filters: 4,
+          kernelSize: 3,
+          kernelConstraint: tfl.constraints.maxNorm({ maxValue: 1, axis: 0 }),
+          name: 'conv',
+        }),
+        batchNormalization({ name: 'bn' }),
+        tfl.layers.activation({ activation: 'relu', name: 'relu' }),
+      ],
+    });
+    // gamma of 2-3 scales the kernel past the constraint's norm of 1.
+    const bn = model.getLayer('bn');
+    bn.setWeights(bn.getWeights().map((w, i) => tf.randomUniform(w.shape, i === 0 ? 2 : 0.5, i === 0 ? 3 : 1.5)));
+    const folded = foldForInference(model);
+    expect(classNames(folded)).not.toContain('BatchNormalization');
+    const x = tf.randomNormal([5, 8, 8, 3], 0, 1, 'float32', 4);
+    const [a, b] = [model.predict(x) as tf.Tensor, folded.predict(x) as tf.Tensor];
+    expect(maxAbsDiff(a, b)).toBeLessThan(1e-5);
+    tf.dispose([x, a, b]);
+    folded.dispose();
+    model.dispose();
+  });
+
   it('returns the model itself when it has no convolution to fold into', () => {
     const input = tfl.input({ shape: [4] });
     const dense = tfl.layers.dense({ units: 3 }).apply(input) as tfl.SymbolicTensor;

@@ -29,7 +29,7 @@ export function checkSameRun(runId: string, asked: RunConfigInput, found: RunCon
     [
       'filter match',
       asked.filterMatch ? FILTER_MATCH_NAMES.name(asked.filterMatch) : undefined,
-      FILTER_MATCH_NAMES.name(found?.filterMatch ?? 0) ?? RUN_DEFAULTS.filterMatch,
+      found?.filterMatch ? FILTER_MATCH_NAMES.name(found.filterMatch) : RUN_DEFAULTS.filterMatch,
     ] as const,
   ].filter(([, a, f]) => a !== undefined && a !== f);
   if (differences.length > 0)
