@@ -42,13 +42,13 @@ const { values } = parseArgs({
     // Lists of policies, criteria, metrics, candidate steps and filter matches. Each value is
     // varied alone, the others at their list's first value (one factor at a time, as an ablation does).
     policies: { type: 'string', default: 'similarity,random,layers-only,filters-only' },
-    criteria: { type: 'string', default: 'kl' },
-    metrics: { type: 'string', default: 'linear_cka' },
+    criteria: { type: 'string', default: RUN_DEFAULTS.criterion },
+    metrics: { type: 'string', default: RUN_DEFAULTS.metric },
     'candidate-steps': { type: 'string', default: '20' },
     // What the filter candidate matches the layer candidate in: count (the paper's rule) or macs.
     'filter-match': { type: 'string', default: RUN_DEFAULTS.filterMatch },
     'selected-steps': { type: 'string', default: '100' },
-    'blocks-per-iteration': { type: 'string', default: '1' },
+    'blocks-per-iteration': { type: 'string', default: String(RUN_DEFAULTS.blocksPerIteration) },
     calibration: { type: 'string', default: '128' },
     'random-seeds': { type: 'string', default: '0,1,2' },
     // Every variant once per seed (replaces --random-seeds): means, standard deviations, error bars.
