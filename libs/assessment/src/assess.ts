@@ -55,7 +55,7 @@ export async function assessModel(
   const preprocessing = await resolvePreprocessing(metadata);
   const resolved = { ...metadata, preprocessing };
   const notes = ['CIFAR-10.2 is not available offline (nothing downloads): not assessed'];
-  const clean = evaluateModel(model, resolved, data).accuracy;
+  const clean = (await evaluateModel(model, resolved, data)).accuracy;
   // Attack budgets are pixel levels and corruptions act on RGB pixels: neither means anything for
   // a CSV's standardized features.
   const images = data.pixels instanceof Uint8Array;
@@ -71,7 +71,11 @@ export async function assessModel(
     for (const corruption of names)
       for (const severity of options.severities ?? [1, 2, 3, 4, 5]) {
         const corrupted = await corruptData(data, corruption, severity, options.seed ?? 0);
-        corruptions.push({ corruption, severity, accuracy: evaluateModel(model, resolved, corrupted).accuracy });
+        corruptions.push({
+          corruption,
+          severity,
+          accuracy: (await evaluateModel(model, resolved, corrupted)).accuracy,
+        });
       }
   const { measurements, onnxSkipped } =
     options.latency === false ? { measurements: [], onnxSkipped: undefined } : await measureLatency(model);

@@ -36,7 +36,7 @@ describe('adversarial accuracy', () => {
   it('FGSM at epsilon 0 is clean accuracy; accuracy falls as epsilon rises; PGD is at least as strong', async () => {
     const { model, metadata } = await loadModel(RESNET20);
     const data = takeFirst(loadCifar10Lossless4000(), 100);
-    const clean = evaluateModel(model, metadata, data).accuracy;
+    const clean = (await evaluateModel(model, metadata, data)).accuracy;
     const tensors = tf.memory().numTensors;
     const results = adversarialAccuracy(model, metadata.preprocessing!, data, {
       epsilons: [0, 1 / 255, 4 / 255, 8 / 255],

@@ -36,8 +36,8 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     parameters: criterionParameters(o.criterion, o.criterionParameters),
   };
   // A stochastic metric's representations answer each example several times, as it asks.
-  const representation = (model: tfl.LayersModel) => {
-    const r = extractRepresentations(model, o.metadata, o.validation, undefined, undefined, o.metric.stochastic);
+  const representation = async (model: tfl.LayersModel) => {
+    const r = await extractRepresentations(model, o.metadata, o.validation, undefined, undefined, o.metric.stochastic);
     return matrix(r.rows, r.columns, r.data);
   };
   return {
@@ -67,12 +67,12 @@ export function localWalkPorts(o: LocalPortsOptions): WalkPorts<tfl.LayersModel>
     },
     similarity: async (parent, child) =>
       o.metric.compute(
-        representation(parent),
-        representation(child),
+        await representation(parent),
+        await representation(child),
         resolveParameters(o.metric, o.metricParameters ?? {}),
         o.metric.stochastic?.samplesPerExample,
       ),
     accuracy: async (model, split) =>
-      evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test).accuracy,
+      (await evaluateModel(model, o.metadata, split === 'validation' ? o.validation : o.test)).accuracy,
   };
 }

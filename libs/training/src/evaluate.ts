@@ -1,17 +1,17 @@
 // Evaluation (top-1 accuracy, cross-entropy) and representation extraction at a named layer.
-import { predictInOnePass, tf, tfl } from '@prune/compute';
+import { tf, tfl } from '@prune/compute';
 import type { LabeledImages } from '@prune/data';
 import {
   classifierInputLayer,
   LayerGraph,
-  logProbabilities,
   outputsAreProbabilities,
   preprocessImages,
   requirePreprocessing,
-  withFoldedModel,
   type ModelMetadata,
 } from '@prune/models';
 import { FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
+import { computePasses, type PassBatch, type PassResult, type PassTask } from './evaluation-pass.js';
+import { EvaluationReplicas, evaluationReplicas } from './evaluation-replicas.js';
 
 /** Examples per forward pass of an evaluation or extraction unless the caller sets it. */
 const DEFAULT_BATCH = 250;
@@ -31,58 +31,59 @@ export function evaluationBatch(size: number | undefined): number {
   return size;
 }
 
-/** Runs `fn` on consecutive preprocessed batches of `data`. */
-function forEachBatch(
-  data: LabeledImages,
-  metadata: ModelMetadata,
-  batchSize: number,
-  fn: (x: tf.Tensor4D, start: number, count: number) => void,
-): void {
-  const perPass = evaluationBatch(batchSize);
+/** The consecutive batches of `data`, `perPass` examples each (the last fewer): raw pixels and labels. */
+function batchesOf(data: LabeledImages, perPass: number): PassBatch[] {
   const size = data.height * data.width * data.channels;
-  const preprocessing = requirePreprocessing(metadata);
+  const batches: PassBatch[] = [];
   for (let start = 0; start < data.count; start += perPass) {
     const count = Math.min(perPass, data.count - start);
-    const x = preprocessImages(
-      data.pixels.subarray(start * size, (start + count) * size),
-      [count, data.height, data.width, data.channels],
-      preprocessing,
-    );
-    try {
-      fn(x, start, count);
-    } finally {
-      x.dispose();
-    }
+    batches.push({
+      start,
+      shape: [count, data.height, data.width, data.channels],
+      pixels: data.pixels.subarray(start * size, (start + count) * size),
+      labels: data.labels.subarray(start, start + count),
+    });
   }
+  return batches;
+}
+
+/**
+ * `task` on each batch of `data` with `model` folded: on this thread, or spread over
+ * PRUNE_EVAL_REPLICAS model replicas in threads.
+ */
+async function runPasses(
+  model: tfl.LayersModel,
+  metadata: ModelMetadata,
+  data: LabeledImages,
+  perPass: number,
+  task: PassTask,
+): Promise<PassResult[]> {
+  const preprocessing = requirePreprocessing(metadata);
+  const batches = batchesOf(data, evaluationBatch(perPass));
+  const replicas = evaluationReplicas();
+  if (replicas > 1 && batches.length > 1)
+    return EvaluationReplicas.of(replicas).run(model, preprocessing, task, batches);
+  return computePasses(model, preprocessing, task, batches);
 }
 
 /**
  * Top-1 accuracy and mean cross-entropy of `model` on `data`, predicted with batch norm and ReLU
  * folded into the convolutions (`foldForInference`: the same predictions, fewer kernels).
  */
-export function evaluateModel(
+export async function evaluateModel(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
   data: LabeledImages,
   batchSize = DEFAULT_BATCH,
-): { accuracy: number; loss: number; examples: number } {
-  const probabilities = outputsAreProbabilities(LayerGraph.of(model));
+): Promise<{ accuracy: number; loss: number; examples: number }> {
+  const task = { kind: 'evaluate', probabilities: outputsAreProbabilities(LayerGraph.of(model)) } as const;
   let correct = 0;
   let lossSum = 0;
-  withFoldedModel(model, (inference) =>
-    forEachBatch(data, metadata, batchSize, (x, start, count) => {
-      const [hits, loss] = tf.tidy(() => {
-        const out = predictInOnePass(inference, x);
-        const logP = logProbabilities(out, probabilities);
-        const labels = tf.tensor1d(data.labels.subarray(start, start + count), 'int32');
-        const picked = tf.sum(tf.mul(logP, tf.oneHot(labels, out.shape[1]!)), 1);
-        const predicted = tf.argMax(out, 1);
-        return [tf.sum(tf.cast(tf.equal(predicted, labels), 'float32')).dataSync()[0]!, -tf.sum(picked).dataSync()[0]!];
-      });
-      correct += hits;
-      lossSum += loss;
-    }),
-  );
+  for (const result of await runPasses(model, metadata, data, batchSize, task)) {
+    if ('values' in result) throw new Error('an evaluation pass answered representations');
+    correct += result.hits;
+    lossSum += result.loss;
+  }
   return { accuracy: correct / data.count, loss: lossSum / data.count, examples: data.count };
 }
 
@@ -100,29 +101,15 @@ export const MAX_SAMPLES_PER_EXAMPLE = 64;
 
 /** The standard deviation of every preprocessed input value of `data`. */
 function inputSpread(data: LabeledImages, metadata: ModelMetadata, batchSize: number): number {
+  const preprocessing = requirePreprocessing(metadata);
   let [sum, squares, count] = [0, 0, 0];
-  forEachBatch(data, metadata, batchSize, (x) => {
+  for (const batch of batchesOf(data, batchSize)) {
+    const x = preprocessImages(batch.pixels, batch.shape, preprocessing);
     const [s, q] = tf.tidy(() => [tf.sum(x).dataSync()[0]!, tf.sum(tf.square(x)).dataSync()[0]!]);
     [sum, squares, count] = [sum + s, squares + q, count + x.size];
-  });
+    x.dispose();
+  }
   return Math.sqrt(Math.max(0, squares / count - (sum / count) ** 2));
-}
-
-/**
- * Each of the batch's inputs repeated k times in a row, plus noise of `scale` drawn with the
- * example's own seed (its index in the data): the same whatever the batching.
- */
-function noisyCopies(x: tf.Tensor4D, k: number, scale: number, firstExample: number): tf.Tensor4D {
-  return tf.tidy(() => {
-    const [count, ...shape] = x.shape;
-    const copies = tf.reshape(tf.tile(tf.expandDims(x, 1), [1, k, 1, 1, 1]), [count * k, ...shape]);
-    const noise = tf.concat(
-      Array.from({ length: count }, (_, i) =>
-        tf.randomNormal([k, ...shape], 0, scale, 'float32', firstExample + i + 1),
-      ),
-    );
-    return tf.add(copies, noise) as tf.Tensor4D;
-  });
 }
 
 /**
@@ -131,14 +118,14 @@ function noisyCopies(x: tf.Tensor4D, k: number, scale: number, firstExample: num
  * `stochastic`, n x samplesPerExample rows, each example's consecutive, under noise that depends
  * only on the data (every model sees the same noisy inputs).
  */
-export function extractRepresentations(
+export async function extractRepresentations(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
   data: LabeledImages,
   layer?: string,
   batchSize = DEFAULT_BATCH,
   stochastic?: StochasticSampling,
-): { rows: number; columns: number; data: Float32Array; layer: string } {
+): Promise<{ rows: number; columns: number; data: Float32Array; layer: string }> {
   const rowsPerPass = evaluationBatch(batchSize);
   const k = stochastic?.samplesPerExample ?? 1;
   if (stochastic) {
@@ -159,16 +146,14 @@ export function extractRepresentations(
   const out = new Float32Array(data.count * k * columns);
   const noise = stochastic ? stochastic.inputNoise * inputSpread(data, metadata, rowsPerPass) : 0;
   // Folding the sub-model keeps its output (the target layer's) as it is: nothing after it exists.
-  withFoldedModel(sub, (inference) =>
-    // A pass holds about rowsPerPass rows: rowsPerPass / k examples when each is answered k times.
-    forEachBatch(data, metadata, Math.max(1, Math.floor(rowsPerPass / k)), (x, start) => {
-      const values = tf.tidy(() => {
-        const input = stochastic ? noisyCopies(x, k, noise, start) : x;
-        return predictInOnePass(inference, input).dataSync() as Float32Array;
-      });
-      out.set(values, start * k * columns);
-    }),
-  );
+  // A pass holds about rowsPerPass rows: rowsPerPass / k examples when each is answered k times.
+  const perPass = Math.max(1, Math.floor(rowsPerPass / k));
+  const task = { kind: 'extract', samplesPerExample: k, noise } as const;
+  const results = await runPasses(sub, metadata, data, perPass, task);
+  results.forEach((result, i) => {
+    if (!('values' in result)) throw new Error('an extraction pass answered no representations');
+    out.set(result.values, i * perPass * k * columns);
+  });
   const bad = out.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0)
     throw new FailedPreconditionError(

@@ -14,6 +14,7 @@ export {
   MAX_SAMPLES_PER_EXAMPLE,
 } from './evaluate.js';
 export type { StochasticSampling } from './evaluate.js';
+export { evaluationReplicas, MAX_EVALUATION_REPLICAS } from './evaluation-replicas.js';
 export { resolvePreprocessing } from './preprocessing.js';
 export { DataParallelStep, shardSizes } from './replicas.js';
 export type { ReplicaOptions } from './replicas.js';

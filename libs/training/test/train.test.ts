@@ -1,7 +1,10 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend, tf, tfl } from '@prune/compute';
 import { loadCifar10Lossless4000, loadCsvDataset, loadFashionMnist, sharedDir, takeFirst } from '@prune/data';
 import {
@@ -23,6 +26,7 @@ import {
   type TrainProgress,
 } from '@prune/training';
 import { trainUntilStopped } from './interrupted.js';
+import { EvaluationReplicas } from '../src/evaluation-replicas.js';
 
 const metadata = { preprocessing: CIFAR_RESNET_PREPROCESSING, source: 'test' };
 const data = takeFirst(loadCifar10Lossless4000(), 96);
@@ -155,25 +159,91 @@ describe('evaluation and representations', () => {
       path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
     );
     const sample = takeFirst(loadCifar10Lossless4000(), 500);
-    const result = evaluateModel(model, meta, sample);
+    const result = await evaluateModel(model, meta, sample);
     expect(result.examples).toBe(500);
     expect(result.accuracy).toBeGreaterThanOrEqual(0.99);
     expect(result.loss).toBeGreaterThan(0);
     expect(result.loss).toBeLessThan(0.2);
-    const reps = extractRepresentations(model, meta, takeFirst(sample, 50));
+    const reps = await extractRepresentations(model, meta, takeFirst(sample, 50));
     expect([reps.rows, reps.columns, reps.layer]).toEqual([50, 64, 'avgpool']);
     expect(reps.data.every((v) => v >= 0)).toBe(true); // after ReLU and average pooling
-    expect(() => extractRepresentations(model, meta, sample, 'nope')).toThrow(
+    await expect(extractRepresentations(model, meta, sample, 'nope')).rejects.toThrow(
       'layer: "nope" is not a layer of the model',
     );
     // The batch size only sets the examples per forward pass, not the result.
-    const inSevens = evaluateModel(model, meta, sample, 7);
+    const inSevens = await evaluateModel(model, meta, sample, 7);
     expect(inSevens.accuracy).toBe(result.accuracy);
     expect(inSevens.loss).toBeCloseTo(result.loss, 5);
     for (const batch of [-1, 2.5, MAX_EVALUATION_BATCH + 1])
-      expect(() => evaluateModel(model, meta, sample, batch)).toThrow(
+      await expect(evaluateModel(model, meta, sample, batch)).rejects.toThrow(
         `batch_size: must be a whole number from 1 to ${MAX_EVALUATION_BATCH} (examples per forward pass), got ${batch}`,
       );
+  });
+});
+
+describe('data-parallel evaluation (PRUNE_EVAL_REPLICAS)', () => {
+  const withReplicas = async <T>(value: string | undefined, run: () => Promise<T>): Promise<T> => {
+    const before = process.env['PRUNE_EVAL_REPLICAS'];
+    if (value === undefined) delete process.env['PRUNE_EVAL_REPLICAS'];
+    else process.env['PRUNE_EVAL_REPLICAS'] = value;
+    try {
+      return await run();
+    } finally {
+      if (before === undefined) delete process.env['PRUNE_EVAL_REPLICAS'];
+      else process.env['PRUNE_EVAL_REPLICAS'] = before;
+    }
+  };
+
+  it('spreads the batches over replicas in threads and answers what the calling thread does', async () => {
+    await initBackend(undefined, () => {});
+    const { model, metadata: meta } = await loadModel(
+      path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
+    );
+    const sample = takeFirst(loadCifar10Lossless4000(), 90);
+    const stochastic = { samplesPerExample: 3, inputNoise: 0.1 };
+    // 90 examples in passes of 20: five batches, the last short, over two or three replicas.
+    const compute = () =>
+      Promise.all([
+        evaluateModel(model, meta, sample, 20),
+        extractRepresentations(model, meta, sample, undefined, 20),
+        extractRepresentations(model, meta, sample, undefined, 60, stochastic),
+      ]);
+    const here = await withReplicas(undefined, compute);
+    const spread = vi.spyOn(EvaluationReplicas.prototype, 'run');
+    for (const replicas of ['2', '3']) {
+      const [evaluation, plain, noisy] = await withReplicas(replicas, compute);
+      expect(evaluation.accuracy, replicas).toBe(here[0].accuracy);
+      expect(evaluation.loss, replicas).toBeCloseTo(here[0].loss, 5);
+      for (const [got, expected] of [
+        [plain, here[1]],
+        [noisy, here[2]],
+      ] as const) {
+        expect([got.rows, got.columns]).toEqual([expected.rows, expected.columns]);
+        const worst = got.data.reduce((m, v, i) => Math.max(m, Math.abs(v - expected.data[i]!)), 0);
+        expect(worst, replicas).toBeLessThan(1e-4);
+      }
+    }
+    expect(spread).toHaveBeenCalledTimes(6); // the replicas computed, not this thread
+    spread.mockRestore();
+    await withReplicas('17', () =>
+      expect(evaluateModel(model, meta, sample, 20)).rejects.toThrow(
+        'PRUNE_EVAL_REPLICAS="17": must be a whole number from 1 to 16',
+      ),
+    );
+    model.dispose();
+  });
+
+  it('lets a process that evaluated end on its own, and not before the evaluation answered', () => {
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const script = fileURLToPath(new URL('./evaluate-then-exit.ts', import.meta.url));
+    const run = spawnSync(process.execPath, ['--import', tsx, '--conditions=@prune/source', script], {
+      encoding: 'utf8',
+      env: { ...process.env, PRUNE_EVAL_REPLICAS: '2' },
+      timeout: 60_000,
+    });
+    expect(run.signal, 'still running after 60 s').toBeNull();
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ examples: 40 });
   });
 });
 
@@ -193,7 +263,7 @@ describe('representations at a named layer', () => {
     const [bn, relu] = [next(conv), next(next(conv))];
     expect(bn.getClassName()).toBe('BatchNormalization');
     for (const layer of [conv, bn, relu]) {
-      const reps = extractRepresentations(model, meta, sample, layer.name);
+      const reps = await extractRepresentations(model, meta, sample, layer.name);
       const expected = tf.tidy(() => {
         const sub = tfl.model({ inputs: model.inputs, outputs: layer.output as tfl.SymbolicTensor });
         return (sub.predict(x) as tf.Tensor).dataSync() as Float32Array;
@@ -220,7 +290,7 @@ describe('pixel-mean preprocessing (the Keras models of Pons et al.)', () => {
     const preprocessing = await resolvePreprocessing(meta);
     expect(preprocessing.kind === 'pixel-mean' && preprocessing.mean!.length).toBe(3072);
     const test = classBalancedSample(await openDataset('cifar10-jpeg:test'), 500, 0);
-    const accuracy = evaluateModel(model, { ...meta, preprocessing }, test).accuracy;
+    const accuracy = (await evaluateModel(model, { ...meta, preprocessing }, test)).accuracy;
     expect(accuracy).toBeGreaterThan(0.6);
   });
 });
@@ -255,10 +325,10 @@ describe('a Transformer on a CSV of windowed data', () => {
       data: train,
       config: { epochs: 8, batchSize: 32, learningRate: 0.05, augment: false, seed: 1 },
     });
-    expect(evaluateModel(model, raw, test).accuracy).toBeGreaterThan(0.4); // chance is 0.1
+    expect((await evaluateModel(model, raw, test)).accuracy).toBeGreaterThan(0.4); // chance is 0.1
     // Pixel preprocessing or image augmentation on features is a clear error, not a silent mistake.
     const unit = { preprocessing: parsePreprocessing('unit', 'preprocessing'), source: 'test' };
-    expect(() => evaluateModel(model, unit, test)).toThrow(
+    await expect(evaluateModel(model, unit, test)).rejects.toThrow(
       /float features .* declare the identity, --preprocessing raw/,
     );
     await expect(

@@ -97,7 +97,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       const data = await openDatasetRef(request.data, 'data');
       const preprocessing = await resolvePreprocessing(metadata);
       try {
-        return evaluateModel(model, { ...metadata, preprocessing }, data, batchSize);
+        return await evaluateModel(model, { ...metadata, preprocessing }, data, batchSize);
       } finally {
         model.dispose();
       }
@@ -108,7 +108,7 @@ export function createTrainerService(store: ArtifactStore): TrainerServiceServer
       const data = await openDatasetRef(request.data, 'data');
       const preprocessing = await resolvePreprocessing(metadata);
       try {
-        const reps = extractRepresentations(
+        const reps = await extractRepresentations(
           model,
           { ...metadata, preprocessing },
           data,

@@ -3,7 +3,9 @@
 import { checkBackend, initBackend } from '@prune/compute';
 import { hostInWorker } from '@prune/service-kit';
 import { ArtifactStore, defaultStoreRoot } from '@prune/store';
+import { evaluationReplicas } from '@prune/training';
 import { trainerBinding } from './service.js';
 
 await initBackend();
+evaluationReplicas(); // a bad PRUNE_EVAL_REPLICAS stops the trainer now, not its first evaluation
 await hostInWorker(trainerBinding(new ArtifactStore(defaultStoreRoot())), { selfCheck: checkBackend });

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import { initBackend } from '@prune/compute';
 import { EvaluateRequest, TrainerServiceClient, TrainRequest } from '@prune/contracts';
-import { sharedDir } from '@prune/data';
+import { openDatasetSample, sharedDir } from '@prune/data';
 import { loadModel, putModelArtifact } from '@prune/models';
 import {
   callUnary,
@@ -17,17 +17,18 @@ import {
   spawnServiceProcess,
 } from '@prune/service-kit';
 import { ArtifactStore } from '@prune/store';
+import { evaluateModel } from '@prune/training';
 
 const MAIN = path.resolve(import.meta.dirname, '../src/main.ts');
 
 /** A trainer process (one thread) on a new store holding the pretrained ResNet-20, and a client of it. */
-async function startTrainer() {
+async function startTrainer(env: NodeJS.ProcessEnv = {}) {
   const storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'trainer-process-'));
   await initBackend(undefined, () => {});
   const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
   const model = await putModelArtifact(new ArtifactStore(storeDir), loaded.model, loaded.metadata);
   loaded.model.dispose();
-  const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1' } });
+  const service = await spawnServiceProcess(MAIN, { env: { PRUNE_STORE_DIR: storeDir, PRUNE_THREADS: '1', ...env } });
   const client = new TrainerServiceClient(service.address, grpc.credentials.createInsecure());
   return { storeDir, model, service, client };
 }
@@ -145,4 +146,28 @@ it('trainer: a data-parallel fine-tune (2 replicas) trains in threads of its com
     await service.stop();
     fs.rmSync(storeDir, { recursive: true, force: true });
   }
+});
+
+it('trainer: with PRUNE_EVAL_REPLICAS=2 it evaluates in threads of its compute worker, as one thread does', async () => {
+  const { storeDir, model, service, client } = await startTrainer({ PRUNE_EVAL_REPLICAS: '2' });
+  try {
+    const data = { uri: 'cifar10-lossless-4000', maxExamples: 200, seed: 3 };
+    const request = EvaluateRequest.fromPartial({ model, data, batchSize: 50 });
+    const spread = await callUnary(client, client.evaluate, request);
+    const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
+    const here = await evaluateModel(loaded.model, loaded.metadata, await openDatasetSample(data.uri, 200, 3), 50);
+    loaded.model.dispose();
+    expect(spread.examples).toBe(200);
+    expect(spread.accuracy).toBe(here.accuracy);
+    expect(spread.loss).toBeCloseTo(here.loss, 5);
+  } finally {
+    await service.stop();
+    fs.rmSync(storeDir, { recursive: true, force: true });
+  }
+});
+
+it('trainer: a PRUNE_EVAL_REPLICAS that is not 1 to 16 stops it at start, saying what is valid', async () => {
+  await expect(spawnServiceProcess(MAIN, { env: { PRUNE_EVAL_REPLICAS: 'two' } })).rejects.toThrow(
+    'PRUNE_EVAL_REPLICAS="two": must be a whole number from 1 to 16',
+  );
 });

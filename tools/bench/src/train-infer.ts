@@ -3,13 +3,15 @@
 // (forward + backward + SGD update). A script, not a test: `npm run bench`.
 // Options: --depths 20,56  --batches 64,128  --steps 10  --warmup 10  --replicas 1  --profile  --json (PRUNE_BACKEND
 // picks the backend, PRUNE_THREADS its threads). --replicas N trains data-parallel: N model replicas
-// in threads, a shard of each batch each (TrainConfig.dataParallelReplicas; raw pixels, preprocessed per shard).
+// in threads, a shard of each batch each (TrainConfig.dataParallelReplicas; raw pixels, preprocessed per shard);
+// and evaluates data-parallel: N replicas in threads, whole batches each (PRUNE_EVAL_REPLICAS), timed
+// as one evaluation of steps x N batches after one of warmup x N.
 // --profile also prints where one inference and one training step spend their time, per kernel (a
 // kernel that calls others counts their time too); --json prints one
 // JSON object per measurement (engines.ts compares engines with it).
-import { initBackend, makeTrainStep, medianMs, predictInOnePass, tf } from '@prune/compute';
+import { initBackend, makeTrainStep, medianMs, predictInOnePass, tf, type tfl } from '@prune/compute';
 import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights, foldForInference } from '@prune/models';
-import { DataParallelStep } from '@prune/training';
+import { DataParallelStep, evaluateModel } from '@prune/training';
 import { parseArgs } from 'node:util';
 import * as os from 'node:os';
 import { printTable } from './table.js';
@@ -29,11 +31,29 @@ const list = (s: string) => s.split(',').map(Number);
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 const replicas = Number(values.replicas);
+if (replicas > 1) process.env['PRUNE_EVAL_REPLICAS'] = String(replicas);
 
 const backend = await initBackend();
 
 /** Images per second of the median of the timed calls, after `warmup` untimed ones. */
 const imagesPerSecond = (batch: number, run: () => void) => batch / (medianMs(run, steps, warmup) / 1000);
+
+/** `count` images of raw pixels (not random: the same in every run) and their labels, 32x32 RGB. */
+function rawImages(count: number) {
+  const pixels = Uint8Array.from({ length: count * 32 * 32 * 3 }, (_, i) => (i * 7919) % 256);
+  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
+  return { pixels, labels, count, height: 32, width: 32, channels: 3, classNames: [] };
+}
+
+/** Images per second of one data-parallel evaluation of steps x replicas batches, after a warm-up one. */
+async function evaluationImagesPerSecond(model: tfl.LayersModel, batch: number): Promise<number> {
+  const metadata = { preprocessing: CIFAR_RESNET_PREPROCESSING, source: 'bench' };
+  await evaluateModel(model, metadata, rawImages(warmup * replicas * batch), batch);
+  const timed = rawImages(steps * replicas * batch);
+  const started = performance.now();
+  await evaluateModel(model, metadata, timed, batch);
+  return timed.count / ((performance.now() - started) / 1000);
+}
 
 async function printKernelProfile(title: string, run: () => void): Promise<void> {
   const info = await tf.profile(() => {
@@ -63,9 +83,9 @@ for (const depth of list(values.depths)) {
       Array.from({ length: batch }, (_, i) => i % 10),
       'int32',
     );
-    // Data parallelism is for training: inference is measured without replicas only.
-    let infer: number | null = null;
-    if (replicas <= 1) {
+    let infer: number;
+    if (replicas > 1) infer = await evaluationImagesPerSecond(model, batch);
+    else {
       const inference = foldForInference(model);
       const predict = () => {
         const out = predictInOnePass(inference, x);
@@ -83,8 +103,7 @@ for (const depth of list(values.depths)) {
         weightDecay: 1e-4,
         preprocessing: CIFAR_RESNET_PREPROCESSING,
       });
-      const pixels = Uint8Array.from({ length: batch * 32 * 32 * 3 }, (_, i) => (i * 7919) % 256);
-      const labels = Uint8Array.from({ length: batch }, (_, i) => i % 10);
+      const { pixels, labels } = rawImages(batch);
       const times: number[] = [];
       try {
         for (let i = 0; i < steps + warmup; i++) {
@@ -101,7 +120,7 @@ for (const depth of list(values.depths)) {
       train = imagesPerSecond(batch, () => step(x, y));
       if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
     }
-    rows.push([`ResNet-${depth}`, String(batch), infer?.toFixed(1) ?? '-', train.toFixed(1)]);
+    rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
     if (values.json) {
       const engine = `tfjs ${backend.name}${replicas > 1 ? ` x${replicas} replicas` : ''}`;
       console.log(JSON.stringify({ model: `ResNet-${depth}`, batch, infer, train, engine, detail: backend.detail }));

@@ -115,7 +115,7 @@ async function baseline(name: string) {
   const started = performance.now();
   const { model, metadata } = await loadModel(path.join(sharedDir(), `models/resnet-cifar10/${name}.manifest.json`));
   const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
-  const pretrained = evaluateModel(model, metadata, test).accuracy;
+  const pretrained = (await evaluateModel(model, metadata, test)).accuracy;
   const config = resolveTrainConfig({ steps: n('baseline-steps'), seed: 0 });
   await trainModel({
     model,
@@ -126,7 +126,7 @@ async function baseline(name: string) {
     progressEverySteps: 50,
     onProgress: (p) => console.error(`  baseline ${name}: step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)}`),
   });
-  const accuracy = evaluateModel(model, metadata, test).accuracy;
+  const accuracy = (await evaluateModel(model, metadata, test)).accuracy;
   const ref = await putModelArtifact(store, model, metadata);
   const { macs, params } = modelCost(model);
   model.dispose();

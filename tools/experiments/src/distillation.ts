@@ -45,7 +45,7 @@ await trainModel({
   config: baselineConfig,
   checkpointDir: path.join(repo, 'artifacts/experiments/baselines', `${values.model}-${baselineConfig.steps}-steps`),
 });
-const baselineAccuracy = evaluateModel(baseline, metadata, test).accuracy;
+const baselineAccuracy = (await evaluateModel(baseline, metadata, test)).accuracy;
 console.error(`baseline: ${(100 * baselineAccuracy).toFixed(2)}% on ${test.count} test images`);
 
 // The two cuts an iteration of the walk makes, by the data-free L1 criterion (cheap and seed-free).
@@ -80,7 +80,7 @@ for (const cut of cuts) {
   const row: Row = {
     cut: cut.name,
     macsReduction: 1 - modelCost(cut.model).macs / modelCost(baseline).macs,
-    before: evaluateModel(fresh(), metadata, test).accuracy,
+    before: (await evaluateModel(fresh(), metadata, test)).accuracy,
     plain: [],
     distilled: [],
   };
@@ -94,7 +94,7 @@ for (const cut of cuts) {
         ...(distill ? { distillationWeight: n('weight'), distillationTemperature: n('temperature') } : {}),
       };
       await trainModel({ model, metadata, data: train, config, ...(distill ? { teacher: baseline } : {}) });
-      const accuracy = evaluateModel(model, metadata, test).accuracy;
+      const accuracy = (await evaluateModel(model, metadata, test)).accuracy;
       (distill ? row.distilled : row.plain).push(accuracy);
       console.error(`${cut.name} seed ${seed} ${distill ? 'distilled' : 'plain'}: ${(100 * accuracy).toFixed(2)}%`);
     }

@@ -23,7 +23,7 @@ const { model, metadata } = await loadModel(
   path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'),
 );
 const [train, test] = await Promise.all([openDataset('cifar10-jpeg:train'), openDataset('cifar10-jpeg:test')]);
-const before = evaluateModel(model, metadata, test);
+const before = await evaluateModel(model, metadata, test);
 console.log(
   `before: test accuracy ${(100 * before.accuracy).toFixed(2)}%, loss ${before.loss.toFixed(4)} (${test.count} JPEG test images)`,
 );
@@ -48,7 +48,7 @@ const result = await trainModel({
       `  epoch ${p.epoch} step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} acc ${p.accuracy.toFixed(3)} lr ${p.learningRate.toExponential(2)} ${p.imagesPerSecond.toFixed(1)} img/s`,
     ),
 });
-const after = evaluateModel(model, metadata, test);
+const after = await evaluateModel(model, metadata, test);
 console.log(`after:  test accuracy ${(100 * after.accuracy).toFixed(2)}%, loss ${after.loss.toFixed(4)}`);
 console.log(
   `fine-tune: ${JSON.stringify(config)} on ${train.count} training images, ${result.steps} steps in ${result.seconds.toFixed(0)} s; backend ${backend.name} (${backend.detail}), ${os.cpus().length} cores; total ${((performance.now() - started) / 1000).toFixed(0)} s`,

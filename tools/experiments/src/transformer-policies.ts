@@ -87,7 +87,7 @@ async function baseline() {
         `  transformer: epoch ${p.epoch} step ${p.step}/${p.totalSteps} loss ${p.loss.toFixed(3)} acc ${p.accuracy.toFixed(3)} ${p.imagesPerSecond.toFixed(0)} img/s`,
       ),
   });
-  const accuracy = evaluateModel(model, metadata, test).accuracy;
+  const accuracy = (await evaluateModel(model, metadata, test)).accuracy;
   if (accuracy < 0.5)
     throw new Error(`the trained Transformer scores ${(100 * accuracy).toFixed(2)}% on test: too weak to prune`);
   const ref = await putModelArtifact(store, model, metadata);

@@ -1,0 +1,20 @@
+// Messages between evaluation-replicas.ts and its model replicas in worker threads
+// (evaluation-worker.ts). Everything in them is structured-cloneable.
+import type { tf } from '@prune/compute';
+import type { Preprocessing } from '@prune/models';
+import type { PassBatch, PassResult, PassTask } from './evaluation-pass.js';
+
+/** `task` on each of `batches` with the model of `model`, folded; answered with one result per batch, in order. */
+export interface EvaluationJob {
+  kind: 'job';
+  id: number;
+  /** The caller's backend (PRUNE_BACKEND name): the same kernels give the same results. */
+  backend: string;
+  model: tf.io.ModelArtifacts;
+  preprocessing: Preprocessing;
+  task: PassTask;
+  batches: PassBatch[];
+}
+
+export type FromEvaluationWorker =
+  { kind: 'done'; id: number; results: PassResult[] } | { kind: 'failed'; id: number; message: string };

@@ -1,0 +1,36 @@
+// A model replica of a data-parallel evaluation (evaluation-replicas.ts), in its own thread with
+// its own TF.js engine: it predicts its share of the batches and answers with their results.
+import { parentPort } from 'node:worker_threads';
+import { initBackend } from '@prune/compute';
+import { modelFromArtifacts } from '@prune/models';
+import { computePasses, type PassResult } from './evaluation-pass.js';
+import type { EvaluationJob, FromEvaluationWorker } from './evaluation-protocol.js';
+
+async function run(job: EvaluationJob): Promise<PassResult[]> {
+  await initBackend(job.backend, () => {});
+  const model = await modelFromArtifacts(job.model);
+  try {
+    return computePasses(model, job.preprocessing, job.task, job.batches);
+  } finally {
+    model.dispose();
+  }
+}
+
+function reply(message: FromEvaluationWorker): void {
+  const transfer =
+    message.kind === 'done' ? message.results.flatMap((r) => ('values' in r ? [r.values.buffer] : [])) : [];
+  parentPort!.postMessage(message, transfer as ArrayBuffer[]);
+}
+
+// Jobs run one at a time, in the order they came: two evaluations sharing the replicas do not
+// interleave their kernels (each would only slow the other).
+let queue = Promise.resolve();
+parentPort!.on('message', (job: EvaluationJob) => {
+  queue = queue.then(async () => {
+    try {
+      reply({ kind: 'done', id: job.id, results: await run(job) });
+    } catch (error) {
+      reply({ kind: 'failed', id: job.id, message: (error as Error).message });
+    }
+  });
+});
