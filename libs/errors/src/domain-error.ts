@@ -43,3 +43,16 @@ export class DataLossError extends DomainError {
 export function errorKind(error: unknown): ErrorKind | undefined {
   return error instanceof DomainError ? error.kind : undefined;
 }
+
+const BY_KIND: Record<ErrorKind, new (message: string) => DomainError> = {
+  'invalid-argument': InvalidArgumentError,
+  'not-found': NotFoundError,
+  'failed-precondition': FailedPreconditionError,
+  cancelled: CancelledError,
+  'data-loss': DataLossError,
+};
+
+/** The domain error of `kind` saying `message`: one thrown in another thread, rethrown in this one. */
+export function errorOfKind(kind: ErrorKind, message: string): DomainError {
+  return new BY_KIND[kind](message);
+}

@@ -3,6 +3,7 @@ export {
   DataLossError,
   DomainError,
   errorKind,
+  errorOfKind,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,

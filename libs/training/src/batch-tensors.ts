@@ -1,4 +1,4 @@
-// A training batch as tensors: the one place raw pixels and labels become (x, y).
+// A batch as tensors: the one place raw pixels and labels become (x, y), for training and evaluation.
 import { tf } from '@prune/compute';
 import { preprocessImages, type Preprocessing } from '@prune/models';
 

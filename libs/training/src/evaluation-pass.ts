@@ -1,7 +1,8 @@
 // One forward pass of an evaluation or a representation extraction: what evaluate.ts runs on its
 // own thread and evaluation-worker.ts on a replica, so both compute the same thing.
 import { predictInOnePass, tf, type tfl } from '@prune/compute';
-import { logProbabilities, preprocessImages, withFoldedModel, type Preprocessing } from '@prune/models';
+import { logProbabilities, withFoldedModel, type Preprocessing } from '@prune/models';
+import { withBatchTensors } from './batch-tensors.js';
 
 /** A batch of raw pixels (NHWC) and labels: examples `start` to `start + shape[0]` of the data. */
 export interface PassBatch {
@@ -40,11 +41,11 @@ function noisyCopies(x: tf.Tensor4D, k: number, scale: number, firstExample: num
   });
 }
 
-/** `task` on the preprocessed batch `x`: examples `start` on of the data, labelled `labels`. */
+/** `task` on the preprocessed batch `x`: examples `start` on of the data, labelled `y`. */
 function computePass(
   inference: tfl.LayersModel,
   x: tf.Tensor4D,
-  labels: Uint8Array,
+  y: tf.Tensor1D,
   start: number,
   task: PassTask,
 ): PassResult {
@@ -56,7 +57,6 @@ function computePass(
     }
     const out = predictInOnePass(inference, x);
     const logP = logProbabilities(out, task.probabilities);
-    const y = tf.tensor1d(labels, 'int32');
     const picked = tf.sum(tf.mul(logP, tf.oneHot(y, out.shape[1]!)), 1);
     const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), 'float32'));
     return { hits: hits.dataSync()[0]!, loss: -tf.sum(picked).dataSync()[0]! };
@@ -74,13 +74,10 @@ export function computePasses(
   batches: PassBatch[],
 ): PassResult[] {
   return withFoldedModel(model, (inference) =>
-    batches.map((batch) => {
-      const x = preprocessImages(batch.pixels, batch.shape, preprocessing);
-      try {
-        return computePass(inference, x, batch.labels, batch.start, task);
-      } finally {
-        x.dispose();
-      }
-    }),
+    batches.map((batch) =>
+      withBatchTensors(batch.pixels, batch.labels, batch.shape, preprocessing, (x, y) =>
+        computePass(inference, x, y, batch.start, task),
+      ),
+    ),
   );
 }

@@ -1,6 +1,7 @@
 // Messages between evaluation-replicas.ts and its model replicas in worker threads
 // (evaluation-worker.ts). Everything in them is structured-cloneable.
 import type { tf } from '@prune/compute';
+import type { ErrorKind } from '@prune/errors';
 import type { Preprocessing } from '@prune/models';
 import type { PassBatch, PassResult, PassTask } from './evaluation-pass.js';
 
@@ -17,4 +18,6 @@ export interface EvaluationJob {
 }
 
 export type FromEvaluationWorker =
-  { kind: 'done'; id: number; results: PassResult[] } | { kind: 'failed'; id: number; message: string };
+  | { kind: 'done'; id: number; results: PassResult[] }
+  /** `error`: the domain error's kind, for the caller to rethrow as such; unset for any other failure. */
+  | { kind: 'failed'; id: number; message: string; error?: ErrorKind };

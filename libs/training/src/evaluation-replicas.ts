@@ -2,13 +2,14 @@
 // in worker threads, each with its own TF.js engine, whole batches each. Why: at the batch sizes
 // evaluation uses, TensorFlow's ops gain little from a second intra-op thread (each small op pays
 // to wake the pool), while two engines of one thread each run side by side at nearly twice the
-// speed of one (ResNet-56, batch 64, this 2-core machine: 808 against 542 images/s). Results do
-// not depend on the replica count: each batch is computed whole, as on the calling thread, and
-// combined in batch order. The replicas start with the first evaluation that asks for them and
+// speed of one (ResNet-56, batch 64, 2 cores, `npm run bench`: 768 against 554 images/s for one
+// engine of two threads). Results do not depend on the replica count beyond float rounding: each
+// batch is computed whole, as on the calling thread, and combined in batch order. The replicas start with the first evaluation that asks for them and
 // live as long as the process (idle, they do not keep it alive).
 import type { Worker } from 'node:worker_threads';
 import { tf, type tfl } from '@prune/compute';
 import { modelArtifacts, type Preprocessing } from '@prune/models';
+import { errorOfKind } from '@prune/errors';
 import { startWorker } from '@prune/service-kit';
 import type { PassBatch, PassResult, PassTask } from './evaluation-pass.js';
 import type { EvaluationJob, FromEvaluationWorker } from './evaluation-protocol.js';
@@ -26,7 +27,7 @@ export function evaluationReplicas(value = process.env['PRUNE_EVAL_REPLICAS']): 
   if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_EVALUATION_REPLICAS)
     throw new Error(
       `PRUNE_EVAL_REPLICAS="${value}": must be a whole number from 1 to ${MAX_EVALUATION_REPLICAS} ` +
-        '(model replicas in threads that evaluation spreads its batches over; unset for none)',
+        '(model replicas in threads that evaluation spreads its batches over; unset for 1: none)',
     );
   return replicas;
 }
@@ -42,9 +43,11 @@ class EvaluationThread {
       this.pending.delete(message.id);
       if (this.pending.size === 0) this.worker.unref();
       if (message.kind === 'done') call?.resolve(message.results);
+      else if (message.error) call?.reject(errorOfKind(message.error, message.message));
       else call?.reject(new Error(`evaluation replica: ${message.message}`));
     });
     this.worker.on('error', (error) => this.fail(error));
+    this.worker.on('messageerror', (error) => this.fail(error));
     this.worker.on('exit', (code) => this.fail(new Error(`an evaluation replica's thread exited (code ${code})`)));
     // An idle replica never keeps the process alive; one computing does (see run). After the
     // listeners: adding a 'message' listener refs the worker again.
@@ -63,12 +66,12 @@ class EvaluationThread {
     void this.worker.terminate();
   }
 
-  run(job: EvaluationJob): Promise<PassResult[]> {
+  run(job: EvaluationJob, transfer: ArrayBuffer[]): Promise<PassResult[]> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(job.id, { resolve, reject });
-      this.worker.postMessage(job);
+      this.worker.postMessage(job, transfer);
     });
   }
 }
@@ -85,6 +88,7 @@ export class EvaluationReplicas {
     if (current && current.threads.length === count && current.threads.every((t) => !t.failure)) return current;
     for (const thread of current?.threads ?? []) thread.close();
     EvaluationReplicas.current = new EvaluationReplicas(Array.from({ length: count }, () => new EvaluationThread()));
+    process.stderr.write(`[prune] evaluation: ${count} model replicas in threads (PRUNE_EVAL_REPLICAS)\n`);
     return EvaluationReplicas.current;
   }
 
@@ -96,22 +100,26 @@ export class EvaluationReplicas {
     batches: PassBatch[],
   ): Promise<PassResult[]> {
     const artifacts = await modelArtifacts(model);
-    const shares = this.threads.map((_, k) => batches.filter((_, i) => i % this.threads.length === k));
+    const count = this.threads.length;
     const answers = await Promise.all(
-      this.threads.map((thread, k) =>
-        shares[k]!.length === 0
-          ? []
-          : thread.run({
-              kind: 'job',
-              id: this.nextId++,
-              backend: tf.getBackend(),
-              model: artifacts,
-              preprocessing,
-              task,
-              batches: shares[k]!,
-            }),
-      ),
+      this.threads.map((thread, k) => {
+        // Copies of this replica's batches only, moved to it: a view would carry all of the data.
+        const share = batches
+          .filter((_, i) => i % count === k)
+          .map((batch) => ({ ...batch, pixels: batch.pixels.slice(), labels: batch.labels.slice() }));
+        if (share.length === 0) return [];
+        const job: EvaluationJob = {
+          kind: 'job',
+          id: this.nextId++,
+          backend: tf.getBackend(),
+          model: artifacts,
+          preprocessing,
+          task,
+          batches: share,
+        };
+        return thread.run(job, share.flatMap((batch) => [batch.pixels.buffer, batch.labels.buffer]) as ArrayBuffer[]);
+      }),
     );
-    return batches.map((_, i) => answers[i % this.threads.length]![Math.floor(i / this.threads.length)]!);
+    return batches.map((_, i) => answers[i % count]![Math.floor(i / count)]!);
   }
 }

@@ -1,7 +1,8 @@
 // A model replica of a data-parallel evaluation (evaluation-replicas.ts), in its own thread with
 // its own TF.js engine: it predicts its share of the batches and answers with their results.
 import { parentPort } from 'node:worker_threads';
-import { initBackend } from '@prune/compute';
+import { checkBackend, initBackend } from '@prune/compute';
+import { errorKind } from '@prune/errors';
 import { modelFromArtifacts } from '@prune/models';
 import { computePasses, type PassResult } from './evaluation-pass.js';
 import type { EvaluationJob, FromEvaluationWorker } from './evaluation-protocol.js';
@@ -30,7 +31,22 @@ parentPort!.on('message', (job: EvaluationJob) => {
     try {
       reply({ kind: 'done', id: job.id, results: await run(job) });
     } catch (error) {
-      reply({ kind: 'failed', id: job.id, message: (error as Error).message });
+      const kind = errorKind(error);
+      reply({
+        kind: 'failed',
+        id: job.id,
+        message: String((error as Error).message ?? error),
+        ...(kind ? { error: kind } : {}),
+      });
+      // A failure that is not the request's may have left the engine broken (a wasm heap after a
+      // failed allocation): the thread then ends, and the next evaluation starts a new replica.
+      if (!kind) {
+        try {
+          checkBackend();
+        } catch {
+          process.exit(1);
+        }
+      }
     }
   });
 });

@@ -26,6 +26,7 @@ import {
   type TrainProgress,
 } from '@prune/training';
 import { trainUntilStopped } from './interrupted.js';
+import { InvalidArgumentError } from '@prune/errors';
 import { EvaluationReplicas } from '../src/evaluation-replicas.js';
 
 const metadata = { preprocessing: CIFAR_RESNET_PREPROCESSING, source: 'test' };
@@ -225,6 +226,11 @@ describe('data-parallel evaluation (PRUNE_EVAL_REPLICAS)', () => {
     }
     expect(spread).toHaveBeenCalledTimes(6); // the replicas computed, not this thread
     spread.mockRestore();
+    // A replica's domain error reaches the caller as that error (a trainer answers INVALID_ARGUMENT).
+    const features = { ...sample, pixels: Float32Array.from(sample.pixels) };
+    const refused = withReplicas('2', () => evaluateModel(model, meta, features, 20));
+    await expect(refused).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(refused).rejects.toThrow(/float features/);
     await withReplicas('17', () =>
       expect(evaluateModel(model, meta, sample, 20)).rejects.toThrow(
         'PRUNE_EVAL_REPLICAS="17": must be a whole number from 1 to 16',

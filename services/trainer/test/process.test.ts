@@ -157,6 +157,7 @@ it('trainer: with PRUNE_EVAL_REPLICAS=2 it evaluates in threads of its compute w
     const loaded = await loadModel(path.join(sharedDir(), 'models/resnet-cifar10/resnet20-12fca82f.manifest.json'));
     const here = await evaluateModel(loaded.model, loaded.metadata, await openDatasetSample(data.uri, 200, 3), 50);
     loaded.model.dispose();
+    expect(service.stderr()).toContain('[prune] evaluation: 2 model replicas in threads (PRUNE_EVAL_REPLICAS)');
     expect(spread.examples).toBe(200);
     expect(spread.accuracy).toBe(here.accuracy);
     expect(spread.loss).toBeCloseTo(here.loss, 5);

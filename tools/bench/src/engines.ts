@@ -1,6 +1,7 @@
 // Training and inference throughput of every engine this machine has, side by side, in one run
 // (`npm run bench`): TF.js on wasm (1 thread), TF.js on native TensorFlow at 1 and N threads and as
-// N data-parallel replicas of 1 thread each (TrainConfig.dataParallelReplicas), and PyTorch at 1 and N threads
+// N data-parallel replicas of 1 thread each (TrainConfig.dataParallelReplicas for training,
+// PRUNE_EVAL_REPLICAS for inference), and PyTorch at 1 and N threads
 // when `python3 -c "import torch"` works. Each engine runs in its own
 // process (one backend and thread pool per process), one after another, on the same models,
 // batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
@@ -29,8 +30,7 @@ const { values } = parseArgs({
 interface Measurement {
   model: string;
   batch: number;
-  /** null where not measured (data-parallel replicas train only). */
-  infer: number | null;
+  infer: number;
   train: number;
   engine: string;
   threads: number;
@@ -146,7 +146,7 @@ for (const threads of threadCounts) {
   );
 }
 
-const ratio = (a: number | null, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
+const ratio = (a: number, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}x` : '-');
 const find = (m: Measurement, engine: (e: string) => boolean, threads?: number) =>
   results.find(
     (r) =>
@@ -164,7 +164,7 @@ const rows = results.map((m) => {
     m.engine,
     String(m.threads),
     m.train.toFixed(1),
-    m.infer?.toFixed(1) ?? '-',
+    m.infer.toFixed(1),
     ratio(m.train, torch?.train),
     ratio(m.infer, torch?.infer),
     ratio(m.train, wasm?.train),
@@ -173,7 +173,7 @@ const rows = results.map((m) => {
 });
 rows.sort((a, b) => a[0]!.localeCompare(b[0]!, undefined, { numeric: true }) || Number(a[1]) - Number(b[1]));
 console.log(
-  `${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); median of ${values.steps} timed steps after ${values.warmup} warm-up; random images, Nesterov SGD with weight decay`,
+  `${cores} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}); median of ${values.steps} timed steps after ${values.warmup} warm-up (replicas' inference: one evaluation of ${values.steps} batches per replica after one of ${values.warmup}); random images, Nesterov SGD with weight decay`,
 );
 printTable(
   [
