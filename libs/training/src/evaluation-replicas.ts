@@ -4,8 +4,9 @@
 // to wake the pool), while two engines of one thread each run side by side at nearly twice the
 // speed of one (ResNet-56, batch 64, 2 cores, `npm run bench`: 768 against 554 images/s for one
 // engine of two threads). Results do not depend on the replica count beyond float rounding: each
-// batch is computed whole, as on the calling thread, and combined in batch order. The replicas start with the first evaluation that asks for them and
-// live as long as the process (idle, they do not keep it alive).
+// batch is computed whole, as on the calling thread, and combined in batch order. The replicas
+// start with the first evaluation that asks for them and live as long as the process (idle, they
+// do not keep it alive).
 import type { Worker } from 'node:worker_threads';
 import { tf, type tfl } from '@prune/compute';
 import { modelArtifacts, type Preprocessing } from '@prune/models';
