@@ -3,6 +3,7 @@
 // intensity. The power, PUE and intensity are assumptions, printed next to every number and
 // overridable (PRUNE_DEVICE_WATTS, PRUNE_PUE, PRUNE_CARBON_G_PER_KWH).
 import * as os from 'node:os';
+import { threadsSetting } from '@prune/compute';
 import { InvalidArgumentError } from '@prune/errors';
 
 export interface EnergyAssumptions {
@@ -22,8 +23,7 @@ const GPU_WATTS = 700; // an H100 SXM at its TDP
 /** The documented defaults for `backend` (tfjs-tensorflow, tfjs-wasm, onnxruntime-cpu, ...) on this machine. */
 export function defaultEnergyAssumptions(backend: string, env: NodeJS.ProcessEnv = process.env): EnergyAssumptions {
   const gpu = backend.includes('gpu') || backend.includes('cuda');
-  const threads = Number(env['PRUNE_THREADS']);
-  const cores = Number.isInteger(threads) && threads > 0 ? threads : os.availableParallelism();
+  const cores = threadsSetting(env) ?? os.availableParallelism();
   const assumptions: EnergyAssumptions = {
     device: gpu ? 'one GPU at 700 W TDP' : `${cores} CPU core(s) at ${WATTS_PER_CPU_CORE} W each (TDP share)`,
     watts: gpu ? GPU_WATTS : cores * WATTS_PER_CPU_CORE,

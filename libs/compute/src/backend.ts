@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerNativeTrainingGradients } from './native-kernels.js';
+import { threadsSetting } from './settings.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -51,23 +52,8 @@ function hasBuiltBinding(pkg: string): boolean {
   return fs.existsSync(lib) && fs.readdirSync(lib).some((d) => fs.existsSync(path.join(lib, d, 'tfjs_binding.node')));
 }
 
-/**
- * PRUNE_THREADS: threads per process for TensorFlow's intra-op pool (and inter-op, which on
- * this workload only competes with it); must be set before libtensorflow creates its context.
- * A positive integer, or unset for TensorFlow's default (one per core).
- */
-export function parseThreads(value: string | undefined): number | undefined {
-  if (value === undefined || value.trim() === '') return undefined;
-  const threads = Number(value);
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new BackendError(
-      `PRUNE_THREADS="${value}" is not a positive integer (threads per process; unset for one per core)`,
-    );
-  }
-  return threads;
-}
-
 function loadTensorflowBinding(threads: number | undefined): { pkg: string } | { errors: string[] } {
+  // PRUNE_THREADS sizes both pools; it must be in the environment before libtensorflow creates its context.
   if (threads !== undefined) {
     process.env['TF_NUM_INTRAOP_THREADS'] = String(threads);
     process.env['TF_NUM_INTEROP_THREADS'] = String(threads);
@@ -117,7 +103,7 @@ async function activate(requested: BackendName): Promise<ActiveBackend> {
     return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', requested, detail: 'pure JavaScript' };
   }
   if (requested === 'tensorflow' || requested === 'auto') {
-    const threads = parseThreads(process.env['PRUNE_THREADS']);
+    const threads = threadsSetting();
     const loaded = loadTensorflowBinding(threads);
     if ('pkg' in loaded) {
       if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${loaded.pkg} loaded but did not initialize`);

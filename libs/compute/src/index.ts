@@ -1,14 +1,8 @@
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
-export {
-  activeEngine,
-  BACKEND_NAMES,
-  BackendError,
-  checkBackend,
-  initBackend,
-  parseBackendName,
-  parseThreads,
-} from './backend.js';
+export { activeEngine, BACKEND_NAMES, BackendError, checkBackend, initBackend, parseBackendName } from './backend.js';
+export { SettingError, threadsSetting, wholeNumberSetting } from './settings.js';
+export type { WholeNumberSetting } from './settings.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export { makeReplicaStep, makeTrainStep } from './train-step.js';

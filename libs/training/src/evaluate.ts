@@ -4,13 +4,14 @@ import type { LabeledImages } from '@prune/data';
 import {
   classifierInputLayer,
   LayerGraph,
+  modelArtifacts,
   outputsAreProbabilities,
   preprocessImages,
   requirePreprocessing,
   type ModelMetadata,
 } from '@prune/models';
 import { FailedPreconditionError, InvalidArgumentError } from '@prune/errors';
-import { computePasses, type PassBatch, type PassResult, type PassTask } from './evaluation-pass.js';
+import { computePasses, type OnPassResult, type PassBatch, type PassTask } from './evaluation-pass.js';
 import { EvaluationReplicas, evaluationReplicas } from './evaluation-replicas.js';
 
 /** Examples per forward pass of an evaluation or extraction unless the caller sets it. */
@@ -48,22 +49,24 @@ function batchesOf(data: LabeledImages, perPass: number): PassBatch[] {
 }
 
 /**
- * `task` on each batch of `data` with `model` folded: on this thread, or spread over
- * PRUNE_EVAL_REPLICAS model replicas in threads.
+ * `task` on each batch of `data` with `model` folded, each result to `onResult` with its batch's
+ * index: on this thread, or spread over PRUNE_EVAL_REPLICAS model replicas in threads.
  */
-async function runPasses(
+async function runPasses<T extends PassTask>(
   model: tfl.LayersModel,
   metadata: ModelMetadata,
   data: LabeledImages,
   perPass: number,
-  task: PassTask,
-): Promise<PassResult[]> {
+  task: T,
+  onResult: OnPassResult<T>,
+): Promise<void> {
   const preprocessing = requirePreprocessing(metadata);
   const batches = batchesOf(data, evaluationBatch(perPass));
   const replicas = evaluationReplicas();
-  if (replicas > 1 && batches.length > 1)
-    return EvaluationReplicas.of(replicas).run(model, preprocessing, task, batches);
-  return computePasses(model, preprocessing, task, batches);
+  if (replicas <= 1 || batches.length <= 1) return computePasses(model, preprocessing, task, batches, onResult);
+  const artifacts = await modelArtifacts(model);
+  // Taken after the await: a set replaced meanwhile (a replica failed) is not sent new work.
+  await EvaluationReplicas.of(replicas).run(artifacts, preprocessing, task, batches, onResult);
 }
 
 /**
@@ -77,14 +80,15 @@ export async function evaluateModel(
   batchSize = DEFAULT_BATCH,
 ): Promise<{ accuracy: number; loss: number; examples: number }> {
   const task = { kind: 'evaluate', probabilities: outputsAreProbabilities(LayerGraph.of(model)) } as const;
-  let correct = 0;
-  let lossSum = 0;
-  for (const result of await runPasses(model, metadata, data, batchSize, task)) {
-    if ('values' in result) throw new Error('an evaluation pass answered representations');
-    correct += result.hits;
-    lossSum += result.loss;
-  }
-  return { accuracy: correct / data.count, loss: lossSum / data.count, examples: data.count };
+  const hits: number[] = [];
+  const losses: number[] = [];
+  await runPasses(model, metadata, data, batchSize, task, (i, result) => {
+    hits[i] = result.hits;
+    losses[i] = result.loss;
+  });
+  // Summed in batch order, whichever replica answered first.
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  return { accuracy: sum(hits) / data.count, loss: sum(losses) / data.count, examples: data.count };
 }
 
 /**
@@ -149,11 +153,7 @@ export async function extractRepresentations(
   // A pass holds about rowsPerPass rows: rowsPerPass / k examples when each is answered k times.
   const perPass = Math.max(1, Math.floor(rowsPerPass / k));
   const task = { kind: 'extract', samplesPerExample: k, noise } as const;
-  const results = await runPasses(sub, metadata, data, perPass, task);
-  results.forEach((result, i) => {
-    if (!('values' in result)) throw new Error('an extraction pass answered no representations');
-    out.set(result.values, i * perPass * k * columns);
-  });
+  await runPasses(sub, metadata, data, perPass, task, (i, result) => out.set(result.values, i * perPass * k * columns));
   const bad = out.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0)
     throw new FailedPreconditionError(

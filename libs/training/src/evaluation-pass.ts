@@ -12,17 +12,34 @@ export interface PassBatch {
   labels: Uint8Array;
 }
 
-/** What each pass computes. */
-export type PassTask =
-  /** Hits and summed cross-entropy; `probabilities`: the model's outputs are softmax already. */
-  | { kind: 'evaluate'; probabilities: boolean }
-  /**
-   * The model's output (the extracted layer's); with `samplesPerExample` > 1, each example that
-   * many times in a row under Gaussian input noise of standard deviation `noise`.
-   */
-  | { kind: 'extract'; samplesPerExample: number; noise: number };
+/** Hits and summed cross-entropy; `probabilities`: the model's outputs are softmax already. */
+export interface EvaluateTask {
+  kind: 'evaluate';
+  probabilities: boolean;
+}
 
-export type PassResult = { hits: number; loss: number } | { values: Float32Array };
+/**
+ * The model's output (the extracted layer's); with `samplesPerExample` > 1, each example that
+ * many times in a row under Gaussian input noise of standard deviation `noise`.
+ */
+export interface ExtractTask {
+  kind: 'extract';
+  samplesPerExample: number;
+  noise: number;
+}
+
+/** What each pass computes. */
+export type PassTask = EvaluateTask | ExtractTask;
+
+/** What one pass answers, per kind of task. */
+interface PassResults {
+  evaluate: { hits: number; loss: number };
+  extract: { values: Float32Array };
+}
+export type PassResult<T extends PassTask = PassTask> = PassResults[T['kind']];
+
+/** Takes the result of the batch at `index` (its position in the batches passed) when it is computed. */
+export type OnPassResult<T extends PassTask> = (index: number, result: PassResult<T>) => void;
 
 /**
  * Each of the batch's inputs repeated k times in a row, plus noise of `scale` drawn with the
@@ -42,14 +59,14 @@ function noisyCopies(x: tf.Tensor4D, k: number, scale: number, firstExample: num
 }
 
 /** `task` on the preprocessed batch `x`: examples `start` on of the data, labelled `y`. */
-function computePass(
+function computePass<T extends PassTask>(
   inference: tfl.LayersModel,
   x: tf.Tensor4D,
   y: tf.Tensor1D,
   start: number,
-  task: PassTask,
-): PassResult {
-  return tf.tidy(() => {
+  task: T,
+): PassResult<T> {
+  const result = tf.tidy((): PassResult => {
     if (task.kind === 'extract') {
       const k = task.samplesPerExample;
       const input = k > 1 ? noisyCopies(x, k, task.noise, start) : x;
@@ -61,22 +78,27 @@ function computePass(
     const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), 'float32'));
     return { hits: hits.dataSync()[0]!, loss: -tf.sum(picked).dataSync()[0]! };
   });
+  return result as PassResult<T>; // the branch taken is the one of task.kind
 }
 
 /**
  * `task` on each of `batches`, in order, with `model` folded (`foldForInference`: the same
- * predictions, fewer kernels).
+ * predictions, fewer kernels); each result goes to `onResult` as soon as it is computed.
  */
-export function computePasses(
+export function computePasses<T extends PassTask>(
   model: tfl.LayersModel,
   preprocessing: Preprocessing,
-  task: PassTask,
+  task: T,
   batches: PassBatch[],
-): PassResult[] {
-  return withFoldedModel(model, (inference) =>
-    batches.map((batch) =>
-      withBatchTensors(batch.pixels, batch.labels, batch.shape, preprocessing, (x, y) =>
-        computePass(inference, x, y, batch.start, task),
+  onResult: OnPassResult<T>,
+): void {
+  withFoldedModel(model, (inference) =>
+    batches.forEach((batch, index) =>
+      onResult(
+        index,
+        withBatchTensors(batch.pixels, batch.labels, batch.shape, preprocessing, (x, y) =>
+          computePass(inference, x, y, batch.start, task),
+        ),
       ),
     ),
   );

@@ -5,7 +5,10 @@ import type { ErrorKind } from '@prune/errors';
 import type { Preprocessing } from '@prune/models';
 import type { PassBatch, PassResult, PassTask } from './evaluation-pass.js';
 
-/** `task` on each of `batches` with the model of `model`, folded; answered with one result per batch, in order. */
+/**
+ * `task` on each of `batches` with the model of `model`, folded; answered with a "result" per
+ * batch as it is computed, then "done".
+ */
 export interface EvaluationJob {
   kind: 'job';
   id: number;
@@ -18,6 +21,8 @@ export interface EvaluationJob {
 }
 
 export type FromEvaluationWorker =
-  | { kind: 'done'; id: number; results: PassResult[] }
+  /** The result of the job's batch at `index` (its position in the job's batches). */
+  | { kind: 'result'; id: number; index: number; result: PassResult }
+  | { kind: 'done'; id: number }
   /** `error`: the domain error's kind, for the caller to rethrow as such; unset for any other failure. */
   | { kind: 'failed'; id: number; message: string; error?: ErrorKind };

@@ -8,11 +8,11 @@
 // start with the first evaluation that asks for them and live as long as the process (idle, they
 // do not keep it alive).
 import type { Worker } from 'node:worker_threads';
-import { tf, type tfl } from '@prune/compute';
-import { modelArtifacts, type Preprocessing } from '@prune/models';
+import { tf, wholeNumberSetting } from '@prune/compute';
+import type { Preprocessing } from '@prune/models';
 import { errorOfKind } from '@prune/errors';
 import { startWorker } from '@prune/service-kit';
-import type { PassBatch, PassResult, PassTask } from './evaluation-pass.js';
+import type { OnPassResult, PassBatch, PassResult, PassTask } from './evaluation-pass.js';
 import type { EvaluationJob, FromEvaluationWorker } from './evaluation-protocol.js';
 
 /** The most evaluation replicas a process runs. */
@@ -23,27 +23,37 @@ export const MAX_EVALUATION_REPLICAS = 16;
  * evaluation spreads its batches over; unset or 1: the calling thread evaluates.
  */
 export function evaluationReplicas(value = process.env['PRUNE_EVAL_REPLICAS']): number {
-  if (value === undefined || value.trim() === '') return 1;
-  const replicas = Number(value);
-  if (!Number.isInteger(replicas) || replicas < 1 || replicas > MAX_EVALUATION_REPLICAS)
-    throw new Error(
-      `PRUNE_EVAL_REPLICAS="${value}": must be a whole number from 1 to ${MAX_EVALUATION_REPLICAS} ` +
-        '(model replicas in threads that evaluation spreads its batches over; unset for 1: none)',
-    );
-  return replicas;
+  const meaning = 'model replicas in threads that evaluation spreads its batches over; unset for 1: none';
+  return wholeNumberSetting(value, { name: 'PRUNE_EVAL_REPLICAS', max: MAX_EVALUATION_REPLICAS, meaning }) ?? 1;
+}
+
+/** A call in flight on a replica: its results so far go to `onResult`; it ends with `resolve` or `reject`. */
+interface Call {
+  onResult(index: number, result: PassResult): void;
+  resolve(): void;
+  reject(error: Error): void;
 }
 
 class EvaluationThread {
   private readonly worker: Worker = startWorker(new URL('./evaluation-worker.js', import.meta.url));
-  private readonly pending = new Map<number, { resolve(r: PassResult[]): void; reject(e: Error): void }>();
+  private readonly pending = new Map<number, Call>();
+  private retired = false;
   failure: Error | undefined;
 
   constructor() {
     this.worker.on('message', (message: FromEvaluationWorker) => {
       const call = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (message.kind === 'done') call?.resolve(message.results);
+      if (message.kind === 'result') {
+        try {
+          call?.onResult(message.index, message.result);
+        } catch (error) {
+          this.settle(message.id);
+          call?.reject(error as Error);
+        }
+        return;
+      }
+      this.settle(message.id);
+      if (message.kind === 'done') call?.resolve();
       else if (message.error) call?.reject(errorOfKind(message.error, message.message));
       else call?.reject(new Error(`evaluation replica: ${message.message}`));
     });
@@ -55,23 +65,35 @@ class EvaluationThread {
     this.worker.unref();
   }
 
+  /** Forgets call `id`; with nothing left in flight, the thread goes idle. */
+  private settle(id: number): void {
+    if (this.pending.delete(id) && this.pending.size === 0) this.idle();
+  }
+
+  /** Nothing in flight: the thread no longer keeps the process alive, and ends if it was retired. */
+  private idle(): void {
+    this.worker.unref();
+    if (this.retired) void this.worker.terminate();
+  }
+
   private fail(error: Error): void {
     this.failure ??= error;
     for (const call of this.pending.values()) call.reject(this.failure);
     this.pending.clear();
-    this.worker.unref();
+    this.idle();
   }
 
-  close(): void {
-    this.fail(new Error('the evaluation replicas were replaced'));
-    void this.worker.terminate();
+  /** Ends the thread once the calls in flight on it are answered: a replaced set finishes its work. */
+  retire(): void {
+    this.retired = true;
+    if (this.pending.size === 0) this.idle();
   }
 
-  run(job: EvaluationJob, transfer: ArrayBuffer[]): Promise<PassResult[]> {
+  run(job: EvaluationJob, transfer: ArrayBuffer[], onResult: Call['onResult']): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(job.id, { resolve, reject });
+      this.pending.set(job.id, { onResult, resolve, reject });
       this.worker.postMessage(job, transfer);
     });
   }
@@ -83,32 +105,40 @@ export class EvaluationReplicas {
 
   private constructor(private readonly threads: EvaluationThread[]) {}
 
-  /** The process's `count` replicas: started now if none run, or a replica failed, or another count ran. */
+  /**
+   * The process's `count` replicas: started now if none run, or a replica failed, or another count
+   * ran. A set replaced finishes the calls already on it.
+   */
   static of(count: number): EvaluationReplicas {
     const current = EvaluationReplicas.current;
     if (current && current.threads.length === count && current.threads.every((t) => !t.failure)) return current;
-    for (const thread of current?.threads ?? []) thread.close();
+    for (const thread of current?.threads ?? []) thread.retire();
     EvaluationReplicas.current = new EvaluationReplicas(Array.from({ length: count }, () => new EvaluationThread()));
     process.stderr.write(`[prune] evaluation: ${count} model replicas in threads (PRUNE_EVAL_REPLICAS)\n`);
     return EvaluationReplicas.current;
   }
 
-  /** `task` on each batch with `model` folded, batch k on replica k mod count; the results in batch order. */
-  async run(
-    model: tfl.LayersModel,
+  /**
+   * `task` on each batch with the model of `artifacts`, folded, batch k on replica k mod count;
+   * each result goes to `onResult` with the batch's index when it arrives.
+   */
+  async run<T extends PassTask>(
+    artifacts: tf.io.ModelArtifacts,
     preprocessing: Preprocessing,
-    task: PassTask,
+    task: T,
     batches: PassBatch[],
-  ): Promise<PassResult[]> {
-    const artifacts = await modelArtifacts(model);
+    onResult: OnPassResult<T>,
+  ): Promise<void> {
     const count = this.threads.length;
-    const answers = await Promise.all(
+    await Promise.all(
       this.threads.map((thread, k) => {
+        const indices = batches.map((_, i) => i).filter((i) => i % count === k);
+        if (indices.length === 0) return;
         // Copies of this replica's batches only, moved to it: a view would carry all of the data.
-        const share = batches
-          .filter((_, i) => i % count === k)
-          .map((batch) => ({ ...batch, pixels: batch.pixels.slice(), labels: batch.labels.slice() }));
-        if (share.length === 0) return [];
+        const share = indices.map((i) => {
+          const batch = batches[i]!;
+          return { ...batch, pixels: batch.pixels.slice(), labels: batch.labels.slice() };
+        });
         const job: EvaluationJob = {
           kind: 'job',
           id: this.nextId++,
@@ -118,9 +148,10 @@ export class EvaluationReplicas {
           task,
           batches: share,
         };
-        return thread.run(job, share.flatMap((batch) => [batch.pixels.buffer, batch.labels.buffer]) as ArrayBuffer[]);
+        const transfer = share.flatMap((batch) => [batch.pixels.buffer, batch.labels.buffer]) as ArrayBuffer[];
+        // The worker computed `task`, so each result is of its kind.
+        return thread.run(job, transfer, (index, result) => onResult(indices[index]!, result as PassResult<T>));
       }),
     );
-    return batches.map((_, i) => answers[i % count]![Math.floor(i / count)]!);
   }
 }

@@ -1,25 +1,27 @@
 // A model replica of a data-parallel evaluation (evaluation-replicas.ts), in its own thread with
-// its own TF.js engine: it predicts its share of the batches and answers with their results.
+// its own TF.js engine: it predicts its share of the batches and sends each result as it is
+// computed, so that neither side holds a whole extraction's results twice.
 import { parentPort } from 'node:worker_threads';
 import { checkBackend, initBackend } from '@prune/compute';
 import { errorKind } from '@prune/errors';
 import { modelFromArtifacts } from '@prune/models';
-import { computePasses, type PassResult } from './evaluation-pass.js';
+import { computePasses } from './evaluation-pass.js';
 import type { EvaluationJob, FromEvaluationWorker } from './evaluation-protocol.js';
 
-async function run(job: EvaluationJob): Promise<PassResult[]> {
+async function run(job: EvaluationJob): Promise<void> {
   await initBackend(job.backend, () => {});
   const model = await modelFromArtifacts(job.model);
   try {
-    return computePasses(model, job.preprocessing, job.task, job.batches);
+    computePasses(model, job.preprocessing, job.task, job.batches, (index, result) =>
+      reply({ kind: 'result', id: job.id, index, result }),
+    );
   } finally {
     model.dispose();
   }
 }
 
 function reply(message: FromEvaluationWorker): void {
-  const transfer =
-    message.kind === 'done' ? message.results.flatMap((r) => ('values' in r ? [r.values.buffer] : [])) : [];
+  const transfer = message.kind === 'result' && 'values' in message.result ? [message.result.values.buffer] : [];
   parentPort!.postMessage(message, transfer as ArrayBuffer[]);
 }
 
@@ -29,7 +31,8 @@ let queue = Promise.resolve();
 parentPort!.on('message', (job: EvaluationJob) => {
   queue = queue.then(async () => {
     try {
-      reply({ kind: 'done', id: job.id, results: await run(job) });
+      await run(job);
+      reply({ kind: 'done', id: job.id });
     } catch (error) {
       const kind = errorKind(error);
       reply({

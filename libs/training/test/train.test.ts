@@ -226,6 +226,13 @@ describe('data-parallel evaluation (PRUNE_EVAL_REPLICAS)', () => {
     }
     expect(spread).toHaveBeenCalledTimes(6); // the replicas computed, not this thread
     spread.mockRestore();
+    // Replicas replaced while a call is on them (here: another count asked for) finish that call.
+    const [onTwo, onThree] = await withReplicas('2', async () => {
+      const first = evaluateModel(model, meta, sample, 20);
+      process.env['PRUNE_EVAL_REPLICAS'] = '3';
+      return Promise.all([first, evaluateModel(model, meta, sample, 20)]);
+    });
+    expect([onTwo.accuracy, onThree.accuracy]).toEqual([here[0].accuracy, here[0].accuracy]);
     // A replica's domain error reaches the caller as that error (a trainer answers INVALID_ARGUMENT).
     const features = { ...sample, pixels: Float32Array.from(sample.pixels) };
     const refused = withReplicas('2', () => evaluateModel(model, meta, features, 20));

@@ -5,8 +5,10 @@
 // when `python3 -c "import torch"` works. Each engine runs in its own
 // process (one backend and thread pool per process), one after another, on the same models,
 // batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
-// Options: --depths 20,56  --batches 64,256  --steps 10  --warmup 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch
-import { spawnSync } from 'node:child_process';
+// --ceiling adds, per thread count N > 1, N independent one-thread TF.js processes side by side, each
+// training and evaluating its own shard of batch/N: what N replicas could reach with no exchange.
+// Options: --depths 20,56  --batches 64,256  --steps 10  --warmup 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch  --ceiling
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     warmup: { type: 'string', default: '10' },
     threads: { type: 'string', default: cores > 1 ? `1,${cores}` : '1' },
     engines: { type: 'string', default: 'wasm,tensorflow,pytorch' },
+    ceiling: { type: 'boolean', default: false },
   },
 });
 
@@ -37,8 +40,8 @@ interface Measurement {
 }
 
 const batches = values.batches.split(',');
-const common = (batch: string) => [
-  ...['--depths', values.depths, '--batches', batch],
+const common = (batch: string | number): string[] => [
+  ...['--depths', values.depths, '--batches', String(batch)],
   ...['--steps', values.steps, '--warmup', values.warmup],
 ];
 
@@ -80,18 +83,73 @@ function measure(
   });
 }
 
+/** train-infer.ts in JSON mode on one batch size. */
+const trainInferArgs = (batch: string | number) => [
+  ...['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json'],
+  ...common(batch),
+];
+
 const tfjs = (env: NodeJS.ProcessEnv, threads: number, label: string, extra: string[] = []) =>
-  measure(
-    label,
-    process.execPath,
-    (batch) => [
-      ...['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json'],
-      ...common(batch),
-      ...extra,
-    ],
-    env,
-    threads,
-  );
+  measure(label, process.execPath, (batch) => [...trainInferArgs(batch), ...extra], env, threads);
+
+/** The stdout of `command`, or an error with the reason it failed. */
+function output(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}: ${failureReason(stderr)}`)),
+    );
+  });
+}
+
+/**
+ * `copies` one-thread TF.js processes at once, each on a shard of batch/copies: their images per
+ * second summed, per model, in rows of the whole batch.
+ */
+async function sideBySide(copies: number): Promise<Measurement[]> {
+  const rows: Measurement[] = [];
+  for (const batch of batches.map(Number)) {
+    const label = `${copies} one-thread processes side by side, shards of ${batch / copies}`;
+    console.error(`measuring tfjs tensorflow, ${label} ...`);
+    if (batch % copies) {
+      console.error(`  batch ${batch} does not split into ${copies} equal shards: left out`);
+      continue;
+    }
+    try {
+      const outputs = await Promise.all(
+        Array.from({ length: copies }, () =>
+          output(process.execPath, trainInferArgs(batch / copies), { PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: '1' }),
+        ),
+      );
+      const shards = outputs.flatMap((out) =>
+        out
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Measurement),
+      );
+      for (const model of new Set(shards.map((m) => m.model))) {
+        const ofModel = shards.filter((m) => m.model === model);
+        const sum = (key: 'train' | 'infer') => ofModel.reduce((total, m) => total + m[key], 0);
+        rows.push({
+          model,
+          batch,
+          train: sum('train'),
+          infer: sum('infer'),
+          engine: `tfjs tensorflow ${copies} processes`,
+          threads: copies,
+        });
+      }
+    } catch (error) {
+      console.error(`  ${label} failed (${(error as Error).message}): left out`);
+    }
+  }
+  return rows;
+}
 
 const engines = new Set(values.engines.split(','));
 const threadCounts = values.threads.split(',').map(Number);
@@ -115,6 +173,7 @@ for (const threads of threadCounts) {
           ['--replicas', String(threads)],
         ),
       );
+    if (threads > 1 && values.ceiling) results.push(...(await sideBySide(threads)));
   }
 }
 /**

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
+
+describe('whole-number settings from the environment', () => {
+  it('reads PRUNE_THREADS, unset or blank as undefined (one per core)', () => {
+    expect(threadsSetting({ PRUNE_THREADS: '3' })).toBe(3);
+    expect(threadsSetting({ PRUNE_THREADS: ' 2 ' })).toBe(2);
+    expect(threadsSetting({})).toBeUndefined();
+    expect(threadsSetting({ PRUNE_THREADS: '' })).toBeUndefined();
+  });
+
+  it('refuses anything but a whole number in range, naming the setting, the range and its meaning', () => {
+    for (const bad of ['0', '-1', '1.5', 'two', 'Infinity'])
+      expect(() => threadsSetting({ PRUNE_THREADS: bad })).toThrow(
+        new SettingError(
+          `PRUNE_THREADS="${bad}": must be a positive whole number (threads per process; unset for one per core)`,
+        ),
+      );
+    const replicas = { name: 'PRUNE_EVAL_REPLICAS', max: 16, meaning: 'replicas' };
+    expect(wholeNumberSetting('16', replicas)).toBe(16);
+    expect(() => wholeNumberSetting('17', replicas)).toThrow(
+      'PRUNE_EVAL_REPLICAS="17": must be a whole number from 1 to 16 (replicas)',
+    );
+  });
+});
