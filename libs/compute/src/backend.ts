@@ -98,12 +98,13 @@ async function activate(requested: BackendName): Promise<ActiveBackend> {
   // Production mode: no debug checks, and no "install tfjs-node" banner from the cpu backend
   // (we already choose the fastest backend that loads, and log it).
   tf.enableProdMode();
+  // Checked on every backend: a bad value fails at start, not when something else reads it (energy).
+  const threads = threadsSetting();
   if (requested === 'cpu') {
     await tf.setBackend('cpu');
     return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', requested, detail: 'pure JavaScript' };
   }
   if (requested === 'tensorflow' || requested === 'auto') {
-    const threads = threadsSetting();
     const loaded = loadTensorflowBinding(threads);
     if ('pkg' in loaded) {
       if (!(await tf.setBackend('tensorflow'))) throw new BackendError(`${loaded.pkg} loaded but did not initialize`);

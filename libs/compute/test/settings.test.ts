@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
+import { initBackend, SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
 
 describe('whole-number settings from the environment', () => {
   it('reads PRUNE_THREADS, unset or blank as undefined (one per core)', () => {
@@ -21,5 +21,17 @@ describe('whole-number settings from the environment', () => {
     expect(() => wholeNumberSetting('17', replicas)).toThrow(
       'PRUNE_EVAL_REPLICAS="17": must be a whole number from 1 to 16 (replicas)',
     );
+  });
+
+  it('a bad PRUNE_THREADS stops every backend at start, not only native TensorFlow', async () => {
+    const before = process.env['PRUNE_THREADS'];
+    process.env['PRUNE_THREADS'] = '0';
+    try {
+      await expect(initBackend('cpu', () => {})).rejects.toThrow(SettingError);
+    } finally {
+      if (before === undefined) delete process.env['PRUNE_THREADS'];
+      else process.env['PRUNE_THREADS'] = before;
+    }
+    await expect(initBackend('cpu', () => {})).resolves.toMatchObject({ name: 'cpu' });
   });
 });

@@ -5,8 +5,8 @@
 // speed of one (ResNet-56, batch 64, 2 cores, `npm run bench`: 768 against 554 images/s for one
 // engine of two threads). Results do not depend on the replica count beyond float rounding: each
 // batch is computed whole, as on the calling thread, and combined in batch order. The replicas
-// start with the first evaluation that asks for them and live as long as the process (idle, they
-// do not keep it alive).
+// start with the first evaluation that asks for them and live until a replica fails or another
+// count is asked for (idle, they do not keep the process alive).
 import type { Worker } from 'node:worker_threads';
 import { tf, wholeNumberSetting } from '@prune/compute';
 import type { Preprocessing } from '@prune/models';
@@ -37,7 +37,8 @@ interface Call {
 class EvaluationThread {
   private readonly worker: Worker = startWorker(new URL('./evaluation-worker.js', import.meta.url));
   private readonly pending = new Map<number, Call>();
-  private retired = false;
+  /** Set by retire: the thread terminates the next time nothing is in flight (once). */
+  private endWhenIdle = false;
   failure: Error | undefined;
 
   constructor() {
@@ -65,15 +66,17 @@ class EvaluationThread {
     this.worker.unref();
   }
 
-  /** Forgets call `id`; with nothing left in flight, the thread goes idle. */
-  private settle(id: number): void {
+  /** Forgets call `id` (its results are dropped); with nothing left in flight, the thread goes idle. */
+  settle(id: number): void {
     if (this.pending.delete(id) && this.pending.size === 0) this.idle();
   }
 
   /** Nothing in flight: the thread no longer keeps the process alive, and ends if it was retired. */
   private idle(): void {
     this.worker.unref();
-    if (this.retired) void this.worker.terminate();
+    if (!this.endWhenIdle) return;
+    this.endWhenIdle = false;
+    void this.worker.terminate();
   }
 
   private fail(error: Error): void {
@@ -85,7 +88,7 @@ class EvaluationThread {
 
   /** Ends the thread once the calls in flight on it are answered: a replaced set finishes its work. */
   retire(): void {
-    this.retired = true;
+    this.endWhenIdle = true;
     if (this.pending.size === 0) this.idle();
   }
 
@@ -130,28 +133,36 @@ export class EvaluationReplicas {
     onResult: OnPassResult<T>,
   ): Promise<void> {
     const count = this.threads.length;
-    await Promise.all(
-      this.threads.map((thread, k) => {
-        const indices = batches.map((_, i) => i).filter((i) => i % count === k);
-        if (indices.length === 0) return;
-        // Copies of this replica's batches only, moved to it: a view would carry all of the data.
-        const share = indices.map((i) => {
-          const batch = batches[i]!;
-          return { ...batch, pixels: batch.pixels.slice(), labels: batch.labels.slice() };
-        });
-        const job: EvaluationJob = {
-          kind: 'job',
-          id: this.nextId++,
-          backend: tf.getBackend(),
-          model: artifacts,
-          preprocessing,
-          task,
-          batches: share,
-        };
-        const transfer = share.flatMap((batch) => [batch.pixels.buffer, batch.labels.buffer]) as ArrayBuffer[];
-        // The worker computed `task`, so each result is of its kind.
-        return thread.run(job, transfer, (index, result) => onResult(indices[index]!, result as PassResult<T>));
-      }),
-    );
+    const calls: { thread: EvaluationThread; id: number }[] = [];
+    try {
+      await Promise.all(
+        this.threads.map((thread, k) => {
+          const indices = batches.map((_, i) => i).filter((i) => i % count === k);
+          if (indices.length === 0) return;
+          // Copies of this replica's batches only, moved to it: a view would carry all of the data.
+          const share = indices.map((i) => {
+            const batch = batches[i]!;
+            return { ...batch, pixels: batch.pixels.slice(), labels: batch.labels.slice() };
+          });
+          const job: EvaluationJob = {
+            kind: 'job',
+            id: this.nextId++,
+            backend: tf.getBackend(),
+            model: artifacts,
+            preprocessing,
+            task,
+            batches: share,
+          };
+          calls.push({ thread, id: job.id });
+          const transfer = share.flatMap((batch) => [batch.pixels.buffer, batch.labels.buffer]) as ArrayBuffer[];
+          // The worker computed `task`, so each result is of its kind.
+          return thread.run(job, transfer, (index, result) => onResult(indices[index]!, result as PassResult<T>));
+        }),
+      );
+    } catch (error) {
+      // The call failed: the other replicas' parts of it are dropped (a retired replica ends now).
+      for (const { thread, id } of calls) thread.settle(id);
+      throw error;
+    }
   }
 }

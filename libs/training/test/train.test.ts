@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { initBackend, tf, tfl } from '@prune/compute';
@@ -226,13 +227,17 @@ describe('data-parallel evaluation (PRUNE_EVAL_REPLICAS)', () => {
     }
     expect(spread).toHaveBeenCalledTimes(6); // the replicas computed, not this thread
     spread.mockRestore();
-    // Replicas replaced while a call is on them (here: another count asked for) finish that call.
+    // Replicas replaced while a call is on them (here: another count asked for) finish that call,
+    // then end: the idle three at once, the busy two when done.
+    const ended = vi.spyOn(Worker.prototype, 'terminate');
     const [onTwo, onThree] = await withReplicas('2', async () => {
       const first = evaluateModel(model, meta, sample, 20);
       process.env['PRUNE_EVAL_REPLICAS'] = '3';
       return Promise.all([first, evaluateModel(model, meta, sample, 20)]);
     });
     expect([onTwo.accuracy, onThree.accuracy]).toEqual([here[0].accuracy, here[0].accuracy]);
+    expect(ended).toHaveBeenCalledTimes(5);
+    ended.mockRestore();
     // A replica's domain error reaches the caller as that error (a trainer answers INVALID_ARGUMENT).
     const features = { ...sample, pixels: Float32Array.from(sample.pixels) };
     const refused = withReplicas('2', () => evaluateModel(model, meta, features, 20));

@@ -6,14 +6,15 @@
 // process (one backend and thread pool per process), one after another, on the same models,
 // batches and step counts; ratios are against PyTorch at the same thread count and against wasm.
 // --ceiling adds, per thread count N > 1, N independent one-thread TF.js processes side by side, each
-// training and evaluating its own shard of batch/N: what N replicas could reach with no exchange.
+// training and evaluating its own shard of batch/N: what N replicas would reach with no exchange.
 // Options: --depths 20,56  --batches 64,256  --steps 10  --warmup 10  --threads 1,<cores>  --engines wasm,tensorflow,pytorch  --ceiling
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Readable } from 'node:stream';
 import { printTable } from './table.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -40,8 +41,8 @@ interface Measurement {
 }
 
 const batches = values.batches.split(',');
-const common = (batch: string | number): string[] => [
-  ...['--depths', values.depths, '--batches', String(batch)],
+const common = (batch: string | number, depths = values.depths): string[] => [
+  ...['--depths', depths, '--batches', String(batch)],
   ...['--steps', values.steps, '--warmup', values.warmup],
 ];
 
@@ -76,26 +77,71 @@ function measure(
       console.error(`  ${label}, batch ${batch} failed (exit ${result.status}: ${reason}): left out`);
       return [];
     }
-    return result.stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => ({ ...(JSON.parse(line) as Measurement), threads }));
+    return measurementsOf(result.stdout).map((m) => ({ ...m, threads }));
   });
 }
 
+/** The measurements a child printed, one JSON object per line. */
+function measurementsOf(stdout: string): Measurement[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Measurement);
+}
+
 /** train-infer.ts in JSON mode on one batch size. */
-const trainInferArgs = (batch: string | number) => [
+const trainInferArgs = (batch: string | number, depths?: string) => [
   ...['--import', 'tsx', '--conditions=@prune/source', path.join(here, 'train-infer.ts'), '--json'],
-  ...common(batch),
+  ...common(batch, depths),
 ];
 
 const tfjs = (env: NodeJS.ProcessEnv, threads: number, label: string, extra: string[] = []) =>
   measure(label, process.execPath, (batch) => [...trainInferArgs(batch), ...extra], env, threads);
 
-/** The stdout of `command`, or an error with the reason it failed. */
-function output(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+/**
+ * `copies` one-thread TF.js processes at once, each on a shard of batch/copies, started together
+ * for each model and batch size: their images per second summed, in rows of the whole batch. If one
+ * fails, the others are stopped (they would slow the next measurement) and the row is left out.
+ */
+async function sideBySide(copies: number): Promise<Measurement[]> {
+  const rows: Measurement[] = [];
+  for (const depth of values.depths.split(','))
+    for (const batch of batches.map(Number)) {
+      const label = `ResNet-${depth}, ${copies} one-thread processes side by side, shards of ${batch / copies}`;
+      if (batch % copies) {
+        console.error(`${label}: batch ${batch} does not split into ${copies} equal shards, left out`);
+        continue;
+      }
+      console.error(`measuring ${label} ...`);
+      const children = Array.from({ length: copies }, () =>
+        spawn(process.execPath, trainInferArgs(batch / copies, depth), {
+          env: { ...process.env, PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: '1' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
+      try {
+        const shards = (await Promise.all(children.map(outputOf))).flatMap(measurementsOf);
+        const sum = (key: 'train' | 'infer') => shards.reduce((total, m) => total + m[key], 0);
+        const engine = `tfjs tensorflow ${copies} processes`;
+        rows.push({
+          model: `ResNet-${depth}`,
+          batch,
+          train: sum('train'),
+          infer: sum('infer'),
+          engine,
+          threads: copies,
+        });
+      } catch (error) {
+        for (const child of children) child.kill();
+        console.error(`  ${label} failed (${(error as Error).message}): left out`);
+      }
+    }
+  return rows;
+}
+
+/** A child's stdout once it exits, or an error with the reason it failed. */
+function outputOf(child: ChildProcessByStdio<null, Readable, Readable>): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
@@ -105,50 +151,6 @@ function output(command: string, args: string[], env: NodeJS.ProcessEnv): Promis
       code === 0 ? resolve(stdout) : reject(new Error(`exit ${code}: ${failureReason(stderr)}`)),
     );
   });
-}
-
-/**
- * `copies` one-thread TF.js processes at once, each on a shard of batch/copies: their images per
- * second summed, per model, in rows of the whole batch.
- */
-async function sideBySide(copies: number): Promise<Measurement[]> {
-  const rows: Measurement[] = [];
-  for (const batch of batches.map(Number)) {
-    const label = `${copies} one-thread processes side by side, shards of ${batch / copies}`;
-    console.error(`measuring tfjs tensorflow, ${label} ...`);
-    if (batch % copies) {
-      console.error(`  batch ${batch} does not split into ${copies} equal shards: left out`);
-      continue;
-    }
-    try {
-      const outputs = await Promise.all(
-        Array.from({ length: copies }, () =>
-          output(process.execPath, trainInferArgs(batch / copies), { PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: '1' }),
-        ),
-      );
-      const shards = outputs.flatMap((out) =>
-        out
-          .split('\n')
-          .filter((line) => line.startsWith('{'))
-          .map((line) => JSON.parse(line) as Measurement),
-      );
-      for (const model of new Set(shards.map((m) => m.model))) {
-        const ofModel = shards.filter((m) => m.model === model);
-        const sum = (key: 'train' | 'infer') => ofModel.reduce((total, m) => total + m[key], 0);
-        rows.push({
-          model,
-          batch,
-          train: sum('train'),
-          infer: sum('infer'),
-          engine: `tfjs tensorflow ${copies} processes`,
-          threads: copies,
-        });
-      }
-    } catch (error) {
-      console.error(`  ${label} failed (${(error as Error).message}): left out`);
-    }
-  }
-  return rows;
 }
 
 const engines = new Set(values.engines.split(','));
