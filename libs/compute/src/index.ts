@@ -1,12 +1,15 @@
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
 export { activeEngine, BACKEND_NAMES, BackendError, checkBackend, initBackend, parseBackendName } from './backend.js';
-export { SettingError, threadsSetting, wholeNumberSetting } from './settings.js';
+export { graphStepsSetting, SettingError, threadsSetting, wholeNumberSetting } from './settings.js';
 export type { WholeNumberSetting } from './settings.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
 export { makeReplicaStep, makeTrainStep } from './train-step.js';
-export type { ReplicaStep, ShardGradients, TrainStepOptions, TrainStepResult } from './train-step.js';
+export type { ReplicaStep, ShardGradients, TrainStep, TrainStepOptions, TrainStepResult } from './train-step.js';
+export { VariableRateMomentum } from './graph/variable-rate-momentum.js';
+export { compileStep } from './graph/compiled-step.js';
+export type { CompiledStep, StepFunction } from './graph/compiled-step.js';
 export { BatchNormalization, batchNormalization, batchNormTraining } from './batch-norm.js';
 export { LayerNormalization, layerNormalization, layerNormLastAxis } from './layer-norm.js';
 export { medianMs } from './timing.js';

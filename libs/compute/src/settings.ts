@@ -1,5 +1,6 @@
-// Whole-number settings read from the environment (PRUNE_THREADS, PRUNE_EVAL_REPLICAS): one parser,
-// so every such setting accepts the same forms and refuses a bad value with the same kind of message.
+// Settings read from the environment (PRUNE_THREADS, PRUNE_EVAL_REPLICAS, PRUNE_GRAPH_STEPS): one
+// parser per kind, so every such setting accepts the same forms and refuses a bad value with the
+// same kind of message.
 
 /** A bad value of an environment setting; its message names the setting, the range and the meaning. */
 export class SettingError extends Error {
@@ -36,4 +37,17 @@ export function threadsSetting(env: NodeJS.ProcessEnv = process.env): number | u
     name: 'PRUNE_THREADS',
     meaning: 'threads per process; unset for one per core',
   });
+}
+
+/**
+ * PRUNE_GRAPH_STEPS: `on` (default) runs training steps as TensorFlow graphs on native TensorFlow
+ * (compiled-step.ts), `off` runs them op by op (to compare the two, or to rule the graphs out).
+ */
+export function graphStepsSetting(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env['PRUNE_GRAPH_STEPS']?.trim() ?? '';
+  if (value === '' || value === 'on') return true;
+  if (value === 'off') return false;
+  throw new SettingError(
+    `PRUNE_GRAPH_STEPS="${env['PRUNE_GRAPH_STEPS']}": must be on or off (training steps as TensorFlow graphs; unset for on)`,
+  );
 }

@@ -3,6 +3,9 @@
 // cross-entropy toward a teacher's softened outputs), backward, optimizer update.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { compileStep, type StepFunction } from './graph/compiled-step.js';
+import { VariableRateMomentum } from './graph/variable-rate-momentum.js';
+import { graphStepsSetting } from './settings.js';
 
 export interface TrainStepResult {
   loss: number;
@@ -28,24 +31,56 @@ export interface TrainStepOptions {
   teacher?: { model: tfl.LayersModel; weight: number; temperature: number };
 }
 
-/** Returns a function that runs one training step on (images NHWC, integer labels). */
+/** One training step on (images NHWC, integer labels); `dispose` releases its compiled graphs. */
+export interface TrainStep {
+  /**
+   * `index`: the step's position in the whole run, counted from 0 (a resumed job passes the step
+   * it resumes at): it decides whether a graph runs the step, so that a resumed job computes what
+   * the uninterrupted one did. Default: this process's count of steps.
+   */
+  (images: tf.Tensor4D, labels: tf.Tensor1D, index?: number): TrainStepResult;
+  /** How the next step like the last will run: 'graph', 'tracing', 'eager: <why>', or 'eager' when not compiled. */
+  state(): string;
+  dispose(): void;
+}
+
+/**
+ * Returns a function that runs one training step on (images NHWC, integer labels). With a
+ * VariableRateMomentum optimizer on native TensorFlow, the step runs as one TensorFlow graph after
+ * three calls (compiled-step.ts) unless PRUNE_GRAPH_STEPS=off; any other optimizer or backend runs
+ * it op by op.
+ */
 export function makeTrainStep(
   model: tfl.LayersModel,
   optimizer: tf.Optimizer,
   options: TrainStepOptions = {},
-): (images: tf.Tensor4D, labels: tf.Tensor1D) => TrainStepResult {
+): TrainStep {
   const lossOf = batchLoss(model, options);
   const update = decayedUpdate(optimizer, options);
-  return (images, labels) => {
-    const [lossValue, correct] = tf.tidy(() => {
-      const { value, hits, grads } = lossOf(images, labels);
+  const tensors: StepFunction = ([images, labels]) =>
+    tf.tidy(() => {
+      const { value, hits, grads } = lossOf(images as tf.Tensor4D, labels as tf.Tensor1D);
       update(grads);
       return [value, hits];
     });
+  const graphs = optimizer instanceof VariableRateMomentum && graphStepsSetting() ? optimizer : undefined;
+  const compiled = graphs ? compileStep(tensors) : undefined;
+  const step = (images: tf.Tensor4D, labels: tf.Tensor1D, index?: number): TrainStepResult => {
+    let outputs: tf.Tensor[];
+    if (compiled && graphs) {
+      const updates = graphs.iterations;
+      outputs = compiled([images, labels], index).outputs;
+      graphs.setIterations(updates + 1);
+    } else outputs = tensors([images, labels]);
+    const [lossValue, correct] = outputs as [tf.Tensor, tf.Tensor];
     const result = { loss: lossValue.dataSync()[0]!, accuracy: correct.dataSync()[0]! / labels.shape[0] };
-    tf.dispose([lossValue, correct]);
+    tf.dispose(outputs);
     return result;
   };
+  return Object.assign(step, {
+    state: () => compiled?.state() || 'eager',
+    dispose: () => compiled?.dispose(),
+  });
 }
 
 /** A training step split for data parallelism (makeReplicaStep). */

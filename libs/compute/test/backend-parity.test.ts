@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { BatchNormalization, initBackend, LayerNormalization, makeTrainStep, tf, tfl } from '@prune/compute';
+import { relativeError, smallResNet } from './small-resnet.js';
 
 function nativeBindingLoads(): boolean {
   try {
@@ -18,17 +19,6 @@ function nativeBindingLoads(): boolean {
 /** The backends under test: PRUNE_BACKEND alone when set (CI's wasm pass), else every one present. */
 const BACKENDS: ('wasm' | 'tensorflow')[] =
   process.env['PRUNE_BACKEND'] === 'wasm' ? ['wasm'] : nativeBindingLoads() ? ['tensorflow', 'wasm'] : ['wasm'];
-
-/** Largest |a-b| relative to the largest |reference|, so 1e-4 means "agrees to 4 digits". */
-function relativeError(actual: Float32Array, reference: Float32Array): number {
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < reference.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(actual[i]! - reference[i]!));
-    maxRef = Math.max(maxRef, Math.abs(reference[i]!));
-  }
-  return maxDiff / maxRef;
-}
 
 async function onBackend<T>(name: 'cpu' | 'wasm' | 'tensorflow', f: () => T): Promise<T> {
   await initBackend(name, () => {});
@@ -200,32 +190,6 @@ describe('fast LayerNormalization', () => {
     }
   });
 });
-
-/** conv-BN-ReLU twice around an identity shortcut, a stride-2 conv, pooling, a classifier: a ResNet in small. */
-function smallResNet(): tfl.LayersModel {
-  const input = tfl.input({ shape: [8, 8, 3] });
-  const conv = (filters: number, strides: number) =>
-    tfl.layers.conv2d({
-      filters,
-      kernelSize: 3,
-      strides,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: tfl.initializers.heNormal({ seed: filters + strides }),
-    });
-  const bn = () => new BatchNormalization({ momentum: 0.9, epsilon: 1e-5 });
-  const relu = () => tfl.layers.activation({ activation: 'relu' });
-  const stem = relu().apply(bn().apply(conv(8, 1).apply(input))) as tfl.SymbolicTensor;
-  let branch = relu().apply(bn().apply(conv(8, 1).apply(stem))) as tfl.SymbolicTensor;
-  branch = bn().apply(conv(8, 1).apply(branch)) as tfl.SymbolicTensor;
-  let x = relu().apply(tfl.layers.add().apply([branch, stem])) as tfl.SymbolicTensor;
-  x = relu().apply(bn().apply(conv(16, 2).apply(x))) as tfl.SymbolicTensor;
-  x = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers
-    .dense({ units: 10, kernelInitializer: tfl.initializers.glorotUniform({ seed: 7 }) })
-    .apply(x) as tfl.SymbolicTensor;
-  return tfl.model({ inputs: input, outputs: logits });
-}
 
 describe.each(BACKENDS)('a whole training step on %s matches the cpu backend', (backend) => {
   it('loss, every gradient, and the weights and moving statistics after an SGD step', async () => {

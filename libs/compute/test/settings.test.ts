@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initBackend, SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
+import { graphStepsSetting, initBackend, SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
 
 describe('whole-number settings from the environment', () => {
   it('reads PRUNE_THREADS, unset or blank as undefined (one per core)', () => {
@@ -33,5 +33,14 @@ describe('whole-number settings from the environment', () => {
       else process.env['PRUNE_THREADS'] = before;
     }
     await expect(initBackend('cpu', () => {})).resolves.toMatchObject({ name: 'cpu' });
+  });
+
+  it('reads PRUNE_GRAPH_STEPS: on unless it says off, and refuses anything else', () => {
+    expect(graphStepsSetting({})).toBe(true);
+    expect(graphStepsSetting({ PRUNE_GRAPH_STEPS: ' on' })).toBe(true);
+    expect(graphStepsSetting({ PRUNE_GRAPH_STEPS: 'off' })).toBe(false);
+    expect(() => graphStepsSetting({ PRUNE_GRAPH_STEPS: 'no' })).toThrow(
+      new SettingError('PRUNE_GRAPH_STEPS="no": must be on or off (training steps as TensorFlow graphs; unset for on)'),
+    );
   });
 });

@@ -1,7 +1,7 @@
 // Fine-tuning: SGD with (Nesterov) momentum, weight decay and a learning-rate schedule, seeded
 // shuffling and augmentation, checkpoints that resume to the same weights as an uninterrupted run.
 import { createHash } from 'node:crypto';
-import { makeTrainStep, tf, type tfl, type TrainStepResult } from '@prune/compute';
+import { makeTrainStep, type tfl, type TrainStep, type TrainStepResult, VariableRateMomentum } from '@prune/compute';
 import { epochOrder, gatherBatch, seededRandom, type LabeledImages } from '@prune/data';
 import { decayedWeights, firstNonFiniteWeight, requirePreprocessing, type ModelMetadata } from '@prune/models';
 import { resolveTrainConfig, type TrainConfig } from '@prune/train-config';
@@ -55,6 +55,11 @@ export interface TrainResult {
    * from a checkpoint that did not record it.
    */
   computeSeconds: number;
+  /**
+   * How the last step ran: 'graph' (one TensorFlow graph per step, the usual on native TensorFlow),
+   * 'eager: <why not a graph>', 'eager' (another backend), or 'data-parallel replicas'.
+   */
+  stepExecution: string;
 }
 
 export class TrainingAborted extends CancelledError {
@@ -88,7 +93,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const configKey = createHash('sha256')
     .update(JSON.stringify({ config: keyed, count: data.count, architecture }))
     .digest('hex');
-  const optimizer = tf.train.momentum(config.learningRate, config.momentum, config.nesterov) as tf.MomentumOptimizer;
+  // Its learning rate is a variable, so a training step compiled to a graph follows the schedule.
+  const optimizer = new VariableRateMomentum(config.learningRate, config.momentum, config.nesterov);
   const step0 = options.checkpointDir ? await restoreCheckpoint(options.checkpointDir, model, optimizer) : undefined;
   if (step0 && step0.configKey !== configKey) {
     throw new FailedPreconditionError(
@@ -105,14 +111,21 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       : undefined;
   const preprocessing = requirePreprocessing(options.metadata);
   const { height: h, width: w, channels: c } = data;
-  type Step = (pixels: Uint8Array | Float32Array, labels: Uint8Array, learningRate: number) => Promise<TrainStepResult>;
+  type Step = (
+    pixels: Uint8Array | Float32Array,
+    labels: Uint8Array,
+    learningRate: number,
+    index: number,
+  ) => Promise<TrainStepResult>;
+  let single: TrainStep | undefined;
   const oneReplica = (): Step => {
-    const step = makeTrainStep(model, optimizer, {
+    const step = (single = makeTrainStep(model, optimizer, {
       weightDecay: config.weightDecay,
       decayedWeights: decayedWeights(model),
       ...(teacher ? { teacher } : {}),
-    });
-    return async (pixels, labels) => withBatchTensors(pixels, labels, [labels.length, h, w, c], preprocessing, step);
+    }));
+    return async (pixels, labels, _, index) =>
+      withBatchTensors(pixels, labels, [labels.length, h, w, c], preprocessing, (x, y) => step(x, y, index));
   };
   // One replica trains here; more split every batch across threads (replicas.ts).
   let parallel: DataParallelStep | undefined;
@@ -133,6 +146,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let last = { loss: NaN, accuracy: NaN };
   let computeSeconds = step0 ? (step0.computeSeconds ?? NaN) : 0;
   let order: Uint32Array | undefined;
+  let stepExecution = '';
   let orderEpoch = -1;
   try {
     const trainStep = replicas > 1 ? await dataParallel() : oneReplica();
@@ -153,7 +167,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       const { pixels, labels } = gatherBatch(data, indices, random);
       const learningRate = learningRateAt(config, step, totalSteps);
       optimizer.setLearningRate(learningRate);
-      last = await trainStep(pixels, labels, learningRate);
+      last = await trainStep(pixels, labels, learningRate, step);
       computeSeconds += (performance.now() - stepStarted) / 1000;
       if (!Number.isFinite(last.loss)) {
         throw new FailedPreconditionError(
@@ -193,6 +207,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       throw new FailedPreconditionError(`training diverged: after ${totalSteps} steps ${bad}; lower the learning rate`);
   } finally {
     await parallel?.close();
+    stepExecution = parallel ? 'data-parallel replicas' : (single?.state() ?? '');
+    single?.dispose();
     optimizer.dispose();
   }
   return {
@@ -202,6 +218,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     finalAccuracy: last.accuracy,
     seconds: (performance.now() - started) / 1000,
     computeSeconds,
+    stepExecution,
   };
 }
 

@@ -9,7 +9,15 @@
 // --profile also prints where one inference and one training step spend their time, per kernel (a
 // kernel that calls others counts their time too); --json prints one
 // JSON object per measurement (engines.ts compares engines with it).
-import { initBackend, makeTrainStep, medianMs, predictInOnePass, tf, type tfl } from '@prune/compute';
+import {
+  initBackend,
+  makeTrainStep,
+  medianMs,
+  predictInOnePass,
+  tf,
+  type tfl,
+  VariableRateMomentum,
+} from '@prune/compute';
 import { buildCifarResNet, CIFAR_RESNET_PREPROCESSING, decayedWeights, foldForInference } from '@prune/models';
 import { DataParallelStep, evaluateModel } from '@prune/training';
 import { parseArgs } from 'node:util';
@@ -96,7 +104,7 @@ for (const depth of list(values.depths)) {
       if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} inference`, predict);
       if (inference !== model) inference.dispose();
     }
-    const optimizer = tf.train.momentum(0.01, 0.9, true) as tf.MomentumOptimizer;
+    const optimizer = new VariableRateMomentum(0.01, 0.9, true);
     let train: number;
     if (replicas > 1) {
       const parallel = await DataParallelStep.start(replicas, model, optimizer, {

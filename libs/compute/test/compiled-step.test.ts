@@ -1,0 +1,160 @@
+// A step compiled to a TensorFlow graph computes what it computes op by op: the same losses,
+// weights, moving statistics and optimizer state under a changing learning rate, and it falls back
+// to op by op, saying why, when a call cannot be repeated as a graph.
+import { createRequire } from 'node:module';
+import { describe, expect, it } from 'vitest';
+import { compileStep, initBackend, makeTrainStep, tf, VariableRateMomentum } from '@prune/compute';
+import { relativeError, smallResNet } from './small-resnet.js';
+
+function nativeBindingLoads(): boolean {
+  try {
+    createRequire(import.meta.url)('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const native = process.env['PRUNE_BACKEND'] !== 'wasm' && nativeBindingLoads();
+
+function batch(i: number, size = 6): [tf.Tensor4D, tf.Tensor1D] {
+  const x = tf.randomNormal([size, 8, 8, 3], 0, 1, 'float32', 100 + i) as tf.Tensor4D;
+  const y = tf.tensor1d(
+    Array.from({ length: size }, (_, k) => (k + i) % 10),
+    'int32',
+  );
+  return [x, y];
+}
+
+/** Trains smallResNet for `steps` steps at a falling learning rate; what a step leaves behind. */
+async function train(optimizer: tf.MomentumOptimizer, steps: number) {
+  const model = smallResNet();
+  const kernels = model.trainableWeights.filter((w) => w.originalName.endsWith('/kernel'));
+  const step = makeTrainStep(model, optimizer, { weightDecay: 5e-4, decayedWeights: kernels });
+  const losses: number[] = [];
+  const states: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    optimizer.setLearningRate(0.1 / (1 + i));
+    const [x, y] = batch(i);
+    losses.push(step(x, y).loss);
+    states.push(step.state());
+    tf.dispose([x, y]);
+  }
+  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  const state = await optimizer.getWeights();
+  const optimizerState = state.map((w) => w.tensor.dataSync() as Float32Array);
+  step.dispose();
+  model.dispose();
+  optimizer.dispose();
+  return { losses, states, weights, optimizerState };
+}
+
+describe.runIf(native)('a training step compiled to a graph on native TensorFlow', () => {
+  it('runs as a graph from its fourth call and trains as the op-by-op step does', async () => {
+    await initBackend('tensorflow', () => {});
+    const eager = await train(tf.train.momentum(0.1, 0.9, true) as tf.MomentumOptimizer, 7);
+    const compiled = await train(new VariableRateMomentum(0.1, 0.9, true), 7);
+    process.env['PRUNE_GRAPH_STEPS'] = 'off';
+    try {
+      expect((await train(new VariableRateMomentum(0.1, 0.9, true), 4)).states).toEqual(Array(4).fill('eager'));
+    } finally {
+      delete process.env['PRUNE_GRAPH_STEPS'];
+    }
+    expect(eager.states).toEqual(Array(7).fill('eager'));
+    expect(compiled.states).toEqual(['tracing', 'tracing', 'graph', 'graph', 'graph', 'graph', 'graph']);
+    compiled.losses.forEach((loss, i) => expect(loss, `loss ${i}`).toBeCloseTo(eager.losses[i]!, 4));
+    // every weight, the batch norms' moving statistics, then the iteration count and momenta
+    expect(compiled.weights).toHaveLength(eager.weights.length);
+    compiled.weights.forEach((w, i) => expect(relativeError(w, eager.weights[i]!), `weight ${i}`).toBeLessThan(1e-4));
+    expect(compiled.optimizerState).toHaveLength(eager.optimizerState.length);
+    expect(compiled.optimizerState[0]).toEqual(eager.optimizerState[0]);
+    compiled.optimizerState.forEach((s, i) =>
+      expect(relativeError(s, eager.optimizerState[i]!), `optimizer weight ${i}`).toBeLessThan(1e-4),
+    );
+  });
+
+  it("runs a resumed job's first step as a graph, after rehearsals that leave no trace", async () => {
+    await initBackend('tensorflow', () => {});
+    const model = smallResNet();
+    const optimizer = new VariableRateMomentum(0.1, 0.9, true);
+    const twin = smallResNet();
+    const twinOptimizer = tf.train.momentum(0.1, 0.9, true);
+    const [x, y] = batch(0);
+    // both have momenta (a resumed job restores them from its checkpoint) and 4 updates behind them
+    for (const [m, o] of [
+      [model, optimizer],
+      [twin, twinOptimizer],
+    ] as const) {
+      const warm = makeTrainStep(m, o);
+      for (let i = 0; i < 4; i++) warm(x, y);
+      warm.dispose();
+    }
+    const resumed = makeTrainStep(model, optimizer);
+    const loss = resumed(x, y, 4).loss;
+    expect(resumed.state()).toBe('graph');
+    expect(optimizer.iterations).toBe(5);
+    // one update, as the op-by-op step of the twin applies it
+    expect(loss).toBeCloseTo(makeTrainStep(twin, twinOptimizer)(x, y).loss, 5);
+    const after = twin.getWeights();
+    model
+      .getWeights()
+      .forEach((w, i) =>
+        expect(relativeError(w.dataSync() as Float32Array, after[i]!.dataSync() as Float32Array)).toBeLessThan(1e-5),
+      );
+    resumed.dispose();
+    tf.dispose([x, y]);
+  });
+
+  it('compiles each shape of its inputs once and releases the graphs when disposed', async () => {
+    await initBackend('tensorflow', () => {});
+    const binding = (tf.backend() as unknown as { binding: { getNumOfSavedModels(): number } }).binding;
+    const before = binding.getNumOfSavedModels();
+    const w = tf.variable(tf.ones([3]));
+    const step = compileStep(([x]) => {
+      const next = tf.add(w, tf.mul(tf.mean(x!), 0.5));
+      w.assign(next);
+      return [tf.sum(next)];
+    });
+    const expected = [3];
+    for (const size of [4, 4, 4, 4, 2, 4, 2, 2, 2, 4]) {
+      const x = tf.ones([size]);
+      const { outputs } = step([x]);
+      expected.push(expected.at(-1)! + 1.5);
+      expect(outputs[0]!.dataSync()[0]).toBeCloseTo(expected.at(-1)!, 5);
+      tf.dispose([x, ...outputs]);
+    }
+    expect(step.state()).toBe('graph');
+    expect(binding.getNumOfSavedModels()).toBe(before + 2);
+    step.dispose();
+    expect(binding.getNumOfSavedModels()).toBe(before);
+    w.dispose();
+  });
+
+  it('stays op by op, saying why, when a call reads a computed value back or its constants change', async () => {
+    await initBackend('tensorflow', () => {});
+    const x = tf.tensor1d([1, 2, 3]);
+    const readsBack = compileStep(([t]) => [tf.mul(t!, tf.max(t!).dataSync()[0]!)]);
+    let calls = 0;
+    const changes = compileStep(([t]) => [tf.add(t!, ++calls)]);
+    for (let i = 1; i <= 5; i++) {
+      const [scaled] = readsBack([x]).outputs;
+      const [shifted] = changes([x]).outputs;
+      expect(Array.from(scaled!.dataSync())).toEqual([3, 6, 9]);
+      expect(Array.from(shifted!.dataSync())).toEqual([1 + i, 2 + i, 3 + i]);
+      tf.dispose([scaled!, shifted!]);
+    }
+    expect(readsBack.state()).toBe('eager: it reads a computed value back to JavaScript');
+    expect(changes.state()).toBe('eager: two calls made different ops or constants');
+    x.dispose();
+  });
+});
+
+describe('a compiled step on another backend', () => {
+  it('runs op by op', async () => {
+    await initBackend('wasm', () => {});
+    const step = compileStep(([t]) => [tf.mul(t!, 2)]);
+    const x = tf.tensor1d([1, 2]);
+    for (let i = 0; i < 4; i++) expect(Array.from(step([x]).outputs[0]!.dataSync())).toEqual([2, 4]);
+    expect(step.state()).toBe('eager: not on native TensorFlow');
+  });
+});
