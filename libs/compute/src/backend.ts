@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { registerNativeTrainingGradients } from './native-kernels.js';
-import { threadsSetting } from './settings.js';
+import { graphsSetting, threadsSetting } from './settings.js';
 import { registerWasmTrainingKernels } from './wasm-kernels.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
@@ -98,8 +98,10 @@ async function activate(requested: BackendName): Promise<ActiveBackend> {
   // Production mode: no debug checks, and no "install tfjs-node" banner from the cpu backend
   // (we already choose the fastest backend that loads, and log it).
   tf.enableProdMode();
-  // Checked on every backend: a bad value fails at start, not when something else reads it (energy).
+  // Checked on every backend: a bad value fails at start, not when something else reads it (energy,
+  // the first compiled step).
   const threads = threadsSetting();
+  graphsSetting();
   if (requested === 'cpu') {
     await tf.setBackend('cpu');
     return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu', requested, detail: 'pure JavaScript' };

@@ -1,7 +1,7 @@
 export * as tf from '@tensorflow/tfjs-core';
 export * as tfl from '@tensorflow/tfjs-layers';
 export { activeEngine, BACKEND_NAMES, BackendError, checkBackend, initBackend, parseBackendName } from './backend.js';
-export { graphStepsSetting, SettingError, threadsSetting, wholeNumberSetting } from './settings.js';
+export { graphsSetting, SettingError, threadsSetting, wholeNumberSetting } from './settings.js';
 export type { WholeNumberSetting } from './settings.js';
 export type { ActiveBackend, BackendName } from './backend.js';
 export { registerWasmTrainingKernels } from './wasm-kernels.js';
@@ -13,4 +13,5 @@ export type { CompiledStep, StepFunction } from './graph/compiled-step.js';
 export { BatchNormalization, batchNormalization, batchNormTraining } from './batch-norm.js';
 export { LayerNormalization, layerNormalization, layerNormLastAxis } from './layer-norm.js';
 export { medianMs } from './timing.js';
-export { predictInOnePass } from './predict.js';
+export { compiledPredictor, predictInOnePass } from './predict.js';
+export type { Predictor } from './predict.js';

@@ -4,8 +4,21 @@
 // here already choose their batch size for memory.
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { compileStep } from './graph/compiled-step.js';
 
 /** `model`'s output for every example of `x`, computed as one batch. */
 export function predictInOnePass(model: tfl.LayersModel, x: tf.Tensor): tf.Tensor {
   return model.predict(x, { batchSize: Math.max(1, x.shape[0] ?? 1) }) as tf.Tensor;
+}
+
+/** `predictInOnePass` compiled (compiled-step.ts): a TensorFlow graph per input shape from the fourth call on. */
+export interface Predictor {
+  predict(x: tf.Tensor): tf.Tensor;
+  /** Releases its graphs. */
+  dispose(): void;
+}
+
+export function compiledPredictor(model: tfl.LayersModel): Predictor {
+  const forward = compileStep(([x]) => [predictInOnePass(model, x!)]);
+  return { predict: (x) => forward([x]).outputs[0]!, dispose: () => forward.dispose() };
 }

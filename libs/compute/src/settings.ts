@@ -1,4 +1,4 @@
-// Settings read from the environment (PRUNE_THREADS, PRUNE_EVAL_REPLICAS, PRUNE_GRAPH_STEPS): one
+// Settings read from the environment (PRUNE_THREADS, PRUNE_EVAL_REPLICAS, PRUNE_GRAPHS): one
 // parser per kind, so every such setting accepts the same forms and refuses a bad value with the
 // same kind of message.
 
@@ -40,14 +40,15 @@ export function threadsSetting(env: NodeJS.ProcessEnv = process.env): number | u
 }
 
 /**
- * PRUNE_GRAPH_STEPS: `on` (default) runs training steps as TensorFlow graphs on native TensorFlow
- * (compiled-step.ts), `off` runs them op by op (to compare the two, or to rule the graphs out).
+ * PRUNE_GRAPHS: `on` (default) runs training steps and forward passes as TensorFlow graphs on
+ * native TensorFlow (compiled-step.ts), `off` runs them op by op (to compare the two, or to rule
+ * the graphs out).
  */
-export function graphStepsSetting(env: NodeJS.ProcessEnv = process.env): boolean {
-  const value = env['PRUNE_GRAPH_STEPS']?.trim() ?? '';
+export function graphsSetting(env: NodeJS.ProcessEnv = process.env): boolean {
+  const value = env['PRUNE_GRAPHS']?.trim() ?? '';
   if (value === '' || value === 'on') return true;
   if (value === 'off') return false;
   throw new SettingError(
-    `PRUNE_GRAPH_STEPS="${env['PRUNE_GRAPH_STEPS']}": must be on or off (training steps as TensorFlow graphs; unset for on)`,
+    `PRUNE_GRAPHS="${env['PRUNE_GRAPHS']}": must be on or off (training steps and forward passes as TensorFlow graphs; unset for on)`,
   );
 }

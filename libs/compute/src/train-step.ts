@@ -5,7 +5,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { compileStep, type StepFunction } from './graph/compiled-step.js';
 import { VariableRateMomentum } from './graph/variable-rate-momentum.js';
-import { graphStepsSetting } from './settings.js';
 
 export interface TrainStepResult {
   loss: number;
@@ -47,8 +46,7 @@ export interface TrainStep {
 /**
  * Returns a function that runs one training step on (images NHWC, integer labels). With a
  * VariableRateMomentum optimizer on native TensorFlow, the step runs as one TensorFlow graph after
- * three calls (compiled-step.ts) unless PRUNE_GRAPH_STEPS=off; any other optimizer or backend runs
- * it op by op.
+ * three calls (compiled-step.ts) unless PRUNE_GRAPHS=off; with any other optimizer it runs op by op.
  */
 export function makeTrainStep(
   model: tfl.LayersModel,
@@ -63,7 +61,7 @@ export function makeTrainStep(
       update(grads);
       return [value, hits];
     });
-  const graphs = optimizer instanceof VariableRateMomentum && graphStepsSetting() ? optimizer : undefined;
+  const graphs = optimizer instanceof VariableRateMomentum ? optimizer : undefined;
   const compiled = graphs ? compileStep(tensors) : undefined;
   const step = (images: tf.Tensor4D, labels: tf.Tensor1D, index?: number): TrainStepResult => {
     let outputs: tf.Tensor[];

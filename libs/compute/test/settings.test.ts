@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { graphStepsSetting, initBackend, SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
+import { graphsSetting, initBackend, SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
 
 describe('whole-number settings from the environment', () => {
   it('reads PRUNE_THREADS, unset or blank as undefined (one per core)', () => {
@@ -35,12 +35,23 @@ describe('whole-number settings from the environment', () => {
     await expect(initBackend('cpu', () => {})).resolves.toMatchObject({ name: 'cpu' });
   });
 
-  it('reads PRUNE_GRAPH_STEPS: on unless it says off, and refuses anything else', () => {
-    expect(graphStepsSetting({})).toBe(true);
-    expect(graphStepsSetting({ PRUNE_GRAPH_STEPS: ' on' })).toBe(true);
-    expect(graphStepsSetting({ PRUNE_GRAPH_STEPS: 'off' })).toBe(false);
-    expect(() => graphStepsSetting({ PRUNE_GRAPH_STEPS: 'no' })).toThrow(
-      new SettingError('PRUNE_GRAPH_STEPS="no": must be on or off (training steps as TensorFlow graphs; unset for on)'),
+  it('reads PRUNE_GRAPHS: on unless it says off, and refuses anything else, at start', async () => {
+    expect(graphsSetting({})).toBe(true);
+    expect(graphsSetting({ PRUNE_GRAPHS: ' on' })).toBe(true);
+    expect(graphsSetting({ PRUNE_GRAPHS: 'off' })).toBe(false);
+    const before = process.env['PRUNE_GRAPHS'];
+    process.env['PRUNE_GRAPHS'] = 'no';
+    try {
+      // wasm: not started before in this file (a started backend is not started again)
+      await expect(initBackend('wasm', () => {})).rejects.toThrow(SettingError);
+    } finally {
+      if (before === undefined) delete process.env['PRUNE_GRAPHS'];
+      else process.env['PRUNE_GRAPHS'] = before;
+    }
+    expect(() => graphsSetting({ PRUNE_GRAPHS: 'no' })).toThrow(
+      new SettingError(
+        'PRUNE_GRAPHS="no": must be on or off (training steps and forward passes as TensorFlow graphs; unset for on)',
+      ),
     );
   });
 });

@@ -1,6 +1,6 @@
 // One forward pass of an evaluation or a representation extraction: what evaluate.ts runs on its
 // own thread and evaluation-worker.ts on a replica, so both compute the same thing.
-import { predictInOnePass, tf, type tfl } from '@prune/compute';
+import { compiledPredictor, tf, type tfl } from '@prune/compute';
 import { logProbabilities, withFoldedModel, type Preprocessing } from '@prune/models';
 import { withBatchTensors } from './batch-tensors.js';
 
@@ -60,7 +60,7 @@ function noisyCopies(x: tf.Tensor4D, k: number, scale: number, firstExample: num
 
 /** `task` on the preprocessed batch `x`: examples `start` on of the data, labelled `y`. */
 function computePass<T extends PassTask>(
-  inference: tfl.LayersModel,
+  predict: (x: tf.Tensor) => tf.Tensor,
   x: tf.Tensor4D,
   y: tf.Tensor1D,
   start: number,
@@ -70,9 +70,9 @@ function computePass<T extends PassTask>(
     if (task.kind === 'extract') {
       const k = task.samplesPerExample;
       const input = k > 1 ? noisyCopies(x, k, task.noise, start) : x;
-      return { values: predictInOnePass(inference, input).dataSync() as Float32Array };
+      return { values: predict(input).dataSync() as Float32Array };
     }
-    const out = predictInOnePass(inference, x);
+    const out = predict(x);
     const logP = logProbabilities(out, task.probabilities);
     const picked = tf.sum(tf.mul(logP, tf.oneHot(y, out.shape[1]!)), 1);
     const hits = tf.sum(tf.cast(tf.equal(tf.argMax(out, 1), y), 'float32'));
@@ -83,7 +83,9 @@ function computePass<T extends PassTask>(
 
 /**
  * `task` on each of `batches`, in order, with `model` folded (`foldForInference`: the same
- * predictions, fewer kernels); each result goes to `onResult` as soon as it is computed.
+ * predictions, fewer kernels) and its forward pass compiled (`compiledPredictor`: one TensorFlow graph
+ * per batch shape from the fourth batch on, on native TensorFlow); each result goes to `onResult`
+ * as soon as it is computed.
  */
 export function computePasses<T extends PassTask>(
   model: tfl.LayersModel,
@@ -92,14 +94,19 @@ export function computePasses<T extends PassTask>(
   batches: PassBatch[],
   onResult: OnPassResult<T>,
 ): void {
-  withFoldedModel(model, (inference) =>
-    batches.forEach((batch, index) =>
-      onResult(
-        index,
-        withBatchTensors(batch.pixels, batch.labels, batch.shape, preprocessing, (x, y) =>
-          computePass(inference, x, y, batch.start, task),
+  withFoldedModel(model, (inference) => {
+    const predictor = compiledPredictor(inference);
+    try {
+      batches.forEach((batch, index) =>
+        onResult(
+          index,
+          withBatchTensors(batch.pixels, batch.labels, batch.shape, preprocessing, (x, y) =>
+            computePass(predictor.predict, x, y, batch.start, task),
+          ),
         ),
-      ),
-    ),
-  );
+      );
+    } finally {
+      predictor.dispose();
+    }
+  });
 }

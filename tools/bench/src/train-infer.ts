@@ -10,10 +10,10 @@
 // kernel that calls others counts their time too); --json prints one
 // JSON object per measurement (engines.ts compares engines with it).
 import {
+  compiledPredictor,
   initBackend,
   makeTrainStep,
   medianMs,
-  predictInOnePass,
   tf,
   type tfl,
   VariableRateMomentum,
@@ -95,13 +95,15 @@ for (const depth of list(values.depths)) {
     if (replicas > 1) infer = await evaluationImagesPerSecond(model, batch);
     else {
       const inference = foldForInference(model);
+      const predictor = compiledPredictor(inference);
       const predict = () => {
-        const out = predictInOnePass(inference, x);
+        const out = predictor.predict(x);
         out.dataSync();
         out.dispose();
       };
       infer = imagesPerSecond(batch, predict);
       if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} inference`, predict);
+      predictor.dispose();
       if (inference !== model) inference.dispose();
     }
     const optimizer = new VariableRateMomentum(0.01, 0.9, true);

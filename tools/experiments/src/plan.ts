@@ -6,7 +6,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { initBackend, makeTrainStep, medianMs, predictInOnePass, tf } from '@prune/compute';
+import { compiledPredictor, initBackend, makeTrainStep, medianMs, tf, VariableRateMomentum } from '@prune/compute';
 import { openDataset, sharedDir } from '@prune/data';
 import { inspectModel } from '@prune/local-ports';
 import { decayedWeights, loadModel } from '@prune/models';
@@ -72,17 +72,21 @@ const y = tf.tensor1d(
   Array.from({ length: batch }, (_, i) => i % train.classNames.length),
   'int32',
 );
-const step = makeTrainStep(model, tf.train.momentum(0.01, 0.9, true), {
+// As fine-tunes run: the step and the forward pass as graphs on native TensorFlow.
+const step = makeTrainStep(model, new VariableRateMomentum(0.01, 0.9, true), {
   weightDecay: 5e-4,
   decayedWeights: decayedWeights(model),
 });
+const predictor = compiledPredictor(model);
 const throughput = {
   trainImagesPerSecond: imagesPerSecond(batch, () => step(x, y)),
   inferImagesPerSecond: imagesPerSecond(4 * batch, () => {
     const big = tf.concat([x, x, x, x]);
-    tf.dispose([big, predictInOnePass(model, big)]);
+    tf.dispose([big, predictor.predict(big)]);
   }),
 };
+step.dispose();
+predictor.dispose();
 
 const policies = values.runs!.split(',').map((p) => p.trim() as SelectionPolicy);
 const runs = (candidateSteps: number, selectedSteps: number): WalkShape[] =>

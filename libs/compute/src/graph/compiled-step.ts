@@ -21,6 +21,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import { graphsSetting } from '../settings.js';
 import { SERVE_TAG, writeSavedModel } from './saved-model.js';
 import { type Trace, type TracedBackend, graphOf, traceCall } from './trace.js';
 
@@ -70,13 +71,14 @@ type Plan = { calls: number; previous?: Traced; graph?: Graph; eager?: string };
 /** `fn` compiled to a graph per shape of its inputs on native TensorFlow; run as it is on other backends. */
 export function compileStep(fn: StepFunction): CompiledStep {
   const backend = tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as TracedBackend) : undefined;
+  const off = !backend ? 'not on native TensorFlow' : graphsSetting() ? undefined : 'PRUNE_GRAPHS=off';
   const plans = new Map<string, Plan>();
   let last: Plan | undefined;
   const keyOf = (inputs: tf.Tensor[]): string => inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(' ');
   const planOf = (inputs: tf.Tensor[]): Plan => {
     const key = keyOf(inputs);
     let plan = plans.get(key);
-    if (!plan) plans.set(key, (plan = backend ? { calls: 0 } : { calls: 0, eager: 'not on native TensorFlow' }));
+    if (!plan) plans.set(key, (plan = { calls: 0, ...(off ? { eager: off } : {}) }));
     return plan;
   };
   /** Takes in a traced call: the plan becomes eager, gets its graph, or keeps the trace for the next. */
