@@ -20,5 +20,5 @@ export interface Predictor {
 
 export function compiledPredictor(model: tfl.LayersModel): Predictor {
   const forward = compileStep(([x]) => [predictInOnePass(model, x!)]);
-  return { predict: (x) => forward([x]).outputs[0]!, dispose: () => forward.dispose() };
+  return { predict: (x) => forward([x])[0]!, dispose: () => forward.dispose() };
 }

@@ -61,14 +61,14 @@ export function makeTrainStep(
       update(grads);
       return [value, hits];
     });
-  const graphs = optimizer instanceof VariableRateMomentum ? optimizer : undefined;
-  const compiled = graphs ? compileStep(tensors) : undefined;
+  const compiled = optimizer instanceof VariableRateMomentum ? { optimizer, run: compileStep(tensors) } : undefined;
   const step = (images: tf.Tensor4D, labels: tf.Tensor1D, index?: number): TrainStepResult => {
     let outputs: tf.Tensor[];
-    if (compiled && graphs) {
-      const updates = graphs.iterations;
-      outputs = compiled([images, labels], index).outputs;
-      graphs.setIterations(updates + 1);
+    if (compiled) {
+      // One update per step, however many rehearsals the compiled step made (they are undone).
+      const updates = compiled.optimizer.iterations;
+      outputs = compiled.run([images, labels], index);
+      compiled.optimizer.setIterations(updates + 1);
     } else outputs = tensors([images, labels]);
     const [lossValue, correct] = outputs as [tf.Tensor, tf.Tensor];
     const result = { loss: lossValue.dataSync()[0]!, accuracy: correct.dataSync()[0]! / labels.shape[0] };
@@ -76,8 +76,8 @@ export function makeTrainStep(
     return result;
   };
   return Object.assign(step, {
-    state: () => compiled?.state() || 'eager',
-    dispose: () => compiled?.dispose(),
+    state: () => compiled?.run.state() || 'eager',
+    dispose: () => compiled?.run.dispose(),
   });
 }
 

@@ -120,7 +120,7 @@ describe.runIf(native)('a training step compiled to a graph on native TensorFlow
     const expected = [3];
     for (const size of [4, 4, 4, 4, 2, 4, 2, 2, 2, 4]) {
       const x = tf.ones([size]);
-      const { outputs } = step([x]);
+      const outputs = step([x]);
       expected.push(expected.at(-1)! + 1.5);
       expect(outputs[0]!.dataSync()[0]).toBeCloseTo(expected.at(-1)!, 5);
       tf.dispose([x, ...outputs]);
@@ -139,15 +139,81 @@ describe.runIf(native)('a training step compiled to a graph on native TensorFlow
     let calls = 0;
     const changes = compileStep(([t]) => [tf.add(t!, ++calls)]);
     for (let i = 1; i <= 5; i++) {
-      const [scaled] = readsBack([x]).outputs;
-      const [shifted] = changes([x]).outputs;
+      const [scaled] = readsBack([x]);
+      const [shifted] = changes([x]);
       expect(Array.from(scaled!.dataSync())).toEqual([3, 6, 9]);
       expect(Array.from(shifted!.dataSync())).toEqual([1 + i, 2 + i, 3 + i]);
       tf.dispose([scaled!, shifted!]);
     }
-    expect(readsBack.state()).toBe('eager: it reads a computed value back to JavaScript');
+    expect(readsBack.state()).toBe("eager: it reads a tensor's values back to JavaScript");
     expect(changes.state()).toBe('eager: two calls made different ops or constants');
     x.dispose();
+  });
+
+  it('reads an input back: stays op by op (a value read may steer what follows)', async () => {
+    await initBackend('tensorflow', () => {});
+    const readsInput = compileStep(([t]) => [tf.mul(t!, t!.dataSync()[0]!)]);
+    for (let i = 1; i <= 4; i++) {
+      const x = tf.tensor1d([i, 1]);
+      expect(Array.from(readsInput([x])[0]!.dataSync())).toEqual([i * i, i]);
+      x.dispose();
+    }
+    expect(readsInput.state()).toBe("eager: it reads a tensor's values back to JavaScript");
+  });
+
+  it('feeds the variables it reads when others share their tensors', async () => {
+    await initBackend('tensorflow', () => {});
+    const weight = tf.variable(tf.ones([2]));
+    const copy = tf.variable(tf.zeros([2]));
+    copy.assign(weight); // the two share one tensor until one of them changes
+    const update = compileStep(([x]) => {
+      weight.assign(tf.add(weight, x!));
+      return [tf.sum(weight)];
+    });
+    const readsCopy = compileStep(([x]) => [tf.add(copy, x!)]);
+    const x = tf.ones([2]);
+    for (let i = 1; i <= 6; i++) {
+      const [total] = update([x]);
+      const [shifted] = readsCopy([x]);
+      expect(total!.dataSync()[0]).toBe(2 + 2 * i);
+      expect(Array.from(shifted!.dataSync())).toEqual([2, 2]);
+      tf.dispose([total!, shifted!]);
+    }
+    expect([update.state(), readsCopy.state()]).toEqual(['graph', 'graph']);
+    copy.assign(tf.fill([2], 5));
+    expect(Array.from(readsCopy([x])[0]!.dataSync())).toEqual([6, 6]);
+    tf.dispose([weight, copy, x]);
+  });
+
+  it('runs op by op from a graph that fails to run, and inside another compiled call', async () => {
+    await initBackend('tensorflow', () => {});
+    const backend = tf.backend() as unknown as { binding: object };
+    const w = tf.variable(tf.zeros([2]));
+    const inner = compileStep(([x]) => {
+      w.assign(tf.add(w, x!));
+      return [tf.mul(w, 2)];
+    });
+    const outer = compileStep(([x]) => [tf.add(inner([x!])[0]!, 1)]);
+    const x = tf.ones([2]);
+    for (let i = 1; i <= 5; i++) expect(Array.from(outer([x])[0]!.dataSync())).toEqual([2 * i + 1, 2 * i + 1]);
+    expect(outer.state()).toBe('graph');
+    // the inner step's ops were traced with the outer's: the outer graph updates the variable itself
+    const binding = backend.binding;
+    backend.binding = Object.create(binding, {
+      runSavedModel: {
+        value: () => {
+          throw new Error('Session fail to run with error: out of memory');
+        },
+      },
+    });
+    try {
+      expect(Array.from(outer([x])[0]!.dataSync())).toEqual([13, 13]);
+    } finally {
+      backend.binding = binding;
+    }
+    expect(outer.state()).toBe('eager: its graph failed to run (Session fail to run with error: out of memory)');
+    expect(Array.from(outer([x])[0]!.dataSync())).toEqual([15, 15]);
+    tf.dispose([w, x]);
   });
 });
 
@@ -156,7 +222,7 @@ describe('a compiled step on another backend', () => {
     await initBackend('wasm', () => {});
     const step = compileStep(([t]) => [tf.mul(t!, 2)]);
     const x = tf.tensor1d([1, 2]);
-    for (let i = 0; i < 4; i++) expect(Array.from(step([x]).outputs[0]!.dataSync())).toEqual([2, 4]);
+    for (let i = 0; i < 4; i++) expect(Array.from(step([x])[0]!.dataSync())).toEqual([2, 4]);
     expect(step.state()).toBe('eager: not on native TensorFlow');
   });
 });

@@ -56,8 +56,9 @@ export interface TrainResult {
    */
   computeSeconds: number;
   /**
-   * How the last step ran: 'graph' (one TensorFlow graph per step, the usual on native TensorFlow),
-   * 'eager: <why not a graph>', 'eager' (another backend), or 'data-parallel replicas'.
+   * How the last step ran: 'graph' (one TensorFlow graph per step, from the fourth step of a job on
+   * native TensorFlow), 'tracing' (a job of three steps or fewer), 'eager: <why not a graph>' (for
+   * instance 'eager: not on native TensorFlow'), or 'data-parallel replicas' (op by op).
    */
   stepExecution: string;
 }

@@ -1,6 +1,7 @@
 // Training and inference throughput of every engine this machine has, side by side, in one run
-// (`npm run bench`): TF.js on wasm (1 thread), TF.js on native TensorFlow at 1 and N threads and as
-// N data-parallel replicas of 1 thread each (TrainConfig.dataParallelReplicas for training,
+// (`npm run bench`): TF.js on wasm (1 thread), TF.js on native TensorFlow at 1 and N threads with
+// its steps and forward passes as TensorFlow graphs (the default) and op by op (PRUNE_GRAPHS=off),
+// and as N data-parallel replicas of 1 thread each (TrainConfig.dataParallelReplicas for training,
 // PRUNE_EVAL_REPLICAS for inference), and PyTorch at 1 and N threads
 // when `python3 -c "import torch"` works. Each engine runs in its own
 // process (one backend and thread pool per process), one after another, on the same models,
@@ -159,13 +160,14 @@ const results: Measurement[] = [];
 if (engines.has('wasm')) results.push(...tfjs({ PRUNE_BACKEND: 'wasm' }, 1, 'tfjs wasm'));
 for (const threads of threadCounts) {
   if (engines.has('tensorflow')) {
-    results.push(
-      ...tfjs(
-        { PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: String(threads) },
-        threads,
-        `tfjs tensorflow, ${threads} threads`,
-      ),
-    );
+    for (const graphs of ['on', 'off'])
+      results.push(
+        ...tfjs(
+          { PRUNE_BACKEND: 'tensorflow', PRUNE_THREADS: String(threads), PRUNE_GRAPHS: graphs },
+          threads,
+          `tfjs tensorflow, ${threads} threads${graphs === 'off' ? ', op by op' : ''}`,
+        ),
+      );
     if (threads > 1)
       results.push(
         ...tfjs(

@@ -7,10 +7,12 @@
 // and evaluates data-parallel: N replicas in threads, whole batches each (PRUNE_EVAL_REPLICAS), timed
 // as one evaluation of steps x N batches after one of warmup x N.
 // --profile also prints where one inference and one training step spend their time, per kernel (a
-// kernel that calls others counts their time too); --json prints one
+// kernel that calls others counts their time too; op by op: a graph is one call, which TF.js does not
+// itemise, so --profile sets PRUNE_GRAPHS=off); --json prints one
 // JSON object per measurement (engines.ts compares engines with it).
 import {
   compiledPredictor,
+  graphsSetting,
   initBackend,
   makeTrainStep,
   medianMs,
@@ -40,6 +42,7 @@ const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 const replicas = Number(values.replicas);
 if (replicas > 1) process.env['PRUNE_EVAL_REPLICAS'] = String(replicas);
+if (values.profile) process.env['PRUNE_GRAPHS'] = 'off';
 
 const backend = await initBackend();
 
@@ -129,14 +132,17 @@ for (const depth of list(values.depths)) {
       const step = makeTrainStep(model, optimizer, { weightDecay: 1e-4, decayedWeights: decayedWeights(model) });
       train = imagesPerSecond(batch, () => step(x, y));
       if (values.profile) await printKernelProfile(`ResNet-${depth} batch ${batch} train step`, () => step(x, y));
+      step.dispose();
     }
     rows.push([`ResNet-${depth}`, String(batch), infer.toFixed(1), train.toFixed(1)]);
     if (values.json) {
-      const engine = `tfjs ${backend.name}${replicas > 1 ? ` x${replicas} replicas` : ''}`;
+      const opByOp = backend.name === 'tensorflow' && !graphsSetting() ? ' op by op' : '';
+      const engine = `tfjs ${backend.name}${opByOp}${replicas > 1 ? ` x${replicas} replicas` : ''}`;
       console.log(JSON.stringify({ model: `ResNet-${depth}`, batch, infer, train, engine, detail: backend.detail }));
     }
     console.error(`  measured ResNet-${depth} batch ${batch}`);
     tf.dispose([x, y]);
+    optimizer.dispose();
     model.dispose();
   }
 }

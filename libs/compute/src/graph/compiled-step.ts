@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { graphsSetting } from '../settings.js';
 import { SERVE_TAG, writeSavedModel } from './saved-model.js';
-import { type Trace, type TracedBackend, graphOf, traceCall } from './trace.js';
+import { type Trace, type TracedBackend, graphOf, isTracing, traceCall } from './trace.js';
 
 export type StepFunction = (inputs: tf.Tensor[]) => tf.Tensor[];
 
@@ -32,10 +32,10 @@ const EAGER_CALLS = 3;
 
 export interface CompiledStep {
   /**
-   * Runs the function; `graph` says whether a graph ran it. `index` is the call's position in the
-   * whole run, counted from 0 (default: this process's count of calls with these shapes).
+   * Runs the function. `index` is the call's position in the whole run, counted from 0 (default:
+   * this process's count of calls with these shapes); calls from the fourth on run as a graph.
    */
-  (inputs: tf.Tensor[], index?: number): { outputs: tf.Tensor[]; graph: boolean };
+  (inputs: tf.Tensor[], index?: number): tf.Tensor[];
   /** How the next call like the last one will run: 'graph', 'tracing', or 'eager: <why>' ('' before any call). */
   state(): string;
   /** Releases the graphs' sessions. */
@@ -47,20 +47,20 @@ interface Traced {
   trace: Trace;
   inputIds: number[];
   resultIds: number[];
-  /** Variables read, by name, with their ids before the call. */
-  reads: Map<string, number>;
-  /** Variables assigned, by name, with their ids after the call. */
-  writes: Map<string, number>;
+  /** Variables read, with their ids before the call. */
+  reads: Map<tf.Variable, number>;
+  /** Variables assigned, with their ids after the call. */
+  writes: Map<tf.Variable, number>;
   /** Whether the call made a variable (it cannot be repeated, nor undone). */
   madeVariables: boolean;
-  /** The call's ops, inputs and constants as text, equal for two calls that make the same graph. */
+  /** The call's ops, inputs and constants, hashed: equal for two calls that make the same graph. */
   program: string;
 }
 
 interface Graph {
   session: number;
-  reads: string[];
-  writes: string[];
+  reads: tf.Variable[];
+  writes: tf.Variable[];
   feedNames: string;
   fetchNames: string;
   results: number;
@@ -83,51 +83,66 @@ export function compileStep(fn: StepFunction): CompiledStep {
   };
   /** Takes in a traced call: the plan becomes eager, gets its graph, or keeps the trace for the next. */
   const consider = (plan: Plan, traced: Traced): void => {
-    if (traced.trace.untraceable) plan.eager = traced.trace.untraceable;
+    if (traced.madeVariables) plan.previous = undefined;
+    else if (traced.trace.untraceable) plan.eager = traced.trace.untraceable;
     else if (plan.previous && plan.previous.program !== traced.program)
       plan.eager = 'two calls made different ops or constants';
     else if (plan.previous) {
       try {
         plan.graph = loadGraph(backend!, traced);
       } catch (error) {
-        plan.eager = `its graph did not load (${(error as Error).message.split('\n')[0]})`;
+        plan.eager = `its graph did not load (${firstLine(error)})`;
       }
     }
     plan.previous = plan.graph || plan.eager ? undefined : traced;
   };
   /**
-   * Traces calls whose effects on variables are undone, until the plan has a graph or is eager.
-   * A call that made a variable cannot be undone: it is kept as the call itself, and returned.
+   * Repeats what calls 0 to 2 of a run do (one plain call, two traced), each undone afterwards,
+   * until the plan has a graph or is eager. A call that made a variable cannot be undone: it is kept
+   * as the call itself, and returned. Rehearsals run on one batch, so they catch what differs
+   * between two calls on the same inputs (randomness), not what depends on the inputs.
    */
   const rehearse = (plan: Plan, inputs: tf.Tensor[]): tf.Tensor[] | undefined => {
-    while (!plan.graph && !plan.eager) {
-      const saved = new Map(Object.entries(variables()).map(([name, v]) => [name, tf.clone(v)]));
-      const { outputs, traced } = traceStep(backend!, fn, inputs);
-      if (traced.madeVariables) {
+    for (let rehearsal = 0; !plan.graph && !plan.eager; rehearsal++) {
+      const saved = new Map(Object.values(variables()).map((v) => [v, tf.clone(v)] as const));
+      try {
+        const count = saved.size;
+        const { outputs, traced } =
+          rehearsal === 0 ? { outputs: fn(inputs), traced: undefined } : traceStep(backend!, fn, inputs);
+        if (Object.keys(variables()).length !== count || traced?.madeVariables) return outputs;
+        for (const [v, value] of saved) if (!v.isDisposed) v.assign(value);
+        tf.dispose(outputs);
+        if (traced) consider(plan, traced);
+      } finally {
         tf.dispose([...saved.values()]);
-        plan.previous = undefined;
-        return outputs;
       }
-      for (const name of traced.writes.keys()) variables()[name]!.assign(saved.get(name)!);
-      tf.dispose([...saved.values(), ...outputs]);
-      consider(plan, traced);
     }
     return undefined;
   };
-  const step = (inputs: tf.Tensor[], index?: number): { outputs: tf.Tensor[]; graph: boolean } => {
+  const step = (inputs: tf.Tensor[], index?: number): tf.Tensor[] => {
+    // Inside another function's trace: op by op, so that its trace records the ops.
+    if (isTracing()) return fn(inputs);
     const plan = (last = planOf(inputs));
     const call = index ?? plan.calls;
     plan.calls++;
     if (call >= EAGER_CALLS && !plan.graph && !plan.eager) {
       const kept = rehearse(plan, inputs);
-      if (kept) return { outputs: kept, graph: false };
+      if (kept) return kept;
     }
-    if (plan.graph) return { outputs: runGraph(backend!, plan.graph, inputs), graph: true };
-    if (plan.eager || call === 0) return { outputs: fn(inputs), graph: false };
+    if (plan.graph) {
+      try {
+        return runGraph(backend!, plan.graph, inputs);
+      } catch (error) {
+        // Nothing was assigned: the call runs op by op, and so do the next.
+        backend!.binding.deleteSavedModel(plan.graph.session);
+        plan.graph = undefined;
+        plan.eager = `its graph failed to run (${firstLine(error)})`;
+      }
+    }
+    if (plan.eager || call === 0) return fn(inputs);
     const { outputs, traced } = traceStep(backend!, fn, inputs);
-    if (traced.madeVariables) plan.previous = undefined;
-    else consider(plan, traced);
-    return { outputs, graph: false };
+    consider(plan, traced);
+    return outputs;
   };
   return Object.assign(step, {
     state: () => (!last ? '' : last.graph ? 'graph' : last.eager ? `eager: ${last.eager}` : 'tracing'),
@@ -139,14 +154,19 @@ export function compileStep(fn: StepFunction): CompiledStep {
   });
 }
 
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}
+
 function variables(): Record<string, tf.Variable> {
   return tf.engine().registeredVariables;
 }
 
-function idsByName(backend: TracedBackend): Map<string, number> {
+/** Every registered variable's binding id. */
+function variableIds(backend: TracedBackend): Map<tf.Variable, number> {
   const all = Object.values(variables());
   const ids = backend.getInputTensorIds(all);
-  return new Map(all.map((v, i) => [v.name, ids[i]!]));
+  return new Map(all.map((v, i) => [v, ids[i]!]));
 }
 
 function traceStep(
@@ -154,43 +174,49 @@ function traceStep(
   fn: StepFunction,
   inputs: tf.Tensor[],
 ): { outputs: tf.Tensor[]; traced: Traced } {
-  const before = idsByName(backend);
+  const before = variableIds(backend);
   const inputIds = backend.getInputTensorIds(inputs);
   const { result: outputs, trace } = traceCall(backend, () => fn(inputs));
-  const after = idsByName(backend);
+  const after = variableIds(backend);
   const resultIds = backend.getInputTensorIds(outputs);
-  const nameOf = new Map([...before].map(([name, id]) => [id, name]));
-  const reads = new Map<string, number>();
-  const writes = new Map<string, number>();
+  const writes = new Map<tf.Variable, number>();
   let madeVariables = false;
-  for (const [name, id] of after) {
-    if (!before.has(name)) madeVariables = true;
-    else if (before.get(name) !== id) writes.set(name, id);
+  for (const [v, id] of after) {
+    if (!before.has(v)) madeVariables = true;
+    else if (before.get(v) !== id) writes.set(v, id);
   }
+  // Variables can share a tensor (one assigned another's value): a read is the variable the op was
+  // given, else the only one holding the tensor; else it is ambiguous.
+  const holders = new Map<number, tf.Variable[]>();
+  for (const [v, id] of before) holders.set(id, [...(holders.get(id) ?? []), v]);
+  const reads = new Map<tf.Variable, number>();
   const producer = new Map(trace.ops.flatMap((op, i) => op.outputs.map((id, slot) => [id, `@${i}:${slot}`] as const)));
   const inputIndex = new Map(inputIds.map((id, k) => [id, k]));
   const label = (id: number): string => {
     const made = producer.get(id);
     if (made) return made;
     if (inputIndex.has(id)) return `input ${inputIndex.get(id)}`;
-    const variable = nameOf.get(id);
-    if (variable !== undefined) {
+    const candidates = holders.get(id);
+    if (candidates) {
+      const given = trace.variables.get(id);
+      const chosen = given ? [given] : candidates;
+      if (chosen.length !== 1) trace.untraceable ??= `variables ${candidates.map((v) => v.name)} share a tensor`;
+      const variable = chosen[0] ?? candidates[0]!;
       reads.set(variable, id);
-      return `variable ${variable}`;
+      return `variable ${variable.name}`;
     }
+    const { shape, dtype } = trace.tensors.get(id)!;
     const values = trace.written.get(id) ?? backend.binding.tensorDataSync(id);
-    return `const ${createHash('sha1').update(values).digest('hex')}`;
+    return `const ${dtype} [${shape}] ${createHash('sha1').update(values).digest('hex')}`;
   };
   const lines = trace.ops.map((op) => `${op.op} ${JSON.stringify(op.attrs)} ${op.inputs.map(label).join(', ')}`);
   lines.push(`results ${resultIds.map(label).join(', ')}`);
-  lines.push(`writes ${[...writes].map(([name, id]) => `${name}=${label(id)}`).join(', ')}`);
+  lines.push(`writes ${[...writes].map(([v, id]) => `${v.name}=${label(id)}`).join(', ')}`);
   const program = createHash('sha1').update(lines.join('\n')).digest('hex');
   return { outputs, traced: { trace, inputIds, resultIds, reads, writes, madeVariables, program } };
 }
 
 function loadGraph(backend: TracedBackend, traced: Traced): Graph {
-  const reads = [...traced.reads.keys()];
-  const writes = [...traced.writes.keys()];
   const feeds = [...traced.inputIds, ...traced.reads.values()];
   const fetches = [...traced.resultIds, ...traced.writes.values()];
   const { nodes, outputs } = graphOf(backend.binding, traced.trace, feeds, fetches);
@@ -200,8 +226,8 @@ function loadGraph(backend: TracedBackend, traced: Traced): Graph {
     const session = backend.binding.loadSavedModel(dir, SERVE_TAG);
     return {
       session,
-      reads,
-      writes,
+      reads: [...traced.reads.keys()],
+      writes: [...traced.writes.keys()],
       feedNames: feeds.map((_, k) => `feed_${k}:0`).join(','),
       fetchNames: outputs.join(','),
       results: traced.resultIds.length,
@@ -212,15 +238,13 @@ function loadGraph(backend: TracedBackend, traced: Traced): Graph {
 }
 
 function runGraph(backend: TracedBackend, graph: Graph, inputs: tf.Tensor[]): tf.Tensor[] {
-  const all = variables();
-  const read = graph.reads.map((name) => all[name]!);
-  const ids = backend.getInputTensorIds([...inputs, ...read]);
+  const ids = backend.getInputTensorIds([...inputs, ...graph.reads]);
   const fetched = backend.binding
     .runSavedModel(graph.session, ids, graph.feedNames, graph.fetchNames)
     .map((m) => backend.createOutputTensor(m));
-  graph.writes.forEach((name, j) => {
+  graph.writes.forEach((v, j) => {
     const value = fetched[graph.results + j]!;
-    all[name]!.assign(value);
+    v.assign(value);
     value.dispose();
   });
   return fetched.slice(0, graph.results);

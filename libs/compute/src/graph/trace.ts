@@ -32,16 +32,15 @@ export interface Binding {
   TF_ATTR_BOOL: number;
   TF_ATTR_TYPE: number;
   TF_ATTR_SHAPE: number;
-  TF_FLOAT: number;
-  TF_INT32: number;
-  TF_BOOL: number;
+  TF_STRING: number;
 }
 
-/** tfjs-node's backend, with the two members (private in its typings) that map tensors to binding ids. */
+/** tfjs-node's backend, with the members (two private in its typings) that map tensors to binding ids. */
 export interface TracedBackend {
   binding: Binding;
   getInputTensorIds(tensors: tf.Tensor[]): number[];
   createOutputTensor(metadata: TensorMetadata): tf.Tensor;
+  getDTypeInteger(dtype: tf.DataType): number;
 }
 
 export interface TracedOp {
@@ -57,23 +56,28 @@ export interface Trace {
   tensors: Map<number, { shape: number[]; dtype: number }>;
   /** Values written from JavaScript during the call: the call's constants. */
   written: Map<number, Values>;
+  /** The variables ops were given, by binding id (variables can share one). */
+  variables: Map<number, tf.Variable>;
   /** Why the call cannot be repeated as a graph, when it cannot. */
   untraceable?: string;
+}
+
+let tracing = false;
+
+/** Whether a call is being traced now (a compiled function called inside it runs op by op, traced with it). */
+export function isTracing(): boolean {
+  return tracing;
 }
 
 /** Runs `call` eagerly on `backend` and records the TensorFlow ops it makes. */
 export function traceCall<T>(backend: TracedBackend, call: () => T): { result: T; trace: Trace } {
   const binding = backend.binding;
-  const trace: Trace = { ops: [], tensors: new Map(), written: new Map() };
-  const made = new Set<number>();
+  const trace: Trace = { ops: [], tensors: new Map(), written: new Map(), variables: new Map() };
   const recorder: Binding = Object.create(binding, {
     executeOp: {
       value: (op: string, attrs: OpAttr[], inputs: number[], count: number) => {
         const outputs = binding.executeOp(op, attrs, inputs, count);
-        for (const o of outputs) {
-          trace.tensors.set(o.id, { shape: o.shape, dtype: o.dtype });
-          made.add(o.id);
-        }
+        for (const o of outputs) trace.tensors.set(o.id, { shape: o.shape, dtype: o.dtype });
         trace.ops.push({ op, attrs, inputs, outputs: outputs.map((o) => o.id) });
         return outputs;
       },
@@ -88,36 +92,40 @@ export function traceCall<T>(backend: TracedBackend, call: () => T): { result: T
     },
     tensorDataSync: {
       value: (id: number) => {
-        // A value computed in the call and read back to JavaScript may steer what follows.
-        if (made.has(id)) trace.untraceable ??= 'it reads a computed value back to JavaScript';
+        // A value read back to JavaScript (computed, an input, a variable) may steer what follows,
+        // which a graph would not repeat; the call's own constants are safe to read.
+        if (!trace.written.has(id)) trace.untraceable ??= "it reads a tensor's values back to JavaScript";
         return binding.tensorDataSync(id);
+      },
+    },
+    runSavedModel: {
+      value: (...args: Parameters<Binding['runSavedModel']>) => {
+        trace.untraceable ??= 'it runs a graph inside';
+        return binding.runSavedModel(...args);
       },
     },
   });
   const ids = backend.getInputTensorIds;
   backend.binding = recorder;
-  // Shapes of tensors that existed before the call (weights, cached constants) as ops read them.
+  // Shapes of tensors that existed before the call (weights, cached constants) as ops read them,
+  // and which variable an op was given.
   backend.getInputTensorIds = (tensors) => {
     const found = ids.call(backend, tensors);
     tensors.forEach((t, i) => {
-      if (!trace.tensors.has(found[i]!)) trace.tensors.set(found[i]!, { shape: t.shape, dtype: dtypeOf(binding, t) });
+      if (!trace.tensors.has(found[i]!))
+        trace.tensors.set(found[i]!, { shape: t.shape, dtype: backend.getDTypeInteger(t.dtype) });
+      if (t instanceof tf.Variable) trace.variables.set(found[i]!, t);
     });
     return found;
   };
+  tracing = true;
   try {
     return { result: call(), trace };
   } finally {
+    tracing = false;
     backend.binding = binding;
     delete (backend as Partial<TracedBackend>).getInputTensorIds;
   }
-}
-
-function dtypeOf(binding: Binding, t: tf.Tensor): number {
-  const dtypes: Record<string, number> = { float32: binding.TF_FLOAT, int32: binding.TF_INT32, bool: binding.TF_BOOL };
-  const dtype = dtypes[t.dtype];
-  if (dtype === undefined)
-    throw new Error(`a traced step reads a ${t.dtype} tensor; graphs take float32, int32 and bool`);
-  return dtype;
 }
 
 /**
@@ -153,22 +161,23 @@ export function graphOf(
     if (made) return `op_${made.op}:${made.slot}`;
     return feedIndex.has(id) ? `feed_${feedIndex.get(id)}` : constants.get(id)!;
   };
-  const nodes: NodeDef[] = [];
-  for (const id of leaves) {
+  const nodes: NodeDef[] = feeds.map((id, k) => {
     const { shape, dtype } = known(trace, id);
-    if (feedIndex.has(id)) {
-      nodes.push({
-        name: name(id),
-        op: 'Placeholder',
-        input: [],
-        attr: { dtype: { type: dtype }, shape: { shape: shapeProto(shape) } },
-      });
-      continue;
-    }
+    const attr: Record<string, AttrValue> = { dtype: { type: dtype }, shape: { shape: shapeProto(shape) } };
+    return { name: `feed_${k}`, op: 'Placeholder', input: [], attr };
+  });
+  for (const id of constants.keys()) {
+    const { shape, dtype } = known(trace, id);
+    if (dtype === binding.TF_STRING) throw new Error('traced graph: a string constant, which graphs here do not write');
     const values = trace.written.get(id) ?? binding.tensorDataSync(id);
     const tensorContent = new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
     const tensor = { dtype, tensorShape: shapeProto(shape), tensorContent };
-    nodes.push({ name: name(id), op: 'Const', input: [], attr: { dtype: { type: dtype }, value: { tensor } } });
+    nodes.push({
+      name: constants.get(id)!,
+      op: 'Const',
+      input: [],
+      attr: { dtype: { type: dtype }, value: { tensor } },
+    });
   }
   [...needed]
     .sort((a, b) => a - b)

@@ -24,8 +24,8 @@ export class VariableRateMomentum extends tf.MomentumOptimizer {
   }
 
   /**
-   * Sets the count of updates applied. A compiled step sets it after each call: a graph applies
-   * an update without calling applyGradients, and a rehearsal that was undone called it.
+   * Sets the count of updates applied. makeTrainStep sets it after each compiled step: a graph
+   * applies an update without calling applyGradients, and a rehearsal that was undone called it.
    */
   setIterations(count: number): void {
     this.iterations_ = count;
