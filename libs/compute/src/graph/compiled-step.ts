@@ -3,19 +3,19 @@
 // Why: eager TensorFlow pays a fixed cost per op (about 10 µs for a small op, 0.3 ms for a
 // convolution's oneDNN wrapper) and a training step of a ResNet is about 800 ops, most of them
 // small (the optimizer alone is about 400). A step on 32 images cost 0.62-0.64 of one on 64.
-// TensorFlow's graph executor runs the same ops with fused kernels and almost no cost per op.
+// TensorFlow's graph executor runs the same kernels with almost no cost per op.
 //
 // How: calls 1 and 2 (counting from 0) are traced (trace.ts) while they run; call 0 runs plainly
 // first, so that lazily made state (an optimizer's accumulators) exists. When both traces made the
 // same ops from the same constants, the second becomes a graph: the call's input tensors and the
 // variables it reads are fed, its results and the variables' new values are fetched and assigned.
 // Everything else it read is a constant of the graph, so a function must keep what changes between
-// calls in its inputs or in variables. A call that cannot be repeated as a graph (it reads a
-// computed value back, or its constants change) keeps running eagerly, and `state` says why.
+// calls in its inputs or in variables. A call that cannot be repeated as a graph (it reads a tensor
+// back to JavaScript, or its constants change) keeps running eagerly, and `state` says why.
 //
-// Which calls run as a graph depends only on their index: a job resumed at step 5 passes 5, traces
-// two rehearsals whose effects are undone, and runs step 5 as a graph, as the uninterrupted job did;
-// so a resumed job ends with the same weights, to the bit.
+// Which calls run as a graph depends only on their index: a job resumed at step 5 passes 5, repeats
+// calls 0-2 as rehearsals whose effects are undone, and runs step 5 as a graph, as the uninterrupted
+// job did; so a resumed job ends with the weights of an uninterrupted one.
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
