@@ -71,7 +71,7 @@ type Plan = { calls: number; previous?: Traced; graph?: Graph; eager?: string };
 /** `fn` compiled to a graph per shape of its inputs on native TensorFlow; run as it is on other backends. */
 export function compileStep(fn: StepFunction): CompiledStep {
   const backend = tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as TracedBackend) : undefined;
-  const off = !backend ? 'not on native TensorFlow' : graphsSetting() ? undefined : 'PRUNE_GRAPHS=off';
+  const off = whyOpByOp(backend);
   const plans = new Map<string, Plan>();
   let last: Plan | undefined;
   const keyOf = (inputs: tf.Tensor[]): string => inputs.map((t) => `${t.dtype}[${t.shape.join(',')}]`).join(' ');
@@ -152,6 +152,16 @@ export function compileStep(fn: StepFunction): CompiledStep {
       last = undefined;
     },
   });
+}
+
+/** Why calls run op by op whatever they do, if they must. */
+function whyOpByOp(backend: TracedBackend | undefined): string | undefined {
+  if (!backend) return 'not on native TensorFlow';
+  if (!graphsSetting()) return 'PRUNE_GRAPHS=off';
+  // tfjs-node's binding hands a session its inputs as host tensors (TFE_TensorHandleResolve): on a
+  // GPU every weight would cross to the host and back at each call. Untried there.
+  if (backend.binding.isUsingGpuDevice()) return 'on a GPU (the binding feeds a graph through host memory)';
+  return undefined;
 }
 
 function firstLine(error: unknown): string {

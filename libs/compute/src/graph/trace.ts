@@ -26,6 +26,7 @@ export interface Binding {
   loadSavedModel(dir: string, tags: string): number;
   deleteSavedModel(id: number): void;
   runSavedModel(id: number, inputs: number[], inputNames: string, outputNames: string): TensorMetadata[];
+  isUsingGpuDevice(): boolean;
   TF_ATTR_STRING: number;
   TF_ATTR_INT: number;
   TF_ATTR_FLOAT: number;
