@@ -23,7 +23,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { graphsSetting } from '../settings.js';
 import { SERVE_TAG, writeSavedModel } from './saved-model.js';
-import { type Trace, type TracedBackend, graphOf, isTracing, traceCall } from './trace.js';
+import { type Trace, type TracedBackend, graphOf, isTracing, producers, traceCall } from './trace.js';
 
 export type StepFunction = (inputs: tf.Tensor[]) => tf.Tensor[];
 
@@ -200,11 +200,11 @@ function traceStep(
   const holders = new Map<number, tf.Variable[]>();
   for (const [v, id] of before) holders.set(id, [...(holders.get(id) ?? []), v]);
   const reads = new Map<tf.Variable, number>();
-  const producer = new Map(trace.ops.flatMap((op, i) => op.outputs.map((id, slot) => [id, `@${i}:${slot}`] as const)));
+  const producer = producers(trace);
   const inputIndex = new Map(inputIds.map((id, k) => [id, k]));
   const label = (id: number): string => {
     const made = producer.get(id);
-    if (made) return made;
+    if (made) return `@${made.op}:${made.slot}`;
     if (inputIndex.has(id)) return `input ${inputIndex.get(id)}`;
     const candidates = holders.get(id);
     if (candidates) {

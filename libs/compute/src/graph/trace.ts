@@ -140,8 +140,7 @@ export function graphOf(
   feeds: number[],
   fetches: number[],
 ): { nodes: NodeDef[]; outputs: string[] } {
-  const producer = new Map<number, { op: number; slot: number }>();
-  trace.ops.forEach((op, i) => op.outputs.forEach((id, slot) => producer.set(id, { op: i, slot })));
+  const producer = producers(trace);
   const feedIndex = new Map(feeds.map((id, k) => [id, k]));
   const needed = new Set<number>();
   const leaves = new Set<number>();
@@ -188,6 +187,11 @@ export function graphOf(
       nodes.push({ name: `op_${i}`, op: op.op, input: op.inputs.map(name), attr });
     });
   return { nodes, outputs: fetches.map(name) };
+}
+
+/** Which op (its index in the trace) made each tensor, and which of its outputs it is. */
+export function producers(trace: Trace): Map<number, { op: number; slot: number }> {
+  return new Map(trace.ops.flatMap((op, i) => op.outputs.map((id, slot) => [id, { op: i, slot }] as const)));
 }
 
 function known(trace: Trace, id: number): { shape: number[]; dtype: number } {
