@@ -2,19 +2,9 @@
 // computes the same outputs and gradients as the reference cpu backend, to 1e-4: our wasm
 // convolution gradients, our batch-norm training paths (fused kernels on TensorFlow, our own on
 // wasm), our layer normalization's analytic gradient, and a whole ResNet training step.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { BatchNormalization, initBackend, LayerNormalization, makeTrainStep, tf, tfl } from '@prune/compute';
-import { relativeError, smallResNet } from './small-resnet.js';
-
-function nativeBindingLoads(): boolean {
-  try {
-    createRequire(import.meta.url)('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { nativeBindingLoads, relativeError, smallResNet } from './fixtures.js';
 
 /** The backends under test: PRUNE_BACKEND alone when set (CI's wasm pass), else every one present. */
 const BACKENDS: ('wasm' | 'tensorflow')[] =

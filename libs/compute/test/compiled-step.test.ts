@@ -1,19 +1,9 @@
 // A step compiled to a TensorFlow graph computes what it computes op by op: the same losses,
 // weights, moving statistics and optimizer state under a changing learning rate, and it falls back
 // to op by op, saying why, when a call cannot be repeated as a graph.
-import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { compileStep, initBackend, makeTrainStep, tf, VariableRateMomentum } from '@prune/compute';
-import { relativeError, smallResNet } from './small-resnet.js';
-
-function nativeBindingLoads(): boolean {
-  try {
-    createRequire(import.meta.url)('@tensorflow/tfjs-node');
-    return true;
-  } catch {
-    return false;
-  }
-}
+import { nativeBindingLoads, relativeError, smallResNet, withEnv } from './fixtures.js';
 
 const native = process.env['PRUNE_BACKEND'] !== 'wasm' && nativeBindingLoads();
 
@@ -54,14 +44,8 @@ describe.runIf(native)('a training step compiled to a graph on native TensorFlow
     await initBackend('tensorflow', () => {});
     const eager = await train(tf.train.momentum(0.1, 0.9, true) as tf.MomentumOptimizer, 7);
     const compiled = await train(new VariableRateMomentum(0.1, 0.9, true), 7);
-    process.env['PRUNE_GRAPHS'] = 'off';
-    try {
-      expect((await train(new VariableRateMomentum(0.1, 0.9, true), 4)).states).toEqual(
-        Array(4).fill('eager: PRUNE_GRAPHS=off'),
-      );
-    } finally {
-      delete process.env['PRUNE_GRAPHS'];
-    }
+    const off = await withEnv('PRUNE_GRAPHS', 'off', () => train(new VariableRateMomentum(0.1, 0.9, true), 4));
+    expect(off.states).toEqual(Array(4).fill('eager: PRUNE_GRAPHS=off'));
     expect(eager.states).toEqual(Array(7).fill('eager'));
     expect(compiled.states).toEqual(['tracing', 'tracing', 'graph', 'graph', 'graph', 'graph', 'graph']);
     compiled.losses.forEach((loss, i) => expect(loss, `loss ${i}`).toBeCloseTo(eager.losses[i]!, 4));

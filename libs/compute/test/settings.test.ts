@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { graphsSetting, initBackend, SettingError, threadsSetting, wholeNumberSetting } from '@prune/compute';
+import { withEnv } from './fixtures.js';
 
 describe('whole-number settings from the environment', () => {
   it('reads PRUNE_THREADS, unset or blank as undefined (one per core)', () => {
@@ -24,14 +25,7 @@ describe('whole-number settings from the environment', () => {
   });
 
   it('a bad PRUNE_THREADS stops every backend at start, not only native TensorFlow', async () => {
-    const before = process.env['PRUNE_THREADS'];
-    process.env['PRUNE_THREADS'] = '0';
-    try {
-      await expect(initBackend('cpu', () => {})).rejects.toThrow(SettingError);
-    } finally {
-      if (before === undefined) delete process.env['PRUNE_THREADS'];
-      else process.env['PRUNE_THREADS'] = before;
-    }
+    await withEnv('PRUNE_THREADS', '0', () => expect(initBackend('cpu', () => {})).rejects.toThrow(SettingError));
     await expect(initBackend('cpu', () => {})).resolves.toMatchObject({ name: 'cpu' });
   });
 
@@ -39,15 +33,8 @@ describe('whole-number settings from the environment', () => {
     expect(graphsSetting({})).toBe(true);
     expect(graphsSetting({ PRUNE_GRAPHS: ' on' })).toBe(true);
     expect(graphsSetting({ PRUNE_GRAPHS: 'off' })).toBe(false);
-    const before = process.env['PRUNE_GRAPHS'];
-    process.env['PRUNE_GRAPHS'] = 'no';
-    try {
-      // wasm: not started before in this file (a started backend is not started again)
-      await expect(initBackend('wasm', () => {})).rejects.toThrow(SettingError);
-    } finally {
-      if (before === undefined) delete process.env['PRUNE_GRAPHS'];
-      else process.env['PRUNE_GRAPHS'] = before;
-    }
+    // wasm: not started before in this file (a started backend is not started again)
+    await withEnv('PRUNE_GRAPHS', 'no', () => expect(initBackend('wasm', () => {})).rejects.toThrow(SettingError));
     expect(() => graphsSetting({ PRUNE_GRAPHS: 'no' })).toThrow(
       new SettingError(
         'PRUNE_GRAPHS="no": must be on or off (training steps and forward passes as TensorFlow graphs; unset for on)',

@@ -1,5 +1,28 @@
-// A ResNet in small, and how close two arrays of its values are: shared by the tests that train it.
+// What the tests that train share: whether native TensorFlow loads, a ResNet in small, how close
+// two arrays of its values are, and a setting changed for one block.
+import { createRequire } from 'node:module';
 import { BatchNormalization, tfl } from '@prune/compute';
+
+export function nativeBindingLoads(): boolean {
+  try {
+    createRequire(import.meta.url)('@tensorflow/tfjs-node');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs `run` with the environment variable `name` set to `value`, then restores it. */
+export async function withEnv<T>(name: string, value: string, run: () => Promise<T> | T): Promise<T> {
+  const before = process.env[name];
+  process.env[name] = value;
+  try {
+    return await run();
+  } finally {
+    if (before === undefined) delete process.env[name];
+    else process.env[name] = before;
+  }
+}
 
 /** Largest |a-b| relative to the largest |reference|, so 1e-4 means "agrees to 4 digits". */
 export function relativeError(actual: Float32Array, reference: Float32Array): number {
