@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { graphsSetting } from '../settings.js';
 import { SERVE_TAG, writeSavedModel } from './saved-model.js';
@@ -158,6 +159,9 @@ export function compileStep(fn: StepFunction): CompiledStep {
 function whyOpByOp(backend: TracedBackend | undefined): string | undefined {
   if (!backend) return 'not on native TensorFlow';
   if (!graphsSetting()) return 'PRUNE_GRAPHS=off';
+  // Sessions in one process share TensorFlow's inter-op pool (PRUNE_THREADS threads): replicas'
+  // graphs in worker threads would take turns on it, where op by op they run side by side.
+  if (!isMainThread) return 'in a worker thread (graphs there would share one inter-op pool)';
   // tfjs-node's binding hands a session its inputs as host tensors (TFE_TensorHandleResolve): on a
   // GPU every weight would cross to the host and back at each call. Untried there.
   if (backend.binding.isUsingGpuDevice()) return 'on a GPU (the binding feeds a graph through host memory)';
