@@ -20,9 +20,9 @@ export interface OpAttr {
   value: unknown;
 }
 
-/** The active backend as tfjs-node's, or undefined on any other backend. */
-export function nativeBackend(): NativeBackend | undefined {
-  return tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as NativeBackend) : undefined;
+/** The active backend as tfjs-node's (typed as the parts `T` a caller uses), or undefined on any other backend. */
+export function nativeBackend<T = NativeBackend>(): T | undefined {
+  return tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as T) : undefined;
 }
 
 /** The `T: float32` attribute most TensorFlow ops take. */

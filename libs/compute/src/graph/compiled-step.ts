@@ -22,6 +22,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
+import { nativeBackend } from '../native-kernels.js';
 import { graphsSetting } from '../settings.js';
 import { SERVE_TAG, writeSavedModel } from './saved-model.js';
 import { type Trace, type TracedBackend, graphOf, isTracing, producers, traceCall } from './trace.js';
@@ -71,7 +72,7 @@ type Plan = { calls: number; previous?: Traced; graph?: Graph; eager?: string };
 
 /** `fn` compiled to a graph per shape of its inputs on native TensorFlow; run as it is on other backends. */
 export function compileStep(fn: StepFunction): CompiledStep {
-  const backend = tf.getBackend() === 'tensorflow' ? (tf.backend() as unknown as TracedBackend) : undefined;
+  const backend = nativeBackend<TracedBackend>();
   const off = whyOpByOp(backend);
   const plans = new Map<string, Plan>();
   let last: Plan | undefined;
